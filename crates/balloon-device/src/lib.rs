@@ -1,0 +1,2 @@
+//! balloon-device
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! balloon-driver
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! balloon-sim
+#![forbid(unsafe_code)]

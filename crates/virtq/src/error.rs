@@ -1,0 +1,131 @@
+//! Errors: one flat enum per concern, variants named for what is invalid.
+
+use thiserror::Error;
+
+/// A guest-memory access that cannot be served.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MemError {
+    /// The access ends past the end of guest RAM.
+    #[error("{len} bytes at {addr:#x} run past the end of guest RAM ({size:#x} bytes)")]
+    OutOfRange {
+        /// Start address.
+        addr: u64,
+        /// Length in bytes.
+        len: u64,
+        /// Guest RAM size.
+        size: u64,
+    },
+    /// `addr + len` overflows u64.
+    #[error("{len} bytes at {addr:#x} overflow the 64-bit address space")]
+    Overflow {
+        /// Start address.
+        addr: u64,
+        /// Length in bytes.
+        len: u64,
+    },
+}
+
+/// A queue operation that cannot be carried out, most often because the guest's ring is
+/// malformed. The device turns these into DEVICE_NEEDS_RESET (QEMU's `virtio_error`).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum QueueError {
+    /// The queue has not been configured (or its avail ring is at address 0, which rust-vmm
+    /// also treats as not ready).
+    #[error("the queue is not ready")]
+    NotReady,
+    /// Size not a power of two, zero, or above 32768 (or above the device's maximum).
+    #[error("queue size {0} is not a power of two in 1..=32768")]
+    InvalidSize(u16),
+    /// A ring address is misaligned (desc 16, avail 2, used 4) or the ring runs past RAM.
+    #[error("ring address {addr:#x} is invalid: {why}")]
+    InvalidRingAddress {
+        /// The offending address.
+        addr: u64,
+        /// Which rule it breaks.
+        why: &'static str,
+    },
+    /// `avail.idx - next_avail` is larger than the queue size.
+    #[error("avail.idx {avail_idx} is {ahead} ahead of next_avail {next_avail}, more than the queue size {size}")]
+    InvalidAvailRingIndex {
+        /// avail.idx read from the guest.
+        avail_idx: u16,
+        /// The device's next_avail.
+        next_avail: u16,
+        /// avail_idx - next_avail (wrapping).
+        ahead: u16,
+        /// Queue size.
+        size: u16,
+    },
+    /// A head or next index is not below the queue size.
+    #[error("descriptor index {index} is not below the queue size {size}")]
+    InvalidDescriptorIndex {
+        /// The index.
+        index: u16,
+        /// Queue size.
+        size: u16,
+    },
+    /// The chain is longer than the queue size (a loop, or a table with too many entries).
+    #[error("descriptor chain from head {head} is longer than {limit} (a loop?)")]
+    ChainTooLong {
+        /// Head of the chain.
+        head: u16,
+        /// The limit that was exceeded.
+        limit: u32,
+    },
+    /// An indirect descriptor inside an indirect table.
+    #[error("nested indirect descriptor table in the chain from head {head}")]
+    NestedIndirect {
+        /// Head of the chain.
+        head: u16,
+    },
+    /// An indirect table whose length is zero or not a multiple of 16.
+    #[error("indirect table length {len} is not a non-zero multiple of 16")]
+    InvalidIndirectLength {
+        /// The length in bytes.
+        len: u32,
+    },
+    /// An indirect descriptor that also has NEXT set (VIRTIO 1.x forbids it).
+    #[error("indirect descriptor at head {head} also has VIRTQ_DESC_F_NEXT")]
+    IndirectWithNext {
+        /// Head of the chain.
+        head: u16,
+    },
+    /// A readable descriptor after a writable one.
+    #[error("readable descriptor after a writable one in the chain from head {head}")]
+    ReadableAfterWritable {
+        /// Head of the chain.
+        head: u16,
+    },
+    /// The sum of the descriptor lengths overflows u32.
+    #[error("total length of the chain from head {head} overflows u32")]
+    LengthOverflow {
+        /// Head of the chain.
+        head: u16,
+    },
+    /// A descriptor's buffer lies (partly) outside guest RAM.
+    #[error("descriptor buffer: {0}")]
+    BadBuffer(MemError),
+    /// The ring itself could not be read or written.
+    #[error("ring access: {0}")]
+    Memory(MemError),
+    /// The driver has no free descriptors for the buffer.
+    #[error("no free descriptors: {needed} needed, {free} free")]
+    NoFreeDescriptors {
+        /// Descriptors needed.
+        needed: u16,
+        /// Descriptors free.
+        free: u16,
+    },
+    /// The device returned an id the driver never made available, or twice.
+    #[error("used element id {id} is not a descriptor head in flight")]
+    UnexpectedUsedId {
+        /// The id in the used element.
+        id: u32,
+    },
+}
+
+impl From<MemError> for QueueError {
+    fn from(e: MemError) -> Self {
+        QueueError::Memory(e)
+    }
+}

@@ -1,0 +1,26 @@
+//! A portable VIRTIO 1.x split virtqueue.
+//!
+//! `vm-memory` and `virtio-queue` (rust-vmm) do not build for `wasm32`, so the browser runs this
+//! ring; natively the same device code can run on `virtio_queue::Queue` instead (the
+//! [`Backend`] seam), and a differential test proves the two agree.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod backend;
+pub mod device;
+pub mod driver;
+pub mod error;
+pub mod layout;
+pub mod memory;
+pub mod transport;
+pub mod view;
+
+pub use backend::{Backend, Portable};
+#[cfg(not(target_arch = "wasm32"))]
+pub use backend::RustVmm;
+pub use device::{ChainDescriptor, DescriptorChain, DeviceQueue, PortableQueue};
+pub use driver::{DriverQueue, UsedElem};
+pub use error::{MemError, QueueError};
+pub use layout::{Descriptor, QueueLayout};
+pub use memory::{GuestRam, SparseRam, PAGE_SIZE};
+pub use transport::Transport;
