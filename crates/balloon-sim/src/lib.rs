@@ -1,2 +1,5 @@
 //! balloon-sim
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod command;

@@ -1,0 +1,178 @@
+//! One command line: QMP JSON, HMP, guest, fault, host and stepping lines.
+
+use super::qmp::parse_qmp;
+use super::units::{parse_duration_ns, parse_size};
+use super::{Command, Fault, FaultKind, GuestOp, HostOp, QueueName, ScriptError, StepCommand, MAX_LINE_LEN};
+
+const FORMS: &str = "{QMP JSON}, balloon <MiB>, info balloon, guest alloc|free|cache|touch <SIZE>, \
+fault <queue> <fault>, host hint start|stop|done, run [DURATION] or step [N|message [N]]";
+
+/// The words of a line with their byte offsets.
+pub(crate) fn words(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_whitespace(), start) {
+            (true, Some(s)) => {
+                out.push((s, &text[s..i]));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, &text[s..]));
+    }
+    out
+}
+
+/// Parses one line (a `#` comment is allowed). `Ok(None)` for blank and comment lines. The
+/// error's line is 0; [`super::parse_script`] fills it in.
+pub fn parse_line(text: &str) -> Result<Option<Command>, ScriptError> {
+    if text.len() > MAX_LINE_LEN {
+        return Err(ScriptError::new(0, 1, "a line of at most 64 KiB", "the line is longer than 64 KiB"));
+    }
+    let text = super::strip_comment(text);
+    let w = words(text);
+    let Some(&(at, head)) = w.first() else { return Ok(None) };
+    if head.starts_with('{') {
+        return parse_qmp(text).map(|q| Some(Command::Qmp(q)));
+    }
+    let arg = |n: usize| w.get(n).copied();
+    let end = text.trim_end().len();
+    let too_many = |n: usize, form: &str| match w.get(n) {
+        Some(&(p, extra)) => Err(ScriptError::in_line(text, p, form.to_owned(), format!("unexpected \"{extra}\""))),
+        None => Ok(()),
+    };
+    let command = match head {
+        "balloon" => {
+            let form = "balloon <target guest size in MiB>";
+            let (_, value) = arg(1).ok_or_else(|| ScriptError::in_line(text, end, form, "balloon needs a value"))?;
+            too_many(2, form)?;
+            Command::HmpBalloon(value.to_owned())
+        }
+        "info" => {
+            let form = "info balloon";
+            match arg(1) {
+                Some((_, "balloon")) => {}
+                Some((p, other)) => return Err(ScriptError::in_line(text, p, form, format!("unknown info \"{other}\""))),
+                None => return Err(ScriptError::in_line(text, end, form, "info needs a subject")),
+            }
+            too_many(2, form)?;
+            Command::HmpInfoBalloon
+        }
+        "guest" => parse_guest(text, &w, end)?,
+        "fault" => parse_fault(text, &w, end)?,
+        "host" => {
+            let form = "host hint start|stop|done";
+            let op = match (arg(1), arg(2)) {
+                (Some((_, "hint")), Some((_, "start"))) => HostOp::HintStart,
+                (Some((_, "hint")), Some((_, "stop"))) => HostOp::HintStop,
+                (Some((_, "hint")), Some((_, "done"))) => HostOp::HintDone,
+                (Some((_, "hint")), Some((p, x))) => return Err(ScriptError::in_line(text, p, form, format!("unknown hint action \"{x}\""))),
+                (Some((p, x)), _) if x != "hint" => return Err(ScriptError::in_line(text, p, form, format!("unknown host action \"{x}\""))),
+                _ => return Err(ScriptError::in_line(text, end, form, "the host action is incomplete")),
+            };
+            too_many(3, form)?;
+            Command::Host(op)
+        }
+        "run" => {
+            let form = "run or run DURATION (5s, 200ms, 1500us, 2min)";
+            let step = match arg(1) {
+                None => StepCommand::UntilQuiet,
+                Some((p, d)) => StepCommand::For(
+                    parse_duration_ns(d).ok_or_else(|| ScriptError::in_line(text, p, form, format!("invalid duration \"{d}\"")))?,
+                ),
+            };
+            too_many(2, form)?;
+            Command::Step(step)
+        }
+        "step" => {
+            let form = "step, step N, step message or step message N (N from 1 to 1000000)";
+            let count = |n: usize| match arg(n) {
+                None => Ok(1),
+                Some((p, c)) => c
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|c| (1..=1_000_000).contains(c))
+                    .ok_or_else(|| ScriptError::in_line(text, p, form, format!("invalid count \"{c}\""))),
+            };
+            let step = match arg(1) {
+                Some((_, "message")) => {
+                    let n = count(2)?;
+                    too_many(3, form)?;
+                    StepCommand::Messages(n)
+                }
+                _ => {
+                    let n = count(1)?;
+                    too_many(2, form)?;
+                    StepCommand::Ops(n)
+                }
+            };
+            Command::Step(step)
+        }
+        _ => return Err(ScriptError::in_line(text, at, FORMS, format!("unknown command \"{head}\""))),
+    };
+    Ok(Some(command))
+}
+
+fn parse_guest(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, ScriptError> {
+    let form = "guest alloc|free|cache|touch SIZE (e.g. guest alloc 600M)";
+    let Some(&(p, action)) = w.get(1) else {
+        return Err(ScriptError::in_line(text, end, form, "guest needs an action"));
+    };
+    let make: fn(u64) -> GuestOp = match action {
+        "alloc" => GuestOp::Alloc,
+        "free" => GuestOp::Free,
+        "cache" => GuestOp::Cache,
+        "touch" => GuestOp::Touch,
+        _ => return Err(ScriptError::in_line(text, p, form, format!("unknown guest action \"{action}\""))),
+    };
+    let Some(&(sp, size)) = w.get(2) else {
+        return Err(ScriptError::in_line(text, end, form, "the size is missing"));
+    };
+    let bytes = parse_size(size, 0)
+        .filter(|b| *b > 0)
+        .ok_or_else(|| ScriptError::in_line(text, sp, form, format!("invalid size \"{size}\"")))?;
+    if let Some(&(xp, extra)) = w.get(3) {
+        return Err(ScriptError::in_line(text, xp, form, format!("unexpected \"{extra}\"")));
+    }
+    Ok(Command::Guest(make(bytes)))
+}
+
+fn parse_fault(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, ScriptError> {
+    let form = format!("fault ivq|dvq|svq|free_page_vq|reporting_vq <{}>", FaultKind::NAMES.join("|"));
+    let Some(&(qp, q)) = w.get(1) else {
+        return Err(ScriptError::in_line(text, end, form, "fault needs a queue"));
+    };
+    let queue = QueueName::parse(q).ok_or_else(|| ScriptError::in_line(text, qp, form.clone(), format!("unknown queue \"{q}\"")))?;
+    let Some(&(kp, k)) = w.get(2) else {
+        return Err(ScriptError::in_line(text, end, form, "the fault name is missing"));
+    };
+    let mut used = 3;
+    let kind = match k {
+        "device-writable" => FaultKind::DeviceWritable,
+        "odd-length" => FaultKind::OddLength,
+        "oversized" => FaultKind::Oversized,
+        "pfn-outside-ram" => FaultKind::PfnOutsideRam,
+        "array-outside-ram" => FaultKind::ArrayOutsideRam,
+        "chain" => FaultKind::Chain,
+        "duplicate-pfns" => FaultKind::DuplicatePfns,
+        "avail-idx-jump" => FaultKind::AvailIdxJump,
+        "head-out-of-range" => FaultKind::HeadOutOfRange,
+        "desc-loop" => FaultKind::DescLoop,
+        "zero-length" => FaultKind::ZeroLength,
+        "actual" => {
+            let aform = "fault ivq actual <u32 value in pages>";
+            let &(vp, v) = w.get(3).ok_or_else(|| ScriptError::in_line(text, end, aform, "the value is missing"))?;
+            used = 4;
+            FaultKind::BogusActual(v.parse().map_err(|_| ScriptError::in_line(text, vp, aform, format!("invalid value \"{v}\"")))?)
+        }
+        _ => return Err(ScriptError::in_line(text, kp, form, format!("unknown fault \"{k}\""))),
+    };
+    if let Some(&(xp, extra)) = w.get(used) {
+        return Err(ScriptError::in_line(text, xp, form, format!("unexpected \"{extra}\"")));
+    }
+    Ok(Command::Fault(Fault { queue, kind }))
+}

@@ -1,0 +1,303 @@
+//! The command language: one parser for the CLI, the UI console, presets, share URLs and tests.
+//!
+//! A script is a list of lines. `#` starts a comment (whole line or after a command); blank
+//! lines are ignored. The whole script is parsed before anything runs, so a bad line never
+//! changes the world: [`parse_script`] either returns every command or the first
+//! [`ScriptError`], which names the line, the column and the expected form.
+//!
+//! # The machine line
+//!
+//! The first command line may configure the machine, in the shape of QEMU's command line. Every
+//! option is optional; absent options take the defaults shown.
+//!
+//! ```text
+//! -m 4G -device virtio-balloon,deflate-on-oom=on,free-page-reporting=on -seed 7
+//! -m 1G -device virtio-balloon,id=balloon0,guest-stats-polling-interval=2
+//! -m 64G -host-page-size 4K -profile qemu -backend portable
+//! ```
+//!
+//! | option | meaning | default |
+//! |---|---|---|
+//! | `-m SIZE` | guest RAM; a bare number is MiB as in QEMU (`-m 512`) | `1G` |
+//! | `-device virtio-balloon[,prop=val]...` | the balloon (`virtio-balloon-pci` accepted) and its QEMU properties: `deflate-on-oom`, `free-page-hint`, `page-poison`, `free-page-reporting`, `qemu-4-0-config-size` (`on`/`off`), `iothread=ID`, `guest-stats-polling-interval=SECONDS`, `id=NAME` | QEMU defaults |
+//! | `-object iothread,id=ID` | accepted for QEMU compatibility (free-page-hint needs an iothread) | — |
+//! | `-profile qemu` | the device profile | `qemu` |
+//! | `-host-page-size SIZE` | host page size, bytes unless suffixed (`4K`, `2M`) | `4K` |
+//! | `-seed N` | the world's RNG seed | `0` |
+//! | `-backend portable\|rust-vmm` | the device-side queue backend (rust-vmm: native only) | `portable` |
+//!
+//! # Monitor lines
+//!
+//! QMP, one JSON object per line, answered as QEMU answers:
+//!
+//! ```text
+//! {"execute": "balloon", "arguments": {"value": 536870912}}
+//! {"execute": "query-balloon"}
+//! {"execute": "qom-set", "arguments": {"path": "/machine/peripheral-anon/device[0]", "property": "guest-stats-polling-interval", "value": 2}}
+//! {"execute": "qom-get", "arguments": {"path": "balloon0", "property": "guest-stats"}}
+//! ```
+//!
+//! HMP: `balloon 512` (target guest size in MiB) and `info balloon`.
+//!
+//! # Simulation lines
+//!
+//! ```text
+//! guest alloc 600M        # a guest process allocates (may hit OOM -> deflate-on-oom)
+//! guest free 100M         # it frees memory
+//! guest cache 200M        # page cache grows (reclaimable)
+//! guest touch 64M         # write to free memory so the host has to back it again
+//! fault ivq device-writable    # the guest's next inflate buffer is malformed this way
+//! host hint start         # QEMU's migration precopy starts a free page hinting round
+//! run                     # until quiet (no work and no timer within the next 10 s)
+//! run 5s                  # virtual time advances by 5 s, firing timers on the way
+//! step                    # one ring operation
+//! step message            # one message round trip (driver write to its ack)
+//! step 10                 # ten ring operations
+//! ```
+//!
+//! Fault names: see [`FaultKind`].
+
+mod error;
+mod line;
+mod machine;
+mod qmp;
+pub mod units;
+
+pub use error::ScriptError;
+pub use line::parse_line;
+pub use machine::{Backend, MachineConfig};
+pub use qmp::{QmpRequest, MAX_JSON_DEPTH};
+
+/// Longest line accepted (64 KiB): longer input is refused before it is parsed.
+pub const MAX_LINE_LEN: usize = 64 * 1024;
+
+/// One parsed command line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// A QMP request.
+    Qmp(QmpRequest),
+    /// HMP `balloon <MiB>`; the raw argument, interpreted as HMP does when run.
+    HmpBalloon(String),
+    /// HMP `info balloon`.
+    HmpInfoBalloon,
+    /// A guest workload action.
+    Guest(GuestOp),
+    /// Arms a malformed-guest behaviour for the next buffer on a queue.
+    Fault(Fault),
+    /// A host-side action outside the monitor (QEMU's migration code driving hinting).
+    Host(HostOp),
+    /// Advance the simulation.
+    Step(StepCommand),
+}
+
+impl Command {
+    /// Whether the command acts on the world (monitor, guest, fault, host); stepping does not.
+    /// Acting while the session is in the past forks the run.
+    pub fn acts(&self) -> bool {
+        !matches!(self, Command::Step(_))
+    }
+}
+
+/// Guest workload actions (the guest memory model's allocator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuestOp {
+    /// A process allocates `bytes` of anonymous memory.
+    Alloc(u64),
+    /// A process frees `bytes` of anonymous memory.
+    Free(u64),
+    /// The page cache grows by `bytes`.
+    Cache(u64),
+    /// `bytes` of free memory are written (the host must back them again).
+    Touch(u64),
+}
+
+/// A virtqueue by its Linux name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum QueueName {
+    /// inflateq (`ivq`).
+    Ivq,
+    /// deflateq (`dvq`).
+    Dvq,
+    /// statsq (`svq`).
+    Svq,
+    /// free_page_vq.
+    FreePageVq,
+    /// reporting_vq.
+    ReportingVq,
+}
+
+impl QueueName {
+    /// Every queue, in spec order.
+    pub const ALL: [QueueName; 5] = [
+        QueueName::Ivq,
+        QueueName::Dvq,
+        QueueName::Svq,
+        QueueName::FreePageVq,
+        QueueName::ReportingVq,
+    ];
+
+    /// The Linux name (`ivq`, `dvq`, `svq`, `free_page_vq`, `reporting_vq`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueName::Ivq => "ivq",
+            QueueName::Dvq => "dvq",
+            QueueName::Svq => "svq",
+            QueueName::FreePageVq => "free_page_vq",
+            QueueName::ReportingVq => "reporting_vq",
+        }
+    }
+
+    /// Parses a Linux queue name.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|q| q.as_str() == text)
+    }
+}
+
+/// A malformed-guest behaviour (reference section 8), armed for the next buffer on a queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fault {
+    /// The queue whose next buffer is malformed (ignored by ring-wide faults on other queues).
+    pub queue: QueueName,
+    /// What is wrong with it.
+    pub kind: FaultKind,
+}
+
+/// The malformed-guest behaviours, named as the `fault` line spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// `device-writable`: the PFN buffer is marked VIRTQ_DESC_F_WRITE (row 1).
+    DeviceWritable,
+    /// `odd-length`: the buffer length is not a multiple of 4 (row 2).
+    OddLength,
+    /// `oversized`: more than 256 PFNs in one buffer (row 3).
+    Oversized,
+    /// `pfn-outside-ram`: a PFN beyond the end of guest RAM (row 4).
+    PfnOutsideRam,
+    /// `array-outside-ram`: the PFN array's address is not in guest memory (row 5).
+    ArrayOutsideRam,
+    /// `chain`: the PFNs are split over a chain of two descriptors (row 6).
+    Chain,
+    /// `duplicate-pfns`: the same PFN twice (row 7).
+    DuplicatePfns,
+    /// `avail-idx-jump`: avail.idx moved more than the queue size ahead (row 10).
+    AvailIdxJump,
+    /// `head-out-of-range`: the avail entry names a head ≥ queue size (row 11).
+    HeadOutOfRange,
+    /// `desc-loop`: the chain's next fields form a loop (row 11).
+    DescLoop,
+    /// `zero-length`: a zero-length descriptor (row 12).
+    ZeroLength,
+    /// `actual VALUE`: the driver writes a nonsensical `actual` (row 9).
+    BogusActual(u32),
+}
+
+impl FaultKind {
+    /// The names the `fault` line accepts, for error messages and completion.
+    pub const NAMES: [&'static str; 12] = [
+        "device-writable",
+        "odd-length",
+        "oversized",
+        "pfn-outside-ram",
+        "array-outside-ram",
+        "chain",
+        "duplicate-pfns",
+        "avail-idx-jump",
+        "head-out-of-range",
+        "desc-loop",
+        "zero-length",
+        "actual",
+    ];
+}
+
+/// Host-side actions that are not monitor commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostOp {
+    /// `host hint start`: `virtio_balloon_free_page_start` (precopy after bitmap sync).
+    HintStart,
+    /// `host hint stop`: `virtio_balloon_free_page_stop`.
+    HintStop,
+    /// `host hint done`: `virtio_balloon_free_page_done`.
+    HintDone,
+}
+
+/// How far a stepping command goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepCommand {
+    /// `step [N]`: N ring operations (default 1).
+    Ops(u32),
+    /// `step message [N]`: N message round trips.
+    Messages(u32),
+    /// `run`: until quiet.
+    UntilQuiet,
+    /// `run DURATION`: advance virtual time by this many ns.
+    For(u64),
+}
+
+/// One command with the line it came from (1-based), for error messages and listings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptLine {
+    /// 1-based line number in the script.
+    pub line: u32,
+    /// The command.
+    pub command: Command,
+}
+
+/// A parsed script: the machine configuration and the commands, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Script {
+    /// The machine (defaults when the script has no machine line).
+    pub machine: MachineConfig,
+    /// The command lines.
+    pub lines: Vec<ScriptLine>,
+}
+
+/// Parses a whole script: the machine line (if the first command line starts with `-`), then
+/// one command per line. Nothing runs until everything parsed.
+pub fn parse_script(text: &str) -> Result<Script, ScriptError> {
+    let mut machine = None;
+    let mut lines = Vec::new();
+    for (i, raw) in text.split('\n').enumerate() {
+        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        if raw.len() > MAX_LINE_LEN {
+            return Err(ScriptError::new(line_no, 1, "a line of at most 64 KiB", "the line is longer than 64 KiB"));
+        }
+        let body = strip_comment(raw);
+        if body.trim().is_empty() {
+            continue;
+        }
+        if machine.is_none() && lines.is_empty() && body.trim_start().starts_with('-') {
+            machine = Some(MachineConfig::parse(body).map_err(|e| e.at_line(line_no))?);
+            continue;
+        }
+        match parse_line(body).map_err(|e| e.at_line(line_no))? {
+            Some(command) => lines.push(ScriptLine { line: line_no, command }),
+            None => continue,
+        }
+    }
+    Ok(Script { machine: machine.unwrap_or_default(), lines })
+}
+
+/// Cuts a `#` comment, except inside a JSON string (QMP lines may hold `#` in strings).
+pub(crate) fn strip_comment(line: &str) -> &str {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if c == '#' {
+            return &line[..i];
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests;
