@@ -45,7 +45,9 @@ pub enum QueueError {
         why: &'static str,
     },
     /// `avail.idx - next_avail` is larger than the queue size.
-    #[error("avail.idx {avail_idx} is {ahead} ahead of next_avail {next_avail}, more than the queue size {size}")]
+    #[error(
+        "avail.idx {avail_idx} is {ahead} ahead of next_avail {next_avail}, more than the queue size {size}"
+    )]
     InvalidAvailRingIndex {
         /// avail.idx read from the guest.
         avail_idx: u16,
@@ -84,11 +86,14 @@ pub enum QueueError {
         /// The length in bytes.
         len: u32,
     },
-    /// An indirect descriptor that also has NEXT set (VIRTIO 1.x forbids it).
-    #[error("indirect descriptor at head {head} also has VIRTQ_DESC_F_NEXT")]
-    IndirectWithNext {
+    /// A descriptor of length zero (QEMU `virtqueue_map_desc`: "zero sized buffers are not
+    /// allowed").
+    #[error("descriptor {position} of the chain from head {head} has length zero")]
+    ZeroLengthDescriptor {
         /// Head of the chain.
         head: u16,
+        /// Position of the descriptor in the chain (0 = first buffer).
+        position: u32,
     },
     /// A readable descriptor after a writable one.
     #[error("readable descriptor after a writable one in the chain from head {head}")]
@@ -115,6 +120,18 @@ pub enum QueueError {
         needed: u16,
         /// Descriptors free.
         free: u16,
+    },
+    /// The driver was asked to add a buffer with no segments.
+    #[error("a buffer needs at least one segment")]
+    NoSegments,
+    /// rust-vmm's chain iterator stopped early and re-reading the ring found no reason (kept
+    /// so the rust-vmm backend never reports a broken chain as a good one).
+    #[error("rust-vmm stopped the chain from head {head} after {yielded} descriptors")]
+    ChainEndedEarly {
+        /// Head of the chain.
+        head: u16,
+        /// Descriptors yielded before it stopped.
+        yielded: u32,
     },
     /// The device returned an id the driver never made available, or twice.
     #[error("used element id {id} is not a descriptor head in flight")]

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod backend;
+mod chain;
 pub mod device;
 pub mod driver;
 pub mod error;
@@ -15,12 +16,12 @@ pub mod memory;
 pub mod transport;
 pub mod view;
 
-pub use backend::{Backend, Portable};
 #[cfg(not(target_arch = "wasm32"))]
 pub use backend::RustVmm;
+pub use backend::{Backend, Portable};
 pub use device::{ChainDescriptor, DescriptorChain, DeviceQueue, PortableQueue};
-pub use driver::{DriverQueue, UsedElem};
+pub use driver::{DriverQueue, Segment, UsedElem};
 pub use error::{MemError, QueueError};
 pub use layout::{Descriptor, QueueLayout};
-pub use memory::{GuestRam, SparseRam, PAGE_SIZE};
+pub use memory::{GuestRam, PAGE_SIZE, SparseRam};
 pub use transport::Transport;

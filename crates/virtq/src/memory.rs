@@ -21,9 +21,15 @@ pub trait GuestRam {
 
     /// Checks that `addr..addr+len` lies inside guest RAM.
     fn check_range(&self, addr: u64, len: u64) -> Result<(), MemError> {
-        let end = addr.checked_add(len).ok_or(MemError::Overflow { addr, len })?;
+        let end = addr
+            .checked_add(len)
+            .ok_or(MemError::Overflow { addr, len })?;
         if end > self.size() {
-            return Err(MemError::OutOfRange { addr, len, size: self.size() });
+            return Err(MemError::OutOfRange {
+                addr,
+                len,
+                size: self.size(),
+            });
         }
         Ok(())
     }
@@ -69,7 +75,10 @@ pub struct SparseRam {
 impl SparseRam {
     /// Creates guest RAM of `size` bytes in O(1) memory.
     pub fn new(size: u64) -> Self {
-        Self { size, frames: HashMap::new() }
+        Self {
+            size,
+            frames: HashMap::new(),
+        }
     }
     /// How many 4 KiB frames have been written (and so are backed).
     pub fn backed_frames(&self) -> usize {
@@ -105,7 +114,10 @@ impl GuestRam for SparseRam {
             let a = addr + done as u64;
             let (frame, off) = (a / PAGE_SIZE, (a % PAGE_SIZE) as usize);
             let n = (PAGE_SIZE as usize - off).min(data.len() - done);
-            let f = self.frames.entry(frame).or_insert_with(|| Box::new([0; PAGE_SIZE as usize]));
+            let f = self
+                .frames
+                .entry(frame)
+                .or_insert_with(|| Box::new([0; PAGE_SIZE as usize]));
             f[off..off + n].copy_from_slice(&data[done..done + n]);
             done += n;
         }
@@ -134,7 +146,13 @@ mod tests {
         ram.read(PAGE_SIZE - 2, &mut b).unwrap();
         assert_eq!(b, [1, 2, 3, 4]);
         assert_eq!(ram.backed_frames(), 2);
-        assert!(matches!(ram.read_u32(3 * PAGE_SIZE - 2), Err(MemError::OutOfRange { .. })));
-        assert!(matches!(ram.read_u32(u64::MAX - 1), Err(MemError::Overflow { .. })));
+        assert!(matches!(
+            ram.read_u32(3 * PAGE_SIZE - 2),
+            Err(MemError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            ram.read_u32(u64::MAX - 1),
+            Err(MemError::Overflow { .. })
+        ));
     }
 }
