@@ -10,7 +10,7 @@ pub trait Backend: std::fmt::Debug + 'static {
     /// Guest memory.
     type Ram: GuestRam + std::fmt::Debug;
     /// Device-side queue over that memory.
-    type Queue: DeviceQueue<Ram = Self::Ram> + std::fmt::Debug;
+    type Queue: DeviceQueue<Ram = Self::Ram> + std::fmt::Debug + Clone;
     /// Short name (`portable`, `rust-vmm`).
     const NAME: &'static str;
     /// Guest RAM of `size` bytes.
@@ -39,3 +39,16 @@ impl Backend for Portable {
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RustVmm;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Backend for RustVmm {
+    type Ram = crate::vmram::VmRam;
+    type Queue = crate::rustvmm::RustVmmQueue;
+    const NAME: &'static str = "rust-vmm";
+    fn new_ram(size: u64) -> Result<Self::Ram, MemError> {
+        crate::vmram::VmRam::new(size)
+    }
+    fn new_queue(max_size: u16) -> Result<Self::Queue, QueueError> {
+        crate::rustvmm::RustVmmQueue::new(max_size)
+    }
+}

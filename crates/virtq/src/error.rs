@@ -23,6 +23,14 @@ pub enum MemError {
         /// Length in bytes.
         len: u64,
     },
+    /// The host could not map guest RAM of this size (rust-vmm backend only).
+    #[error("cannot map {size:#x} bytes of guest RAM: {reason}")]
+    MapFailed {
+        /// Requested guest RAM size.
+        size: u64,
+        /// The host's reason.
+        reason: String,
+    },
 }
 
 /// A queue operation that cannot be carried out, most often because the guest's ring is

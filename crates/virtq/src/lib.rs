@@ -13,8 +13,12 @@ pub mod driver;
 pub mod error;
 pub mod layout;
 pub mod memory;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod rustvmm;
 pub mod transport;
 pub mod view;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod vmram;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use backend::RustVmm;
@@ -24,4 +28,8 @@ pub use driver::{DriverQueue, Segment, UsedElem};
 pub use error::{MemError, QueueError};
 pub use layout::{Descriptor, QueueLayout};
 pub use memory::{GuestRam, PAGE_SIZE, SparseRam};
+#[cfg(not(target_arch = "wasm32"))]
+pub use rustvmm::RustVmmQueue;
 pub use transport::Transport;
+#[cfg(not(target_arch = "wasm32"))]
+pub use vmram::VmRam;

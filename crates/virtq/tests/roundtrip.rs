@@ -1,21 +1,40 @@
 //! Driver and portable device together on one sparse RAM.
 
 use virtq::{
-    DeviceQueue, DriverQueue, GuestRam, PortableQueue, QueueLayout, Segment, SparseRam, UsedElem,
+    Backend, DeviceQueue, DriverQueue, GuestRam, Portable, QueueLayout, Segment, UsedElem,
 };
 
-fn setup(event_idx: bool) -> (SparseRam, DriverQueue, PortableQueue) {
-    let mut ram = SparseRam::new(1 << 20);
+fn setup<B: Backend>(event_idx: bool) -> (B::Ram, DriverQueue, B::Queue) {
+    let mut ram = B::new_ram(1 << 20).unwrap();
     let layout = QueueLayout::contiguous(0x1000, 8);
     let drv = DriverQueue::new(&mut ram, layout, event_idx).unwrap();
-    let mut dev = PortableQueue::new(8).unwrap();
+    let mut dev = B::new_queue(8).unwrap();
     dev.configure(layout, event_idx).unwrap();
     (ram, drv, dev)
 }
 
 #[test]
-fn direct_chain_round_trip() {
-    let (mut ram, mut drv, mut dev) = setup(false);
+fn direct_chain_round_trip_portable() {
+    direct_chain_round_trip::<Portable>();
+}
+
+#[test]
+fn direct_chain_round_trip_rust_vmm() {
+    direct_chain_round_trip::<virtq::RustVmm>();
+}
+
+#[test]
+fn indirect_chain_round_trip_portable() {
+    indirect_chain_round_trip::<Portable>();
+}
+
+#[test]
+fn indirect_chain_round_trip_rust_vmm() {
+    indirect_chain_round_trip::<virtq::RustVmm>();
+}
+
+fn direct_chain_round_trip<B: Backend>() {
+    let (mut ram, mut drv, mut dev) = setup::<B>(false);
     let segs = [
         Segment {
             addr: 0x8000,
@@ -52,9 +71,8 @@ fn direct_chain_round_trip() {
     assert!(drv.heads_in_flight().is_empty());
 }
 
-#[test]
-fn indirect_chain_round_trip() {
-    let (mut ram, mut drv, mut dev) = setup(true);
+fn indirect_chain_round_trip<B: Backend>() {
+    let (mut ram, mut drv, mut dev) = setup::<B>(true);
     let segs = [
         Segment {
             addr: 0x8000,
