@@ -4,3 +4,5 @@
 
 pub mod command;
 pub mod history;
+pub mod trace;
+pub mod clock;
