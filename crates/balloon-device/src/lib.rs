@@ -1,2 +1,38 @@
-//! balloon-device
+//! The host's virtio-balloon device, shaped like QEMU's `hw/virtio/virtio-balloon.c`, generic
+//! over the queue backend ([`virtq::Backend`]): the same handlers run on the portable ring
+//! (every target, wasm32 included) and natively on rust-vmm's `virtio_queue`.
+//!
+//! The device is a state machine: [`BalloonDevice::init_step`] walks QEMU's init flow,
+//! [`BalloonDevice::step`] performs one ring operation (pop, handle, push, notify) and returns
+//! the [`DeviceEvent`] describing it. Guest mistakes become events (`virtio_error` sets
+//! DEVICE_NEEDS_RESET), never panics.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod bitmap;
+pub mod config;
+pub mod consts;
+pub mod device;
+pub mod error;
+pub mod event;
+mod handlers;
+pub mod hint;
+pub mod host_memory;
+pub mod operator;
+pub mod profile;
+mod reader;
+pub mod runs;
+pub mod stats;
+pub mod vq;
+
+pub use config::BalloonConfig;
+pub use device::{BalloonDevice, InitStage, Interrupt, QueueInfo};
+pub use error::Error;
+pub use event::{BalloonChange, DeviceEvent, QueueRef};
+pub use hint::{FreePageHint, HintStatus, PrecopyNotifyReason};
+pub use host_memory::{HostMemory, HostPageSize};
+pub use operator::{BalloonInfo, QapiThrottle};
+pub use profile::{BalloonProps, DeviceProfile};
+pub use runs::PfnRun;
+pub use stats::{GuestStats, StatValues, StatsParse};
+pub use vq::{PushReason, QueueKind};

@@ -1,0 +1,124 @@
+//! A bitmap of 4 KiB frames: one bit per frame, so a 64 GiB guest costs 2 MiB.
+
+use serde::Serialize;
+
+/// One bit per 4 KiB frame, with a running count of set bits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FrameBitmap {
+    #[serde(skip)]
+    words: Vec<u64>,
+    frames: u64,
+    set: u64,
+}
+
+impl FrameBitmap {
+    /// An all-clear bitmap for `frames` frames.
+    pub fn new(frames: u64) -> Self {
+        Self {
+            words: vec![0; frames.div_ceil(64) as usize],
+            frames,
+            set: 0,
+        }
+    }
+
+    /// How many frames the bitmap covers.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// How many bits are set.
+    pub fn count(&self) -> u64 {
+        self.set
+    }
+
+    /// Whether `frame` is set (false past the end).
+    pub fn get(&self, frame: u64) -> bool {
+        frame < self.frames && self.words[(frame / 64) as usize] & (1 << (frame % 64)) != 0
+    }
+
+    /// Sets `first..first+count` (clipped to the bitmap); returns how many bits changed.
+    pub fn set_range(&mut self, first: u64, count: u64) -> u64 {
+        let changed = self.apply(first, count, true);
+        self.set += changed;
+        changed
+    }
+
+    /// Clears `first..first+count` (clipped to the bitmap); returns how many bits changed.
+    pub fn clear_range(&mut self, first: u64, count: u64) -> u64 {
+        let changed = self.apply(first, count, false);
+        self.set -= changed;
+        changed
+    }
+
+    /// How many bits are set in `first..first+count` (clipped).
+    pub fn count_range(&self, first: u64, count: u64) -> u64 {
+        let end = first.saturating_add(count).min(self.frames);
+        let mut n = 0;
+        let mut f = first;
+        while f < end {
+            let (w, b) = ((f / 64) as usize, f % 64);
+            let span = (64 - b).min(end - f);
+            n += u64::from((self.words[w] & Self::mask(b, span)).count_ones());
+            f += span;
+        }
+        n
+    }
+
+    /// Clears every bit.
+    pub fn clear_all(&mut self) {
+        self.words.fill(0);
+        self.set = 0;
+    }
+
+    fn mask(bit: u64, span: u64) -> u64 {
+        if span == 64 {
+            u64::MAX
+        } else {
+            ((1u64 << span) - 1) << bit
+        }
+    }
+
+    fn apply(&mut self, first: u64, count: u64, value: bool) -> u64 {
+        let end = first.saturating_add(count).min(self.frames);
+        let mut changed = 0;
+        let mut f = first;
+        while f < end {
+            let (w, b) = ((f / 64) as usize, f % 64);
+            let span = (64 - b).min(end - f);
+            let m = Self::mask(b, span);
+            let old = self.words[w];
+            let new = if value { old | m } else { old & !m };
+            changed += u64::from((old ^ new).count_ones());
+            self.words[w] = new;
+            f += span;
+        }
+        changed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_across_words_count_changes_once() {
+        let mut b = FrameBitmap::new(200);
+        assert_eq!(b.set_range(60, 10), 10);
+        assert_eq!(b.set_range(65, 10), 5);
+        assert_eq!(b.count(), 15);
+        assert_eq!(b.count_range(0, 200), 15);
+        assert_eq!(b.count_range(64, 64), 11);
+        assert!(b.get(60) && b.get(74) && !b.get(75));
+        assert_eq!(b.clear_range(0, 1000), 15);
+        assert_eq!(b.count(), 0);
+        assert_eq!(b.set_range(190, 100), 10, "clipped at the end");
+        assert_eq!(b.set_range(0, 128), 128, "whole words");
+        assert_eq!(b.count(), 138);
+    }
+
+    #[test]
+    fn sixty_four_gib_is_two_mib_of_bits() {
+        let b = FrameBitmap::new(16_777_216);
+        assert_eq!(b.words.len() * 8, 2 << 20);
+    }
+}

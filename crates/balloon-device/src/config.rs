@@ -1,0 +1,120 @@
+//! Config space: QEMU's `virtio_balloon_get_config` / `virtio_balloon_set_config` behind the
+//! generic `virtio_config_read*` / `virtio_config_write*` accessors, which work on a byte copy
+//! (`vdev->config`) refreshed on every read.
+
+use serde::Serialize;
+
+use crate::consts::{
+    CONFIG_SIZE_MAX, VIRTIO_BALLOON_F_FREE_PAGE_HINT, VIRTIO_BALLOON_F_PAGE_POISON, bit,
+};
+
+/// `virtio_balloon_config_size`.
+pub fn qemu_config_size(host_features: u64, qemu_4_0_config_size: bool) -> usize {
+    if qemu_4_0_config_size || host_features & bit(VIRTIO_BALLOON_F_PAGE_POISON) != 0 {
+        16
+    } else if host_features & bit(VIRTIO_BALLOON_F_FREE_PAGE_HINT) != 0 {
+        12
+    } else {
+        8
+    }
+}
+
+/// The device's config fields, as `VirtIOBalloon` holds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct BalloonConfig {
+    /// Target balloon size in 4 KiB pages (device-written).
+    pub num_pages: u32,
+    /// Current balloon size in 4 KiB pages (driver-written).
+    pub actual: u32,
+    /// `free_page_hint_cmd_id` as the driver sees it now.
+    pub free_page_hint_cmd_id: u32,
+    /// `poison_val` (driver-written, with PAGE_POISON).
+    pub poison_val: u32,
+}
+
+impl BalloonConfig {
+    /// The 16-byte little-endian image (`struct virtio_balloon_config`).
+    pub fn to_bytes(&self) -> [u8; CONFIG_SIZE_MAX] {
+        let mut b = [0u8; CONFIG_SIZE_MAX];
+        b[0..4].copy_from_slice(&self.num_pages.to_le_bytes());
+        b[4..8].copy_from_slice(&self.actual.to_le_bytes());
+        b[8..12].copy_from_slice(&self.free_page_hint_cmd_id.to_le_bytes());
+        b[12..16].copy_from_slice(&self.poison_val.to_le_bytes());
+        b
+    }
+
+    /// Reads the four fields back from a 16-byte image.
+    pub fn from_bytes(b: &[u8; CONFIG_SIZE_MAX]) -> Self {
+        let f = |o: usize| u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
+        Self {
+            num_pages: f(0),
+            actual: f(4),
+            free_page_hint_cmd_id: f(8),
+            poison_val: f(12),
+        }
+    }
+}
+
+/// Splits a transport access into the 4/2/1-byte accesses the virtio-pci config region
+/// accepts (its largest access size is 4): `(offset, len)` pieces.
+pub fn split_access(offset: u32, len: usize) -> Vec<(u32, usize)> {
+    let mut out = Vec::new();
+    let (mut off, mut left) = (offset, len);
+    while left > 0 {
+        let w = if left >= 4 {
+            4
+        } else if left >= 2 {
+            2
+        } else {
+            1
+        };
+        out.push((off, w));
+        off = off.saturating_add(w as u32);
+        left -= w;
+    }
+    out
+}
+
+/// Whether an access of `len` bytes at `offset` fits a config of `size` bytes
+/// (`addr + sizeof(val) > vdev->config_len` is refused).
+pub fn access_fits(offset: u32, len: usize, size: usize) -> bool {
+    (offset as usize)
+        .checked_add(len)
+        .is_some_and(|end| end <= size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_follow_features() {
+        assert_eq!(
+            qemu_config_size(bit(VIRTIO_BALLOON_F_PAGE_POISON), false),
+            16
+        );
+        assert_eq!(
+            qemu_config_size(bit(VIRTIO_BALLOON_F_FREE_PAGE_HINT), false),
+            12
+        );
+        assert_eq!(qemu_config_size(0, false), 8);
+        assert_eq!(qemu_config_size(0, true), 16);
+    }
+
+    #[test]
+    fn image_round_trip_and_split() {
+        let c = BalloonConfig {
+            num_pages: 1000,
+            actual: 256,
+            free_page_hint_cmd_id: 0,
+            poison_val: 0xaaaa_aaaa,
+        };
+        let b = c.to_bytes();
+        assert_eq!(&b[0..4], &[0xe8, 0x03, 0, 0]);
+        assert_eq!(BalloonConfig::from_bytes(&b), c);
+        assert_eq!(split_access(4, 7), vec![(4, 4), (8, 2), (10, 1)]);
+        assert!(access_fits(4, 4, 8));
+        assert!(!access_fits(8, 4, 8));
+        assert!(!access_fits(u32::MAX, 4, 16));
+    }
+}

@@ -1,0 +1,614 @@
+//! `BalloonDevice`: QEMU's `VirtIOBalloon` state, its init flow as steps, and what the
+//! transport (virtio-pci common config) asks of it.
+
+use serde::Serialize;
+use virtq::{Backend, DeviceQueue, QueueLayout};
+
+use crate::config::{BalloonConfig, access_fits, qemu_config_size, split_access};
+use crate::consts::{
+    CONFIG_SIZE_MAX, STATUS_DRIVER_OK, STATUS_FEATURES_OK, VIRTIO_BALLOON_F_FREE_PAGE_HINT,
+    VIRTIO_BALLOON_F_PAGE_POISON, VIRTIO_BALLOON_F_PAGE_REPORTING, VIRTIO_BALLOON_F_STATS_VQ,
+    VIRTIO_F_EVENT_IDX, VIRTIO_ID_BALLOON, bit,
+};
+use crate::error::Error;
+use crate::event::{DeviceEvent, QueueRef};
+use crate::hint::FreePageHint;
+use crate::host_memory::{HostMemory, HostPageSize};
+use crate::operator::QapiThrottle;
+use crate::profile::{BalloonProps, ConfigSizeRule, DeviceProfile};
+use crate::stats::StatValues;
+use crate::vq::{DevQueue, QueueKind, Stage};
+
+/// An interrupt the device raises; the world delivers it to the driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Interrupt {
+    /// A used-buffer notification for a transport queue index.
+    Used(u16),
+    /// A configuration-change notification.
+    Config,
+}
+
+/// Where the init flow is (one `init_step` each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum InitStage {
+    /// Next: `type_init` / `type_register_static`.
+    TypeInit,
+    /// Next: `virtio_balloon_class_init`.
+    ClassInit,
+    /// Next: `virtio_balloon_instance_init`.
+    InstanceInit,
+    /// Next: `virtio_balloon_device_realize` / `virtio_init`.
+    Realize,
+    /// Next: `virtio_add_queue` for the n-th present queue.
+    AddQueue(usize),
+    /// Next: `reset_stats` at the end of realize.
+    StatsReset,
+    /// Realized: the driver may probe.
+    Done,
+    /// Realize failed.
+    Failed,
+}
+
+/// A read-only view of one queue for the UI and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct QueueInfo {
+    /// Transport index and role.
+    pub queue: QueueRef,
+    /// Maximum size offered.
+    pub max_size: u16,
+    /// Configured and enabled.
+    pub ready: bool,
+    /// The device's next avail index.
+    pub next_avail: u16,
+    /// The device's next used index (= used.idx it last published).
+    pub next_used: u16,
+    /// The handler is between steps on this queue.
+    pub busy: bool,
+    /// A kick is waiting.
+    pub kicked: bool,
+}
+
+/// The host's virtio-balloon device, generic over the queue backend.
+#[derive(Debug)]
+pub struct BalloonDevice<B: Backend> {
+    pub(crate) profile: DeviceProfile,
+    pub(crate) props: BalloonProps,
+    pub(crate) init: InitStage,
+    pub(crate) kinds: Vec<QueueKind>,
+    pub(crate) queues: Vec<DevQueue<B::Queue>>,
+    pub(crate) config_size: usize,
+    pub(crate) driver_features: u64,
+    pub(crate) status: u8,
+    pub(crate) broken: bool,
+    pub(crate) num_pages: u32,
+    pub(crate) actual: u32,
+    pub(crate) poison_val: u32,
+    pub(crate) hint: FreePageHint,
+    /// QEMU's `vdev->config`: the byte copy accesses go through.
+    pub(crate) config_copy: [u8; CONFIG_SIZE_MAX],
+    pub(crate) stats: StatValues,
+    pub(crate) stats_last_update: i64,
+    pub(crate) stats_held: Option<u16>,
+    pub(crate) stats_poll_interval: u32,
+    pub(crate) stats_timer: Option<u64>,
+    pub(crate) memory: HostMemory,
+    pub(crate) throttle: QapiThrottle,
+    pub(crate) interrupts: Vec<Interrupt>,
+    /// The queue whose handler is mid-way (QEMU handlers run to completion under the BQL).
+    pub(crate) active: Option<usize>,
+}
+
+impl<B: Backend> Clone for BalloonDevice<B>
+where
+    B::Queue: Clone,
+{
+    fn clone(&self) -> Self {
+        Self {
+            profile: self.profile.clone(),
+            props: self.props.clone(),
+            init: self.init,
+            kinds: self.kinds.clone(),
+            queues: self.queues.clone(),
+            config_size: self.config_size,
+            driver_features: self.driver_features,
+            status: self.status,
+            broken: self.broken,
+            num_pages: self.num_pages,
+            actual: self.actual,
+            poison_val: self.poison_val,
+            hint: self.hint,
+            config_copy: self.config_copy,
+            stats: self.stats,
+            stats_last_update: self.stats_last_update,
+            stats_held: self.stats_held,
+            stats_poll_interval: self.stats_poll_interval,
+            stats_timer: self.stats_timer,
+            memory: self.memory.clone(),
+            throttle: self.throttle.clone(),
+            interrupts: self.interrupts.clone(),
+            active: self.active,
+        }
+    }
+}
+
+impl<B: Backend> BalloonDevice<B> {
+    /// A device for a guest of `ram_size` bytes on host pages of `host_page_size` bytes.
+    /// Nothing exists yet: call [`BalloonDevice::init_step`] until it returns `None`.
+    pub fn new(
+        profile: DeviceProfile,
+        props: BalloonProps,
+        ram_size: u64,
+        host_page_size: u64,
+    ) -> Result<Self, Error> {
+        let page = HostPageSize::from_bytes(host_page_size)?;
+        if ram_size == 0 || ram_size % page.bytes() != 0 {
+            return Err(Error::BadRamSize {
+                ram_size,
+                page: page.bytes(),
+            });
+        }
+        let throttle = QapiThrottle::new(profile.balloon_change_interval_ns);
+        Ok(Self {
+            profile,
+            props,
+            init: InitStage::TypeInit,
+            kinds: Vec::new(),
+            queues: Vec::new(),
+            config_size: 0,
+            driver_features: 0,
+            status: 0,
+            broken: false,
+            num_pages: 0,
+            actual: 0,
+            poison_val: 0,
+            hint: FreePageHint::default(),
+            config_copy: [0; CONFIG_SIZE_MAX],
+            stats: StatValues::default(),
+            stats_last_update: 0,
+            stats_held: None,
+            stats_poll_interval: 0,
+            stats_timer: None,
+            memory: HostMemory::new(ram_size, page),
+            throttle,
+            interrupts: Vec::new(),
+            active: None,
+        })
+    }
+
+    /// The features this device offers (`virtio_balloon_get_features` plus the transport's).
+    pub fn device_features(&self) -> u64 {
+        self.profile.transport_features
+            | self.profile.always_offered
+            | (self.props.host_features() & self.profile.optional_features)
+    }
+
+    fn offered(&self, feature: u32) -> bool {
+        self.device_features() & bit(feature) != 0
+    }
+
+    pub(crate) fn negotiated(&self, feature: u32) -> bool {
+        self.driver_features & bit(feature) != 0
+    }
+
+    /// One init operation: type registration, class init, instance init, realize, one
+    /// `virtio_add_queue` per present queue, stats reset. `None` once realized (or failed).
+    pub fn init_step(&mut self) -> Option<DeviceEvent> {
+        let ev = match self.init {
+            InitStage::TypeInit => {
+                self.init = InitStage::ClassInit;
+                DeviceEvent::TypeRegistered {
+                    type_name: "virtio-balloon-device",
+                }
+            }
+            InitStage::ClassInit => {
+                self.init = InitStage::InstanceInit;
+                DeviceEvent::ClassInit {
+                    props: self.props.clone(),
+                }
+            }
+            InitStage::InstanceInit => {
+                self.init = InitStage::Realize;
+                self.hint = FreePageHint::default();
+                DeviceEvent::InstanceInit {
+                    cmd_id: self.hint.cmd_id,
+                }
+            }
+            InitStage::Realize => {
+                if self.offered(VIRTIO_BALLOON_F_FREE_PAGE_HINT) && !self.props.iothread {
+                    self.init = InitStage::Failed;
+                    return Some(DeviceEvent::RealizeFailed {
+                        message: Error::FreePageHintNeedsIothread.to_string(),
+                    });
+                }
+                self.config_size = match self.profile.config_size {
+                    ConfigSizeRule::QemuByFeatures => {
+                        qemu_config_size(self.device_features(), self.props.qemu_4_0_config_size)
+                    }
+                    ConfigSizeRule::Fixed(n) => (n as usize).min(CONFIG_SIZE_MAX),
+                };
+                self.kinds = vec![QueueKind::Inflate, QueueKind::Deflate];
+                if self.profile.stats_queue_always || self.offered(VIRTIO_BALLOON_F_STATS_VQ) {
+                    self.kinds.push(QueueKind::Stats);
+                }
+                if self.offered(VIRTIO_BALLOON_F_FREE_PAGE_HINT) {
+                    self.kinds.push(QueueKind::FreePage);
+                }
+                if self.offered(VIRTIO_BALLOON_F_PAGE_REPORTING) {
+                    self.kinds.push(QueueKind::Reporting);
+                }
+                self.init = InitStage::AddQueue(0);
+                DeviceEvent::Realized {
+                    device_id: VIRTIO_ID_BALLOON,
+                    config_size: self.config_size,
+                    features: self.device_features(),
+                }
+            }
+            InitStage::AddQueue(n) => {
+                let kind = self.kinds[n];
+                let size = self.max_size_of(kind);
+                let queue = match B::new_queue(size) {
+                    Ok(q) => q,
+                    Err(e) => {
+                        self.init = InitStage::Failed;
+                        return Some(DeviceEvent::RealizeFailed {
+                            message: Error::AddQueue(e).to_string(),
+                        });
+                    }
+                };
+                self.queues.push(DevQueue {
+                    kind,
+                    queue,
+                    stage: Stage::Idle,
+                    kicked: false,
+                });
+                self.init = if n + 1 < self.kinds.len() {
+                    InitStage::AddQueue(n + 1)
+                } else {
+                    InitStage::StatsReset
+                };
+                DeviceEvent::QueueAdded {
+                    queue: QueueRef {
+                        index: n as u16,
+                        kind,
+                    },
+                    size,
+                }
+            }
+            InitStage::StatsReset => {
+                self.stats = StatValues::default();
+                self.stats_last_update = 0;
+                if self.props.guest_stats_polling_interval > 0 {
+                    // Set on the command line: the property setter creates the timer at once.
+                    self.stats_poll_interval = self.props.guest_stats_polling_interval;
+                    self.stats_timer = Some(0);
+                }
+                self.init = InitStage::Done;
+                DeviceEvent::StatsReset
+            }
+            InitStage::Done | InitStage::Failed => return None,
+        };
+        Some(ev)
+    }
+
+    fn max_size_of(&self, kind: QueueKind) -> u16 {
+        match kind {
+            QueueKind::Inflate => self.profile.inflate_queue_size,
+            QueueKind::Deflate => self.profile.deflate_queue_size,
+            QueueKind::Stats => self.profile.stats_queue_size,
+            QueueKind::FreePage => self.profile.free_page_queue_size,
+            QueueKind::Reporting => self.profile.reporting_queue_size,
+        }
+    }
+
+    /// Where the init flow is.
+    pub fn init_stage(&self) -> InitStage {
+        self.init
+    }
+    /// Whether realize completed (QEMU: a balloon handler is registered).
+    pub fn is_realized(&self) -> bool {
+        self.init == InitStage::Done
+    }
+    /// The profile.
+    pub fn profile(&self) -> &DeviceProfile {
+        &self.profile
+    }
+    /// The properties.
+    pub fn props(&self) -> &BalloonProps {
+        &self.props
+    }
+    /// The features the driver accepted.
+    pub fn driver_features(&self) -> u64 {
+        self.driver_features
+    }
+    /// The status byte.
+    pub fn status(&self) -> u8 {
+        self.status
+    }
+    /// Whether `virtio_error` broke the device (until reset).
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+    /// Config size in bytes (0 before realize).
+    pub fn config_size(&self) -> usize {
+        self.config_size
+    }
+    /// The config fields as a read would show them now.
+    pub fn config(&self) -> BalloonConfig {
+        BalloonConfig {
+            num_pages: self.num_pages,
+            actual: self.actual,
+            free_page_hint_cmd_id: self.hint.config_cmd_id(),
+            poison_val: self.poison_val,
+        }
+    }
+    /// The hinting state.
+    pub fn hint(&self) -> FreePageHint {
+        self.hint
+    }
+    /// The host memory model.
+    pub fn memory(&self) -> &HostMemory {
+        &self.memory
+    }
+    /// The host memory model, for the world to report guest touches.
+    pub fn memory_mut(&mut self) -> &mut HostMemory {
+        &mut self.memory
+    }
+    /// Head of the stats element the device holds.
+    pub fn stats_held(&self) -> Option<u16> {
+        self.stats_held
+    }
+    /// Number of queues the device has.
+    pub fn num_queues(&self) -> u16 {
+        self.queues.len() as u16
+    }
+    /// The transport index of a queue, if present.
+    pub fn queue_index(&self, kind: QueueKind) -> Option<u16> {
+        self.queues
+            .iter()
+            .position(|q| q.kind == kind)
+            .map(|i| i as u16)
+    }
+    /// A view of queue `index`.
+    pub fn queue_info(&self, index: u16) -> Option<QueueInfo> {
+        let q = self.queues.get(usize::from(index))?;
+        Some(QueueInfo {
+            queue: QueueRef {
+                index,
+                kind: q.kind,
+            },
+            max_size: q.queue.max_size(),
+            ready: q.queue.ready(),
+            next_avail: q.queue.next_avail(),
+            next_used: q.queue.next_used(),
+            busy: q.stage != Stage::Idle,
+            kicked: q.kicked,
+        })
+    }
+    /// The backend queue, for views and tests.
+    pub fn queue(&self, index: u16) -> Option<&B::Queue> {
+        self.queues.get(usize::from(index)).map(|q| &q.queue)
+    }
+
+    pub(crate) fn qref(&self, i: usize) -> QueueRef {
+        QueueRef {
+            index: i as u16,
+            kind: self.queues[i].kind,
+        }
+    }
+
+    /// `virtio_notify_config`: only with DRIVER_OK.
+    pub(crate) fn notify_config(&mut self) -> bool {
+        if self.status & STATUS_DRIVER_OK == 0 {
+            return false;
+        }
+        self.interrupts.push(Interrupt::Config);
+        true
+    }
+
+    /// Interrupts raised since the last call.
+    pub fn take_interrupts(&mut self) -> Vec<Interrupt> {
+        std::mem::take(&mut self.interrupts)
+    }
+
+    // ----- transport -----
+
+    /// The driver reads the device features.
+    pub fn read_device_features(&self) -> DeviceEvent {
+        DeviceEvent::FeaturesRead {
+            features: self.device_features(),
+        }
+    }
+
+    /// The driver writes its features (`virtio_set_features`: refused after FEATURES_OK,
+    /// masked with the offered features).
+    pub fn set_driver_features(&mut self, features: u64) -> DeviceEvent {
+        if self.status & STATUS_FEATURES_OK != 0 {
+            return DeviceEvent::DriverFeaturesSet {
+                requested: features,
+                accepted: self.driver_features,
+                applied: false,
+            };
+        }
+        self.driver_features = features & self.device_features();
+        DeviceEvent::DriverFeaturesSet {
+            requested: features,
+            accepted: self.driver_features,
+            applied: true,
+        }
+    }
+
+    /// The driver writes the status byte; 0 resets the device.
+    pub fn set_status(&mut self, status: u8) -> DeviceEvent {
+        if status == 0 {
+            return self.reset();
+        }
+        // virtio_set_status: the balloon has no validate_features, so FEATURES_OK always
+        // sticks; virtio_balloon_set_status's stats rewind only matters after a migration.
+        let old = self.status;
+        self.status = status;
+        DeviceEvent::StatusSet { old, new: status }
+    }
+
+    /// `virtio_reset` -> `virtio_balloon_device_reset`: num_pages and actual survive.
+    fn reset(&mut self) -> DeviceEvent {
+        let old_status = self.status;
+        // virtio_set_status(vdev, 0) runs first, so free_page_stop raises no interrupt.
+        self.status = 0;
+        self.hint.stop();
+        let mut unpopped_stats = None;
+        if let Some(head) = self.stats_held.take() {
+            if let Some(i) = self.queue_index(QueueKind::Stats) {
+                self.queues[usize::from(i)].queue.unpop();
+            }
+            unpopped_stats = Some(head);
+        }
+        self.poison_val = 0;
+        self.broken = false;
+        self.driver_features = 0;
+        self.active = None;
+        self.interrupts.clear();
+        for q in &mut self.queues {
+            q.queue.reset();
+            q.stage = Stage::Idle;
+            q.kicked = false;
+        }
+        DeviceEvent::DeviceReset {
+            old_status,
+            num_pages: self.num_pages,
+            actual: self.actual,
+            unpopped_stats,
+        }
+    }
+
+    /// A config read of `data.len()` bytes at `offset`, as 4/2/1-byte accesses.
+    pub fn read_config(&mut self, offset: u32, data: &mut [u8]) -> DeviceEvent {
+        let mut out_of_range = false;
+        let mut done = 0;
+        for (off, len) in split_access(offset, data.len()) {
+            if access_fits(off, len, self.config_size) {
+                self.config_copy = self.config().to_bytes();
+                let o = off as usize;
+                data[done..done + len].copy_from_slice(&self.config_copy[o..o + len]);
+            } else {
+                data[done..done + len].fill(0xff);
+                out_of_range = true;
+            }
+            done += len;
+        }
+        if out_of_range {
+            return DeviceEvent::ConfigAccessOutOfRange {
+                offset,
+                len: data.len(),
+                size: self.config_size,
+                write: false,
+            };
+        }
+        DeviceEvent::ConfigRead {
+            offset,
+            data: data.to_vec(),
+            config: self.config(),
+        }
+    }
+
+    /// A config write at `offset` (`virtio_balloon_set_config` after each access).
+    pub fn write_config(&mut self, offset: u32, data: &[u8], now_ns: u64) -> DeviceEvent {
+        let old = self.config();
+        let mut balloon_change = None;
+        let mut done = 0;
+        for (off, len) in split_access(offset, data.len()) {
+            if !access_fits(off, len, self.config_size) {
+                return DeviceEvent::ConfigAccessOutOfRange {
+                    offset,
+                    len: data.len(),
+                    size: self.config_size,
+                    write: true,
+                };
+            }
+            let o = off as usize;
+            self.config_copy[o..o + len].copy_from_slice(&data[done..done + len]);
+            done += len;
+            if let Some(c) = self.set_config(now_ns) {
+                balloon_change = Some(c);
+            }
+        }
+        DeviceEvent::ConfigWritten {
+            offset,
+            data: data.to_vec(),
+            old,
+            new: self.config(),
+            balloon_change,
+        }
+    }
+
+    fn set_config(&mut self, now_ns: u64) -> Option<crate::event::BalloonChange> {
+        let c = BalloonConfig::from_bytes(&self.config_copy);
+        let old_actual = self.actual;
+        self.actual = c.actual;
+        let mut change = None;
+        if self.actual != old_actual {
+            let actual = self.actual_bytes();
+            change = Some(self.throttle.send(actual, now_ns));
+        }
+        self.poison_val = 0;
+        if self.negotiated(VIRTIO_BALLOON_F_PAGE_POISON) {
+            self.poison_val = c.poison_val;
+        }
+        change
+    }
+
+    /// `vm_ram_size - (actual << 12)`, as QEMU computes it (wrapping, then signed).
+    pub(crate) fn actual_bytes(&self) -> i64 {
+        self.memory
+            .ram_size()
+            .wrapping_sub(u64::from(self.actual) << 12) as i64
+    }
+
+    /// The maximum size of queue `index` (0 when absent).
+    pub fn queue_max_size(&self, index: u16) -> u16 {
+        self.queue(index).map(|q| q.max_size()).unwrap_or(0)
+    }
+
+    /// The driver places queue `index` and enables it.
+    pub fn set_queue(&mut self, index: u16, layout: QueueLayout) -> DeviceEvent {
+        let event_idx = self.negotiated(VIRTIO_F_EVENT_IDX);
+        let i = usize::from(index);
+        if i >= self.queues.len() {
+            return DeviceEvent::NoSuchQueue {
+                index,
+                op: "set_queue",
+            };
+        }
+        let queue = self.qref(i);
+        match self.queues[i].queue.configure(layout, event_idx) {
+            Ok(()) => DeviceEvent::QueueConfigured {
+                queue,
+                layout,
+                event_idx,
+            },
+            Err(e) => DeviceEvent::QueueConfigFailed {
+                queue,
+                error: e.to_string(),
+            },
+        }
+    }
+
+    /// The driver kicks queue `index` (`virtio_queue_notify`: ignored when the queue has no
+    /// ring or the device is broken).
+    pub fn notify(&mut self, index: u16) -> DeviceEvent {
+        let i = usize::from(index);
+        if i >= self.queues.len() {
+            return DeviceEvent::NoSuchQueue {
+                index,
+                op: "notify",
+            };
+        }
+        let accepted = !self.broken && self.queues[i].queue.ready();
+        if accepted {
+            self.queues[i].kicked = true;
+        }
+        DeviceEvent::Kicked {
+            queue: self.qref(i),
+            accepted,
+        }
+    }
+}
