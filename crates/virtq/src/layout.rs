@@ -228,3 +228,89 @@ impl QueueLayout {
 pub fn vring_need_event(event_idx: u16, new: u16, old: u16) -> bool {
     new.wrapping_sub(event_idx).wrapping_sub(1) < new.wrapping_sub(old)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptor_wire_form() {
+        let d = Descriptor {
+            addr: 0x1122_3344_5566_7788,
+            len: 0x99aa_bbcc,
+            flags: 7,
+            next: 0x0102,
+        };
+        let b = d.to_bytes();
+        assert_eq!(b[..8], 0x1122_3344_5566_7788u64.to_le_bytes());
+        assert_eq!(b[8..12], 0x99aa_bbccu32.to_le_bytes());
+        assert_eq!(b[12..14], [7, 0]);
+        assert_eq!(b[14..16], [2, 1]);
+        assert_eq!(Descriptor::from_bytes(&b), d);
+        assert!(d.has_next() && d.is_write() && d.is_indirect());
+        assert_eq!(
+            (VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE, VIRTQ_DESC_F_INDIRECT),
+            (1, 2, 4)
+        );
+        assert_eq!((VIRTQ_AVAIL_F_NO_INTERRUPT, VIRTQ_USED_F_NO_NOTIFY), (1, 1));
+        assert_eq!((DESC_SIZE, USED_ELEM_SIZE), (16, 8));
+    }
+
+    #[test]
+    fn every_ring_field_address() {
+        let l = QueueLayout::contiguous(0x1000, 256);
+        assert_eq!(l.desc_table, 0x1000);
+        assert_eq!(l.desc_addr(255).unwrap(), 0x1000 + 255 * 16);
+        assert_eq!(l.avail_ring, 0x2000);
+        assert_eq!(l.avail_flags_addr(), 0x2000);
+        assert_eq!(l.avail_idx_addr().unwrap(), 0x2002);
+        assert_eq!(l.avail_entry_addr(3).unwrap(), 0x2004 + 6);
+        assert_eq!(l.used_event_addr().unwrap(), 0x2004 + 512);
+        // 0x2000 + 6 + 512 = 0x2206, rounded up to 4.
+        assert_eq!(l.used_ring, 0x2208);
+        assert_eq!(l.used_flags_addr(), 0x2208);
+        assert_eq!(l.used_idx_addr().unwrap(), 0x220a);
+        assert_eq!(l.used_elem_addr(1).unwrap(), 0x220c + 8);
+        assert_eq!(l.avail_event_addr().unwrap(), 0x220c + 256 * 8);
+        assert_eq!(l.bytes(), 0x220c + 256 * 8 + 2 - 0x1000);
+        assert_eq!(l.validate(256), Ok(()));
+        assert_eq!(l.validate(128), Err(QueueError::InvalidSize(256)));
+    }
+
+    #[test]
+    fn sizes_and_max_queue() {
+        let l = QueueLayout::contiguous(0x10_0000, MAX_QUEUE_SIZE);
+        assert_eq!(l.validate(MAX_QUEUE_SIZE), Ok(()));
+        assert_eq!(QueueLayout::desc_table_bytes(1), 16);
+        assert_eq!(QueueLayout::avail_ring_bytes(1), 8);
+        assert_eq!(QueueLayout::used_ring_bytes(1), 14);
+        let l1 = QueueLayout::contiguous(0x10, 1);
+        assert_eq!((l1.avail_ring, l1.used_ring), (0x20, 0x28));
+        assert!(QueueLayout { size: 0, ..l1 }.validate(8).is_err());
+    }
+
+    #[test]
+    fn ring_addresses_near_u64_max_overflow_instead_of_wrapping() {
+        let l = QueueLayout {
+            size: 8,
+            desc_table: u64::MAX - 15,
+            avail_ring: u64::MAX - 1,
+            used_ring: u64::MAX - 3,
+        };
+        assert!(matches!(l.desc_addr(1), Err(MemError::Overflow { .. })));
+        assert!(matches!(l.avail_idx_addr(), Err(MemError::Overflow { .. })));
+        assert!(matches!(
+            l.avail_event_addr(),
+            Err(MemError::Overflow { .. })
+        ));
+    }
+
+    #[test]
+    fn need_event_matches_linux() {
+        assert!(vring_need_event(0, 1, 0));
+        assert!(!vring_need_event(1, 1, 0));
+        assert!(vring_need_event(5, 7, 3));
+        assert!(!vring_need_event(7, 7, 3));
+        assert!(vring_need_event(0xffff, 0, 0xfffe), "wraps");
+    }
+}
