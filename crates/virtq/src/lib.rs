@@ -31,5 +31,6 @@ pub use memory::{GuestRam, PAGE_SIZE, SparseRam};
 #[cfg(not(target_arch = "wasm32"))]
 pub use rustvmm::RustVmmQueue;
 pub use transport::Transport;
+pub use view::{AvailView, DescState, DescView, QueueView, UsedEntry, UsedView};
 #[cfg(not(target_arch = "wasm32"))]
 pub use vmram::VmRam;
