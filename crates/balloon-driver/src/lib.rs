@@ -1,2 +1,21 @@
-//! balloon-driver
+//! The guest: a page-state memory model and a Linux-shaped virtio-balloon driver.
+//!
+//! [`GuestMm`] models a Linux guest's memory from 64 MiB to 16 TiB at 3 bits a page at most
+//! (uniform 128 MiB chunks cost a few bytes). [`BalloonDriver`] follows
+//! `drivers/virtio/virtio_balloon.c` as an explicit state machine: every
+//! [`BalloonDriver::step`] performs one ring, config or status operation and returns the
+//! [`DriverEvent`] that describes it.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod mm;
+pub mod pagemap;
+pub mod rng;
+pub mod runs;
+
+pub use error::Error;
+pub use mm::{Alloc, GuestMm, Reclaim, VmEvents};
+pub use pagemap::{Direction, PageMap, PageState, StateSet};
+pub use rng::XorShift;
+pub use runs::Runs;

@@ -1,0 +1,427 @@
+//! The guest memory model: a Linux-like page allocator over a [`PageMap`], with watermarks,
+//! reclaim (hint shrinker, page cache, swap), OOM, and the VM event counters that the balloon's
+//! statistics report.
+
+use crate::error::Error;
+use crate::pagemap::{BLOCK_PAGES, BLOCKS_PER_CHUNK, Direction, PageMap, PageState, StateSet};
+use crate::rng::XorShift;
+use crate::runs::Runs;
+
+/// Bytes in a page (and in a balloon PFN's unit).
+pub const PAGE_SIZE: u64 = 4096;
+/// Smallest guest: 64 MiB.
+pub const MIN_MEM: u64 = 64 << 20;
+/// Largest guest: 16 TiB (32-bit PFNs).
+pub const MAX_MEM: u64 = 16 << 40;
+
+/// Linux `vm_event_item` counters that the balloon's stats carry (tags 0-3 and 8-15).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct VmEvents {
+    /// PSWPIN: pages read back from swap.
+    pub pswpin: u64,
+    /// PSWPOUT: pages written to swap.
+    pub pswpout: u64,
+    /// PGMAJFAULT: faults that waited for I/O.
+    pub pgmajfault: u64,
+    /// PGFAULT: all faults.
+    pub pgfault: u64,
+    /// HTLB_BUDDY_PGALLOC: huge pages taken from the buddy allocator.
+    pub htlb_buddy_alloc: u64,
+    /// HTLB_BUDDY_PGALLOC_FAIL: huge page allocations that failed.
+    pub htlb_buddy_alloc_fail: u64,
+    /// OOM_KILL: processes killed by the OOM killer.
+    pub oom_kill: u64,
+    /// ALLOCSTALL_*: allocations that entered direct reclaim.
+    pub allocstall: u64,
+    /// PGSCAN_KSWAPD: pages scanned by kswapd.
+    pub pgscan_kswapd: u64,
+    /// PGSCAN_DIRECT: pages scanned by direct reclaim.
+    pub pgscan_direct: u64,
+    /// PGSTEAL_KSWAPD: pages reclaimed by kswapd.
+    pub pgsteal_kswapd: u64,
+    /// PGSTEAL_DIRECT: pages reclaimed by direct reclaim.
+    pub pgsteal_direct: u64,
+}
+
+/// What an allocation did besides handing out pages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Reclaim {
+    /// Hinted pages given back by `virtio_balloon_shrinker_scan`.
+    pub shrunk_hints: u64,
+    /// Page cache pages dropped.
+    pub cache: u64,
+    /// Anonymous pages written to swap.
+    pub swapped_out: u64,
+    /// Whether the allocation stalled in direct reclaim.
+    pub direct: bool,
+    /// Pages kswapd reclaimed afterwards to get back above the high watermark.
+    pub kswapd: u64,
+}
+
+/// The outcome of an allocation request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Alloc {
+    /// Pages wanted.
+    pub wanted: u64,
+    /// The pages obtained.
+    pub pages: Runs,
+    /// Reclaim done on the way.
+    pub reclaim: Reclaim,
+}
+
+impl Alloc {
+    /// Pages obtained.
+    pub fn got(&self) -> u64 {
+        self.pages.pages()
+    }
+}
+
+/// The guest's memory: page states, one application, page cache, swap and counters.
+#[derive(Debug, Clone)]
+pub struct GuestMm {
+    map: PageMap,
+    /// memmap and kernel image: never part of MemTotal.
+    reserved: u64,
+    /// totalram_pages: MemTotal (shrinks with the balloon unless DEFLATE_ON_OOM).
+    managed: u64,
+    app_resident: u64,
+    app_swapped: u64,
+    swap_total: u64,
+    hugetlb_pages: u64,
+    wmark_min: u64,
+    wmark_low: u64,
+    wmark_high: u64,
+    /// Counters that move for real reasons.
+    pub events: VmEvents,
+    rng: XorShift,
+}
+
+impl GuestMm {
+    /// A freshly booted guest of `mem_bytes` (64 MiB..=16 TiB, whole 2 MiB blocks) with
+    /// `swap_bytes` of swap. The kernel's memmap (64 bytes per page) and image (4 MiB) are
+    /// reserved at the bottom, plus 8 MiB of boot allocations that count in MemTotal.
+    pub fn new(mem_bytes: u64, swap_bytes: u64, seed: u64) -> Result<GuestMm, Error> {
+        if !(MIN_MEM..=MAX_MEM).contains(&mem_bytes)
+            || !mem_bytes.is_multiple_of(BLOCK_PAGES * PAGE_SIZE)
+        {
+            return Err(Error::InvalidMemorySize { bytes: mem_bytes });
+        }
+        let nr = mem_bytes / PAGE_SIZE;
+        let mut map = PageMap::new(nr)?;
+        let reserved = nr / 64 + 1024;
+        let boot_used = 2048;
+        map.take(
+            StateSet::one(PageState::Free),
+            PageState::Used,
+            reserved + boot_used,
+            Direction::Up,
+        );
+        // Linux min_free_kbytes = 4 * sqrt(lowmem_kbytes), at most 256 MiB; low and high are
+        // min + min/4 and min + min/2 (mm/page_alloc.c).
+        let min_kbytes = (4.0 * ((nr * 4) as f64).sqrt()) as u64;
+        let wmark_min = (min_kbytes.min(262_144) / 4).max(128);
+        Ok(GuestMm {
+            map,
+            reserved,
+            managed: nr - reserved,
+            app_resident: 0,
+            app_swapped: 0,
+            swap_total: swap_bytes / PAGE_SIZE,
+            hugetlb_pages: 0,
+            wmark_min,
+            wmark_low: wmark_min + wmark_min / 4,
+            wmark_high: wmark_min + wmark_min / 2,
+            events: VmEvents::default(),
+            rng: XorShift::new(seed),
+        })
+    }
+
+    /// The page states.
+    pub fn map(&self) -> &PageMap {
+        &self.map
+    }
+    /// The page states, for the driver's transitions.
+    pub fn map_mut(&mut self) -> &mut PageMap {
+        &mut self.map
+    }
+    /// Pages in the guest.
+    pub fn nr_pages(&self) -> u64 {
+        self.map.nr_pages()
+    }
+    /// Heap bytes of the model (bit planes, block counters, chunk table).
+    pub fn heap_bytes(&self) -> usize {
+        self.map.heap_bytes()
+    }
+    /// MemFree in pages: Free and Reported.
+    pub fn free_pages(&self) -> u64 {
+        self.map.count(PageState::Free) + self.map.count(PageState::Reported)
+    }
+    /// MemTotal in pages.
+    pub fn total_pages(&self) -> u64 {
+        self.managed
+    }
+    /// Linux `adjust_managed_page_count`: the balloon moves pages out of (or back into) MemTotal.
+    pub fn adjust_managed_page_count(&mut self, delta: i64) {
+        self.managed = self.managed.saturating_add_signed(delta);
+    }
+    /// Page cache pages (NR_FILE_PAGES).
+    pub fn cache_pages(&self) -> u64 {
+        self.map.count(PageState::Cache)
+    }
+    /// Linux `si_mem_available`: free above the reserve plus the reclaimable half of the cache.
+    pub fn available_pages(&self) -> u64 {
+        let cache = self.cache_pages();
+        (self.free_pages() + cache)
+            .saturating_sub(self.wmark_high + (cache / 2).min(self.wmark_low))
+    }
+    /// Application pages resident and swapped out.
+    pub fn app_pages(&self) -> (u64, u64) {
+        (self.app_resident, self.app_swapped)
+    }
+    /// Swap size and use, in pages.
+    pub fn swap_pages(&self) -> (u64, u64) {
+        (self.swap_total, self.app_swapped)
+    }
+    /// Huge pages in the hugetlb pool.
+    pub fn hugetlb_pages(&self) -> u64 {
+        self.hugetlb_pages
+    }
+    /// The min / low / high watermarks in pages.
+    pub fn watermarks(&self) -> (u64, u64, u64) {
+        (self.wmark_min, self.wmark_low, self.wmark_high)
+    }
+    /// Pages reserved at boot (memmap, kernel image): outside MemTotal.
+    pub fn reserved_pages(&self) -> u64 {
+        self.reserved
+    }
+
+    /// Frees `n` reclaimable pages: hinted blocks through the balloon's shrinker first, then
+    /// page cache (oldest first), then anonymous pages to swap.
+    fn reclaim(&mut self, n: u64, direct: bool, r: &mut Reclaim) {
+        let mut left = n;
+        let hinted = self.map.count(PageState::Hinted);
+        if hinted > 0 {
+            // virtio_balloon_shrinker_scan gives back whole 4 MiB blocks.
+            let want = left.div_ceil(1024) * 1024;
+            let got = self
+                .map
+                .take(
+                    StateSet::one(PageState::Hinted),
+                    PageState::Free,
+                    want,
+                    Direction::Down,
+                )
+                .pages();
+            r.shrunk_hints += got;
+            left = left.saturating_sub(got);
+        }
+        let cache = self
+            .map
+            .take(
+                StateSet::one(PageState::Cache),
+                PageState::Free,
+                left,
+                Direction::Up,
+            )
+            .pages();
+        left -= cache;
+        let swap_free = self.swap_total - self.app_swapped;
+        let out = left.min(swap_free).min(self.app_resident);
+        let swapped = self
+            .map
+            .take(
+                StateSet::one(PageState::Used),
+                PageState::Free,
+                out,
+                Direction::Down,
+            )
+            .pages();
+        self.app_resident -= swapped;
+        self.app_swapped += swapped;
+        self.events.pswpout += swapped;
+        r.cache += cache;
+        r.swapped_out += swapped;
+        let stolen = cache + swapped;
+        // About one page in eight on the inactive list is found referenced and rotated
+        // instead of reclaimed: scanned exceeds stolen by that much.
+        let rotated = self.rng.below(stolen / 8 + 1);
+        if direct {
+            self.events.pgscan_direct += stolen + rotated;
+            self.events.pgsteal_direct += stolen;
+        } else {
+            self.events.pgscan_kswapd += stolen + rotated;
+            self.events.pgsteal_kswapd += stolen;
+        }
+    }
+
+    /// kswapd: woken when free memory falls below the low watermark, reclaims up to high.
+    fn kswapd(&mut self, r: &mut Reclaim) {
+        let free = self.free_pages();
+        if free < self.wmark_low {
+            let before = r.cache + r.swapped_out + r.shrunk_hints;
+            self.reclaim(self.wmark_high - free, false, r);
+            r.kswapd += r.cache + r.swapped_out + r.shrunk_hints - before;
+        }
+    }
+
+    /// The page allocator: takes up to `n` pages for `to`, entering direct reclaim once when
+    /// free memory above the min watermark is short (what `__GFP_NORETRY` allows). Fewer pages
+    /// than wanted means the caller is out of memory.
+    pub fn alloc(&mut self, n: u64, to: PageState, dir: Direction) -> Alloc {
+        let mut r = Reclaim::default();
+        let usable = self.free_pages().saturating_sub(self.wmark_min);
+        if usable < n {
+            r.direct = true;
+            self.events.allocstall += 1;
+            self.reclaim(n - usable, true, &mut r);
+        }
+        let take = n.min(self.free_pages().saturating_sub(self.wmark_min));
+        let pages = self.map.take(StateSet::ALLOCATABLE, to, take, dir);
+        self.kswapd(&mut r);
+        Alloc {
+            wanted: n,
+            pages,
+            reclaim: r,
+        }
+    }
+
+    /// An application allocates and touches `n` pages (one minor fault each).
+    pub fn alloc_app(&mut self, n: u64) -> Alloc {
+        let a = self.alloc(n, PageState::Used, Direction::Up);
+        self.app_resident += a.got();
+        self.events.pgfault += a.got();
+        a
+    }
+
+    /// The application frees `n` pages: resident ones first, then swap slots.
+    pub fn free_app(&mut self, n: u64) -> u64 {
+        let resident = n.min(self.app_resident);
+        let freed = self
+            .map
+            .take(
+                StateSet::one(PageState::Used),
+                PageState::Free,
+                resident,
+                Direction::Down,
+            )
+            .pages();
+        self.app_resident -= freed;
+        let slots = (n - freed).min(self.app_swapped);
+        self.app_swapped -= slots;
+        freed + slots
+    }
+
+    /// The application touches `n` of its pages; those found in swap fault back in (major
+    /// faults that need a free page each). Returns the swap-in allocation.
+    pub fn touch_app(&mut self, n: u64) -> Alloc {
+        let total = self.app_resident + self.app_swapped;
+        if total == 0 {
+            return Alloc::default();
+        }
+        let hits =
+            (u128::from(n.min(total)) * u128::from(self.app_swapped) / u128::from(total)) as u64;
+        let a = self.alloc(hits, PageState::Used, Direction::Up);
+        let got = a.got();
+        self.app_swapped -= got;
+        self.app_resident += got;
+        self.events.pswpin += got;
+        self.events.pgmajfault += got;
+        self.events.pgfault += got;
+        a
+    }
+
+    /// The OOM killer kills the application: its pages and swap slots are freed.
+    pub fn oom_kill(&mut self) -> u64 {
+        self.events.oom_kill += 1;
+        let n = self.app_resident + self.app_swapped;
+        self.free_app(n)
+    }
+
+    /// File reads fill the page cache with up to `n` pages, only from free memory above the
+    /// low watermark (the cache never pushes the guest into reclaim here).
+    pub fn read_file(&mut self, n: u64) -> u64 {
+        let room = self.free_pages().saturating_sub(self.wmark_low);
+        self.map
+            .take(
+                StateSet::ALLOCATABLE,
+                PageState::Cache,
+                n.min(room),
+                Direction::Up,
+            )
+            .pages()
+    }
+
+    /// `echo 1 > /proc/sys/vm/drop_caches`.
+    pub fn drop_caches(&mut self) -> u64 {
+        self.map
+            .take(
+                StateSet::one(PageState::Cache),
+                PageState::Free,
+                u64::MAX,
+                Direction::Up,
+            )
+            .pages()
+    }
+
+    /// Grows the hugetlb pool by `n` 2 MiB pages, each from a wholly free pageblock (counted
+    /// as HTLB_BUDDY_PGALLOC, or HTLB_BUDDY_PGALLOC_FAIL when none is left).
+    pub fn alloc_hugepages(&mut self, n: u64) -> u64 {
+        let mut got = 0;
+        for _ in 0..n {
+            match self.find_block(9, StateSet::ALLOCATABLE, false) {
+                Some(pfn)
+                    if self
+                        .map
+                        .convert(pfn, BLOCK_PAGES, StateSet::ALLOCATABLE, PageState::Used)
+                        .is_ok() =>
+                {
+                    self.hugetlb_pages += 1;
+                    self.events.htlb_buddy_alloc += 1;
+                    got += 1;
+                }
+                _ => self.events.htlb_buddy_alloc_fail += 1,
+            }
+        }
+        got
+    }
+
+    /// The highest aligned block of `1 << order` pages (order 9 or 10) whose pages are all in
+    /// `set` (Free and/or Reported); with `need_unreported`, at least one must be Free.
+    pub fn find_block(&self, order: u32, set: StateSet, need_unreported: bool) -> Option<u64> {
+        let per = 1u64 << order.saturating_sub(9);
+        let blocks = self.nr_pages() / BLOCK_PAGES;
+        let mut b = blocks / per * per;
+        while b >= per {
+            b -= per;
+            if b.is_multiple_of(BLOCKS_PER_CHUNK) && self.map.chunk_has_no_free(b) {
+                continue;
+            }
+            if self.block_fits(b, per, set, need_unreported) {
+                return Some(b * BLOCK_PAGES);
+            }
+        }
+        None
+    }
+
+    /// Whether blocks `b..b+per` are wholly in `set`, with a Free page if `need_unreported`.
+    pub fn block_fits(&self, b: u64, per: u64, set: StateSet, need_unreported: bool) -> bool {
+        let mut any_free = false;
+        for k in b..b + per {
+            let (free, rep) = self.map.block_counts(k);
+            let ok = match (
+                set.contains(PageState::Free),
+                set.contains(PageState::Reported),
+            ) {
+                (true, true) => free + rep == BLOCK_PAGES,
+                (true, false) => free == BLOCK_PAGES,
+                (false, true) => rep == BLOCK_PAGES,
+                (false, false) => false,
+            };
+            if !ok {
+                return false;
+            }
+            any_free |= free > 0;
+        }
+        any_free || !need_unreported
+    }
+}

@@ -1,0 +1,634 @@
+//! Per-page state of the guest in three bit planes (3 bits a page), cut into 128 MiB chunks.
+//!
+//! A chunk whose pages all share one state is stored as that state alone, so a 16 TiB guest
+//! that is mostly free, or mostly ballooned, costs a few bytes per chunk; a chunk with mixed
+//! states holds its three planes plus per-512-page block counters (the buddy-like view used by
+//! free page reporting and hinting). The encoding puts Free (000) and Reported (100) on the
+//! only two codes with planes 0 and 1 clear, so "free for the allocator" is `!p0 & !p1`.
+
+use crate::error::Error;
+use crate::runs::Runs;
+
+/// log2 of the pages in one chunk (32768 pages, 128 MiB).
+pub const CHUNK_SHIFT: u32 = 15;
+/// Pages in one chunk.
+pub const CHUNK_PAGES: u64 = 1 << CHUNK_SHIFT;
+/// Pages in one pageblock (order 9, 2 MiB): the unit of the block counters.
+pub const BLOCK_PAGES: u64 = 512;
+const BLOCK_WORDS: usize = (BLOCK_PAGES / 64) as usize;
+
+/// What one 4 KiB guest page is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum PageState {
+    /// On the buddy free lists, not reported.
+    Free = 0,
+    /// Used: kernel, application anonymous memory, hugetlb pool, rings.
+    Used = 1,
+    /// Page cache (clean, reclaimable).
+    Cache = 2,
+    /// In the balloon, acknowledged by the host.
+    Ballooned = 3,
+    /// Free and reported to the host (PageReported): the allocator may still take it.
+    Reported = 4,
+    /// Held by the driver for a free page hint run.
+    Hinted = 5,
+    /// Taken for the balloon, PFN sent, inflate not yet acknowledged: must not be touched.
+    Inflating = 6,
+    /// Isolated for a free page report not yet acknowledged: must not be touched.
+    Reporting = 7,
+}
+
+impl PageState {
+    /// Every state, in code order.
+    pub const ALL: [PageState; 8] = [
+        PageState::Free,
+        PageState::Used,
+        PageState::Cache,
+        PageState::Ballooned,
+        PageState::Reported,
+        PageState::Hinted,
+        PageState::Inflating,
+        PageState::Reporting,
+    ];
+    fn code(self) -> u8 {
+        self as u8
+    }
+    fn from_code(c: u8) -> PageState {
+        PageState::ALL[usize::from(c & 7)]
+    }
+    /// Short lower-case name for the UI.
+    pub fn name(self) -> &'static str {
+        match self {
+            PageState::Free => "free",
+            PageState::Used => "used",
+            PageState::Cache => "cache",
+            PageState::Ballooned => "ballooned",
+            PageState::Reported => "reported",
+            PageState::Hinted => "hinted",
+            PageState::Inflating => "inflating",
+            PageState::Reporting => "reporting",
+        }
+    }
+}
+
+/// A set of page states (bit n = state code n).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateSet(u8);
+
+impl StateSet {
+    /// Pages the buddy allocator may hand out: Free and Reported.
+    pub const ALLOCATABLE: StateSet = StateSet(1 | 1 << 4);
+    /// Exactly one state.
+    pub const fn one(s: PageState) -> StateSet {
+        StateSet(1 << s as u8)
+    }
+    /// Whether `s` is in the set.
+    pub fn contains(self, s: PageState) -> bool {
+        self.0 & (1 << s.code()) != 0
+    }
+}
+
+/// Which end of memory a search starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Lowest PFN first (application and page cache allocations).
+    Up,
+    /// Highest PFN first (balloon pages, as a Linux guest shows them).
+    Down,
+}
+
+#[derive(Debug, Clone)]
+struct Mixed {
+    planes: [Vec<u64>; 3],
+    counts: [u32; 8],
+    /// Per 512-page block: pages Free, pages Reported.
+    block_free: Vec<u16>,
+    block_reported: Vec<u16>,
+}
+
+#[derive(Debug, Clone)]
+enum Chunk {
+    Uniform(PageState),
+    Mixed(Box<Mixed>),
+}
+
+fn state_mask(planes: &[Vec<u64>; 3], w: usize, s: PageState) -> u64 {
+    let c = s.code();
+    let mut m = !0u64;
+    for (k, plane) in planes.iter().enumerate() {
+        m &= if c >> k & 1 == 1 { plane[w] } else { !plane[w] };
+    }
+    m
+}
+
+fn set_mask(planes: &[Vec<u64>; 3], w: usize, set: StateSet) -> u64 {
+    PageState::ALL
+        .iter()
+        .filter(|s| set.contains(**s))
+        .fold(0, |m, s| m | state_mask(planes, w, *s))
+}
+
+impl Mixed {
+    fn filled(words: usize, s: PageState) -> Mixed {
+        let c = s.code();
+        let planes = [0, 1, 2].map(|k| vec![if c >> k & 1 == 1 { !0u64 } else { 0 }; words]);
+        let pages = (words * 64) as u32;
+        let blocks = words / BLOCK_WORDS;
+        let mut counts = [0; 8];
+        counts[usize::from(c)] = pages;
+        let full = |t: PageState| vec![if s == t { BLOCK_PAGES as u16 } else { 0 }; blocks];
+        Mixed {
+            planes,
+            counts,
+            block_free: full(PageState::Free),
+            block_reported: full(PageState::Reported),
+        }
+    }
+
+    /// Moves the pages of `sel` in word `w` to `to`; returns how many changed state.
+    fn apply(&mut self, w: usize, sel: u64, to: PageState, global: &mut [u64; 8]) {
+        let b = w / BLOCK_WORDS;
+        for s in PageState::ALL {
+            let n = (state_mask(&self.planes, w, s) & sel).count_ones();
+            if n == 0 {
+                continue;
+            }
+            self.counts[s as usize] -= n;
+            global[s as usize] -= u64::from(n);
+            match s {
+                PageState::Free => self.block_free[b] -= n as u16,
+                PageState::Reported => self.block_reported[b] -= n as u16,
+                _ => {}
+            }
+        }
+        let n = sel.count_ones();
+        self.counts[to as usize] += n;
+        global[to as usize] += u64::from(n);
+        match to {
+            PageState::Free => self.block_free[b] += n as u16,
+            PageState::Reported => self.block_reported[b] += n as u16,
+            _ => {}
+        }
+        let c = to.code();
+        for (k, plane) in self.planes.iter_mut().enumerate() {
+            plane[w] = if c >> k & 1 == 1 {
+                plane[w] | sel
+            } else {
+                plane[w] & !sel
+            };
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.planes.iter().map(|p| p.capacity() * 8).sum::<usize>()
+            + (self.block_free.capacity() + self.block_reported.capacity()) * 2
+            + size_of::<Mixed>()
+    }
+}
+
+/// Appends the set bits of `sel` (word `w` of chunk `base`) to `runs`, in `dir` order.
+fn push_bits(runs: &mut Runs, base: u64, sel: u64, dir: Direction) {
+    let mut m = sel;
+    while m != 0 {
+        match dir {
+            Direction::Up => {
+                let start = m.trailing_zeros();
+                let len = (m >> start).trailing_ones();
+                runs.push_up(base + u64::from(start), u64::from(len));
+                m &= if start + len >= 64 {
+                    0
+                } else {
+                    !0u64 << (start + len)
+                };
+            }
+            Direction::Down => {
+                let top = 63 - m.leading_zeros();
+                let len = (m << (63 - top)).leading_ones();
+                let first = top + 1 - len;
+                runs.push_down(base + u64::from(first), u64::from(len));
+                m &= if first == 0 { 0 } else { (1u64 << first) - 1 };
+            }
+        }
+    }
+}
+
+/// Keeps the `k` lowest (Up) or highest (Down) set bits of `m`.
+fn keep_bits(m: u64, k: u32, dir: Direction) -> u64 {
+    if m.count_ones() <= k {
+        return m;
+    }
+    let mut out = 0;
+    let mut rest = m;
+    for _ in 0..k {
+        let bit = match dir {
+            Direction::Up => rest & rest.wrapping_neg(),
+            Direction::Down => 1u64 << (63 - rest.leading_zeros()),
+        };
+        out |= bit;
+        rest &= !bit;
+    }
+    out
+}
+
+/// The state of every page of a guest, 3 bits a page at most.
+#[derive(Debug, Clone)]
+pub struct PageMap {
+    nr_pages: u64,
+    chunks: Vec<Chunk>,
+    counts: [u64; 8],
+}
+
+impl PageMap {
+    /// A map of `nr_pages` pages, all Free. `nr_pages` must be a non-zero multiple of 512.
+    pub fn new(nr_pages: u64) -> Result<PageMap, Error> {
+        if nr_pages == 0 || !nr_pages.is_multiple_of(BLOCK_PAGES) || nr_pages > 1 << 32 {
+            return Err(Error::InvalidMemorySize {
+                bytes: nr_pages.saturating_mul(4096),
+            });
+        }
+        let n = nr_pages.div_ceil(CHUNK_PAGES) as usize;
+        let mut counts = [0; 8];
+        counts[0] = nr_pages;
+        Ok(PageMap {
+            nr_pages,
+            chunks: vec![Chunk::Uniform(PageState::Free); n],
+            counts,
+        })
+    }
+    /// Number of pages.
+    pub fn nr_pages(&self) -> u64 {
+        self.nr_pages
+    }
+    /// Pages in state `s`.
+    pub fn count(&self, s: PageState) -> u64 {
+        self.counts[s as usize]
+    }
+    fn chunk_pages(&self, i: usize) -> u64 {
+        (self.nr_pages - i as u64 * CHUNK_PAGES).min(CHUNK_PAGES)
+    }
+    /// Heap bytes held by the map (the vectors' capacities): what a 64 GiB guest costs.
+    pub fn heap_bytes(&self) -> usize {
+        self.chunks.capacity() * size_of::<Chunk>()
+            + self
+                .chunks
+                .iter()
+                .map(|c| match c {
+                    Chunk::Mixed(m) => m.heap_bytes(),
+                    Chunk::Uniform(_) => 0,
+                })
+                .sum::<usize>()
+    }
+    /// Chunks stored as mixed bit planes (the rest are a single state).
+    pub fn mixed_chunks(&self) -> usize {
+        self.chunks
+            .iter()
+            .filter(|c| matches!(c, Chunk::Mixed(_)))
+            .count()
+    }
+
+    /// The state of page `pfn`.
+    pub fn state(&self, pfn: u64) -> Result<PageState, Error> {
+        if pfn >= self.nr_pages {
+            return Err(Error::PfnOutOfRange {
+                pfn,
+                nr_pages: self.nr_pages,
+            });
+        }
+        let i = (pfn >> CHUNK_SHIFT) as usize;
+        Ok(match &self.chunks[i] {
+            Chunk::Uniform(s) => *s,
+            Chunk::Mixed(m) => {
+                let off = pfn & (CHUNK_PAGES - 1);
+                let (w, bit) = ((off / 64) as usize, off % 64);
+                PageState::from_code(
+                    ((m.planes[0][w] >> bit & 1)
+                        | (m.planes[1][w] >> bit & 1) << 1
+                        | (m.planes[2][w] >> bit & 1) << 2) as u8,
+                )
+            }
+        })
+    }
+
+    fn mixed(&mut self, i: usize) -> &mut Mixed {
+        let words = (self.chunk_pages(i) / 64) as usize;
+        if let Chunk::Uniform(s) = self.chunks[i] {
+            self.chunks[i] = Chunk::Mixed(Box::new(Mixed::filled(words, s)));
+        }
+        match &mut self.chunks[i] {
+            Chunk::Mixed(m) => m,
+            Chunk::Uniform(_) => unreachable!("materialised above"),
+        }
+    }
+
+    fn collapse(&mut self, i: usize) {
+        let pages = self.chunk_pages(i) as u32;
+        if let Chunk::Mixed(m) = &self.chunks[i]
+            && let Some(s) = PageState::ALL
+                .iter()
+                .find(|s| m.counts[**s as usize] == pages)
+        {
+            self.chunks[i] = Chunk::Uniform(*s);
+        }
+    }
+
+    /// Moves up to `max` pages whose state is in `from` to `to`, searching from one end, and
+    /// returns them as runs (in search order).
+    pub fn take(&mut self, from: StateSet, to: PageState, max: u64, dir: Direction) -> Runs {
+        let mut runs = Runs::default();
+        let mut left = max;
+        let n = self.chunks.len();
+        for step in 0..n {
+            if left == 0 {
+                break;
+            }
+            let i = if dir == Direction::Up {
+                step
+            } else {
+                n - 1 - step
+            };
+            let pages = self.chunk_pages(i);
+            let base = i as u64 * CHUNK_PAGES;
+            if let Chunk::Uniform(s) = self.chunks[i] {
+                if !from.contains(s) {
+                    continue;
+                }
+                if left >= pages {
+                    self.counts[s as usize] -= pages;
+                    self.counts[to as usize] += pages;
+                    self.chunks[i] = Chunk::Uniform(to);
+                    match dir {
+                        Direction::Up => runs.push_up(base, pages),
+                        Direction::Down => runs.push_down(base, pages),
+                    }
+                    left -= pages;
+                    continue;
+                }
+            }
+            let words = (pages / 64) as usize;
+            let mut counts = self.counts;
+            let m = self.mixed(i);
+            for k in 0..words {
+                if left == 0 {
+                    break;
+                }
+                let w = if dir == Direction::Up {
+                    k
+                } else {
+                    words - 1 - k
+                };
+                let mask = set_mask(&m.planes, w, from);
+                if mask == 0 {
+                    continue;
+                }
+                let sel = keep_bits(mask, left.min(64) as u32, dir);
+                m.apply(w, sel, to, &mut counts);
+                push_bits(&mut runs, base + w as u64 * 64, sel, dir);
+                left -= u64::from(sel.count_ones());
+            }
+            self.counts = counts;
+            self.collapse(i);
+        }
+        runs
+    }
+
+    /// Counts the pages of `first..first+count` whose state is in `set`.
+    pub fn count_in(&self, first: u64, count: u64, set: StateSet) -> Result<u64, Error> {
+        self.check_range(first, count)?;
+        let mut n = 0;
+        self.for_each_word(first, count, |chunk, w, sel| {
+            n += u64::from(match chunk {
+                Chunk::Uniform(s) => {
+                    if set.contains(*s) {
+                        sel.count_ones()
+                    } else {
+                        0
+                    }
+                }
+                Chunk::Mixed(m) => (set_mask(&m.planes, w, set) & sel).count_ones(),
+            });
+        });
+        Ok(n)
+    }
+
+    fn check_range(&self, first: u64, count: u64) -> Result<(), Error> {
+        match first.checked_add(count) {
+            Some(end) if end <= self.nr_pages => Ok(()),
+            _ => Err(Error::PfnOutOfRange {
+                pfn: first.saturating_add(count),
+                nr_pages: self.nr_pages,
+            }),
+        }
+    }
+
+    fn for_each_word(&self, first: u64, count: u64, mut f: impl FnMut(&Chunk, usize, u64)) {
+        let mut pfn = first;
+        let end = first + count;
+        while pfn < end {
+            let i = (pfn >> CHUNK_SHIFT) as usize;
+            let off = pfn & (CHUNK_PAGES - 1);
+            let (w, bit) = ((off / 64) as usize, off % 64);
+            let n = (64 - bit).min(end - pfn);
+            let sel = if n == 64 {
+                !0
+            } else {
+                ((1u64 << n) - 1) << bit
+            };
+            f(&self.chunks[i], w, sel);
+            pfn += n;
+        }
+    }
+
+    /// Moves every page of `first..first+count` to `to`, after checking that each one is in
+    /// `from` (nothing changes if one is not).
+    pub fn convert(
+        &mut self,
+        first: u64,
+        count: u64,
+        from: StateSet,
+        to: PageState,
+    ) -> Result<(), Error> {
+        self.check_range(first, count)?;
+        let ok = self.count_in(first, count, from)?;
+        if ok != count {
+            let bad = (first..first + count)
+                .find(|p| self.state(*p).is_ok_and(|s| !from.contains(s)))
+                .unwrap_or(first);
+            let found = self.state(bad)?;
+            return Err(Error::PageStateMismatch {
+                pfn: bad,
+                found,
+                wanted: to,
+            });
+        }
+        let mut pfn = first;
+        let end = first + count;
+        while pfn < end {
+            let i = (pfn >> CHUNK_SHIFT) as usize;
+            let off = pfn & (CHUNK_PAGES - 1);
+            let pages = self.chunk_pages(i);
+            if off == 0
+                && end - pfn >= pages
+                && let Chunk::Uniform(s) = self.chunks[i]
+            {
+                self.counts[s as usize] -= pages;
+                self.counts[to as usize] += pages;
+                self.chunks[i] = Chunk::Uniform(to);
+                pfn += pages;
+                continue;
+            }
+            let stop = end.min((i as u64 + 1) * CHUNK_PAGES);
+            let mut counts = self.counts;
+            let m = self.mixed(i);
+            while pfn < stop {
+                let off = pfn & (CHUNK_PAGES - 1);
+                let (w, bit) = ((off / 64) as usize, off % 64);
+                let n = (64 - bit).min(stop - pfn);
+                let sel = if n == 64 {
+                    !0
+                } else {
+                    ((1u64 << n) - 1) << bit
+                };
+                m.apply(w, sel, to, &mut counts);
+                pfn += n;
+            }
+            self.counts = counts;
+            self.collapse(i);
+        }
+        Ok(())
+    }
+
+    /// Free and Reported page counts of the 512-page block `block` (pfn = block × 512).
+    pub fn block_counts(&self, block: u64) -> (u64, u64) {
+        let pfn = block * BLOCK_PAGES;
+        if pfn >= self.nr_pages {
+            return (0, 0);
+        }
+        let i = (pfn >> CHUNK_SHIFT) as usize;
+        match &self.chunks[i] {
+            Chunk::Uniform(PageState::Free) => (BLOCK_PAGES, 0),
+            Chunk::Uniform(PageState::Reported) => (0, BLOCK_PAGES),
+            Chunk::Uniform(_) => (0, 0),
+            Chunk::Mixed(m) => {
+                let b = ((pfn & (CHUNK_PAGES - 1)) / BLOCK_PAGES) as usize;
+                (u64::from(m.block_free[b]), u64::from(m.block_reported[b]))
+            }
+        }
+    }
+
+    /// Whether the whole chunk holding `block` has no Free or Reported page (lets block scans
+    /// skip 64 blocks at once).
+    pub fn chunk_has_no_free(&self, block: u64) -> bool {
+        let i = ((block * BLOCK_PAGES) >> CHUNK_SHIFT) as usize;
+        match self.chunks.get(i) {
+            Some(Chunk::Uniform(s)) => !StateSet::ALLOCATABLE.contains(*s),
+            Some(Chunk::Mixed(m)) => m.counts[0] == 0 && m.counts[4] == 0,
+            None => true,
+        }
+    }
+}
+
+/// Blocks of 512 pages in one chunk (for scans that skip a chunk at a time).
+pub const BLOCKS_PER_CHUNK: u64 = CHUNK_PAGES / BLOCK_PAGES;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn take_down_gives_descending_runs_from_the_top() {
+        let mut m = PageMap::new(CHUNK_PAGES * 2).unwrap();
+        let r = m.take(
+            StateSet::ALLOCATABLE,
+            PageState::Inflating,
+            256,
+            Direction::Down,
+        );
+        assert_eq!(r.runs(), &[(2 * CHUNK_PAGES - 256, 256)]);
+        assert_eq!(r.pfns().next(), Some(2 * CHUNK_PAGES - 1));
+        assert_eq!(m.count(PageState::Inflating), 256);
+        assert_eq!(m.count(PageState::Free), 2 * CHUNK_PAGES - 256);
+        assert_eq!(m.state(2 * CHUNK_PAGES - 1).unwrap(), PageState::Inflating);
+        assert_eq!(m.state(2 * CHUNK_PAGES - 257).unwrap(), PageState::Free);
+        assert_eq!(m.mixed_chunks(), 1);
+    }
+
+    #[test]
+    fn whole_chunks_stay_uniform_and_collapse_back() {
+        let mut m = PageMap::new(CHUNK_PAGES * 4).unwrap();
+        let r = m.take(
+            StateSet::ALLOCATABLE,
+            PageState::Used,
+            CHUNK_PAGES + 100,
+            Direction::Up,
+        );
+        assert_eq!(r.runs(), &[(0, CHUNK_PAGES + 100)]);
+        assert_eq!(m.mixed_chunks(), 1);
+        m.convert(
+            CHUNK_PAGES,
+            100,
+            StateSet::one(PageState::Used),
+            PageState::Free,
+        )
+        .unwrap();
+        assert_eq!(m.mixed_chunks(), 0);
+        assert_eq!(m.count(PageState::Used), CHUNK_PAGES);
+    }
+
+    #[test]
+    fn convert_refuses_a_page_in_the_wrong_state_and_changes_nothing() {
+        let mut m = PageMap::new(4096).unwrap();
+        m.convert(10, 5, StateSet::ALLOCATABLE, PageState::Inflating)
+            .unwrap();
+        let err = m
+            .convert(8, 10, StateSet::ALLOCATABLE, PageState::Used)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            Error::PageStateMismatch {
+                pfn: 10,
+                found: PageState::Inflating,
+                wanted: PageState::Used
+            }
+        );
+        assert_eq!(m.count(PageState::Used), 0);
+        assert!(
+            m.convert(4090, 10, StateSet::ALLOCATABLE, PageState::Used)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn block_counters_follow_free_and_reported_pages() {
+        let mut m = PageMap::new(4096).unwrap();
+        assert_eq!(m.block_counts(0), (512, 0));
+        m.convert(
+            512,
+            512,
+            StateSet::one(PageState::Free),
+            PageState::Reported,
+        )
+        .unwrap();
+        m.convert(0, 3, StateSet::one(PageState::Free), PageState::Cache)
+            .unwrap();
+        assert_eq!(m.block_counts(0), (509, 0));
+        assert_eq!(m.block_counts(1), (0, 512));
+        assert_eq!(m.count_in(0, 1024, StateSet::ALLOCATABLE).unwrap(), 1021);
+    }
+
+    #[test]
+    fn take_skips_states_outside_the_set() {
+        let mut m = PageMap::new(1024).unwrap();
+        m.convert(1000, 24, StateSet::one(PageState::Free), PageState::Used)
+            .unwrap();
+        m.convert(990, 5, StateSet::one(PageState::Free), PageState::Reported)
+            .unwrap();
+        let r = m.take(
+            StateSet::ALLOCATABLE,
+            PageState::Inflating,
+            40,
+            Direction::Down,
+        );
+        assert_eq!(r.runs(), &[(960, 40)]);
+        assert_eq!(m.count(PageState::Reported), 0);
+    }
+}
