@@ -1,0 +1,362 @@
+//! Trace events of the world: what happened (the device's or driver's own event, or a world
+//! event), plus the extracted "what moved" and PFN ranges.
+
+use balloon_device::{DeviceEvent, Interrupt, QueueKind, QueueRef};
+use balloon_driver::DriverEvent;
+use serde::Serialize;
+
+use crate::command::{Fault, GuestOp, HostOp, QueueName};
+use crate::reply::Reply;
+use crate::trace::{Actor, ConfigField, Move, PfnRange};
+
+/// What one trace event is about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Detail {
+    /// A device step (init, queue handler, timer).
+    Device(DeviceEvent),
+    /// A driver step, with the device's side of the transport accesses it made.
+    Driver {
+        /// The driver's event.
+        event: DriverEvent,
+        /// Transport accesses as the device saw them (config reads, status, kicks).
+        host: Vec<DeviceEvent>,
+    },
+    /// The world delivered an interrupt to the driver.
+    Interrupt(DeliveredInterrupt),
+    /// A monitor command and its reply.
+    Monitor {
+        /// The request as typed.
+        request: String,
+        /// The device step it caused.
+        device: Option<DeviceEvent>,
+        /// The reply.
+        reply: Reply,
+    },
+    /// A guest workload action.
+    Guest {
+        /// The action.
+        op: GuestOpView,
+        /// What the guest's memory manager reported.
+        outcome: String,
+    },
+    /// A malformed-guest behaviour was armed.
+    Fault(FaultView),
+    /// A host action (migration's precopy notifier).
+    Host {
+        /// The action.
+        op: HostOpView,
+        /// The device step, `None` when the notifier did nothing (feature not negotiated).
+        device: Option<DeviceEvent>,
+    },
+    /// Virtual time advanced with nothing to do (`run DURATION`).
+    Clock {
+        /// Before (ns).
+        from: u64,
+        /// After (ns).
+        to: u64,
+    },
+}
+
+/// An interrupt, as delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DeliveredInterrupt {
+    /// A used-buffer notification on a queue.
+    Used {
+        /// Transport index.
+        index: u16,
+        /// Queue name, if known.
+        queue: Option<QueueName>,
+    },
+    /// A configuration change.
+    Config,
+}
+
+/// [`GuestOp`] in serialisable form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum GuestOpView {
+    /// `guest alloc`.
+    Alloc(u64),
+    /// `guest free`.
+    Free(u64),
+    /// `guest cache`.
+    Cache(u64),
+    /// `guest touch`.
+    Touch(u64),
+}
+
+impl From<GuestOp> for GuestOpView {
+    fn from(op: GuestOp) -> Self {
+        match op {
+            GuestOp::Alloc(b) => Self::Alloc(b),
+            GuestOp::Free(b) => Self::Free(b),
+            GuestOp::Cache(b) => Self::Cache(b),
+            GuestOp::Touch(b) => Self::Touch(b),
+        }
+    }
+}
+
+/// [`Fault`] in serialisable form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FaultView {
+    /// Queue.
+    pub queue: QueueName,
+    /// The fault's name as the `fault` line spells it.
+    pub name: String,
+}
+
+impl From<&Fault> for FaultView {
+    fn from(f: &Fault) -> Self {
+        Self { queue: f.queue, name: format!("{:?}", f.kind) }
+    }
+}
+
+/// [`HostOp`] in serialisable form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum HostOpView {
+    /// Hinting round starts.
+    HintStart,
+    /// Hinting round stops.
+    HintStop,
+    /// Hinting done.
+    HintDone,
+}
+
+impl From<HostOp> for HostOpView {
+    fn from(op: HostOp) -> Self {
+        match op {
+            HostOp::HintStart => Self::HintStart,
+            HostOp::HintStop => Self::HintStop,
+            HostOp::HintDone => Self::HintDone,
+        }
+    }
+}
+
+/// One event of the trace.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TraceEvent {
+    /// 0-based position in the timeline.
+    pub index: u64,
+    /// Virtual time in ns.
+    pub time_ns: u64,
+    /// Who acted.
+    pub actor: Actor,
+    /// The queue concerned, if any.
+    pub queue: Option<QueueName>,
+    /// What moved.
+    pub moves: Vec<Move>,
+    /// PFN ranges the step carried.
+    pub pfns: Vec<PfnRange>,
+    /// The event itself.
+    pub detail: Detail,
+}
+
+/// The Linux name of a device queue.
+pub fn queue_name(kind: QueueKind) -> QueueName {
+    match kind {
+        QueueKind::Inflate => QueueName::Ivq,
+        QueueKind::Deflate => QueueName::Dvq,
+        QueueKind::Stats => QueueName::Svq,
+        QueueKind::FreePage => QueueName::FreePageVq,
+        QueueKind::Reporting => QueueName::ReportingVq,
+    }
+}
+
+fn qn(q: &QueueRef) -> Option<QueueName> {
+    Some(queue_name(q.kind))
+}
+
+fn runs(r: &[balloon_device::PfnRun]) -> impl Iterator<Item = PfnRange> + '_ {
+    r.iter().map(|r| PfnRange { first: r.first, count: r.count })
+}
+
+/// The queue, moves and PFNs of a device event.
+pub(crate) fn device_moves(ev: &DeviceEvent, moves: &mut Vec<Move>, pfns: &mut Vec<PfnRange>) -> Option<QueueName> {
+    use DeviceEvent::*;
+    match ev {
+        StatusSet { old, new } => moves.push(Move::Status { old: *old, new: *new }),
+        DeviceReset { old_status, .. } => moves.push(Move::Status { old: *old_status, new: 0 }),
+        ConfigWritten { old, new, .. } => config_diff(old, new, moves),
+        Kicked { queue, accepted } => {
+            if *accepted {
+                moves.push(Move::Kick);
+            }
+            return qn(queue);
+        }
+        Popped { queue, next_avail, .. } => {
+            moves.push(Move::NextAvail { from: next_avail.0, to: next_avail.1 });
+            return qn(queue);
+        }
+        Inflated { queue, pfns: p, .. } | Deflated { queue, pfns: p, .. } => {
+            pfns.extend(runs(p));
+            return qn(queue);
+        }
+        Reported { queue, discarded, .. } => {
+            pfns.extend(runs(discarded));
+            return qn(queue);
+        }
+        HintRanges { queue, runs: r, .. } => {
+            pfns.extend(runs(r));
+            return qn(queue);
+        }
+        UsedPushed { queue, used_idx, .. } => {
+            moves.push(Move::UsedIdx { from: used_idx.0, to: used_idx.1 });
+            return qn(queue);
+        }
+        Notified { queue, interrupt } => {
+            if *interrupt {
+                moves.push(Move::UsedInterrupt);
+            }
+            return qn(queue);
+        }
+        VirtioError { queue, status, config_interrupt, .. } => {
+            moves.push(Move::Status { old: status.0, new: status.1 });
+            if *config_interrupt {
+                moves.push(Move::ConfigInterrupt);
+            }
+            return queue.as_ref().and_then(qn);
+        }
+        TargetSet { num_pages, config_interrupt, .. } => {
+            if num_pages.0 != num_pages.1 {
+                moves.push(Move::Config { field: ConfigField::NumPages, old: num_pages.0, new: num_pages.1 });
+            }
+            if *config_interrupt {
+                moves.push(Move::ConfigInterrupt);
+            }
+        }
+        HintStatusChanged { config_interrupt, .. } => {
+            if *config_interrupt {
+                moves.push(Move::ConfigInterrupt);
+            }
+        }
+        QueueAdded { queue, .. }
+        | QueueConfigured { queue, .. }
+        | QueueConfigFailed { queue, .. }
+        | QueueDrained { queue, .. }
+        | StatsReceived { queue, .. }
+        | HintCmdId { queue, .. } => return qn(queue),
+        _ => {}
+    }
+    None
+}
+
+fn config_diff(old: &balloon_device::BalloonConfig, new: &balloon_device::BalloonConfig, moves: &mut Vec<Move>) {
+    for (field, a, b) in [
+        (ConfigField::NumPages, old.num_pages, new.num_pages),
+        (ConfigField::Actual, old.actual, new.actual),
+        (ConfigField::FreePageHintCmdId, old.free_page_hint_cmd_id, new.free_page_hint_cmd_id),
+        (ConfigField::PoisonVal, old.poison_val, new.poison_val),
+    ] {
+        if a != b {
+            moves.push(Move::Config { field, old: a, new: b });
+        }
+    }
+}
+
+impl DeliveredInterrupt {
+    /// From the device's interrupt and the queue name of its index.
+    pub fn new(irq: Interrupt, queue: Option<QueueName>) -> Self {
+        match irq {
+            Interrupt::Used(index) => Self::Used { index, queue },
+            Interrupt::Config => Self::Config,
+        }
+    }
+}
+
+impl TraceEvent {
+    /// One plain sentence for the UI and the log.
+    pub fn sentence(&self) -> String {
+        match &self.detail {
+            Detail::Device(ev) => ev.sentence(),
+            Detail::Driver { event, .. } => event.sentence(),
+            Detail::Interrupt(DeliveredInterrupt::Used { index, queue }) => format!(
+                "The guest takes the used-buffer interrupt of {} (queue {index}) and runs its callback.",
+                queue.map(QueueName::as_str).unwrap_or("?")
+            ),
+            Detail::Interrupt(DeliveredInterrupt::Config) => {
+                "The guest takes the config-change interrupt: virtballoon_changed queues the size work.".to_owned()
+            }
+            Detail::Monitor { request, reply, .. } => {
+                let out = reply.to_line();
+                if out.is_empty() {
+                    format!("The operator types `{request}`; the monitor prints nothing.")
+                } else {
+                    format!("The operator types `{request}`; the monitor answers {out}")
+                }
+            }
+            Detail::Guest { op, outcome } => format!("Guest workload {op:?}: {outcome}"),
+            Detail::Fault(f) => format!("The next buffer the guest puts on {} will be malformed: {}.", f.queue.as_str(), f.name),
+            Detail::Host { op, device } => match device {
+                Some(ev) => ev.sentence(),
+                None => format!("Migration precopy notifier ({op:?}): nothing to do, free page hinting is not negotiated."),
+            },
+            Detail::Clock { from, to } => format!(
+                "Virtual time runs from {} to {} with nothing to do.",
+                crate::clock::format_time(*from),
+                crate::clock::format_time(*to)
+            ),
+        }
+    }
+
+    /// The real QEMU or Linux function this event belongs to.
+    pub fn function(&self) -> &'static str {
+        match &self.detail {
+            Detail::Device(ev) => ev.function(),
+            Detail::Driver { event, .. } => event.function(),
+            Detail::Interrupt(DeliveredInterrupt::Used { .. }) => "vring_interrupt",
+            Detail::Interrupt(DeliveredInterrupt::Config) => "virtballoon_changed",
+            Detail::Monitor { device: Some(ev), .. } => ev.function(),
+            Detail::Monitor { request, .. } => {
+                if request.starts_with('{') {
+                    "qmp_dispatch"
+                } else {
+                    "handle_hmp_command"
+                }
+            }
+            Detail::Guest { .. } => "__alloc_pages",
+            Detail::Fault(_) => "virtqueue_add",
+            Detail::Host { .. } => "virtio_balloon_free_page_hint_notify",
+            Detail::Clock { .. } => "qtest_clock_warp",
+        }
+    }
+
+    /// The VIRTIO spec section, if one applies.
+    pub fn spec(&self) -> Option<&'static str> {
+        match &self.detail {
+            Detail::Device(ev) => ev.spec(),
+            Detail::Driver { event, .. } => event.spec(),
+            Detail::Interrupt(DeliveredInterrupt::Used { .. }) => Some("2.7.14"),
+            Detail::Interrupt(DeliveredInterrupt::Config) => Some("4.1.4.5"),
+            Detail::Monitor { device: Some(ev), .. } | Detail::Host { device: Some(ev), .. } => ev.spec(),
+            _ => None,
+        }
+    }
+
+    /// QMP events this step emitted (BALLOON_CHANGE sent at once or when its window closed).
+    pub fn qmp_events(&self) -> Vec<Reply> {
+        let change = |actual: i64| Reply::QmpEvent {
+            event: "BALLOON_CHANGE".to_owned(),
+            data: serde_json::json!({ "actual": actual }),
+            time_ns: self.time_ns,
+        };
+        let from_device = |ev: &DeviceEvent| match ev {
+            DeviceEvent::ConfigWritten { balloon_change: Some(c), .. } if c.sent_now => Some(change(c.actual)),
+            DeviceEvent::BalloonChangeFlushed { actual } => Some(change(*actual)),
+            _ => None,
+        };
+        match &self.detail {
+            Detail::Device(ev) => from_device(ev).into_iter().collect(),
+            Detail::Driver { host, .. } => host.iter().filter_map(from_device).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether this event closes a message round trip (the driver collected a used buffer).
+    pub fn ends_message(&self) -> bool {
+        self.moves.iter().any(|m| matches!(m, Move::LastUsed { .. }))
+    }
+
+    /// Whether this is the actor's own step (for filters): operator, host, guest.
+    pub fn is_operator(&self) -> bool {
+        self.actor == Actor::Operator
+    }
+}

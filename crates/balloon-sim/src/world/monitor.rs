@@ -1,0 +1,147 @@
+//! The monitor: QMP and HMP commands answered as QEMU answers them, over the device's
+//! operator functions (`qmp_balloon`, `qmp_query_balloon`, the QOM stats properties).
+
+use balloon_device::{BalloonDevice, DeviceEvent, Error as DevError};
+use serde_json::{json, Map, Value};
+use virtq::Backend;
+
+use crate::command::{MachineConfig, QmpRequest};
+use crate::reply::Reply;
+
+/// What one monitor command did: the device step it caused (if any) and the output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitorOutcome {
+    /// The device event (`TargetSet`, `PollingIntervalSet`), if the command changed the device.
+    pub device: Option<DeviceEvent>,
+    /// The reply line.
+    pub reply: Reply,
+}
+
+fn error(class: &str, desc: impl Into<String>, id: &Option<Value>) -> MonitorOutcome {
+    MonitorOutcome {
+        device: None,
+        reply: Reply::QmpError { class: class.to_owned(), desc: desc.into(), id: id.clone() },
+    }
+}
+
+fn ok(value: Value, device: Option<DeviceEvent>, id: &Option<Value>) -> MonitorOutcome {
+    MonitorOutcome { device, reply: Reply::QmpReturn { value, id: id.clone() } }
+}
+
+fn dev_error(e: &DevError, id: &Option<Value>) -> MonitorOutcome {
+    error(e.qmp_class(), e.to_string(), id)
+}
+
+/// The QAPI input visitor's checks: every member known, required ones present.
+fn check_args(args: &Map<String, Value>, known: &[&str], id: &Option<Value>) -> Result<(), MonitorOutcome> {
+    if let Some(k) = args.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(error("GenericError", format!("Parameter '{k}' is unexpected"), id));
+    }
+    for k in known {
+        if !args.contains_key(*k) {
+            return Err(error("GenericError", format!("Parameter '{k}' is missing"), id));
+        }
+    }
+    Ok(())
+}
+
+fn int_arg(args: &Map<String, Value>, name: &str, id: &Option<Value>) -> Result<i64, MonitorOutcome> {
+    args.get(name)
+        .and_then(Value::as_i64)
+        .ok_or_else(|| error("GenericError", format!("Invalid parameter type for '{name}', expected: integer"), id))
+}
+
+fn str_arg<'a>(args: &'a Map<String, Value>, name: &str, id: &Option<Value>) -> Result<&'a str, MonitorOutcome> {
+    args.get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| error("GenericError", format!("Invalid parameter type for '{name}', expected: string"), id))
+}
+
+/// Whether `path` names the balloon: its QOM path, or its id (qom-get accepts partial paths).
+fn resolves(path: &str, machine: &MachineConfig) -> bool {
+    match &machine.device_id {
+        Some(id) => path == id || path == format!("/machine/peripheral/{id}"),
+        None => path == "/machine/peripheral-anon/device[0]" || path == "device[0]",
+    }
+}
+
+const QOM_TYPE: &str = "virtio-balloon-device";
+
+/// Runs one QMP request.
+pub fn qmp<B: Backend>(
+    device: &mut BalloonDevice<B>,
+    machine: &MachineConfig,
+    req: &QmpRequest,
+    now_ns: u64,
+) -> MonitorOutcome {
+    let id = &req.id;
+    let args = &req.arguments;
+    let run = || -> Result<MonitorOutcome, MonitorOutcome> {
+        match req.execute.as_str() {
+            "qmp_capabilities" => Ok(ok(json!({}), None, id)),
+            "balloon" => {
+                check_args(args, &["value"], id)?;
+                let value = int_arg(args, "value", id)?;
+                match device.balloon(value) {
+                    Ok(ev) => Ok(ok(json!({}), Some(ev), id)),
+                    Err(e) => Err(dev_error(&e, id)),
+                }
+            }
+            "query-balloon" => {
+                check_args(args, &[], id)?;
+                let info = device.query_balloon().map_err(|e| dev_error(&e, id))?;
+                Ok(ok(json!({ "actual": info.actual }), None, id))
+            }
+            "qom-get" | "qom-set" => {
+                let set = req.execute == "qom-set";
+                check_args(args, if set { &["path", "property", "value"] } else { &["path", "property"] }, id)?;
+                let path = str_arg(args, "path", id)?;
+                let property = str_arg(args, "property", id)?;
+                if !resolves(path, machine) {
+                    return Err(error("DeviceNotFound", format!("Device '{path}' not found"), id));
+                }
+                match (property, set) {
+                    ("guest-stats", false) => {
+                        let stats = device.qom_get_guest_stats();
+                        let value = serde_json::to_value(stats).unwrap_or(Value::Null);
+                        Ok(ok(value, None, id))
+                    }
+                    ("guest-stats", true) => Err(error("GenericError", "Insufficient permission to perform this operation", id)),
+                    ("guest-stats-polling-interval", false) => Ok(ok(json!(device.qom_get_polling_interval()), None, id)),
+                    ("guest-stats-polling-interval", true) => {
+                        let value = int_arg(args, "value", id)?;
+                        let ev = device.qom_set_polling_interval(value, now_ns).map_err(|e| dev_error(&e, id))?;
+                        Ok(ok(json!({}), Some(ev), id))
+                    }
+                    (p, _) => Err(error("GenericError", format!("Property '{QOM_TYPE}.{p}' not found"), id)),
+                }
+            }
+            other => Err(error("CommandNotFound", format!("The command {other} has not been found"), id)),
+        }
+    };
+    run().unwrap_or_else(|e| e)
+}
+
+/// HMP `balloon <value>`: the value is MiB, parsed as HMP's expression parser does.
+pub fn hmp_balloon<B: Backend>(device: &mut BalloonDevice<B>, arg: &str) -> MonitorOutcome {
+    let text = |s: String| MonitorOutcome { device: None, reply: Reply::Hmp(s) };
+    if let Some(bad) = arg.chars().find(|c| !c.is_ascii_digit() && *c != '-') {
+        return text(format!("invalid char '{bad}' in expression\nTry \"help balloon\" for more information"));
+    }
+    let Ok(mib) = arg.parse::<i64>() else {
+        return text(format!("invalid number '{arg}'\nTry \"help balloon\" for more information"));
+    };
+    match device.balloon(mib.saturating_mul(1 << 20)) {
+        Ok(ev) => MonitorOutcome { device: Some(ev), reply: Reply::Hmp(String::new()) },
+        Err(e) => text(format!("Error: {e}")),
+    }
+}
+
+/// HMP `info balloon`.
+pub fn hmp_info_balloon<B: Backend>(device: &BalloonDevice<B>) -> MonitorOutcome {
+    let line = match device.hmp_info_balloon() {
+        Ok(s) => s,
+        Err(e) => format!("Error: {e}"),
+    };
+    MonitorOutcome { device: None, reply: Reply::Hmp(line) }
+}
