@@ -98,10 +98,7 @@ pub struct BalloonDevice<B: Backend> {
     pub(crate) active: Option<usize>,
 }
 
-impl<B: Backend> Clone for BalloonDevice<B>
-where
-    B::Queue: Clone,
-{
+impl<B: Backend> Clone for BalloonDevice<B> {
     fn clone(&self) -> Self {
         Self {
             profile: self.profile.clone(),

@@ -38,6 +38,9 @@ fn qemu_message(e: &QueueError) -> String {
             "Invalid size for indirect buffer table".to_string()
         }
         QueueError::NestedIndirect { .. } => "Nested indirect descriptor".to_string(),
+        QueueError::ZeroLengthDescriptor { .. } => {
+            "virtio: zero sized buffers are not allowed".to_string()
+        }
         _ => BOGUS.to_string(),
     }
 }
