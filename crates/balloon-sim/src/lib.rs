@@ -52,4 +52,6 @@
 pub mod clock;
 pub mod command;
 pub mod history;
+pub mod presets;
+pub mod reply;
 pub mod trace;

@@ -122,8 +122,8 @@ impl MachineConfig {
                 }
                 "-host-page-size" => {
                     cfg.host_page_size = parse_size(value, 0)
-                        .filter(|s| s.is_power_of_two() && (4096..=1 << 30).contains(s))
-                        .ok_or_else(|| bad("a power of two from 4K to 1G (4K, 64K, 2M, 1G)"))?;
+                        .filter(|s| [4096, 64 << 10, 2 << 20].contains(s))
+                        .ok_or_else(|| bad("4K, 64K or 2M (the host page sizes modelled)"))?;
                 }
                 "-seed" => cfg.seed = value.parse().map_err(|_| bad("a number from 0 to 2^64-1"))?,
                 "-backend" => cfg.backend = Backend::parse(value).ok_or_else(|| bad("portable or rust-vmm"))?,

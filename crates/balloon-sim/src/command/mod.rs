@@ -22,7 +22,7 @@
 //! | `-device virtio-balloon[,prop=val]...` | the balloon (`virtio-balloon-pci` accepted) and its QEMU properties: `deflate-on-oom`, `free-page-hint`, `page-poison`, `free-page-reporting`, `qemu-4-0-config-size` (`on`/`off`), `iothread=ID`, `guest-stats-polling-interval=SECONDS`, `id=NAME` | QEMU defaults |
 //! | `-object iothread,id=ID` | accepted for QEMU compatibility (free-page-hint needs an iothread) | — |
 //! | `-profile qemu` | the device profile | `qemu` |
-//! | `-host-page-size SIZE` | host page size, bytes unless suffixed (`4K`, `2M`) | `4K` |
+//! | `-host-page-size SIZE` | host page size: `4K`, `64K` or `2M` | `4K` |
 //! | `-seed N` | the world's RNG seed | `0` |
 //! | `-backend portable\|rust-vmm` | the device-side queue backend (rust-vmm: native only) | `portable` |
 //!

@@ -6,7 +6,6 @@ pub mod hash;
 
 use serde::Serialize;
 
-use crate::command::QueueName;
 
 /// Who acted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,0 +1,10 @@
+# Inflate to half
+# A 1 GiB guest is asked to shrink to 512 MiB: 128 inflate messages of 256 PFNs on ivq, each acked, then actual is written.
+-m 1G -device virtio-balloon -seed 1
+run
+{"execute": "query-balloon"}
+{"execute": "balloon", "arguments": {"value": 536870912}}
+run
+run 2s
+{"execute": "query-balloon"}
+info balloon

@@ -1,0 +1,74 @@
+//! The preset scripts shipped with the crate (`presets/*.bpl`): the UI's examples, the CLI's
+//! `--preset`, and the golden tests all run these same files.
+
+/// One preset: its name (file stem), title and description (its two leading comment lines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preset {
+    /// File stem, e.g. `inflate-half`.
+    pub name: &'static str,
+    /// The script.
+    pub text: &'static str,
+}
+
+impl Preset {
+    /// The first comment line.
+    pub fn title(&self) -> &'static str {
+        self.comment(0)
+    }
+    /// The second comment line.
+    pub fn description(&self) -> &'static str {
+        self.comment(1)
+    }
+    fn comment(&self, n: usize) -> &'static str {
+        self.text
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .nth(n)
+            .map(|l| l.trim_start_matches('#').trim())
+            .unwrap_or("")
+    }
+}
+
+macro_rules! presets {
+    ($($name:literal),* $(,)?) => {
+        /// Every preset, in the order the UI lists them.
+        pub const PRESETS: &[Preset] = &[
+            $(Preset { name: $name, text: include_str!(concat!("../presets/", $name, ".bpl")) },)*
+        ];
+    };
+}
+
+presets!(
+    "inflate-half",
+    "deflate",
+    "stats-polling",
+    "deflate-on-oom",
+    "free-page-reporting",
+    "free-page-hinting",
+    "malformed-needs-reset",
+    "malformed-tolerated",
+    "monitor-errors",
+    "bulk-64g",
+);
+
+/// The preset called `name`.
+pub fn get(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_has_a_title_a_description_and_parses() {
+        assert!(PRESETS.len() >= 8);
+        for p in PRESETS {
+            assert!(!p.title().is_empty() && p.title().len() < 60, "{}", p.name);
+            assert!(p.description().len() > 20, "{}", p.name);
+            crate::command::parse_script(p.text).unwrap_or_else(|e| panic!("{}: {e}", p.name));
+        }
+        assert_eq!(get("inflate-half").unwrap().title(), "Inflate to half");
+        assert!(get("nope").is_none());
+    }
+}
