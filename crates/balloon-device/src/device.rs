@@ -138,7 +138,7 @@ impl<B: Backend> BalloonDevice<B> {
         host_page_size: u64,
     ) -> Result<Self, Error> {
         let page = HostPageSize::from_bytes(host_page_size)?;
-        if ram_size == 0 || ram_size % page.bytes() != 0 {
+        if ram_size == 0 || !ram_size.is_multiple_of(page.bytes()) {
             return Err(Error::BadRamSize {
                 ram_size,
                 page: page.bytes(),

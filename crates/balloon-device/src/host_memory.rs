@@ -206,7 +206,7 @@ impl HostMemory {
     pub fn discard_reported(&mut self, addr: u64, len: u64) -> Option<u64> {
         let page = self.page_size.bytes();
         let end = addr.checked_add(len)?;
-        if (addr | len) % page != 0 || end > self.ram_size {
+        if !(addr | len).is_multiple_of(page) || end > self.ram_size {
             return None;
         }
         Some(
