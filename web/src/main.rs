@@ -1,2 +1,6 @@
+//! Entry point trunk builds: mounts the playground on the page's body.
 #![forbid(unsafe_code)]
-fn main() {}
+
+fn main() {
+    yew::Renderer::<balloon_web::App>::new().render();
+}

@@ -1,2 +1,86 @@
+//! `cargo xtask serve|test`: installs the tools the project needs, then runs everything.
+//!
+//! Deliberately std-only so that it compiles in seconds on a fresh machine.
 #![forbid(unsafe_code)]
-fn main() {}
+
+mod error;
+mod lockfile;
+mod run;
+mod test;
+mod tools;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+pub use error::Error;
+use run::Env;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  serve   install the web tools if needed, then `trunk serve` on http://127.0.0.1:8080/
+  test [-p PACKAGE]...
+          install every tool if needed, then fmt, clippy, native tests, wasm tests in headless
+          Chromium and Firefox, a release trunk build and the end-to-end browser tests;
+          with -p, the cargo steps cover only those packages (CI runs the whole workspace)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let started = Instant::now();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(),
+        Some("test") => match package_args(&args[1..]) {
+            Ok(packages) => test::run_all(&packages),
+            Err(err) => Err(err),
+        },
+        Some("help" | "-h" | "--help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => Err(Error::Usage(other.unwrap_or("").to_owned())),
+    };
+    match result {
+        Ok(()) => {
+            eprintln!("xtask: done in {}", run::elapsed(started));
+            ExitCode::SUCCESS
+        }
+        Err(Error::Usage(cmd)) => {
+            eprintln!("xtask: unknown command {cmd:?}\n{USAGE}");
+            ExitCode::from(2)
+        }
+        Err(err) => {
+            eprintln!("xtask: FAILED after {}: {err}", run::elapsed(started));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `-p NAME` / `--package NAME` pairs; nothing else is accepted.
+fn package_args(args: &[String]) -> Result<Vec<String>, Error> {
+    let mut packages = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next()) {
+            ("-p" | "--package", Some(name)) => packages.push(name.clone()),
+            _ => return Err(Error::Usage(format!("test {arg}"))),
+        }
+    }
+    Ok(packages)
+}
+
+fn serve() -> Result<(), Error> {
+    let env = Env::detect()?;
+    tools::ensure(&env, tools::Needs::Serve)?;
+    println!("xtask: serving the playground on http://127.0.0.1:8080/ (Ctrl-C to stop)");
+    env.cmd("trunk")
+        .args([
+            "serve",
+            "--offline",
+            "--address",
+            "127.0.0.1",
+            "--port",
+            "8080",
+        ])
+        .status_ok("trunk serve")
+}

@@ -1,0 +1,224 @@
+//! `cargo xtask test`: every check CI runs, in order, stopping at the first failure.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::run::{Cmd, Env, elapsed};
+use crate::{Error, tools};
+
+/// Packages whose tests also run as wasm in headless browsers (they hold a `webdriver.json`).
+const WASM_TEST_PACKAGES: [&str; 1] = ["balloon-web"];
+/// The end-to-end package; its tests are `#[ignore]`d so plain `cargo test` skips them.
+const E2E_PACKAGE: &str = "e2e";
+/// Its one test target; every browser test is a module of it.
+const E2E_TEST: &str = "browser";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Installs every tool, then runs each step on the whole workspace, or only on `packages`
+/// (`cargo xtask test -p web -p e2e`, for iterating on a few crates).
+pub fn run_all(packages: &[String]) -> Result<(), Error> {
+    let env = Env::detect()?;
+    let started = Instant::now();
+    tools::ensure(&env, tools::Needs::Test)?;
+    println!("xtask: tools checked in {}", elapsed(started));
+
+    let cargo = || env.cmd(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let selected = |p: &str| packages.is_empty() || packages.iter().any(|q| q == p);
+    let wasm_selected: Vec<&str> = WASM_TEST_PACKAGES
+        .into_iter()
+        .filter(|p| selected(p))
+        .collect();
+    let as_flags = |names: &mut dyn Iterator<Item = &str>| -> Vec<String> {
+        names
+            .flat_map(|p| ["-p".to_owned(), p.to_owned()])
+            .collect()
+    };
+    let (scope, fmt_scope) = if packages.is_empty() {
+        (vec!["--workspace".to_owned()], vec!["--all".to_owned()])
+    } else {
+        let flags = as_flags(&mut packages.iter().map(String::as_str));
+        (flags.clone(), flags)
+    };
+
+    step(
+        "cargo fmt --check",
+        cargo().args(["fmt", "--check"]).args(&fmt_scope),
+    )?;
+    step(
+        "cargo clippy (native)",
+        cargo()
+            .args(["clippy", "--all-targets"])
+            .args(&scope)
+            .args(["--", "-D", "warnings"]),
+    )?;
+    if !wasm_selected.is_empty() {
+        step(
+            "cargo clippy (wasm32)",
+            cargo()
+                .args(["clippy", "--target", WASM_TARGET, "--all-targets"])
+                .args(as_flags(&mut wasm_selected.iter().copied()))
+                .args(["--", "-D", "warnings"]),
+        )?;
+    }
+    step("cargo test (native)", cargo().arg("test").args(&scope))?;
+    for package in wasm_selected {
+        let dir = package_dir(&env.root, package);
+        let test = || {
+            cargo()
+                .args(["test", "--target", WASM_TARGET, "-p", package])
+                .current_dir(&dir)
+                .env_remove("CHROMEDRIVER")
+                .env_remove("GECKODRIVER")
+                .env_remove("SAFARIDRIVER")
+                .env_remove("WASM_BINDGEN_TEST_ONLY_NODE")
+                .env_remove("WASM_BINDGEN_USE_BROWSER")
+        };
+        step(
+            &format!("wasm tests of {package} in headless Chromium"),
+            test().env("CHROMEDRIVER", tools::CHROMEDRIVER),
+        )?;
+        step(
+            &format!("wasm tests of {package} in headless Firefox"),
+            test().env("GECKODRIVER", env.cargo_bin.join("geckodriver")),
+        )?;
+    }
+    step(
+        "trunk build --release",
+        env.cmd("trunk").args(["build", "--release", "--offline"]),
+    )?;
+    report_wasm_size(&env.root.join("dist"));
+
+    // The browser tests' binary from the native test step's very build: asking cargo to build
+    // or run only e2e would resolve features differently and rebuild half the dependencies.
+    let mut e2e_scope = scope.clone();
+    if !selected(E2E_PACKAGE) {
+        e2e_scope.extend(["-p".to_owned(), E2E_PACKAGE.to_owned()]);
+    }
+    let listing = cargo()
+        .args([
+            "test",
+            "--no-run",
+            "--message-format=json-render-diagnostics",
+        ])
+        .args(&e2e_scope)
+        .stdout_ok("cargo test --no-run")?;
+    let binary =
+        test_executable(&listing, E2E_PACKAGE, E2E_TEST).ok_or_else(|| Error::ProjectFile {
+            path: "tests/Cargo.toml".to_owned(),
+            problem: format!("cargo built no test target {E2E_TEST} of package {E2E_PACKAGE}"),
+        })?;
+    let shots = env.root.join("target").join("e2e");
+    step(
+        "end-to-end tests in headless Chromium",
+        env.cmd(&binary)
+            .args(["--ignored", "--test-threads=1"])
+            .current_dir(&env.root.join("tests"))
+            .env("E2E_DIST", env.root.join("dist"))
+            .env("E2E_SCREENSHOTS", &shots)
+            .env("CHROMEDRIVER", tools::CHROMEDRIVER),
+    )?;
+    publish_screenshot(
+        &shots.join("playground.png"),
+        &env.root.join("docs/screenshot.png"),
+    )?;
+    println!("xtask: all steps passed");
+    Ok(())
+}
+
+fn step(name: &str, cmd: Cmd) -> Result<(), Error> {
+    println!("xtask: ── {name}");
+    let started = Instant::now();
+    cmd.status_ok(name)?;
+    println!("xtask: ── {name}: ok in {}", elapsed(started));
+    Ok(())
+}
+
+/// The crate folder of a workspace package (wasm-bindgen-test-runner reads its webdriver.json).
+fn package_dir(root: &Path, package: &str) -> std::path::PathBuf {
+    match package {
+        "balloon-web" => root.join("web"),
+        other => root.join("crates").join(other),
+    }
+}
+
+/// Prints the size of the release wasm, raw and gzipped (gzip -9, as a server would send it).
+fn report_wasm_size(dist: &Path) {
+    let Ok(entries) = std::fs::read_dir(dist) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "wasm") {
+            let raw = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            let gz = std::process::Command::new("gzip")
+                .args(["-9", "-c"])
+                .arg(&path)
+                .output()
+                .map(|o| o.stdout.len().to_string())
+                .unwrap_or_else(|_| "?".to_owned());
+            println!(
+                "xtask: release wasm {}: {raw} bytes raw, {gz} bytes gzipped",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            );
+        }
+    }
+}
+
+/// Copies the screenshot the e2e tests took to where the README shows it.
+fn publish_screenshot(from: &Path, to: &Path) -> Result<(), Error> {
+    let copy = || -> std::io::Result<u64> {
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::copy(from, to)
+    };
+    copy().map_err(|e| Error::ProjectFile {
+        path: from.display().to_string(),
+        problem: format!("copying the e2e screenshot to {}: {e}", to.display()),
+    })?;
+    println!("xtask: screenshot saved to {}", to.display());
+    Ok(())
+}
+
+/// The executable of test target `target` of `package` in cargo's JSON build messages.
+fn test_executable(messages: &str, package: &str, target: &str) -> Option<std::path::PathBuf> {
+    let quoted = |key: &str, line: &str| -> Option<String> {
+        let start = line.find(&format!("\"{key}\":\""))? + key.len() + 4;
+        let len = line[start..].find('"')?;
+        Some(line[start..start + len].to_owned())
+    };
+    messages.lines().find_map(|line| {
+        let ours = line.contains("\"reason\":\"compiler-artifact\"")
+            && quoted("package_id", line)?.contains(&format!("#{package}@"))
+            && line.contains("\"kind\":[\"test\"]")
+            && line.contains(&format!("\"name\":\"{target}\""));
+        if ours {
+            quoted("executable", line).map(Into::into)
+        } else {
+            None
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_executable;
+
+    #[test]
+    fn finds_the_browser_test_binary_among_cargo_messages() {
+        let messages = concat!(
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///r/tests#e2e@0.1.0","#,
+            r#""target":{"kind":["lib"],"name":"e2e"},"executable":null}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///r/web#balloon-web@0.1.0","#,
+            r#""target":{"kind":["test"],"name":"browser"},"executable":"/r/target/debug/deps/x"}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///r/tests#e2e@0.1.0","#,
+            r#""target":{"kind":["test"],"name":"browser"},"#,
+            r#""executable":"/r/target/debug/deps/browser-1234"}"#,
+        );
+        let found = test_executable(messages, "e2e", "browser");
+        assert_eq!(found, Some("/r/target/debug/deps/browser-1234".into()));
+        assert_eq!(test_executable(messages, "e2e", "other"), None);
+    }
+}

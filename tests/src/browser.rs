@@ -1,0 +1,135 @@
+//! Headless Chromium through Debian's chromedriver, driven over WebDriver with fantoccini.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+
+/// Chromium's flags for a root user in a container without a display (see TOOLCHAIN.md).
+const CHROME_ARGS: [&str; 9] = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,900",
+];
+
+/// A chromedriver process on a free loopback port, killed when dropped.
+#[derive(Debug)]
+pub struct ChromeDriver {
+    child: Child,
+    port: u16,
+}
+
+impl ChromeDriver {
+    /// Starts `$CHROMEDRIVER` (default `/usr/bin/chromedriver`) and waits until it listens.
+    pub fn start() -> std::io::Result<Self> {
+        let program =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".to_owned());
+        // Ask the OS for a free port, then hand it to chromedriver.
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let mut child = Command::new(&program)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdout = child.stdout.take().ok_or(std::io::ErrorKind::BrokenPipe)?;
+        // chromedriver prints one line once it listens: wait for it instead of sleeping.
+        let mut lines = BufReader::new(stdout).lines();
+        loop {
+            match lines.next() {
+                Some(Ok(line)) if line.contains("started successfully") => break,
+                Some(Ok(_)) => {}
+                _ => {
+                    let _ = child.kill();
+                    return Err(std::io::Error::other(format!("{program} exited early")));
+                }
+            }
+        }
+        // Keep draining its stdout so it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Ok(ChromeDriver { child, port })
+    }
+
+    /// Opens a new headless Chromium session that records the browser console.
+    pub async fn session(&self) -> Result<Client, fantoccini::error::NewSessionError> {
+        let binary = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": { "binary": binary, "args": CHROME_ARGS },
+            "goog:loggingPrefs": { "browser": "ALL" },
+        });
+        let serde_json::Value::Object(caps) = caps else {
+            unreachable!("a json object")
+        };
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One browser console entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsoleEntry {
+    /// `SEVERE` for errors, `WARNING`, `INFO`, ...
+    pub level: String,
+    /// The message as Chromium formats it.
+    pub message: String,
+}
+
+/// chromedriver's log endpoint: the console entries since the last call.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "type": "browser" }).to_string()),
+        )
+    }
+}
+
+/// Reads (and clears) the browser console of `client`'s session.
+pub async fn console(client: &Client) -> Result<Vec<ConsoleEntry>, fantoccini::error::CmdError> {
+    let entries = client.issue_cmd(BrowserLog).await?;
+    let text = |entry: &Value, key: &str| entry[key].as_str().unwrap_or_default().to_owned();
+    Ok(entries
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .map(|e| ConsoleEntry {
+                    level: text(e, "level"),
+                    message: text(e, "message"),
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}

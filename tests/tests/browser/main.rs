@@ -1,0 +1,7 @@
+//! End-to-end tests of the release build in headless Chromium, one module per page feature.
+//!
+//! One test target (`browser`) so that `cargo xtask test` can select exactly these tests with
+//! `--test browser` while keeping the native test step's feature set (and its build cache).
+//! Every test is `#[ignore]`d: it needs `trunk build --release` output and chromedriver.
+
+mod playground;

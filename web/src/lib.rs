@@ -1,0 +1,8 @@
+//! The Yew front end of Balloon Playground: a view over the simulated world.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod app;
+pub mod components;
+
+pub use app::App;
