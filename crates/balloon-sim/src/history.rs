@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 /// A world the history can rewind and replay.
 pub trait Replayable: Clone {
     /// An operator input (a monitor command, a guest action, a clock advance).
-    type Input: Clone;
+    type Input: Clone + std::fmt::Debug;
     /// What one act or step produces.
-    type Event;
+    type Event: Clone + std::fmt::Debug;
     /// Applies an input; produces exactly one event.
     fn act(&mut self, input: &Self::Input) -> Self::Event;
     /// One scheduler step; `None` when there is nothing to do (no work and no timer).
@@ -116,9 +116,9 @@ impl<W: Replayable> History<W> {
         Some(self.record(event))
     }
 
-    /// Whether the next step would replay a recorded input.
-    pub fn next_is_input(&self) -> bool {
-        self.inputs.contains_key(&self.cursor)
+    /// The input the next step would replay, when in the past.
+    pub fn recorded_input(&self) -> Option<&W::Input> {
+        if self.cursor < self.len() { self.inputs.get(&self.cursor) } else { None }
     }
 
     /// One step back (no-op at event 0).

@@ -1,0 +1,32 @@
+//! The crate's one error type.
+
+use thiserror::Error;
+
+use crate::command::ScriptError;
+use crate::history::SeekError;
+
+/// What went wrong.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum Error {
+    /// A script line does not parse (line, column, expected form).
+    #[error("{0}")]
+    Script(#[from] ScriptError),
+    /// The device refused the machine configuration.
+    #[cfg(feature = "world")]
+    #[error("device: {0}")]
+    Device(balloon_device::Error),
+    /// The guest model refused the machine configuration.
+    #[cfg(feature = "world")]
+    #[error("guest: {0}")]
+    Guest(balloon_driver::Error),
+    /// Guest RAM could not be created.
+    #[cfg(feature = "world")]
+    #[error("guest RAM: {0}")]
+    Memory(virtq::MemError),
+    /// A seek outside the timeline.
+    #[error("{0}")]
+    Seek(#[from] SeekError),
+    /// The rust-vmm backend is not available on this target.
+    #[error("the rust-vmm backend is native only")]
+    BackendUnavailable,
+}

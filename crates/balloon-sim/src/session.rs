@@ -1,0 +1,266 @@
+//! The session the web app drives: a `World<Portable>` with its history (time travel), the
+//! lines applied so far, and the trace hash of every prefix of the timeline.
+
+use virtq::Portable;
+
+use crate::command::{parse_line, parse_script, Command, MachineConfig, ScriptError, StepCommand};
+use crate::error::Error;
+use crate::history::History;
+use crate::reply::Reply;
+use crate::stepping::{run_step, Engine, StepSize};
+use crate::trace::hash::{Fnv64, FNV_OFFSET};
+use crate::world::{BalloonView, ConfigView, Detail, Input, MemoryCell, QueueView, TraceEvent, World};
+
+/// One stats sample, as the device parsed it from the guest's buffer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StatsSample {
+    /// Event index.
+    pub index: u64,
+    /// Virtual time in ns.
+    pub time_ns: u64,
+    /// The sixteen stats by tag (`u64::MAX` = not reported).
+    pub values: [u64; 16],
+}
+
+/// A world, its past and its future (after a seek back).
+#[derive(Debug, Clone)]
+pub struct Session {
+    history: History<World<Portable>>,
+    machine: MachineConfig,
+    lines: Vec<String>,
+    hashes: Vec<u64>,
+    stats: Vec<StatsSample>,
+}
+
+impl Session {
+    /// A new machine, powered off (the first steps boot it).
+    pub fn new(machine: MachineConfig) -> Result<Self, Error> {
+        let world = World::<Portable>::new(&machine)?;
+        Ok(Self { history: History::new(world), machine, lines: Vec::new(), hashes: Vec::new(), stats: Vec::new() })
+    }
+
+    /// Parses a whole script (machine line optional) and runs it. A script error leaves
+    /// nothing behind.
+    pub fn from_script(text: &str) -> Result<(Self, Vec<Reply>), Error> {
+        let script = parse_script(text)?;
+        let mut s = Self::new(script.machine)?;
+        let mut replies = Vec::new();
+        for line in script.lines {
+            replies.extend(s.run_command(line.command));
+        }
+        Ok((s, replies))
+    }
+
+    /// Applies console input: one line, or several separated by newlines. Everything is parsed
+    /// first; a bad line returns its error (line and column) and changes nothing.
+    pub fn apply_line(&mut self, text: &str) -> Result<Vec<Reply>, ScriptError> {
+        let mut commands = Vec::new();
+        for (i, raw) in text.split('\n').enumerate() {
+            let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            if raw.trim_start().starts_with('-') {
+                return Err(ScriptError::new(n, 1, "a command (the machine line only starts a script)", "the machine is already running"));
+            }
+            if let Some(c) = parse_line(raw).map_err(|e| e.at_line(n))? {
+                commands.push(c);
+            }
+        }
+        Ok(commands.into_iter().flat_map(|c| self.run_command(c)).collect())
+    }
+
+    /// A UI step button.
+    pub fn step(&mut self, size: StepSize) -> Vec<Reply> {
+        self.run_command(Command::Step(size.into()))
+    }
+
+    /// One event back.
+    pub fn step_back(&mut self) {
+        // At event 0 there is nothing to undo; seek cannot fail below the cursor.
+        let _ = self.history.step_back();
+    }
+
+    /// Shows the state after `index` events.
+    pub fn seek(&mut self, index: u64) -> Result<(), Error> {
+        Ok(self.history.seek(index)?)
+    }
+
+    /// Events in the timeline.
+    pub fn event_count(&self) -> u64 {
+        self.history.len()
+    }
+    /// Events the shown state has lived through.
+    pub fn current_index(&self) -> u64 {
+        self.history.cursor()
+    }
+    /// The timeline.
+    pub fn events(&self) -> &[TraceEvent] {
+        self.history.events()
+    }
+    /// The world as shown.
+    pub fn world(&self) -> &World<Portable> {
+        self.history.world()
+    }
+    /// The machine configuration.
+    pub fn machine(&self) -> &MachineConfig {
+        &self.machine
+    }
+    /// The trace hash of the events up to the current index.
+    pub fn trace_hash(&self) -> u64 {
+        self.hash_at(self.current_index())
+    }
+    /// The trace hash of the first `n` events.
+    pub fn hash_at(&self, n: u64) -> u64 {
+        match n {
+            0 => FNV_OFFSET,
+            n => self.hashes.get(n as usize - 1).copied().unwrap_or(FNV_OFFSET),
+        }
+    }
+    /// The balloon's numbers.
+    pub fn balloon(&self) -> BalloonView {
+        self.world().numbers()
+    }
+    /// The config space.
+    pub fn config_view(&self) -> ConfigView {
+        self.world().config_view()
+    }
+    /// The queues.
+    pub fn queue_views(&self) -> Vec<QueueView> {
+        self.world().queue_views()
+    }
+    /// The guest memory map in `cells` cells.
+    pub fn memory_map(&self, cells: usize) -> Vec<MemoryCell> {
+        self.world().memory_map(cells)
+    }
+    /// Stats samples up to the current index.
+    pub fn stats_series(&self) -> &[StatsSample] {
+        let n = self.stats.partition_point(|s| s.index < self.current_index());
+        &self.stats[..n]
+    }
+    /// The machine line and every line applied, as a script (for share URLs).
+    pub fn script_text(&self) -> String {
+        let mut s = self.machine.to_line();
+        for l in &self.lines {
+            s.push('\n');
+            s.push_str(l);
+        }
+        s.push('\n');
+        s
+    }
+
+    fn run_command(&mut self, command: Command) -> Vec<Reply> {
+        self.lines.push(command_text(&command));
+        let mut replies = Vec::new();
+        let mut sink = |ev: &TraceEvent| {
+            if let Detail::Monitor { reply, .. } = &ev.detail {
+                replies.push(reply.clone());
+            }
+            replies.extend(ev.qmp_events());
+        };
+        match command {
+            Command::Step(step) => run_step(self, step, &mut sink),
+            other => self.act(Input::Command(other), &mut sink),
+        }
+        replies
+    }
+
+    fn record(&mut self) {
+        let n = self.history.len() as usize;
+        if self.hashes.len() >= n {
+            return;
+        }
+        let ev = &self.history.events()[n - 1];
+        let mut h = Fnv64(self.hash_at(n as u64 - 1));
+        h.feed(ev);
+        self.hashes.push(h.0);
+        if let Detail::Device(balloon_device::DeviceEvent::StatsReceived { stats, .. }) = &ev.detail {
+            self.stats.push(StatsSample { index: ev.index, time_ns: ev.time_ns, values: stats.0 });
+        }
+    }
+}
+
+impl Engine for Session {
+    type B = Portable;
+    fn world(&self) -> &World<Portable> {
+        self.history.world()
+    }
+    fn act(&mut self, input: Input, sink: &mut dyn FnMut(&TraceEvent)) {
+        if self.history.cursor() < self.history.len() {
+            let keep = self.history.cursor();
+            self.hashes.truncate(keep as usize);
+            self.stats.retain(|s| s.index < keep);
+        }
+        sink(self.history.act(input));
+        self.record();
+    }
+    fn step(&mut self, sink: &mut dyn FnMut(&TraceEvent)) -> bool {
+        match self.history.step() {
+            Some(ev) => sink(ev),
+            None => return false,
+        }
+        self.record();
+        true
+    }
+    fn recorded_input(&self) -> Option<&Input> {
+        self.history.recorded_input()
+    }
+}
+
+/// The text of a command, for the session's script.
+fn command_text(c: &Command) -> String {
+    use crate::command::{GuestOp, HostOp};
+    match c {
+        Command::Qmp(q) => q.to_line(),
+        Command::HmpBalloon(a) => format!("balloon {a}"),
+        Command::HmpInfoBalloon => "info balloon".to_owned(),
+        Command::Guest(op) => {
+            let (verb, b) = match op {
+                GuestOp::Alloc(b) => ("alloc", b),
+                GuestOp::Free(b) => ("free", b),
+                GuestOp::Cache(b) => ("cache", b),
+                GuestOp::Touch(b) => ("touch", b),
+            };
+            format!("guest {verb} {}", crate::command::units::format_size(*b))
+        }
+        Command::Fault(f) => fault_text(f),
+        Command::Host(op) => match op {
+            HostOp::HintStart => "host hint start".to_owned(),
+            HostOp::HintStop => "host hint stop".to_owned(),
+            HostOp::HintDone => "host hint done".to_owned(),
+        },
+        Command::Step(s) => match s {
+            StepCommand::Ops(1) => "step".to_owned(),
+            StepCommand::Ops(n) => format!("step {n}"),
+            StepCommand::Messages(1) => "step message".to_owned(),
+            StepCommand::Messages(n) => format!("step message {n}"),
+            StepCommand::UntilQuiet => "run".to_owned(),
+            StepCommand::For(ns) => format_duration(*ns),
+        },
+    }
+}
+
+fn format_duration(ns: u64) -> String {
+    for (unit, name) in [(60_000_000_000, "min"), (1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "us")] {
+        if ns != 0 && ns % unit == 0 {
+            return format!("run {}{name}", ns / unit);
+        }
+    }
+    format!("run {ns}ns")
+}
+
+fn fault_text(f: &crate::command::Fault) -> String {
+    use crate::command::FaultKind::*;
+    let name = match f.kind {
+        DeviceWritable => "device-writable".to_owned(),
+        OddLength => "odd-length".to_owned(),
+        Oversized => "oversized".to_owned(),
+        PfnOutsideRam => "pfn-outside-ram".to_owned(),
+        ArrayOutsideRam => "array-outside-ram".to_owned(),
+        Chain => "chain".to_owned(),
+        DuplicatePfns => "duplicate-pfns".to_owned(),
+        AvailIdxJump => "avail-idx-jump".to_owned(),
+        HeadOutOfRange => "head-out-of-range".to_owned(),
+        DescLoop => "desc-loop".to_owned(),
+        ZeroLength => "zero-length".to_owned(),
+        BogusActual(v) => format!("actual {v}"),
+    };
+    format!("fault {} {name}", f.queue.as_str())
+}

@@ -1,0 +1,109 @@
+//! The stepping commands (`step`, `step message`, `run`, `run DURATION`) over any engine: the
+//! session (with history) or the straight runner of the CLI.
+
+use virtq::Backend;
+
+use crate::command::StepCommand;
+use crate::world::{Input, TraceEvent, World};
+
+/// Most events one stepping command may produce (a guard against a guest that never quiets).
+pub const MAX_EVENTS_PER_COMMAND: u64 = 20_000_000;
+
+/// Which granularity a UI "step" button asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepSize {
+    /// One ring operation (one event).
+    Op,
+    /// One message round trip (to the driver's collection of a used buffer).
+    Message,
+    /// Until no work is left (timers are not fired).
+    UntilQuiet,
+    /// Virtual time advances by this many ns, firing timers on the way.
+    For(u64),
+}
+
+impl From<StepSize> for StepCommand {
+    fn from(s: StepSize) -> Self {
+        match s {
+            StepSize::Op => StepCommand::Ops(1),
+            StepSize::Message => StepCommand::Messages(1),
+            StepSize::UntilQuiet => StepCommand::UntilQuiet,
+            StepSize::For(ns) => StepCommand::For(ns),
+        }
+    }
+}
+
+/// Something that owns a world and can act on it and step it, reporting each event.
+pub(crate) trait Engine {
+    type B: Backend;
+    fn world(&self) -> &World<Self::B>;
+    /// Applies an input (exactly one event).
+    fn act(&mut self, input: Input, sink: &mut dyn FnMut(&TraceEvent));
+    /// One step (replaying the recorded timeline when in the past); false when nothing happened.
+    fn step(&mut self, sink: &mut dyn FnMut(&TraceEvent)) -> bool;
+    /// The input recorded at the current position, when replaying the past.
+    fn recorded_input(&self) -> Option<&Input> {
+        None
+    }
+}
+
+/// Runs one stepping command.
+pub(crate) fn run_step<E: Engine>(e: &mut E, cmd: StepCommand, sink: &mut dyn FnMut(&TraceEvent)) {
+    let mut budget = MAX_EVENTS_PER_COMMAND;
+    match cmd {
+        StepCommand::Ops(n) => {
+            for _ in 0..n {
+                if !e.step(sink) {
+                    break;
+                }
+            }
+        }
+        StepCommand::Messages(n) => {
+            for _ in 0..n {
+                loop {
+                    let mut ended = false;
+                    let stepped = e.step(&mut |ev| {
+                        ended |= ev.ends_message();
+                        sink(ev);
+                    });
+                    budget = budget.saturating_sub(1);
+                    if !stepped || ended || budget == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        StepCommand::UntilQuiet => {
+            while budget > 0 && e.recorded_input().is_none() && e.world().has_work() {
+                if !e.step(sink) {
+                    break;
+                }
+                budget -= 1;
+            }
+        }
+        StepCommand::For(ns) => {
+            let deadline = e.world().now_ns().saturating_add(ns);
+            while budget > 0 {
+                match e.recorded_input() {
+                    Some(Input::PassTime(t)) if *t <= deadline => {
+                        e.step(sink);
+                        continue;
+                    }
+                    Some(_) => return,
+                    None => {}
+                }
+                let w = e.world();
+                if !w.has_work() && w.next_timer().is_none_or(|t| t > deadline) {
+                    break;
+                }
+                if !e.step(sink) {
+                    break;
+                }
+                budget -= 1;
+            }
+            if e.world().now_ns() < deadline {
+                e.act(Input::PassTime(deadline), sink);
+            }
+        }
+    }
+}

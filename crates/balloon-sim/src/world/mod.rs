@@ -1,0 +1,303 @@
+//! The world: one VM with its balloon device, transport, guest driver and guest memory, a
+//! virtual clock, and the scheduler of SEAMS.md.
+//!
+//! Scheduler, one event per [`World::step`]: device init steps (boot), pending device work,
+//! interrupts the device raised (delivered to the driver one at a time), driver work (probe,
+//! size work, stats, reporting), then the earliest timer, advancing virtual time.
+
+mod bus;
+mod event;
+mod guest;
+pub mod monitor;
+mod views;
+
+use balloon_device::{BalloonDevice, BalloonProps, DeviceEvent, DeviceProfile, InitStage, Interrupt, QueueKind};
+use virtq::Backend;
+
+pub use self::bus::Bus;
+pub use self::event::{queue_name, DeliveredInterrupt, Detail, FaultView, GuestOpView, HostOpView, TraceEvent};
+pub use self::guest::Guest;
+pub use self::views::{BalloonView, ConfigView, MemoryCell, QueueView};
+use crate::command::{Command, HostOp, MachineConfig, QueueName};
+use crate::error::Error;
+use crate::history::Replayable;
+use crate::trace::{Actor, Move};
+
+/// An operator input: everything that changes the world from outside. Recorded by the history
+/// at the event index where it happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// A monitor, guest, fault or host command (never a stepping command).
+    Command(Command),
+    /// Virtual time advances to this instant (the end of `run DURATION`).
+    PassTime(u64),
+}
+
+/// One virtual machine.
+#[derive(Debug)]
+pub struct World<B: Backend> {
+    machine: MachineConfig,
+    now_ns: u64,
+    events: u64,
+    ram: B::Ram,
+    device: BalloonDevice<B>,
+    guest: Guest,
+    pending_irqs: Vec<Interrupt>,
+}
+
+impl<B: Backend> Clone for World<B>
+where
+    B::Ram: Clone,
+    B::Queue: Clone,
+{
+    fn clone(&self) -> Self {
+        Self {
+            machine: self.machine.clone(),
+            now_ns: self.now_ns,
+            events: self.events,
+            ram: self.ram.clone(),
+            device: self.device.clone(),
+            guest: self.guest.clone(),
+            pending_irqs: self.pending_irqs.clone(),
+        }
+    }
+}
+
+impl<B: Backend> World<B> {
+    /// A powered-off machine: nothing exists until the first steps run the device's init.
+    pub fn new(machine: &MachineConfig) -> Result<Self, Error> {
+        let props = BalloonProps {
+            deflate_on_oom: machine.deflate_on_oom,
+            free_page_hint: machine.free_page_hint,
+            page_poison: machine.page_poison,
+            free_page_reporting: machine.free_page_reporting,
+            qemu_4_0_config_size: machine.qemu_4_0_config_size,
+            iothread: machine.iothread.is_some(),
+            guest_stats_polling_interval: machine.guest_stats_polling_interval,
+        };
+        let device = BalloonDevice::new(DeviceProfile::qemu(), props, machine.ram_size, machine.host_page_size)
+            .map_err(Error::Device)?;
+        let ram = B::new_ram(machine.ram_size).map_err(Error::Memory)?;
+        let guest = Guest::new(machine)?;
+        Ok(Self { machine: machine.clone(), now_ns: 0, events: 0, ram, device, guest, pending_irqs: Vec::new() })
+    }
+
+    /// The machine configuration.
+    pub fn machine(&self) -> &MachineConfig {
+        &self.machine
+    }
+    /// Virtual time in ns.
+    pub fn now_ns(&self) -> u64 {
+        self.now_ns
+    }
+    /// Events produced so far.
+    pub fn event_count(&self) -> u64 {
+        self.events
+    }
+    /// The device.
+    pub fn device(&self) -> &BalloonDevice<B> {
+        &self.device
+    }
+    /// The guest (driver and memory).
+    pub fn guest(&self) -> &Guest {
+        &self.guest
+    }
+    /// Guest RAM (rings, PFN arrays, stats buffers).
+    pub fn ram(&self) -> &B::Ram {
+        &self.ram
+    }
+
+    /// Whether a step would do something now (timers aside).
+    pub fn has_work(&self) -> bool {
+        !matches!(self.device.init_stage(), InitStage::Done | InitStage::Failed)
+            || self.device.has_work()
+            || !self.pending_irqs.is_empty()
+            || self.guest.has_work()
+    }
+
+    /// The earliest timer deadline (device first on ties).
+    pub fn next_timer(&self) -> Option<u64> {
+        [self.device.next_timer(), self.guest.next_timer()].into_iter().flatten().min()
+    }
+
+    fn queue_of_index(&self, index: u16) -> Option<QueueName> {
+        self.device.queue_info(index).map(|i| queue_name(i.queue.kind))
+    }
+
+    fn make(&mut self, actor: Actor, detail: Detail) -> TraceEvent {
+        let mut moves = Vec::new();
+        let mut pfns = Vec::new();
+        let mut queue = None;
+        match &detail {
+            Detail::Device(ev) => queue = event::device_moves(ev, &mut moves, &mut pfns),
+            Detail::Monitor { device: Some(ev), .. } | Detail::Host { device: Some(ev), .. } => {
+                queue = event::device_moves(ev, &mut moves, &mut pfns);
+            }
+            Detail::Driver { event, host } => {
+                queue = guest::driver_moves(event, &mut moves, &mut pfns);
+                for ev in host {
+                    let q = event::device_moves(ev, &mut moves, &mut pfns);
+                    queue = queue.or(q);
+                }
+            }
+            Detail::Interrupt(DeliveredInterrupt::Used { queue: q, .. }) => queue = *q,
+            Detail::Clock { from, to } => moves.push(Move::Clock { from: *from, to: *to }),
+            _ => {}
+        }
+        let ev = TraceEvent { index: self.events, time_ns: self.now_ns, actor, queue, moves, pfns, detail };
+        self.events += 1;
+        ev
+    }
+
+    fn collect_interrupts(&mut self) {
+        self.pending_irqs.extend(self.device.take_interrupts());
+    }
+
+    /// One scheduler step; `None` when there is no work and no timer.
+    pub fn step_event(&mut self) -> Option<TraceEvent> {
+        if let Some(ev) = self.device.init_step() {
+            return Some(self.make(Actor::HostDevice, Detail::Device(ev)));
+        }
+        if self.device.has_work() {
+            if let Some(ev) = self.device.step(&mut self.ram, self.now_ns) {
+                self.collect_interrupts();
+                return Some(self.make(Actor::HostDevice, Detail::Device(ev)));
+            }
+        }
+        if !self.pending_irqs.is_empty() {
+            let irq = self.pending_irqs.remove(0);
+            let queue = match irq {
+                Interrupt::Used(i) => {
+                    self.guest.on_used_interrupt(i);
+                    self.queue_of_index(i)
+                }
+                Interrupt::Config => {
+                    self.guest.on_config_change();
+                    None
+                }
+            };
+            return Some(self.make(Actor::Transport, Detail::Interrupt(DeliveredInterrupt::new(irq, queue))));
+        }
+        if self.guest.has_work() {
+            let mut bus = Bus::new(&mut self.device, self.now_ns);
+            let event = self.guest.step(&mut bus, &mut self.ram, self.now_ns);
+            let host = bus.into_log();
+            self.collect_interrupts();
+            if let Some(event) = event {
+                let actor = guest::actor_of(&event);
+                return Some(self.make(actor, Detail::Driver { event, host }));
+            }
+        }
+        let deadline = self.next_timer()?;
+        self.now_ns = self.now_ns.max(deadline);
+        if self.device.next_timer().is_some_and(|t| t <= self.now_ns) {
+            if let Some(ev) = self.device.fire_timer(self.now_ns) {
+                self.collect_interrupts();
+                return Some(self.make(Actor::HostDevice, Detail::Device(ev)));
+            }
+        }
+        let event = self.guest.fire_timer(self.now_ns)?;
+        let actor = guest::actor_of(&event);
+        Some(self.make(actor, Detail::Driver { event, host: Vec::new() }))
+    }
+
+    /// Applies an operator input; exactly one event.
+    pub fn apply(&mut self, input: &Input) -> TraceEvent {
+        match input {
+            Input::PassTime(to) => {
+                let from = self.now_ns;
+                self.now_ns = self.now_ns.max(*to);
+                self.make(Actor::Transport, Detail::Clock { from, to: self.now_ns })
+            }
+            Input::Command(cmd) => self.command(cmd),
+        }
+    }
+
+    fn command(&mut self, cmd: &Command) -> TraceEvent {
+        let now = self.now_ns;
+        let detail = match cmd {
+            Command::Qmp(req) => {
+                let out = monitor::qmp(&mut self.device, &self.machine, req, now);
+                Detail::Monitor { request: req.to_line(), device: out.device, reply: out.reply }
+            }
+            Command::HmpBalloon(arg) => {
+                let out = monitor::hmp_balloon(&mut self.device, arg);
+                Detail::Monitor { request: format!("balloon {arg}"), device: out.device, reply: out.reply }
+            }
+            Command::HmpInfoBalloon => {
+                let out = monitor::hmp_info_balloon(&self.device);
+                Detail::Monitor { request: "info balloon".to_owned(), device: out.device, reply: out.reply }
+            }
+            Command::Guest(op) => {
+                let outcome = self.guest.workload(*op);
+                let ev = self.make(Actor::GuestMm, Detail::Guest { op: GuestOpView::from(*op), outcome });
+                return ev;
+            }
+            Command::Fault(f) => {
+                self.guest.arm_fault(f);
+                return self.make(Actor::GuestDriver, Detail::Fault(FaultView::from(f)));
+            }
+            Command::Host(op) => {
+                let reason = match op {
+                    HostOp::HintStart => balloon_device::PrecopyNotifyReason::AfterBitmapSync { vm_running: true },
+                    HostOp::HintStop => balloon_device::PrecopyNotifyReason::BeforeBitmapSync,
+                    HostOp::HintDone => balloon_device::PrecopyNotifyReason::Cleanup,
+                };
+                let device = self.device.precopy_notify(reason);
+                self.collect_interrupts();
+                return self.make(Actor::HostDevice, Detail::Host { op: HostOpView::from(*op), device });
+            }
+            Command::Step(_) => {
+                // Stepping is not an input; the session never records it. Keep one event per
+                // apply all the same.
+                return self.make(Actor::Transport, Detail::Clock { from: now, to: now });
+            }
+        };
+        self.collect_interrupts();
+        self.make(Actor::Operator, detail)
+    }
+
+    /// Rough bytes of one clone (guest page map, host bitmaps, backed RAM frames).
+    pub fn approx_bytes(&self) -> usize {
+        let frames = self.machine.ram_size / 4096;
+        // Host discarded + hinted bitmaps (2 bits a frame) plus the guest page map.
+        (frames / 4) as usize + self.guest.heap_bytes() + 64 * 1024
+    }
+
+    /// Summary numbers for the CLI and tests.
+    pub fn numbers(&self) -> BalloonView {
+        views::balloon_view(self)
+    }
+
+    /// Whether `kind` exists on the device.
+    pub fn has_queue(&self, kind: QueueKind) -> bool {
+        self.device.queue_index(kind).is_some()
+    }
+
+    /// The device events a fault or command produced, for tests.
+    pub fn last_device_event(ev: &TraceEvent) -> Option<&DeviceEvent> {
+        match &ev.detail {
+            Detail::Device(d) => Some(d),
+            Detail::Monitor { device, .. } | Detail::Host { device, .. } => device.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+impl<B: Backend> Replayable for World<B>
+where
+    B::Ram: Clone,
+    B::Queue: Clone,
+{
+    type Input = Input;
+    type Event = TraceEvent;
+    fn act(&mut self, input: &Input) -> TraceEvent {
+        self.apply(input)
+    }
+    fn step(&mut self) -> Option<TraceEvent> {
+        self.step_event()
+    }
+    fn approx_bytes(&self) -> usize {
+        World::approx_bytes(self)
+    }
+}
