@@ -4,6 +4,7 @@
 //! stats buffers) are ever backed, so the cost is proportional to what was written.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::error::MemError;
 
@@ -65,11 +66,33 @@ pub trait GuestRam {
     }
 }
 
+/// Hashes a frame number with one multiply (Fibonacci hashing). The default SipHash guards
+/// against hash flooding, which frame numbers chosen by the simulation cannot mount, and it
+/// dominated the cost of every ring access.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FrameHasher(u64);
+
+impl Hasher for FrameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type Frames = HashMap<u64, Box<[u8; PAGE_SIZE as usize]>, BuildHasherDefault<FrameHasher>>;
+
 /// Sparse guest RAM: 4 KiB frames are allocated on first write; untouched memory reads as zero.
 #[derive(Debug, Clone, Default)]
 pub struct SparseRam {
     size: u64,
-    frames: HashMap<u64, Box<[u8; PAGE_SIZE as usize]>>,
+    frames: Frames,
 }
 
 impl SparseRam {
@@ -77,7 +100,7 @@ impl SparseRam {
     pub fn new(size: u64) -> Self {
         Self {
             size,
-            frames: HashMap::new(),
+            frames: Frames::default(),
         }
     }
     /// How many 4 KiB frames have been written (and so are backed).
