@@ -47,6 +47,8 @@ pub enum InitStage {
     Done,
     /// Realize failed.
     Failed,
+    /// `virtio_balloon_device_unrealize` ran: the device is gone.
+    Unrealized,
 }
 
 /// A read-only view of one queue for the UI and tests.
@@ -282,7 +284,7 @@ impl<B: Backend> BalloonDevice<B> {
                 self.init = InitStage::Done;
                 DeviceEvent::StatsReset
             }
-            InitStage::Done | InitStage::Failed => return None,
+            InitStage::Done | InitStage::Failed | InitStage::Unrealized => return None,
         };
         Some(ev)
     }
@@ -558,6 +560,30 @@ impl<B: Backend> BalloonDevice<B> {
         self.memory
             .ram_size()
             .wrapping_sub(u64::from(self.actual) << 12) as i64
+    }
+
+    /// `virtio_balloon_device_unrealize` (device_del): hinting stopped, the stats timer
+    /// destroyed, the balloon handler removed (operator commands then fail with
+    /// "No balloon device has been activated"), every queue deleted.
+    pub fn unrealize(&mut self) -> DeviceEvent {
+        let queues_deleted = self.queues.len();
+        self.hint.stop();
+        self.stats_timer = None;
+        self.stats_poll_interval = 0;
+        self.stats_held = None;
+        self.queues.clear();
+        self.kinds.clear();
+        self.active = None;
+        self.interrupts.clear();
+        self.init = InitStage::Unrealized;
+        DeviceEvent::Unrealized { queues_deleted }
+    }
+
+    /// `virtio_balloon_system_reset_enter` (a machine reset, not a wake-up): the stats and
+    /// last-update are cleared; the virtio reset itself comes through [`Self::set_status`]`(0)`.
+    pub fn system_reset(&mut self) {
+        self.stats = StatValues::default();
+        self.stats_last_update = 0;
     }
 
     /// The maximum size of queue `index` (0 when absent).

@@ -77,6 +77,11 @@ pub enum DeviceEvent {
     },
     /// End of realize: `reset_stats`, `stats_last_update = 0`.
     StatsReset,
+    /// `virtio_balloon_device_unrealize`.
+    Unrealized {
+        /// How many queues `virtio_delete_queue` removed.
+        queues_deleted: usize,
+    },
     /// The driver read the device features (`virtio_balloon_get_features`).
     FeaturesRead {
         /// All 64 bits.
@@ -393,6 +398,7 @@ impl DeviceEvent {
             InstanceInit { .. } => "virtio_balloon_instance_init",
             Realized { .. } => "virtio_init",
             RealizeFailed { .. } | StatsReset => "virtio_balloon_device_realize",
+            Unrealized { .. } => "virtio_balloon_device_unrealize",
             QueueAdded { .. } => "virtio_add_queue",
             FeaturesRead { .. } => "virtio_balloon_get_features",
             DriverFeaturesSet { .. } => "virtio_set_features",
@@ -436,7 +442,9 @@ impl DeviceEvent {
         use DeviceEvent::*;
         Some(match self {
             TypeRegistered { .. } | ClassInit { .. } | InstanceInit { .. } => return None,
-            RealizeFailed { .. } | StatsReset | NoSuchQueue { .. } => return None,
+            RealizeFailed { .. } | StatsReset | NoSuchQueue { .. } | Unrealized { .. } => {
+                return None;
+            }
             BalloonChangeFlushed { .. } | TargetSet { .. } | PollingIntervalSet { .. } => {
                 return None;
             }
@@ -478,6 +486,9 @@ impl DeviceEvent {
             RealizeFailed { message } => format!("virtio_balloon_device_realize failed: {message}."),
             QueueAdded { queue, size } => format!("virtio_add_queue created {queue} with {size} entries."),
             StatsReset => "virtio_balloon_device_realize reset every guest stat to 18446744073709551615 (u64::MAX) and last-update to 0.".to_string(),
+            Unrealized { queues_deleted } => format!(
+                "virtio_balloon_device_unrealize stopped hinting, destroyed the stats timer, removed the balloon handler and deleted {queues_deleted} queue(s)."
+            ),
             FeaturesRead { features } => format!("The driver read the device features: {}.", feature_names(*features)),
             DriverFeaturesSet { requested, accepted, applied: true } => format!(
                 "The driver accepted {} (wrote {:#x}, kept {:#x}).",
