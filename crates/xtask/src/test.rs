@@ -1,13 +1,11 @@
 //! `cargo xtask test`: every check CI runs, in order, stopping at the first failure.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::run::{Cmd, Env, elapsed};
-use crate::{Error, tools};
+use crate::{Error, lockfile, tools};
 
-/// Packages whose tests also run as wasm in headless browsers (they hold a `webdriver.json`).
-const WASM_TEST_PACKAGES: [&str; 1] = ["balloon-web"];
 /// The end-to-end package; its tests are `#[ignore]`d so plain `cargo test` skips them.
 const E2E_PACKAGE: &str = "e2e";
 /// Its one test target; every browser test is a module of it.
@@ -24,9 +22,11 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
 
     let cargo = || env.cmd(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     let selected = |p: &str| packages.is_empty() || packages.iter().any(|q| q == p);
-    let wasm_selected: Vec<&str> = WASM_TEST_PACKAGES
-        .into_iter()
-        .filter(|p| selected(p))
+    let wasm_packages = browser_test_packages(&env.root)?;
+    let wasm_selected: Vec<(&str, &Path)> = wasm_packages
+        .iter()
+        .map(|(name, dir)| (name.as_str(), dir.as_path()))
+        .filter(|(p, _)| selected(p))
         .collect();
     let as_flags = |names: &mut dyn Iterator<Item = &str>| -> Vec<String> {
         names
@@ -56,17 +56,16 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
             "cargo clippy (wasm32)",
             cargo()
                 .args(["clippy", "--target", WASM_TARGET, "--all-targets"])
-                .args(as_flags(&mut wasm_selected.iter().copied()))
+                .args(as_flags(&mut wasm_selected.iter().map(|(name, _)| *name)))
                 .args(["--", "-D", "warnings"]),
         )?;
     }
     step("cargo test (native)", cargo().arg("test").args(&scope))?;
-    for package in wasm_selected {
-        let dir = package_dir(&env.root, package);
+    for (package, dir) in wasm_selected {
         let test = || {
             cargo()
                 .args(["test", "--target", WASM_TARGET, "-p", package])
-                .current_dir(&dir)
+                .current_dir(dir)
                 .env_remove("CHROMEDRIVER")
                 .env_remove("GECKODRIVER")
                 .env_remove("SAFARIDRIVER")
@@ -133,12 +132,30 @@ fn step(name: &str, cmd: Cmd) -> Result<(), Error> {
     Ok(())
 }
 
-/// The crate folder of a workspace package (wasm-bindgen-test-runner reads its webdriver.json).
-fn package_dir(root: &Path, package: &str) -> std::path::PathBuf {
-    match package {
-        "balloon-web" => root.join("web"),
-        other => root.join("crates").join(other),
+/// Packages whose tests also run as wasm in headless browsers: those whose folder (`web/` or
+/// `crates/*/`) holds a `webdriver.json`, which wasm-bindgen-test-runner reads for browser flags.
+fn browser_test_packages(root: &Path) -> Result<Vec<(String, PathBuf)>, Error> {
+    let mut dirs = vec![root.join("web")];
+    if let Ok(entries) = std::fs::read_dir(root.join("crates")) {
+        dirs.extend(entries.flatten().map(|e| e.path()));
     }
+    dirs.sort();
+    let mut packages = Vec::new();
+    for dir in dirs
+        .into_iter()
+        .filter(|d| d.join("webdriver.json").is_file())
+    {
+        let manifest = dir.join("Cargo.toml");
+        let name = std::fs::read_to_string(&manifest)
+            .ok()
+            .and_then(|text| lockfile::toml_string(&text, "name"))
+            .ok_or_else(|| Error::ProjectFile {
+                path: manifest.display().to_string(),
+                problem: "no package name".to_owned(),
+            })?;
+        packages.push((name, dir));
+    }
+    Ok(packages)
 }
 
 /// Prints the size of the release wasm, raw and gzipped (gzip -9, as a server would send it).
