@@ -55,3 +55,23 @@ pub mod history;
 pub mod presets;
 pub mod reply;
 pub mod trace;
+pub mod error;
+#[cfg(feature = "world")]
+pub mod runner;
+#[cfg(feature = "world")]
+pub mod session;
+#[cfg(feature = "world")]
+pub mod stepping;
+#[cfg(feature = "world")]
+pub mod world;
+
+pub use error::Error;
+pub use reply::Reply;
+#[cfg(feature = "world")]
+pub use runner::{run_text, Runner, Summary};
+#[cfg(feature = "world")]
+pub use session::{Session, StatsSample};
+#[cfg(feature = "world")]
+pub use stepping::StepSize;
+#[cfg(feature = "world")]
+pub use world::{TraceEvent, World};

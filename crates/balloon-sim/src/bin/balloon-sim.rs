@@ -1,0 +1,270 @@
+//! `balloon-sim`: run balloon scripts from the command line.
+//!
+//! ```text
+//! balloon-sim run SCRIPT|- [--backend portable|rust-vmm] [--seed N]
+//!                          [--trace none|message|ring] [--format text|json]
+//! balloon-sim run --preset NAME [options]
+//! balloon-sim presets
+//! ```
+//!
+//! Exit status: 0 on success, 2 on a script or usage error (the message, with line:column, goes
+//! to stderr), 1 when the machine cannot be built or the script cannot be read.
+#![forbid(unsafe_code)]
+
+use std::io::{self, BufWriter, Read, Write};
+use std::process::ExitCode;
+
+use balloon_sim::command::{parse_script, Backend, Script};
+use balloon_sim::reply::{qemu_json, Reply};
+use balloon_sim::world::TraceEvent;
+use balloon_sim::{presets, Error, Runner, Summary};
+use serde_json::json;
+
+const USAGE: &str = "usage:
+  balloon-sim run SCRIPT|- [--backend portable|rust-vmm] [--seed N] [--trace none|message|ring] [--format text|json]
+  balloon-sim run --preset NAME [options]
+  balloon-sim presets";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TraceLevel {
+    None,
+    Message,
+    Ring,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug)]
+struct Options {
+    source: Option<String>,
+    preset: Option<String>,
+    backend: Option<Backend>,
+    seed: Option<u64>,
+    trace: TraceLevel,
+    format: Format,
+}
+
+fn parse_args(args: &[String]) -> Result<Options, String> {
+    let mut o = Options { source: None, preset: None, backend: None, seed: None, trace: TraceLevel::None, format: Format::Text };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--preset" => o.preset = Some(value("--preset")?),
+            "--backend" => {
+                let v = value("--backend")?;
+                o.backend = Some(Backend::parse(&v).ok_or_else(|| format!("unknown backend {v:?}: expected portable or rust-vmm"))?);
+            }
+            "--seed" => {
+                let v = value("--seed")?;
+                o.seed = Some(v.parse().map_err(|_| format!("invalid seed {v:?}: expected a number"))?);
+            }
+            "--trace" => {
+                o.trace = match value("--trace")?.as_str() {
+                    "none" => TraceLevel::None,
+                    "message" => TraceLevel::Message,
+                    "ring" => TraceLevel::Ring,
+                    v => return Err(format!("unknown trace level {v:?}: expected none, message or ring")),
+                }
+            }
+            "--format" => {
+                o.format = match value("--format")?.as_str() {
+                    "text" => Format::Text,
+                    "json" => Format::Json,
+                    v => return Err(format!("unknown format {v:?}: expected text or json")),
+                }
+            }
+            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
+            s if o.source.is_none() => o.source = Some(s.to_owned()),
+            s => return Err(format!("unexpected argument {s:?}")),
+        }
+    }
+    if o.source.is_some() == o.preset.is_some() {
+        return Err("run needs exactly one of SCRIPT, - or --preset NAME".to_owned());
+    }
+    Ok(o)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("presets") => {
+            for p in presets::PRESETS {
+                println!("{:<24} {}: {}", p.name, p.title(), p.description());
+            }
+            ExitCode::SUCCESS
+        }
+        Some("run") => match parse_args(&args[1..]) {
+            Ok(o) => run(&o),
+            Err(e) => {
+                eprintln!("balloon-sim: {e}\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
+        Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(o: &Options) -> ExitCode {
+    let (name, text) = match (&o.preset, &o.source) {
+        (Some(p), _) => match presets::get(p) {
+            Some(p) => (p.name.to_owned(), p.text.to_owned()),
+            None => {
+                eprintln!("balloon-sim: no preset {p:?} (see `balloon-sim presets`)");
+                return ExitCode::from(2);
+            }
+        },
+        (None, Some(path)) if path == "-" => {
+            let mut s = String::new();
+            if let Err(e) = io::stdin().read_to_string(&mut s) {
+                eprintln!("balloon-sim: cannot read stdin: {e}");
+                return ExitCode::FAILURE;
+            }
+            ("<stdin>".to_owned(), s)
+        }
+        (None, Some(path)) => match std::fs::read_to_string(path) {
+            Ok(s) => (path.clone(), s),
+            Err(e) => {
+                eprintln!("balloon-sim: cannot read {path}: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        (None, None) => unreachable_usage(),
+    };
+    let mut script = match parse_script(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{name}:{}:{}: error: {}; expected {}", e.line, e.column, e.message, e.expected);
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(seed) = o.seed {
+        script.machine.seed = seed;
+    }
+    if let Some(b) = o.backend {
+        script.machine.backend = b;
+    }
+    let result = match script.machine.backend {
+        Backend::Portable => execute::<virtq::Portable>(&script, o),
+        Backend::RustVmm => execute_rust_vmm(&script, o),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("balloon-sim: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn unreachable_usage() -> (String, String) {
+    // parse_args guarantees a source or a preset.
+    ("<none>".to_owned(), String::new())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn execute_rust_vmm(script: &Script, o: &Options) -> Result<(), Error> {
+    execute::<virtq::RustVmm>(script, o)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn execute_rust_vmm(_: &Script, _: &Options) -> Result<(), Error> {
+    Err(Error::BackendUnavailable)
+}
+
+fn execute<B: virtq::Backend>(script: &Script, o: &Options) -> Result<(), Error> {
+    let mut runner = Runner::<B>::new(script)?;
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    for line in &script.lines {
+        let mut lines: Vec<String> = Vec::new();
+        let mut observe = |ev: &TraceEvent| {
+            let show = match o.trace {
+                TraceLevel::None => false,
+                TraceLevel::Ring => true,
+                TraceLevel::Message => ev.ends_message() || ev.is_operator(),
+            };
+            if show {
+                lines.push(trace_line(ev, o.format));
+            }
+        };
+        let mut replies: Vec<Reply> = Vec::new();
+        runner.run_command(line.command.clone(), &mut observe, &mut |r| replies.push(r));
+        for l in lines {
+            let _ = writeln!(out, "{l}");
+        }
+        for r in replies {
+            let _ = writeln!(out, "{}", reply_line(&r, o.format));
+        }
+    }
+    let summary = runner.summary();
+    let _ = writeln!(out, "{}", summary_line(&summary, o.format));
+    let _ = out.flush();
+    Ok(())
+}
+
+fn reply_line(r: &Reply, format: Format) -> String {
+    match (r, format) {
+        (Reply::Hmp(text), Format::Json) => qemu_json(&json!({ "hmp": text })),
+        (r, _) => r.to_line(),
+    }
+}
+
+fn trace_line(ev: &TraceEvent, format: Format) -> String {
+    match format {
+        Format::Json => {
+            let v = json!({ "trace": {
+                "index": ev.index,
+                "time_ns": ev.time_ns,
+                "actor": ev.actor,
+                "queue": ev.queue.map(|q| q.as_str()),
+                "function": ev.function(),
+                "spec": ev.spec(),
+                "sentence": ev.sentence(),
+                "moves": ev.moves,
+                "pfns": ev.pfns,
+            }});
+            v.to_string()
+        }
+        Format::Text => format!(
+            "[{:>14}] #{:<7} {:<9} {:<12} {}: {}",
+            balloon_sim::clock::format_time(ev.time_ns),
+            ev.index,
+            ev.actor.label(),
+            ev.queue.map(|q| q.as_str()).unwrap_or("-"),
+            ev.function(),
+            ev.sentence()
+        ),
+    }
+}
+
+fn summary_line(s: &Summary, format: Format) -> String {
+    match format {
+        Format::Json => json!({ "summary": s }).to_string(),
+        Format::Text => format!(
+            "summary: ram_size={} num_pages={} actual={} logical_bytes={} discarded_by_device={} ballooned_by_guest={} host_resident={} status={:#04x} events={} time={} trace_hash={}",
+            s.ram_size,
+            s.num_pages,
+            s.actual,
+            s.logical_bytes,
+            s.pages_discarded_by_device,
+            s.pages_ballooned_by_guest,
+            s.host_resident_bytes,
+            s.status,
+            s.event_count,
+            balloon_sim::clock::format_time(s.time_ns),
+            s.trace_hash
+        ),
+    }
+}

@@ -1,0 +1,153 @@
+//! A straight run of a script, without history: what the CLI and the golden tests use. Events
+//! are hashed and handed to an observer as they happen, never stored, so a 64 GiB bulk inflate
+//! costs memory for the world only.
+
+use virtq::Backend;
+
+use crate::command::{Command, Script};
+use crate::error::Error;
+use crate::reply::Reply;
+use crate::stepping::{run_step, Engine};
+use crate::trace::hash::Fnv64;
+use crate::world::{BalloonView, Detail, Input, TraceEvent, World};
+
+/// What a run ends with.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Guest RAM in bytes.
+    pub ram_size: u64,
+    /// Config `num_pages`.
+    pub num_pages: u32,
+    /// Config `actual`.
+    pub actual: u32,
+    /// What `query-balloon` would say, in bytes.
+    pub logical_bytes: i64,
+    /// 4 KiB frames the host discarded.
+    pub pages_discarded_by_device: u64,
+    /// Pages in the guest's balloon.
+    pub pages_ballooned_by_guest: u64,
+    /// Host resident bytes of guest RAM.
+    pub host_resident_bytes: u64,
+    /// Device status byte.
+    pub status: u8,
+    /// Events in the trace.
+    pub event_count: u64,
+    /// Virtual time at the end, ns.
+    pub time_ns: u64,
+    /// FNV-1a hash of the trace, `0x` + 16 hex digits.
+    pub trace_hash: String,
+}
+
+/// A world run straight through.
+#[derive(Debug)]
+pub struct Runner<B: Backend> {
+    world: World<B>,
+    hash: Fnv64,
+    count: u64,
+}
+
+impl<B: Backend> Runner<B> {
+    /// A runner on the script's machine.
+    pub fn new(script: &Script) -> Result<Self, Error> {
+        Ok(Self { world: World::new(&script.machine)?, hash: Fnv64::default(), count: 0 })
+    }
+
+    /// The world.
+    pub fn world(&self) -> &World<B> {
+        &self.world
+    }
+
+    /// Runs one command; every event goes to `observe`, and monitor output to `reply`.
+    pub fn run_command(&mut self, command: Command, observe: &mut dyn FnMut(&TraceEvent), reply: &mut dyn FnMut(Reply)) {
+        let mut sink = |ev: &TraceEvent| {
+            observe(ev);
+            if let Detail::Monitor { reply: r, .. } = &ev.detail {
+                reply(r.clone());
+            }
+            for e in ev.qmp_events() {
+                reply(e);
+            }
+        };
+        match command {
+            Command::Step(s) => run_step(self, s, &mut sink),
+            other => self.act(Input::Command(other), &mut sink),
+        }
+    }
+
+    /// Runs a whole script.
+    pub fn run_script(&mut self, script: &Script, observe: &mut dyn FnMut(&TraceEvent), reply: &mut dyn FnMut(Reply)) {
+        for line in &script.lines {
+            self.run_command(line.command.clone(), observe, reply);
+        }
+    }
+
+    /// The trace hash so far.
+    pub fn trace_hash(&self) -> u64 {
+        self.hash.0
+    }
+
+    /// The closing numbers.
+    pub fn summary(&self) -> Summary {
+        let BalloonView {
+            ram_size,
+            num_pages,
+            actual,
+            logical_bytes,
+            discarded_frames,
+            host_resident_bytes,
+            guest_ballooned_pages,
+            status,
+            now_ns,
+            ..
+        } = self.world.numbers();
+        Summary {
+            ram_size,
+            num_pages,
+            actual,
+            logical_bytes,
+            pages_discarded_by_device: discarded_frames,
+            pages_ballooned_by_guest: guest_ballooned_pages,
+            host_resident_bytes,
+            status,
+            event_count: self.count,
+            time_ns: now_ns,
+            trace_hash: crate::trace::hash::hex(self.hash.0),
+        }
+    }
+
+    fn account(&mut self, ev: &TraceEvent) {
+        self.hash.feed(ev);
+        self.count += 1;
+    }
+}
+
+impl<B: Backend> Engine for Runner<B> {
+    type B = B;
+    fn world(&self) -> &World<B> {
+        &self.world
+    }
+    fn act(&mut self, input: Input, sink: &mut dyn FnMut(&TraceEvent)) {
+        let ev = self.world.apply(&input);
+        self.account(&ev);
+        sink(&ev);
+    }
+    fn step(&mut self, sink: &mut dyn FnMut(&TraceEvent)) -> bool {
+        match self.world.step_event() {
+            Some(ev) => {
+                self.account(&ev);
+                sink(&ev);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Runs `text` on backend `B` and returns the replies and the summary (for tests).
+pub fn run_text<B: Backend>(text: &str) -> Result<(Vec<Reply>, Summary), Error> {
+    let script = crate::command::parse_script(text)?;
+    let mut runner = Runner::<B>::new(&script)?;
+    let mut replies = Vec::new();
+    runner.run_script(&script, &mut |_| {}, &mut |r| replies.push(r));
+    Ok((replies, runner.summary()))
+}
