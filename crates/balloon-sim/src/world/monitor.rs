@@ -76,7 +76,7 @@ pub fn qmp<B: Backend>(
 ) -> MonitorOutcome {
     let id = &req.id;
     let args = &req.arguments;
-    let run = || -> Result<MonitorOutcome, MonitorOutcome> {
+    let mut run = || -> Result<MonitorOutcome, MonitorOutcome> {
         match req.execute.as_str() {
             "qmp_capabilities" => Ok(ok(json!({}), None, id)),
             "balloon" => {
