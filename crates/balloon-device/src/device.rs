@@ -94,6 +94,9 @@ pub struct BalloonDevice<B: Backend> {
     pub(crate) stats_poll_interval: u32,
     pub(crate) stats_timer: Option<u64>,
     pub(crate) memory: HostMemory,
+    /// `virtio_balloon_inhibited()`: RAM discards are off (VFIO, postcopy, background
+    /// snapshot).
+    pub(crate) discard_inhibited: bool,
     pub(crate) throttle: QapiThrottle,
     pub(crate) interrupts: Vec<Interrupt>,
     /// The queue whose handler is mid-way (QEMU handlers run to completion under the BQL).
@@ -123,6 +126,7 @@ impl<B: Backend> Clone for BalloonDevice<B> {
             stats_poll_interval: self.stats_poll_interval,
             stats_timer: self.stats_timer,
             memory: self.memory.clone(),
+            discard_inhibited: self.discard_inhibited,
             throttle: self.throttle.clone(),
             interrupts: self.interrupts.clone(),
             active: self.active,
@@ -168,6 +172,7 @@ impl<B: Backend> BalloonDevice<B> {
             stats_poll_interval: 0,
             stats_timer: None,
             memory: HostMemory::new(ram_size, page),
+            discard_inhibited: false,
             throttle,
             interrupts: Vec::new(),
             active: None,
@@ -351,6 +356,15 @@ impl<B: Backend> BalloonDevice<B> {
     /// The host memory model, for the world to report guest touches.
     pub fn memory_mut(&mut self) -> &mut HostMemory {
         &mut self.memory
+    }
+    /// Whether RAM discards are inhibited (`virtio_balloon_inhibited`).
+    pub fn discard_inhibited(&self) -> bool {
+        self.discard_inhibited
+    }
+    /// Inhibits RAM discards, as a VFIO device, incoming postcopy or a background snapshot
+    /// does: inflate, deflate and reports are then acknowledged without touching host memory.
+    pub fn set_discard_inhibited(&mut self, inhibited: bool) {
+        self.discard_inhibited = inhibited;
     }
     /// Head of the stats element the device holds.
     pub fn stats_held(&self) -> Option<u16> {

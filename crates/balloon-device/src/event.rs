@@ -222,6 +222,8 @@ pub enum DeviceEvent {
         partial_subpages_lost: u64,
         /// Host resident size after.
         resident_bytes: u64,
+        /// Discards inhibited (`virtio_balloon_inhibited`): acknowledged only.
+        inhibited: bool,
     },
     /// `balloon_deflate_page` for each PFN of one element.
     Deflated {
@@ -239,6 +241,8 @@ pub enum DeviceEvent {
         frames_resident: u64,
         /// Host resident size after.
         resident_bytes: u64,
+        /// Discards inhibited: acknowledged only.
+        inhibited: bool,
     },
     /// `virtio_balloon_receive_stats` parsed and now holds an element.
     StatsReceived {
@@ -295,6 +299,8 @@ pub enum DeviceEvent {
         misaligned: u64,
         /// Whole element skipped because poison_val != 0.
         skipped_for_poison: Option<u32>,
+        /// Whole element skipped because discards are inhibited.
+        inhibited: bool,
         /// Host resident size after.
         resident_bytes: u64,
     },
@@ -543,6 +549,14 @@ impl DeviceEvent {
                 "virtqueue_pop found {queue} empty (avail.idx == next_avail {next_avail}); {} returns.",
                 queue.kind.handler()
             ),
+            Inflated { head, pfns, inhibited: true, .. } => format!(
+                "virtio_balloon_handle_output acknowledged {} PFN(s) of descriptor {head} ({}) without discarding: RAM discards are inhibited.",
+                total(pfns), describe(pfns)
+            ),
+            Deflated { head, pfns, inhibited: true, .. } => format!(
+                "virtio_balloon_handle_output acknowledged {} deflated PFN(s) of descriptor {head} ({}) without MADV_WILLNEED: RAM discards are inhibited.",
+                total(pfns), describe(pfns)
+            ),
             Inflated { head, pfns, bad_pfns, tail_bytes, frames_discarded, host_pages_discarded, partial_subpages_lost, resident_bytes, .. } => {
                 let mut s = format!(
                     "balloon_inflate_page for {} PFN(s) of descriptor {head} ({}): {frames_discarded} frame(s) newly discarded in {host_pages_discarded} host page(s), host resident size now {} KiB",
@@ -594,6 +608,9 @@ impl DeviceEvent {
                     format!("get_free_page_hints ignored the hinted ranges of descriptor {head}: hinting is not started.")
                 }
             }
+            Reported { head, inhibited: true, .. } => format!(
+                "virtio_balloon_handle_report skipped descriptor {head}: RAM discards are inhibited."
+            ),
             Reported { head, discarded, frames_discarded, misaligned, skipped_for_poison, resident_bytes, .. } => match skipped_for_poison {
                 Some(p) => format!("virtio_balloon_handle_report skipped descriptor {head}: poison_val is {p:#x}, so the pages must keep their contents."),
                 None => format!(

@@ -11,6 +11,7 @@ use crate::device::{BalloonDevice, Interrupt};
 use crate::event::DeviceEvent;
 use crate::hint::HintStatus;
 use crate::host_memory::{InflateOutcome, PartiallyBalloonedPage};
+use crate::profile::{MalformedReaction, PfnBufferCap};
 use crate::reader::{for_each_record, read_prefix};
 use crate::runs::RunBuilder;
 use crate::stats::{StatValues, StatsParse, apply_entry};
@@ -93,6 +94,7 @@ impl<B: Backend> BalloonDevice<B> {
     ) -> DeviceEvent {
         let old = self.status;
         let mut config_interrupt = false;
+        let MalformedReaction::VirtioError = self.profile.malformed;
         if self.negotiated(VIRTIO_F_VERSION_1) {
             self.status |= STATUS_DEVICE_NEEDS_RESET;
             config_interrupt = self.notify_config();
@@ -217,6 +219,9 @@ impl<B: Backend> BalloonDevice<B> {
         let mut pbp = PartiallyBalloonedPage::default();
         let (mut pfns, mut bad) = (RunBuilder::new(), RunBuilder::new());
         let (mut changed, mut host_pages, mut lost) = (0u64, 0u64, 0u64);
+        let inhibited = self.discard_inhibited;
+        // QEMU parses every PFN of every out buffer; capped profiles (CH, FC) would act here.
+        let PfnBufferCap::None = self.profile.pfn_buffer_cap;
         let mem = &mut self.memory;
         let read = for_each_record::<_, 4>(ram, chain.readable(), |r| {
             let pfn = u64::from(u32::from_le_bytes(*r));
@@ -225,7 +230,9 @@ impl<B: Backend> BalloonDevice<B> {
                 return;
             }
             pfns.push(pfn);
-            if inflate {
+            if inhibited {
+                // virtio_balloon_inhibited(): acknowledge only.
+            } else if inflate {
                 match mem.inflate_page(pfn, &mut pbp) {
                     InflateOutcome::Discarded { newly, .. } => {
                         changed += newly;
@@ -267,6 +274,7 @@ impl<B: Backend> BalloonDevice<B> {
                 host_pages_discarded: host_pages,
                 partial_subpages_lost: lost,
                 resident_bytes,
+                inhibited,
             }
         } else {
             DeviceEvent::Deflated {
@@ -277,6 +285,7 @@ impl<B: Backend> BalloonDevice<B> {
                 tail_bytes,
                 frames_resident: changed,
                 resident_bytes,
+                inhibited,
             }
         }
     }
@@ -410,7 +419,8 @@ impl<B: Backend> BalloonDevice<B> {
         let mut discarded = RunBuilder::new();
         let (mut frames, mut misaligned) = (0u64, 0u64);
         let skipped_for_poison = (self.poison_val != 0).then_some(self.poison_val);
-        if skipped_for_poison.is_none() {
+        let inhibited = self.discard_inhibited;
+        if skipped_for_poison.is_none() && !inhibited {
             for d in chain.writable() {
                 match self.memory.discard_reported(d.addr, u64::from(d.len)) {
                     Some(n) => {
@@ -436,6 +446,7 @@ impl<B: Backend> BalloonDevice<B> {
             frames_discarded: frames,
             misaligned,
             skipped_for_poison,
+            inhibited,
             resident_bytes: self.memory.resident_bytes(),
         }
     }

@@ -10,6 +10,7 @@ use crate::device::BalloonDevice;
 use crate::error::Error;
 use crate::event::{BalloonChange, DeviceEvent};
 use crate::hint::PrecopyNotifyReason;
+use crate::profile::OperatorUnits;
 use crate::stats::GuestStats;
 
 const NS_PER_SEC: u64 = 1_000_000_000;
@@ -88,7 +89,8 @@ impl<B: Backend> BalloonDevice<B> {
         if value <= 0 {
             return Err(Error::TargetNotASize);
         }
-        // virtio_balloon_to_target
+        // virtio_balloon_to_target: QEMU's value is the target guest size.
+        let OperatorUnits::TargetGuestBytes = self.profile.operator_units;
         let ram = self.memory.ram_size();
         let target = (value as u64).min(ram);
         let old = self.num_pages;

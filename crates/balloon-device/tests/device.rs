@@ -326,3 +326,38 @@ fn unrealize_removes_the_balloon_handler() {
     assert!(g.dev.init_step().is_none());
     assert!(!g.dev.has_work());
 }
+
+#[test]
+fn inhibited_discards_only_acknowledge() {
+    let props = BalloonProps {
+        free_page_reporting: true,
+        ..BalloonProps::default()
+    };
+    let mut g = Guest::<Portable>::boot(props, u64::MAX);
+    g.driver_ok();
+    g.dev.set_discard_inhibited(true);
+    let seg = g.pfn_buffer(BUF_BASE, &[10, 11]);
+    g.send(0, &[seg]);
+    let evs = g.run();
+    assert!(matches!(
+        evs[1],
+        DeviceEvent::Inflated {
+            inhibited: true,
+            frames_discarded: 0,
+            ..
+        }
+    ));
+    g.send(3, &[common::writable(0x2000_0000, 2 << 20)]);
+    let evs = g.run();
+    assert!(matches!(
+        evs[1],
+        DeviceEvent::Reported {
+            inhibited: true,
+            frames_discarded: 0,
+            ..
+        }
+    ));
+    assert_eq!(g.dev.memory().discarded_frames(), 0);
+    assert_eq!(g.used_idx(0), 1);
+    assert_eq!(g.used_idx(3), 1);
+}
