@@ -13,7 +13,7 @@ pub trait Replayable: Clone {
     /// An operator input (a monitor command, a guest action, a clock advance).
     type Input: Clone + std::fmt::Debug;
     /// What one act or step produces.
-    type Event: Clone + std::fmt::Debug;
+    type Event: Clone + std::fmt::Debug + PartialEq;
     /// Applies an input; produces exactly one event.
     fn act(&mut self, input: &Self::Input) -> Self::Event;
     /// One scheduler step; `None` when there is nothing to do (no work and no timer).
@@ -108,6 +108,8 @@ impl<W: Replayable> History<W> {
     /// One step forward: in the past, replays the recorded event; at the end, a scheduler step.
     pub fn step(&mut self) -> Option<&W::Event> {
         if self.cursor < self.len() {
+            // A replay that disagrees with the record stops here rather than showing a
+            // different past.
             self.replay_one()?;
             self.cursor += 1;
             return self.events.get(self.cursor as usize - 1);
@@ -148,16 +150,14 @@ impl<W: Replayable> History<W> {
         Ok(())
     }
 
+    /// Replays the event at the cursor and checks it against the recorded one: a difference
+    /// means the world is not deterministic, and the seek reports it.
     fn replay_one(&mut self) -> Option<()> {
-        match self.inputs.get(&self.cursor) {
-            Some(input) => {
-                self.world.act(input);
-            }
-            None => {
-                self.world.step()?;
-            }
-        }
-        Some(())
+        let event = match self.inputs.get(&self.cursor) {
+            Some(input) => self.world.act(input),
+            None => self.world.step()?,
+        };
+        (self.events.get(self.cursor as usize) == Some(&event)).then_some(())
     }
 
     fn record(&mut self, event: W::Event) -> &W::Event {

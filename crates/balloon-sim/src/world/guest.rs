@@ -2,7 +2,7 @@
 //! the few calls the scheduler makes.
 
 use balloon_driver::features::Role;
-use balloon_driver::{BalloonDriver, DriverEvent, GuestMm};
+use balloon_driver::{BalloonDriver, DriverEvent, GuestConfig, GuestMm};
 use virtq::{GuestRam, Transport};
 
 use crate::command::{Fault, GuestOp, MachineConfig, QueueName};
@@ -18,8 +18,9 @@ pub struct Guest {
 impl Guest {
     /// A booted guest kernel with the balloon driver not yet probed.
     pub fn new(machine: &MachineConfig) -> Result<Self, Error> {
-        let mm = GuestMm::new(machine.ram_size, 0, machine.seed).map_err(Error::Guest)?;
-        Ok(Self { driver: BalloonDriver::new(mm, machine.seed) })
+        let mut cfg = GuestConfig::new(machine.ram_size);
+        cfg.seed = machine.seed;
+        Ok(Self { driver: BalloonDriver::new(cfg).map_err(Error::Guest)? })
     }
 
     /// The guest memory manager.
@@ -50,9 +51,9 @@ impl Guest {
     pub fn next_timer(&self) -> Option<u64> {
         self.driver.next_timer()
     }
-    /// Fires the driver's earliest due timer.
-    pub fn fire_timer(&mut self, now_ns: u64) -> Option<DriverEvent> {
-        self.driver.fire_timer(now_ns)
+    /// Fires the driver's timers due at `now_ns` (their work shows in the next steps).
+    pub fn fire_timer(&mut self, now_ns: u64) {
+        self.driver.fire_timer(now_ns);
     }
     /// A config-change interrupt.
     pub fn on_config_change(&mut self) {

@@ -189,6 +189,7 @@ impl<B: Backend> World<B> {
             }
         }
         let deadline = self.next_timer()?;
+        let from = self.now_ns;
         self.now_ns = self.now_ns.max(deadline);
         if self.device.next_timer().is_some_and(|t| t <= self.now_ns) {
             if let Some(ev) = self.device.fire_timer(self.now_ns) {
@@ -196,9 +197,20 @@ impl<B: Backend> World<B> {
                 return Some(self.make(Actor::HostDevice, Detail::Device(ev)));
             }
         }
-        let event = self.guest.fire_timer(self.now_ns)?;
-        let actor = guest::actor_of(&event);
-        Some(self.make(actor, Detail::Driver { event, host: Vec::new() }))
+        // The driver's timers only wake work up (the out-of-puff sleep, the reporting delay):
+        // the step that follows is the event.
+        self.guest.fire_timer(self.now_ns);
+        if self.guest.has_work() {
+            let mut bus = Bus::new(&mut self.device, self.now_ns);
+            let event = self.guest.step(&mut bus, &mut self.ram, self.now_ns);
+            let host = bus.into_log();
+            self.collect_interrupts();
+            if let Some(event) = event {
+                let actor = guest::actor_of(&event);
+                return Some(self.make(actor, Detail::Driver { event, host }));
+            }
+        }
+        Some(self.make(Actor::Transport, Detail::Clock { from, to: self.now_ns }))
     }
 
     /// Applies an operator input; exactly one event.

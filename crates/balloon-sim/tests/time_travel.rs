@@ -1,0 +1,73 @@
+//! Time travel on the real world: seek(k) then stepping to the end reproduces the straight run
+//! (every replayed event is checked against the record); acting at k forks.
+
+use balloon_sim::{Session, StepSize};
+use proptest::prelude::*;
+
+/// A small random script over a 256 MiB guest.
+fn script(ops: &[(u8, u32)]) -> String {
+    let mut s = String::from("-m 256M -device virtio-balloon,deflate-on-oom=on,free-page-reporting=on -seed 11\nrun\n");
+    for &(op, arg) in ops {
+        s += &match op % 6 {
+            0 => format!("balloon {}\n", 160 + arg % 96),
+            1 => format!("{{\"execute\": \"balloon\", \"arguments\": {{\"value\": {}}}}}\n", (128 + u64::from(arg % 128)) << 20),
+            2 => format!("guest alloc {}M\n", 1 + arg % 64),
+            3 => format!("guest free {}M\n", 1 + arg % 64),
+            4 => format!("run {}ms\n", 1 + arg % 3000),
+            _ => "run\n".to_owned(),
+        };
+    }
+    s + "run\nrun 3s\n"
+}
+
+#[test]
+fn seek_back_replays_and_acting_forks() {
+    let text = script(&[(0, 40), (5, 0), (2, 30), (4, 2500), (1, 7)]);
+    let (mut s, _) = Session::from_script(&text).unwrap();
+    let len = s.event_count();
+    let end_hash = s.trace_hash();
+    let end_numbers = s.balloon();
+    assert!(len > 100, "{len}");
+
+    s.seek(len / 2).unwrap();
+    assert_eq!(s.current_index(), len / 2);
+    assert_eq!(s.event_count(), len, "seeking keeps the future");
+    while s.current_index() < len {
+        s.step(StepSize::Op);
+    }
+    assert_eq!(s.trace_hash(), end_hash);
+    assert_eq!(s.balloon(), end_numbers);
+
+    s.step_back();
+    assert_eq!(s.current_index(), len - 1);
+
+    let k = len / 3;
+    s.seek(k).unwrap();
+    let prefix_hash = s.hash_at(k);
+    let replies = s.apply_line("info balloon").unwrap();
+    assert_eq!(replies.len(), 1);
+    assert_eq!(s.event_count(), k + 1, "acting in the past drops the future");
+    assert_eq!(s.hash_at(k), prefix_hash, "the past is untouched");
+    assert!(s.events()[k as usize].is_operator());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+    #[test]
+    fn seek_then_run_to_end_matches_straight_run(
+        ops in prop::collection::vec((0u8..6, 0u32..10_000), 1..6),
+        k in 0u64..1_000_000,
+    ) {
+        let text = script(&ops);
+        let (straight, _) = Session::from_script(&text).unwrap();
+        let (mut s, _) = Session::from_script(&text).unwrap();
+        let len = s.event_count();
+        let k = k % (len + 1);
+        s.seek(k).unwrap();
+        prop_assert_eq!(s.current_index(), k);
+        s.seek(len).unwrap();
+        prop_assert_eq!(s.trace_hash(), straight.trace_hash());
+        prop_assert_eq!(s.balloon(), straight.balloon());
+        prop_assert_eq!(s.config_view(), straight.config_view());
+    }
+}
