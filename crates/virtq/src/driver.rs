@@ -163,7 +163,7 @@ impl DriverQueue {
         Ok(head)
     }
 
-    /// Makes `head` available: avail.ring[a % N] = head, then avail.idx a -> a+1 (Linux
+    /// Makes `head` available: avail.ring\[a % N\] = head, then avail.idx a -> a+1 (Linux
     /// `virtqueue_add_split`'s tail). Returns (a, a+1).
     pub fn publish(
         &mut self,
@@ -192,7 +192,7 @@ impl DriverQueue {
         }
     }
 
-    /// Linux `virtqueue_get_buf_ctx_split`: reads used.ring[last_used % N], returns its chain
+    /// Linux `virtqueue_get_buf_ctx_split`: reads used.ring\[last_used % N\], returns its chain
     /// to the free list and advances last_used. `Ok(None)` when used.idx == last_used.
     pub fn get_used(&mut self, ram: &mut impl GuestRam) -> Result<Option<UsedElem>, QueueError> {
         let used_idx = ram.read_u16(self.layout.used_idx_addr()?)?;

@@ -132,11 +132,11 @@ impl QueueLayout {
     pub fn desc_table_bytes(size: u16) -> u64 {
         DESC_SIZE * u64::from(size)
     }
-    /// Bytes of an avail ring of `size` entries: flags, idx, ring[size], used_event.
+    /// Bytes of an avail ring of `size` entries: flags, idx, ring\[size\], used_event.
     pub fn avail_ring_bytes(size: u16) -> u64 {
         6 + 2 * u64::from(size)
     }
-    /// Bytes of a used ring of `size` entries: flags, idx, ring[size], avail_event.
+    /// Bytes of a used ring of `size` entries: flags, idx, ring\[size\], avail_event.
     pub fn used_ring_bytes(size: u16) -> u64 {
         6 + USED_ELEM_SIZE * u64::from(size)
     }
@@ -197,11 +197,11 @@ impl QueueLayout {
     pub fn avail_idx_addr(&self) -> Result<u64, MemError> {
         at(self.avail_ring, 2)
     }
-    /// Address of avail.ring[`slot`] (`slot` already reduced modulo the size).
+    /// Address of avail.ring\[`slot`\] (`slot` already reduced modulo the size).
     pub fn avail_entry_addr(&self, slot: u16) -> Result<u64, MemError> {
         at(self.avail_ring, 4 + 2 * u64::from(slot))
     }
-    /// Address of avail.used_event (after ring[size]).
+    /// Address of avail.used_event (after ring\[size\]).
     pub fn used_event_addr(&self) -> Result<u64, MemError> {
         at(self.avail_ring, 4 + 2 * u64::from(self.size))
     }
@@ -213,11 +213,11 @@ impl QueueLayout {
     pub fn used_idx_addr(&self) -> Result<u64, MemError> {
         at(self.used_ring, 2)
     }
-    /// Address of used.ring[`slot`] (`slot` already reduced modulo the size).
+    /// Address of used.ring\[`slot`\] (`slot` already reduced modulo the size).
     pub fn used_elem_addr(&self, slot: u16) -> Result<u64, MemError> {
         at(self.used_ring, 4 + USED_ELEM_SIZE * u64::from(slot))
     }
-    /// Address of used.avail_event (after ring[size]).
+    /// Address of used.avail_event (after ring\[size\]).
     pub fn avail_event_addr(&self) -> Result<u64, MemError> {
         at(self.used_ring, 4 + USED_ELEM_SIZE * u64::from(self.size))
     }

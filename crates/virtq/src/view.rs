@@ -39,7 +39,7 @@ pub struct AvailView {
     pub flags: u16,
     /// avail.idx.
     pub idx: u16,
-    /// avail.ring[0..N]: descriptor heads.
+    /// avail.ring\[0..N\]: descriptor heads.
     pub ring: Vec<u16>,
     /// avail.used_event (meaningful with EVENT_IDX).
     pub used_event: u16,
@@ -61,7 +61,7 @@ pub struct UsedView {
     pub flags: u16,
     /// used.idx.
     pub idx: u16,
-    /// used.ring[0..N].
+    /// used.ring\[0..N\].
     pub ring: Vec<UsedEntry>,
     /// used.avail_event (meaningful with EVENT_IDX).
     pub avail_event: u16,
