@@ -1,7 +1,7 @@
 //! Seek in a timeline of at least 100,000 events: restore the nearest snapshot and replay.
 
 use balloon_sim::Session;
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 
 const SCRIPT: &str = "-m 16G -device virtio-balloon -seed 1
 run
@@ -17,7 +17,11 @@ fn seek(c: &mut Criterion) {
     c.bench_function(&format!("seek in a {len}-event timeline"), |b| {
         b.iter(|| {
             // A pseudo-random walk over the timeline, so every seek lands somewhere new.
-            k = (k.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407) >> 11) % (len + 1);
+            k = (k
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407)
+                >> 11)
+                % (len + 1);
             s.seek(k).expect("in range");
             s.current_index()
         })

@@ -17,7 +17,10 @@ pub struct TimerQueue<T> {
 
 impl<T> Default for TimerQueue<T> {
     fn default() -> Self {
-        Self { timers: BTreeMap::new(), seq: 0 }
+        Self {
+            timers: BTreeMap::new(),
+            seq: 0,
+        }
     }
 }
 
@@ -65,7 +68,11 @@ pub fn qmp_timestamp(now_ns: u64) -> serde_json::Value {
 
 /// `12.345678 s` for logs.
 pub fn format_time(now_ns: u64) -> String {
-    format!("{}.{:06} s", now_ns / NS_PER_SEC, (now_ns % NS_PER_SEC) / 1000)
+    format!(
+        "{}.{:06} s",
+        now_ns / NS_PER_SEC,
+        (now_ns % NS_PER_SEC) / 1000
+    )
 }
 
 #[cfg(test)]
@@ -91,7 +98,10 @@ mod tests {
 
     #[test]
     fn timestamps() {
-        assert_eq!(qmp_timestamp(1_500_000_123), serde_json::json!({"seconds": 1, "microseconds": 500_000}));
+        assert_eq!(
+            qmp_timestamp(1_500_000_123),
+            serde_json::json!({"seconds": 1, "microseconds": 500_000})
+        );
         assert_eq!(format_time(2_000_001_000), "2.000001 s");
     }
 }

@@ -120,7 +120,11 @@ impl<W: Replayable> History<W> {
 
     /// The input the next step would replay, when in the past.
     pub fn recorded_input(&self) -> Option<&W::Input> {
-        if self.cursor < self.len() { self.inputs.get(&self.cursor) } else { None }
+        if self.cursor < self.len() {
+            self.inputs.get(&self.cursor)
+        } else {
+            None
+        }
     }
 
     /// One step back (no-op at event 0).
@@ -131,7 +135,10 @@ impl<W: Replayable> History<W> {
     /// Puts the world at the state after `index` events.
     pub fn seek(&mut self, index: u64) -> Result<(), SeekError> {
         if index > self.len() {
-            return Err(SeekError::PastTheEnd { index, len: self.len() });
+            return Err(SeekError::PastTheEnd {
+                index,
+                len: self.len(),
+            });
         }
         if index < self.cursor || index - self.cursor > self.interval {
             let at = self.snapshots.partition_point(|(i, _)| *i <= index) - 1;
@@ -202,7 +209,10 @@ mod tests {
         fn act(&mut self, input: &u32) -> (u64, u64) {
             self.pending += input;
             self.n += 1;
-            self.hash = self.hash.wrapping_mul(31).wrapping_add(u64::from(*input) + 1000);
+            self.hash = self
+                .hash
+                .wrapping_mul(31)
+                .wrapping_add(u64::from(*input) + 1000);
             (self.n, self.hash)
         }
         fn step(&mut self) -> Option<(u64, u64)> {
@@ -211,7 +221,10 @@ mod tests {
             }
             self.pending -= 1;
             self.n += 1;
-            self.hash = self.hash.wrapping_mul(31).wrapping_add(u64::from(self.pending));
+            self.hash = self
+                .hash
+                .wrapping_mul(31)
+                .wrapping_add(u64::from(self.pending));
             Some((self.n, self.hash))
         }
         fn approx_bytes(&self) -> usize {
@@ -240,7 +253,13 @@ mod tests {
         assert_eq!(h.world().hash, end);
         h.step_back().unwrap();
         assert_eq!(h.cursor(), 100_001);
-        assert_eq!(h.seek(100_003), Err(SeekError::PastTheEnd { index: 100_003, len: 100_002 }));
+        assert_eq!(
+            h.seek(100_003),
+            Err(SeekError::PastTheEnd {
+                index: 100_003,
+                len: 100_002
+            })
+        );
     }
 
     #[test]

@@ -51,24 +51,24 @@
 
 pub mod clock;
 pub mod command;
+pub mod error;
 pub mod history;
 pub mod presets;
 pub mod reply;
-pub mod trace;
-pub mod error;
 #[cfg(feature = "world")]
 pub mod runner;
 #[cfg(feature = "world")]
 pub mod session;
 #[cfg(feature = "world")]
 pub mod stepping;
+pub mod trace;
 #[cfg(feature = "world")]
 pub mod world;
 
 pub use error::Error;
 pub use reply::Reply;
 #[cfg(feature = "world")]
-pub use runner::{run_text, Runner, Summary};
+pub use runner::{Runner, Summary, run_text};
 #[cfg(feature = "world")]
 pub use session::{Session, StatsSample};
 #[cfg(feature = "world")]

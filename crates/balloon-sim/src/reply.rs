@@ -48,7 +48,9 @@ impl Reply {
             s
         };
         match self {
-            Reply::QmpReturn { value, id } => with_id(format!("{{\"return\": {}}}", qemu_json(value)), id),
+            Reply::QmpReturn { value, id } => {
+                with_id(format!("{{\"return\": {}}}", qemu_json(value)), id)
+            }
             Reply::QmpError { class, desc, id } => with_id(
                 format!(
                     "{{\"error\": {{\"class\": {}, \"desc\": {}}}}}",
@@ -57,7 +59,11 @@ impl Reply {
                 ),
                 id,
             ),
-            Reply::QmpEvent { event, data, time_ns } => format!(
+            Reply::QmpEvent {
+                event,
+                data,
+                time_ns,
+            } => format!(
                 "{{\"timestamp\": {{\"seconds\": {}, \"microseconds\": {}}}, \"event\": {}, \"data\": {}}}",
                 time_ns / NS_PER_SEC,
                 (time_ns % NS_PER_SEC) / 1000,
@@ -117,19 +123,38 @@ mod tests {
 
     #[test]
     fn lines_look_like_qemu() {
-        assert_eq!(Reply::QmpReturn { value: json!({}), id: None }.to_line(), r#"{"return": {}}"#);
         assert_eq!(
-            Reply::QmpReturn { value: json!({"actual": 1073741824}), id: Some(json!("a")) }.to_line(),
+            Reply::QmpReturn {
+                value: json!({}),
+                id: None
+            }
+            .to_line(),
+            r#"{"return": {}}"#
+        );
+        assert_eq!(
+            Reply::QmpReturn {
+                value: json!({"actual": 1073741824}),
+                id: Some(json!("a"))
+            }
+            .to_line(),
             r#"{"return": {"actual": 1073741824}, "id": "a"}"#
         );
         assert_eq!(
-            Reply::QmpError { class: "GenericError".into(), desc: "Parameter 'target' expects a size".into(), id: None }
-                .to_line(),
+            Reply::QmpError {
+                class: "GenericError".into(),
+                desc: "Parameter 'target' expects a size".into(),
+                id: None
+            }
+            .to_line(),
             r#"{"error": {"class": "GenericError", "desc": "Parameter 'target' expects a size"}}"#
         );
         assert_eq!(
-            Reply::QmpEvent { event: "BALLOON_CHANGE".into(), data: json!({"actual": 944766976}), time_ns: 1_500_002_000 }
-                .to_line(),
+            Reply::QmpEvent {
+                event: "BALLOON_CHANGE".into(),
+                data: json!({"actual": 944766976}),
+                time_ns: 1_500_002_000
+            }
+            .to_line(),
             r#"{"timestamp": {"seconds": 1, "microseconds": 500002}, "event": "BALLOON_CHANGE", "data": {"actual": 944766976}}"#
         );
     }

@@ -7,7 +7,7 @@ use virtq::Backend;
 use crate::command::{Command, Script};
 use crate::error::Error;
 use crate::reply::Reply;
-use crate::stepping::{run_step, Engine};
+use crate::stepping::{Engine, run_step};
 use crate::trace::hash::Fnv64;
 use crate::world::{BalloonView, Detail, Input, TraceEvent, World};
 
@@ -49,7 +49,11 @@ pub struct Runner<B: Backend> {
 impl<B: Backend> Runner<B> {
     /// A runner on the script's machine.
     pub fn new(script: &Script) -> Result<Self, Error> {
-        Ok(Self { world: World::new(&script.machine)?, hash: Fnv64::default(), count: 0 })
+        Ok(Self {
+            world: World::new(&script.machine)?,
+            hash: Fnv64::default(),
+            count: 0,
+        })
     }
 
     /// The world.
@@ -58,7 +62,12 @@ impl<B: Backend> Runner<B> {
     }
 
     /// Runs one command; every event goes to `observe`, and monitor output to `reply`.
-    pub fn run_command(&mut self, command: Command, observe: &mut dyn FnMut(&TraceEvent), reply: &mut dyn FnMut(Reply)) {
+    pub fn run_command(
+        &mut self,
+        command: Command,
+        observe: &mut dyn FnMut(&TraceEvent),
+        reply: &mut dyn FnMut(Reply),
+    ) {
         let mut sink = |ev: &TraceEvent| {
             observe(ev);
             if let Detail::Monitor { reply: r, .. } = &ev.detail {
@@ -75,7 +84,12 @@ impl<B: Backend> Runner<B> {
     }
 
     /// Runs a whole script.
-    pub fn run_script(&mut self, script: &Script, observe: &mut dyn FnMut(&TraceEvent), reply: &mut dyn FnMut(Reply)) {
+    pub fn run_script(
+        &mut self,
+        script: &Script,
+        observe: &mut dyn FnMut(&TraceEvent),
+        reply: &mut dyn FnMut(Reply),
+    ) {
         for line in &script.lines {
             self.run_command(line.command.clone(), observe, reply);
         }

@@ -3,13 +3,15 @@
 
 use virtq::Portable;
 
-use crate::command::{parse_line, parse_script, Command, MachineConfig, ScriptError, StepCommand};
+use crate::command::{Command, MachineConfig, ScriptError, StepCommand, parse_line, parse_script};
 use crate::error::Error;
 use crate::history::History;
 use crate::reply::Reply;
-use crate::stepping::{run_step, Engine, StepSize};
-use crate::trace::hash::{Fnv64, FNV_OFFSET};
-use crate::world::{BalloonView, ConfigView, Detail, Input, MemoryCell, QueueView, TraceEvent, World};
+use crate::stepping::{Engine, StepSize, run_step};
+use crate::trace::hash::{FNV_OFFSET, Fnv64};
+use crate::world::{
+    BalloonView, ConfigView, Detail, Input, MemoryCell, QueueView, TraceEvent, World,
+};
 
 /// One stats sample, as the device parsed it from the guest's buffer.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -36,7 +38,13 @@ impl Session {
     /// A new machine, powered off (the first steps boot it).
     pub fn new(machine: MachineConfig) -> Result<Self, Error> {
         let world = World::<Portable>::new(&machine)?;
-        Ok(Self { history: History::new(world), machine, lines: Vec::new(), hashes: Vec::new(), stats: Vec::new() })
+        Ok(Self {
+            history: History::new(world),
+            machine,
+            lines: Vec::new(),
+            hashes: Vec::new(),
+            stats: Vec::new(),
+        })
     }
 
     /// Parses a whole script (machine line optional) and runs it. A script error leaves
@@ -58,13 +66,21 @@ impl Session {
         for (i, raw) in text.split('\n').enumerate() {
             let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
             if raw.trim_start().starts_with('-') {
-                return Err(ScriptError::new(n, 1, "a command (the machine line only starts a script)", "the machine is already running"));
+                return Err(ScriptError::new(
+                    n,
+                    1,
+                    "a command (the machine line only starts a script)",
+                    "the machine is already running",
+                ));
             }
             if let Some(c) = parse_line(raw).map_err(|e| e.at_line(n))? {
                 commands.push(c);
             }
         }
-        Ok(commands.into_iter().flat_map(|c| self.run_command(c)).collect())
+        Ok(commands
+            .into_iter()
+            .flat_map(|c| self.run_command(c))
+            .collect())
     }
 
     /// A UI step button.
@@ -111,7 +127,11 @@ impl Session {
     pub fn hash_at(&self, n: u64) -> u64 {
         match n {
             0 => FNV_OFFSET,
-            n => self.hashes.get(n as usize - 1).copied().unwrap_or(FNV_OFFSET),
+            n => self
+                .hashes
+                .get(n as usize - 1)
+                .copied()
+                .unwrap_or(FNV_OFFSET),
         }
     }
     /// The balloon's numbers.
@@ -132,7 +152,9 @@ impl Session {
     }
     /// Stats samples up to the current index.
     pub fn stats_series(&self) -> &[StatsSample] {
-        let n = self.stats.partition_point(|s| s.index < self.current_index());
+        let n = self
+            .stats
+            .partition_point(|s| s.index < self.current_index());
         &self.stats[..n]
     }
     /// The machine line and every line applied, as a script (for share URLs).
@@ -171,8 +193,13 @@ impl Session {
         let mut h = Fnv64(self.hash_at(n as u64 - 1));
         h.feed(ev);
         self.hashes.push(h.0);
-        if let Detail::Device(balloon_device::DeviceEvent::StatsReceived { stats, .. }) = &ev.detail {
-            self.stats.push(StatsSample { index: ev.index, time_ns: ev.time_ns, values: stats.0 });
+        if let Detail::Device(balloon_device::DeviceEvent::StatsReceived { stats, .. }) = &ev.detail
+        {
+            self.stats.push(StatsSample {
+                index: ev.index,
+                time_ns: ev.time_ns,
+                values: stats.0,
+            });
         }
     }
 }
@@ -238,7 +265,12 @@ fn command_text(c: &Command) -> String {
 }
 
 fn format_duration(ns: u64) -> String {
-    for (unit, name) in [(60_000_000_000, "min"), (1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "us")] {
+    for (unit, name) in [
+        (60_000_000_000, "min"),
+        (1_000_000_000, "s"),
+        (1_000_000, "ms"),
+        (1_000, "us"),
+    ] {
         if ns != 0 && ns % unit == 0 {
             return format!("run {}{name}", ns / unit);
         }

@@ -6,11 +6,16 @@ use proptest::prelude::*;
 
 /// A small random script over a 256 MiB guest.
 fn script(ops: &[(u8, u32)]) -> String {
-    let mut s = String::from("-m 256M -device virtio-balloon,deflate-on-oom=on,free-page-reporting=on -seed 11\nrun\n");
+    let mut s = String::from(
+        "-m 256M -device virtio-balloon,deflate-on-oom=on,free-page-reporting=on -seed 11\nrun\n",
+    );
     for &(op, arg) in ops {
         s += &match op % 6 {
             0 => format!("balloon {}\n", 160 + arg % 96),
-            1 => format!("{{\"execute\": \"balloon\", \"arguments\": {{\"value\": {}}}}}\n", (128 + u64::from(arg % 128)) << 20),
+            1 => format!(
+                "{{\"execute\": \"balloon\", \"arguments\": {{\"value\": {}}}}}\n",
+                (128 + u64::from(arg % 128)) << 20
+            ),
             2 => format!("guest alloc {}M\n", 1 + arg % 64),
             3 => format!("guest free {}M\n", 1 + arg % 64),
             4 => format!("run {}ms\n", 1 + arg % 3000),
@@ -46,7 +51,11 @@ fn seek_back_replays_and_acting_forks() {
     let prefix_hash = s.hash_at(k);
     let replies = s.apply_line("info balloon").unwrap();
     assert_eq!(replies.len(), 1);
-    assert_eq!(s.event_count(), k + 1, "acting in the past drops the future");
+    assert_eq!(
+        s.event_count(),
+        k + 1,
+        "acting in the past drops the future"
+    );
     assert_eq!(s.hash_at(k), prefix_hash, "the past is untouched");
     assert!(s.events()[k as usize].is_operator());
 }

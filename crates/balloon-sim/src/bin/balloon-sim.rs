@@ -14,10 +14,10 @@
 use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
-use balloon_sim::command::{parse_script, Backend, Script};
-use balloon_sim::reply::{qemu_json, Reply};
+use balloon_sim::command::{Backend, Script, parse_script};
+use balloon_sim::reply::{Reply, qemu_json};
 use balloon_sim::world::TraceEvent;
-use balloon_sim::{presets, Error, Runner, Summary};
+use balloon_sim::{Error, Runner, Summary, presets};
 use serde_json::json;
 
 const USAGE: &str = "usage:
@@ -49,26 +49,46 @@ struct Options {
 }
 
 fn parse_args(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { source: None, preset: None, backend: None, seed: None, trace: TraceLevel::None, format: Format::Text };
+    let mut o = Options {
+        source: None,
+        preset: None,
+        backend: None,
+        seed: None,
+        trace: TraceLevel::None,
+        format: Format::Text,
+    };
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
         match a.as_str() {
             "--preset" => o.preset = Some(value("--preset")?),
             "--backend" => {
                 let v = value("--backend")?;
-                o.backend = Some(Backend::parse(&v).ok_or_else(|| format!("unknown backend {v:?}: expected portable or rust-vmm"))?);
+                o.backend = Some(Backend::parse(&v).ok_or_else(|| {
+                    format!("unknown backend {v:?}: expected portable or rust-vmm")
+                })?);
             }
             "--seed" => {
                 let v = value("--seed")?;
-                o.seed = Some(v.parse().map_err(|_| format!("invalid seed {v:?}: expected a number"))?);
+                o.seed = Some(
+                    v.parse()
+                        .map_err(|_| format!("invalid seed {v:?}: expected a number"))?,
+                );
             }
             "--trace" => {
                 o.trace = match value("--trace")?.as_str() {
                     "none" => TraceLevel::None,
                     "message" => TraceLevel::Message,
                     "ring" => TraceLevel::Ring,
-                    v => return Err(format!("unknown trace level {v:?}: expected none, message or ring")),
+                    v => {
+                        return Err(format!(
+                            "unknown trace level {v:?}: expected none, message or ring"
+                        ));
+                    }
                 }
             }
             "--format" => {
@@ -145,7 +165,10 @@ fn run(o: &Options) -> ExitCode {
     let mut script = match parse_script(&text) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{name}:{}:{}: error: {}; expected {}", e.line, e.column, e.message, e.expected);
+            eprintln!(
+                "{name}:{}:{}: error: {}; expected {}",
+                e.line, e.column, e.message, e.expected
+            );
             return ExitCode::from(2);
         }
     };

@@ -18,19 +18,39 @@ pub struct ScriptError {
 
 impl ScriptError {
     /// An error at `column` of `line`.
-    pub fn new(line: u32, column: u32, expected: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { line, column, message: message.into(), expected: expected.into() }
+    pub fn new(
+        line: u32,
+        column: u32,
+        expected: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            line,
+            column,
+            message: message.into(),
+            expected: expected.into(),
+        }
     }
 
     /// An error in a single line, at byte offset `byte` of `text` (converted to a column).
-    pub(crate) fn in_line(text: &str, byte: usize, expected: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn in_line(
+        text: &str,
+        byte: usize,
+        expected: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         let byte = byte.min(text.len());
         let column = text
             .char_indices()
             .take_while(|(i, _)| *i < byte)
             .count()
             .saturating_add(1);
-        Self::new(0, u32::try_from(column).unwrap_or(u32::MAX), expected, message)
+        Self::new(
+            0,
+            u32::try_from(column).unwrap_or(u32::MAX),
+            expected,
+            message,
+        )
     }
 
     /// The same error, placed on `line`.
@@ -42,7 +62,11 @@ impl ScriptError {
 
 impl fmt::Display for ScriptError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, column {}: {}; expected {}", self.line, self.column, self.message, self.expected)
+        write!(
+            f,
+            "line {}, column {}: {}; expected {}",
+            self.line, self.column, self.message, self.expected
+        )
     }
 }
 

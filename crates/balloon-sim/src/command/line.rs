@@ -2,7 +2,9 @@
 
 use super::qmp::parse_qmp;
 use super::units::{parse_duration_ns, parse_size};
-use super::{Command, Fault, FaultKind, GuestOp, HostOp, QueueName, ScriptError, StepCommand, MAX_LINE_LEN};
+use super::{
+    Command, Fault, FaultKind, GuestOp, HostOp, MAX_LINE_LEN, QueueName, ScriptError, StepCommand,
+};
 
 const FORMS: &str = "{QMP JSON}, balloon <MiB>, info balloon, guest alloc|free|cache|touch <SIZE>, \
 fault <queue> <fault>, host hint start|stop|done, run [DURATION] or step [N|message [N]]";
@@ -31,24 +33,37 @@ pub(crate) fn words(text: &str) -> Vec<(usize, &str)> {
 /// error's line is 0; [`super::parse_script`] fills it in.
 pub fn parse_line(text: &str) -> Result<Option<Command>, ScriptError> {
     if text.len() > MAX_LINE_LEN {
-        return Err(ScriptError::new(0, 1, "a line of at most 64 KiB", "the line is longer than 64 KiB"));
+        return Err(ScriptError::new(
+            0,
+            1,
+            "a line of at most 64 KiB",
+            "the line is longer than 64 KiB",
+        ));
     }
     let text = super::strip_comment(text);
     let w = words(text);
-    let Some(&(at, head)) = w.first() else { return Ok(None) };
+    let Some(&(at, head)) = w.first() else {
+        return Ok(None);
+    };
     if head.starts_with('{') {
         return parse_qmp(text).map(|q| Some(Command::Qmp(q)));
     }
     let arg = |n: usize| w.get(n).copied();
     let end = text.trim_end().len();
     let too_many = |n: usize, form: &str| match w.get(n) {
-        Some(&(p, extra)) => Err(ScriptError::in_line(text, p, form.to_owned(), format!("unexpected \"{extra}\""))),
+        Some(&(p, extra)) => Err(ScriptError::in_line(
+            text,
+            p,
+            form.to_owned(),
+            format!("unexpected \"{extra}\""),
+        )),
         None => Ok(()),
     };
     let command = match head {
         "balloon" => {
             let form = "balloon <target guest size in MiB>";
-            let (_, value) = arg(1).ok_or_else(|| ScriptError::in_line(text, end, form, "balloon needs a value"))?;
+            let (_, value) = arg(1)
+                .ok_or_else(|| ScriptError::in_line(text, end, form, "balloon needs a value"))?;
             too_many(2, form)?;
             Command::HmpBalloon(value.to_owned())
         }
@@ -56,8 +71,22 @@ pub fn parse_line(text: &str) -> Result<Option<Command>, ScriptError> {
             let form = "info balloon";
             match arg(1) {
                 Some((_, "balloon")) => {}
-                Some((p, other)) => return Err(ScriptError::in_line(text, p, form, format!("unknown info \"{other}\""))),
-                None => return Err(ScriptError::in_line(text, end, form, "info needs a subject")),
+                Some((p, other)) => {
+                    return Err(ScriptError::in_line(
+                        text,
+                        p,
+                        form,
+                        format!("unknown info \"{other}\""),
+                    ));
+                }
+                None => {
+                    return Err(ScriptError::in_line(
+                        text,
+                        end,
+                        form,
+                        "info needs a subject",
+                    ));
+                }
             }
             too_many(2, form)?;
             Command::HmpInfoBalloon
@@ -70,9 +99,30 @@ pub fn parse_line(text: &str) -> Result<Option<Command>, ScriptError> {
                 (Some((_, "hint")), Some((_, "start"))) => HostOp::HintStart,
                 (Some((_, "hint")), Some((_, "stop"))) => HostOp::HintStop,
                 (Some((_, "hint")), Some((_, "done"))) => HostOp::HintDone,
-                (Some((_, "hint")), Some((p, x))) => return Err(ScriptError::in_line(text, p, form, format!("unknown hint action \"{x}\""))),
-                (Some((p, x)), _) if x != "hint" => return Err(ScriptError::in_line(text, p, form, format!("unknown host action \"{x}\""))),
-                _ => return Err(ScriptError::in_line(text, end, form, "the host action is incomplete")),
+                (Some((_, "hint")), Some((p, x))) => {
+                    return Err(ScriptError::in_line(
+                        text,
+                        p,
+                        form,
+                        format!("unknown hint action \"{x}\""),
+                    ));
+                }
+                (Some((p, x)), _) if x != "hint" => {
+                    return Err(ScriptError::in_line(
+                        text,
+                        p,
+                        form,
+                        format!("unknown host action \"{x}\""),
+                    ));
+                }
+                _ => {
+                    return Err(ScriptError::in_line(
+                        text,
+                        end,
+                        form,
+                        "the host action is incomplete",
+                    ));
+                }
             };
             too_many(3, form)?;
             Command::Host(op)
@@ -81,9 +131,9 @@ pub fn parse_line(text: &str) -> Result<Option<Command>, ScriptError> {
             let form = "run or run DURATION (5s, 200ms, 1500us, 2min)";
             let step = match arg(1) {
                 None => StepCommand::UntilQuiet,
-                Some((p, d)) => StepCommand::For(
-                    parse_duration_ns(d).ok_or_else(|| ScriptError::in_line(text, p, form, format!("invalid duration \"{d}\"")))?,
-                ),
+                Some((p, d)) => StepCommand::For(parse_duration_ns(d).ok_or_else(|| {
+                    ScriptError::in_line(text, p, form, format!("invalid duration \"{d}\""))
+                })?),
             };
             too_many(2, form)?;
             Command::Step(step)
@@ -96,7 +146,9 @@ pub fn parse_line(text: &str) -> Result<Option<Command>, ScriptError> {
                     .parse::<u32>()
                     .ok()
                     .filter(|c| (1..=1_000_000).contains(c))
-                    .ok_or_else(|| ScriptError::in_line(text, p, form, format!("invalid count \"{c}\""))),
+                    .ok_or_else(|| {
+                        ScriptError::in_line(text, p, form, format!("invalid count \"{c}\""))
+                    }),
             };
             let step = match arg(1) {
                 Some((_, "message")) => {
@@ -112,7 +164,14 @@ pub fn parse_line(text: &str) -> Result<Option<Command>, ScriptError> {
             };
             Command::Step(step)
         }
-        _ => return Err(ScriptError::in_line(text, at, FORMS, format!("unknown command \"{head}\""))),
+        _ => {
+            return Err(ScriptError::in_line(
+                text,
+                at,
+                FORMS,
+                format!("unknown command \"{head}\""),
+            ));
+        }
     };
     Ok(Some(command))
 }
@@ -120,14 +179,26 @@ pub fn parse_line(text: &str) -> Result<Option<Command>, ScriptError> {
 fn parse_guest(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, ScriptError> {
     let form = "guest alloc|free|cache|touch SIZE (e.g. guest alloc 600M)";
     let Some(&(p, action)) = w.get(1) else {
-        return Err(ScriptError::in_line(text, end, form, "guest needs an action"));
+        return Err(ScriptError::in_line(
+            text,
+            end,
+            form,
+            "guest needs an action",
+        ));
     };
     let make: fn(u64) -> GuestOp = match action {
         "alloc" => GuestOp::Alloc,
         "free" => GuestOp::Free,
         "cache" => GuestOp::Cache,
         "touch" => GuestOp::Touch,
-        _ => return Err(ScriptError::in_line(text, p, form, format!("unknown guest action \"{action}\""))),
+        _ => {
+            return Err(ScriptError::in_line(
+                text,
+                p,
+                form,
+                format!("unknown guest action \"{action}\""),
+            ));
+        }
     };
     let Some(&(sp, size)) = w.get(2) else {
         return Err(ScriptError::in_line(text, end, form, "the size is missing"));
@@ -136,19 +207,34 @@ fn parse_guest(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, S
         .filter(|b| *b > 0)
         .ok_or_else(|| ScriptError::in_line(text, sp, form, format!("invalid size \"{size}\"")))?;
     if let Some(&(xp, extra)) = w.get(3) {
-        return Err(ScriptError::in_line(text, xp, form, format!("unexpected \"{extra}\"")));
+        return Err(ScriptError::in_line(
+            text,
+            xp,
+            form,
+            format!("unexpected \"{extra}\""),
+        ));
     }
     Ok(Command::Guest(make(bytes)))
 }
 
 fn parse_fault(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, ScriptError> {
-    let form = format!("fault ivq|dvq|svq|free_page_vq|reporting_vq <{}>", FaultKind::NAMES.join("|"));
+    let form = format!(
+        "fault ivq|dvq|svq|free_page_vq|reporting_vq <{}>",
+        FaultKind::NAMES.join("|")
+    );
     let Some(&(qp, q)) = w.get(1) else {
         return Err(ScriptError::in_line(text, end, form, "fault needs a queue"));
     };
-    let queue = QueueName::parse(q).ok_or_else(|| ScriptError::in_line(text, qp, form.clone(), format!("unknown queue \"{q}\"")))?;
+    let queue = QueueName::parse(q).ok_or_else(|| {
+        ScriptError::in_line(text, qp, form.clone(), format!("unknown queue \"{q}\""))
+    })?;
     let Some(&(kp, k)) = w.get(2) else {
-        return Err(ScriptError::in_line(text, end, form, "the fault name is missing"));
+        return Err(ScriptError::in_line(
+            text,
+            end,
+            form,
+            "the fault name is missing",
+        ));
     };
     let mut used = 3;
     let kind = match k {
@@ -165,14 +251,30 @@ fn parse_fault(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, S
         "zero-length" => FaultKind::ZeroLength,
         "actual" => {
             let aform = "fault ivq actual <u32 value in pages>";
-            let &(vp, v) = w.get(3).ok_or_else(|| ScriptError::in_line(text, end, aform, "the value is missing"))?;
+            let &(vp, v) = w
+                .get(3)
+                .ok_or_else(|| ScriptError::in_line(text, end, aform, "the value is missing"))?;
             used = 4;
-            FaultKind::BogusActual(v.parse().map_err(|_| ScriptError::in_line(text, vp, aform, format!("invalid value \"{v}\"")))?)
+            FaultKind::BogusActual(v.parse().map_err(|_| {
+                ScriptError::in_line(text, vp, aform, format!("invalid value \"{v}\""))
+            })?)
         }
-        _ => return Err(ScriptError::in_line(text, kp, form, format!("unknown fault \"{k}\""))),
+        _ => {
+            return Err(ScriptError::in_line(
+                text,
+                kp,
+                form,
+                format!("unknown fault \"{k}\""),
+            ));
+        }
     };
     if let Some(&(xp, extra)) = w.get(used) {
-        return Err(ScriptError::in_line(text, xp, form, format!("unexpected \"{extra}\"")));
+        return Err(ScriptError::in_line(
+            text,
+            xp,
+            form,
+            format!("unexpected \"{extra}\""),
+        ));
     }
     Ok(Command::Fault(Fault { queue, kind }))
 }

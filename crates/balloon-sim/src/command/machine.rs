@@ -1,8 +1,8 @@
 //! The machine line: `-m 4G -device virtio-balloon,deflate-on-oom=on -seed 7 ...`.
 
-use super::units::{format_size, parse_size};
 use super::ScriptError;
 use super::line::words;
+use super::units::{format_size, parse_size};
 
 /// Which device-side queue implementation runs the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -96,17 +96,31 @@ impl MachineConfig {
             let (at, opt) = tokens[i];
             let Some(&(vat, value)) = tokens.get(i + 1) else {
                 return Err(if opt.starts_with('-') {
-                    ScriptError::in_line(text, at + opt.len(), format!("a value after {opt}"), format!("{opt} has no value"))
+                    ScriptError::in_line(
+                        text,
+                        at + opt.len(),
+                        format!("a value after {opt}"),
+                        format!("{opt} has no value"),
+                    )
                 } else {
                     ScriptError::in_line(text, at, OPTIONS, format!("unexpected \"{opt}\""))
                 });
             };
-            let bad = |what: &str| ScriptError::in_line(text, vat, what.to_owned(), format!("invalid value \"{value}\" for {opt}"));
+            let bad = |what: &str| {
+                ScriptError::in_line(
+                    text,
+                    vat,
+                    what.to_owned(),
+                    format!("invalid value \"{value}\" for {opt}"),
+                )
+            };
             match opt {
                 "-m" => {
                     cfg.ram_size = parse_size(value, 20)
                         .filter(|s| *s >= 16 << 20 && *s <= 16 << 40 && s % 4096 == 0)
-                        .ok_or_else(|| bad("a RAM size between 16M and 16T, a multiple of 4K (e.g. 4G)"))?;
+                        .ok_or_else(|| {
+                            bad("a RAM size between 16M and 16T, a multiple of 4K (e.g. 4G)")
+                        })?;
                 }
                 "-device" => cfg.parse_device(text, vat, value)?,
                 "-object" => {
@@ -125,9 +139,23 @@ impl MachineConfig {
                         .filter(|s| [4096, 64 << 10, 2 << 20].contains(s))
                         .ok_or_else(|| bad("4K, 64K or 2M (the host page sizes modelled)"))?;
                 }
-                "-seed" => cfg.seed = value.parse().map_err(|_| bad("a number from 0 to 2^64-1"))?,
-                "-backend" => cfg.backend = Backend::parse(value).ok_or_else(|| bad("portable or rust-vmm"))?,
-                _ => return Err(ScriptError::in_line(text, at, OPTIONS, format!("unknown option \"{opt}\""))),
+                "-seed" => {
+                    cfg.seed = value
+                        .parse()
+                        .map_err(|_| bad("a number from 0 to 2^64-1"))?
+                }
+                "-backend" => {
+                    cfg.backend =
+                        Backend::parse(value).ok_or_else(|| bad("portable or rust-vmm"))?
+                }
+                _ => {
+                    return Err(ScriptError::in_line(
+                        text,
+                        at,
+                        OPTIONS,
+                        format!("unknown option \"{opt}\""),
+                    ));
+                }
             }
             i += 2;
         }
@@ -138,14 +166,26 @@ impl MachineConfig {
         let mut parts = value.split(',');
         let driver = parts.next().unwrap_or("");
         if driver != "virtio-balloon" && driver != "virtio-balloon-pci" {
-            return Err(ScriptError::in_line(text, at, "virtio-balloon or virtio-balloon-pci", format!("unknown device \"{driver}\"")));
+            return Err(ScriptError::in_line(
+                text,
+                at,
+                "virtio-balloon or virtio-balloon-pci",
+                format!("unknown device \"{driver}\""),
+            ));
         }
         let mut offset = at + driver.len() + 1;
         for part in parts {
             let here = offset;
             offset += part.len() + 1;
             let (key, val) = part.split_once('=').unwrap_or((part, ""));
-            let bad = |expected: &str| ScriptError::in_line(text, here, expected.to_owned(), format!("invalid property \"{part}\""));
+            let bad = |expected: &str| {
+                ScriptError::in_line(
+                    text,
+                    here,
+                    expected.to_owned(),
+                    format!("invalid property \"{part}\""),
+                )
+            };
             let flag = || match val {
                 "on" | "true" | "yes" => Ok(true),
                 "off" | "false" | "no" => Ok(false),
@@ -160,7 +200,9 @@ impl MachineConfig {
                 "iothread" if !val.is_empty() => self.iothread = Some(val.to_owned()),
                 "id" if !val.is_empty() => self.device_id = Some(val.to_owned()),
                 "guest-stats-polling-interval" => {
-                    self.guest_stats_polling_interval = val.parse().map_err(|_| bad("guest-stats-polling-interval=SECONDS"))?;
+                    self.guest_stats_polling_interval = val
+                        .parse()
+                        .map_err(|_| bad("guest-stats-polling-interval=SECONDS"))?;
                 }
                 _ => return Err(bad(PROPS)),
             }
@@ -189,7 +231,10 @@ impl MachineConfig {
             dev += &format!(",iothread={io}");
         }
         if self.guest_stats_polling_interval != 0 {
-            dev += &format!(",guest-stats-polling-interval={}", self.guest_stats_polling_interval);
+            dev += &format!(
+                ",guest-stats-polling-interval={}",
+                self.guest_stats_polling_interval
+            );
         }
         format!(
             "-m {} -device {dev} -profile {} -host-page-size {} -seed {} -backend {}",

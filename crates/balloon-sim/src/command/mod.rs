@@ -66,7 +66,7 @@ pub mod units;
 pub use error::ScriptError;
 pub use line::parse_line;
 pub use machine::{Backend, MachineConfig};
-pub use qmp::{QmpRequest, MAX_JSON_DEPTH};
+pub use qmp::{MAX_JSON_DEPTH, QmpRequest};
 
 /// Longest line accepted (64 KiB): longer input is refused before it is parsed.
 pub const MAX_LINE_LEN: usize = 64 * 1024;
@@ -260,7 +260,12 @@ pub fn parse_script(text: &str) -> Result<Script, ScriptError> {
         let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         if raw.len() > MAX_LINE_LEN {
-            return Err(ScriptError::new(line_no, 1, "a line of at most 64 KiB", "the line is longer than 64 KiB"));
+            return Err(ScriptError::new(
+                line_no,
+                1,
+                "a line of at most 64 KiB",
+                "the line is longer than 64 KiB",
+            ));
         }
         let body = strip_comment(raw);
         if body.trim().is_empty() {
@@ -271,11 +276,17 @@ pub fn parse_script(text: &str) -> Result<Script, ScriptError> {
             continue;
         }
         match parse_line(body).map_err(|e| e.at_line(line_no))? {
-            Some(command) => lines.push(ScriptLine { line: line_no, command }),
+            Some(command) => lines.push(ScriptLine {
+                line: line_no,
+                command,
+            }),
             None => continue,
         }
     }
-    Ok(Script { machine: machine.unwrap_or_default(), lines })
+    Ok(Script {
+        machine: machine.unwrap_or_default(),
+        lines,
+    })
 }
 
 /// Cuts a `#` comment, except inside a JSON string (QMP lines may hold `#` in strings).

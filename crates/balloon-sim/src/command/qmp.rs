@@ -26,7 +26,11 @@ impl QmpRequest {
             Value::Object(map) => map,
             _ => Map::new(),
         };
-        Self { execute: execute.to_owned(), arguments, id: None }
+        Self {
+            execute: execute.to_owned(),
+            arguments,
+            id: None,
+        }
     }
 
     /// The canonical one-line JSON form of this request.
@@ -50,24 +54,51 @@ pub(crate) fn parse_qmp(text: &str) -> Result<QmpRequest, ScriptError> {
     check_depth(text)?;
     let value: Value = serde_json::from_str(text).map_err(|e| {
         let byte = byte_of(text, e.line(), e.column());
-        ScriptError::in_line(text, byte, FORM, format!("invalid JSON: {}", strip_position(&e.to_string())))
+        ScriptError::in_line(
+            text,
+            byte,
+            FORM,
+            format!("invalid JSON: {}", strip_position(&e.to_string())),
+        )
     })?;
     let start = text.len() - text.trim_start().len();
     let Value::Object(mut obj) = value else {
-        return Err(ScriptError::in_line(text, start, FORM, "a QMP request must be a JSON object"));
+        return Err(ScriptError::in_line(
+            text,
+            start,
+            FORM,
+            "a QMP request must be a JSON object",
+        ));
     };
     let execute = match obj.remove("execute") {
         Some(Value::String(s)) => s,
         Some(_) => {
-            return Err(ScriptError::in_line(text, key_at(text, "execute"), "\"execute\" with a string command name", "\"execute\" is not a string"));
+            return Err(ScriptError::in_line(
+                text,
+                key_at(text, "execute"),
+                "\"execute\" with a string command name",
+                "\"execute\" is not a string",
+            ));
         }
-        None => return Err(ScriptError::in_line(text, start, FORM, "the object has no \"execute\" member")),
+        None => {
+            return Err(ScriptError::in_line(
+                text,
+                start,
+                FORM,
+                "the object has no \"execute\" member",
+            ));
+        }
     };
     let arguments = match obj.remove("arguments") {
         None => Map::new(),
         Some(Value::Object(m)) => m,
         Some(_) => {
-            return Err(ScriptError::in_line(text, key_at(text, "arguments"), "\"arguments\" holding an object", "\"arguments\" is not an object"));
+            return Err(ScriptError::in_line(
+                text,
+                key_at(text, "arguments"),
+                "\"arguments\" holding an object",
+                "\"arguments\" is not an object",
+            ));
         }
     };
     let id = obj.remove("id");
@@ -79,7 +110,11 @@ pub(crate) fn parse_qmp(text: &str) -> Result<QmpRequest, ScriptError> {
             format!("unexpected member \"{extra}\""),
         ));
     }
-    Ok(QmpRequest { execute, arguments, id })
+    Ok(QmpRequest {
+        execute,
+        arguments,
+        id,
+    })
 }
 
 /// Refuses nesting deeper than [`MAX_JSON_DEPTH`] without recursing.
@@ -100,7 +135,12 @@ fn check_depth(text: &str) -> Result<(), ScriptError> {
             '{' | '[' => {
                 depth += 1;
                 if depth > MAX_JSON_DEPTH {
-                    return Err(ScriptError::in_line(text, i, "JSON nested at most 32 levels deep", "JSON nested too deeply"));
+                    return Err(ScriptError::in_line(
+                        text,
+                        i,
+                        "JSON nested at most 32 levels deep",
+                        "JSON nested too deeply",
+                    ));
                 }
             }
             '}' | ']' => depth = depth.saturating_sub(1),
@@ -112,7 +152,11 @@ fn check_depth(text: &str) -> Result<(), ScriptError> {
 
 /// serde_json reports 1-based line and column (column in bytes); the line is a single line.
 fn byte_of(text: &str, line: usize, column: usize) -> usize {
-    if line <= 1 { column.saturating_sub(1).min(text.len()) } else { text.len() }
+    if line <= 1 {
+        column.saturating_sub(1).min(text.len())
+    } else {
+        text.len()
+    }
 }
 
 fn strip_position(msg: &str) -> String {

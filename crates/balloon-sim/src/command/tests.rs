@@ -15,15 +15,27 @@ fn machine_line_like_qemu() {
     let m = &s.machine;
     assert_eq!(m.ram_size, 4 << 30);
     assert!(m.deflate_on_oom && m.free_page_reporting && m.page_poison && !m.free_page_hint);
-    assert_eq!((m.host_page_size, m.seed, m.backend), (4096, 7, Backend::Portable));
-    assert_eq!(s.lines, vec![ScriptLine { line: 3, command: Command::Step(StepCommand::UntilQuiet) }]);
+    assert_eq!(
+        (m.host_page_size, m.seed, m.backend),
+        (4096, 7, Backend::Portable)
+    );
+    assert_eq!(
+        s.lines,
+        vec![ScriptLine {
+            line: 3,
+            command: Command::Step(StepCommand::UntilQuiet)
+        }]
+    );
     assert_eq!(MachineConfig::parse(&m.to_line()).unwrap(), *m);
 }
 
 #[test]
 fn bare_ram_number_is_mib_and_defaults_apply() {
     assert_eq!(parse_script("-m 512").unwrap().machine.ram_size, 512 << 20);
-    assert_eq!(parse_script("run").unwrap().machine, MachineConfig::default());
+    assert_eq!(
+        parse_script("run").unwrap().machine,
+        MachineConfig::default()
+    );
 }
 
 #[test]
@@ -47,13 +59,19 @@ fn qmp_lines() {
 {"execute":"qom-set","arguments":{"path":"/machine/peripheral-anon/device[0]","property":"guest-stats-polling-interval","value":2}}"#,
     )
     .unwrap();
-    let Command::Qmp(q) = &s.lines[0].command else { panic!() };
+    let Command::Qmp(q) = &s.lines[0].command else {
+        panic!()
+    };
     assert_eq!(q.execute, "balloon");
     assert_eq!(q.arguments["value"], 536870912);
-    let Command::Qmp(q) = &s.lines[1].command else { panic!() };
+    let Command::Qmp(q) = &s.lines[1].command else {
+        panic!()
+    };
     assert_eq!(q.id, Some(serde_json::json!(3)));
     assert_eq!(q.to_line(), r#"{"execute":"query-balloon","id":3}"#);
-    let Command::Qmp(q) = &s.lines[2].command else { panic!() };
+    let Command::Qmp(q) = &s.lines[2].command else {
+        panic!()
+    };
     assert_eq!(q.arguments["path"], "/machine/peripheral-anon/device[0]");
 }
 
@@ -63,7 +81,10 @@ fn qmp_errors_name_the_column() {
     assert_eq!(e.line, 2);
     assert!(e.column > 30, "{e}");
     let e = err(r#"{"exec": "balloon"}"#);
-    assert!(e.message.contains("unexpected member") || e.message.contains("no \"execute\""), "{e}");
+    assert!(
+        e.message.contains("unexpected member") || e.message.contains("no \"execute\""),
+        "{e}"
+    );
     let e = err(r#"{"execute": 5}"#);
     assert_eq!(e.column, 2);
     let e = err(r#"{"execute": "x", "arguments": [1]}"#);
@@ -74,10 +95,18 @@ fn qmp_errors_name_the_column() {
 
 #[test]
 fn json_depth_and_line_length_are_bounded() {
-    let deep = format!("{{\"execute\":\"x\",\"arguments\":{{\"a\":{}1{}}}}}", "[".repeat(40), "]".repeat(40));
+    let deep = format!(
+        "{{\"execute\":\"x\",\"arguments\":{{\"a\":{}1{}}}}}",
+        "[".repeat(40),
+        "]".repeat(40)
+    );
     let e = err(&deep);
     assert!(e.message.contains("too deeply"), "{e}");
-    let ok = format!("{{\"execute\":\"x\",\"arguments\":{{\"a\":{}1{}}}}}", "[".repeat(30), "]".repeat(30));
+    let ok = format!(
+        "{{\"execute\":\"x\",\"arguments\":{{\"a\":{}1{}}}}}",
+        "[".repeat(30),
+        "]".repeat(30)
+    );
     parse_script(&ok).unwrap();
     let long = format!("run\nrun\n{}", "x".repeat(MAX_LINE_LEN + 1));
     let e = err(&long);
@@ -102,8 +131,14 @@ fn hmp_guest_fault_host_and_steps() {
             Command::Guest(GuestOp::Free(100 << 20)),
             Command::Guest(GuestOp::Cache(200 << 20)),
             Command::Guest(GuestOp::Touch(4096)),
-            Command::Fault(Fault { queue: QueueName::Ivq, kind: FaultKind::DeviceWritable }),
-            Command::Fault(Fault { queue: QueueName::Dvq, kind: FaultKind::BogusActual(99) }),
+            Command::Fault(Fault {
+                queue: QueueName::Ivq,
+                kind: FaultKind::DeviceWritable
+            }),
+            Command::Fault(Fault {
+                queue: QueueName::Dvq,
+                kind: FaultKind::BogusActual(99)
+            }),
             Command::Host(HostOp::HintStart),
             Command::Step(StepCommand::UntilQuiet),
             Command::Step(StepCommand::For(5_000_000_000)),
@@ -117,14 +152,21 @@ fn hmp_guest_fault_host_and_steps() {
 
 #[test]
 fn hmp_balloon_keeps_its_raw_argument_for_qemu_style_errors() {
-    assert_eq!(parse_line("balloon abc").unwrap(), Some(Command::HmpBalloon("abc".into())));
+    assert_eq!(
+        parse_line("balloon abc").unwrap(),
+        Some(Command::HmpBalloon("abc".into()))
+    );
 }
 
 #[test]
 fn errors_name_line_column_and_form() {
     let e = err("-m 1G\nballoon 512\nballon 512\n");
     assert_eq!((e.line, e.column), (3, 1));
-    assert!(e.to_string().starts_with("line 3, column 1: unknown command \"ballon\""), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("line 3, column 1: unknown command \"ballon\""),
+        "{e}"
+    );
     assert!(e.expected.contains("info balloon"));
     let e = err("guest alloc lots");
     assert_eq!(e.column, 13);

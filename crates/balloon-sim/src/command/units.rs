@@ -4,7 +4,9 @@
 /// `default_shift` applies to a bare number: QEMU's `-m 512` means MiB (shift 20), while
 /// `-host-page-size 4096` means bytes (shift 0).
 pub fn parse_size(text: &str, default_shift: u32) -> Option<u64> {
-    let digits_end = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     if digits_end == 0 {
         return None;
     }
@@ -24,7 +26,9 @@ pub fn parse_size(text: &str, default_shift: u32) -> Option<u64> {
 
 /// Parses a virtual duration: a number followed by `ns`, `us`, `ms`, `s` or `min`.
 pub fn parse_duration_ns(text: &str) -> Option<u64> {
-    let digits_end = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     if digits_end == 0 {
         return None;
     }

@@ -6,7 +6,6 @@ pub mod hash;
 
 use serde::Serialize;
 
-
 /// Who acted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Actor {

@@ -19,7 +19,11 @@ pub struct Bus<'a, B: Backend> {
 impl<'a, B: Backend> Bus<'a, B> {
     /// A transport over `device` at virtual time `now_ns`.
     pub fn new(device: &'a mut BalloonDevice<B>, now_ns: u64) -> Self {
-        Self { device, now_ns, log: RefCell::new(Vec::new()) }
+        Self {
+            device,
+            now_ns,
+            log: RefCell::new(Vec::new()),
+        }
     }
 
     /// What the device saw, in order.

@@ -106,7 +106,10 @@ pub struct FaultView {
 
 impl From<&Fault> for FaultView {
     fn from(f: &Fault) -> Self {
-        Self { queue: f.queue, name: format!("{:?}", f.kind) }
+        Self {
+            queue: f.queue,
+            name: format!("{:?}", f.kind),
+        }
     }
 }
 
@@ -166,15 +169,28 @@ fn qn(q: &QueueRef) -> Option<QueueName> {
 }
 
 fn runs(r: &[balloon_device::PfnRun]) -> impl Iterator<Item = PfnRange> + '_ {
-    r.iter().map(|r| PfnRange { first: r.first, count: r.count })
+    r.iter().map(|r| PfnRange {
+        first: r.first,
+        count: r.count,
+    })
 }
 
 /// The queue, moves and PFNs of a device event.
-pub(crate) fn device_moves(ev: &DeviceEvent, moves: &mut Vec<Move>, pfns: &mut Vec<PfnRange>) -> Option<QueueName> {
+pub(crate) fn device_moves(
+    ev: &DeviceEvent,
+    moves: &mut Vec<Move>,
+    pfns: &mut Vec<PfnRange>,
+) -> Option<QueueName> {
     use DeviceEvent::*;
     match ev {
-        StatusSet { old, new } => moves.push(Move::Status { old: *old, new: *new }),
-        DeviceReset { old_status, .. } => moves.push(Move::Status { old: *old_status, new: 0 }),
+        StatusSet { old, new } => moves.push(Move::Status {
+            old: *old,
+            new: *new,
+        }),
+        DeviceReset { old_status, .. } => moves.push(Move::Status {
+            old: *old_status,
+            new: 0,
+        }),
         ConfigWritten { old, new, .. } => config_diff(old, new, moves),
         Kicked { queue, accepted } => {
             if *accepted {
@@ -182,15 +198,22 @@ pub(crate) fn device_moves(ev: &DeviceEvent, moves: &mut Vec<Move>, pfns: &mut V
             }
             return qn(queue);
         }
-        Popped { queue, next_avail, .. } => {
-            moves.push(Move::NextAvail { from: next_avail.0, to: next_avail.1 });
+        Popped {
+            queue, next_avail, ..
+        } => {
+            moves.push(Move::NextAvail {
+                from: next_avail.0,
+                to: next_avail.1,
+            });
             return qn(queue);
         }
         Inflated { queue, pfns: p, .. } | Deflated { queue, pfns: p, .. } => {
             pfns.extend(runs(p));
             return qn(queue);
         }
-        Reported { queue, discarded, .. } => {
+        Reported {
+            queue, discarded, ..
+        } => {
             pfns.extend(runs(discarded));
             return qn(queue);
         }
@@ -198,8 +221,13 @@ pub(crate) fn device_moves(ev: &DeviceEvent, moves: &mut Vec<Move>, pfns: &mut V
             pfns.extend(runs(r));
             return qn(queue);
         }
-        UsedPushed { queue, used_idx, .. } => {
-            moves.push(Move::UsedIdx { from: used_idx.0, to: used_idx.1 });
+        UsedPushed {
+            queue, used_idx, ..
+        } => {
+            moves.push(Move::UsedIdx {
+                from: used_idx.0,
+                to: used_idx.1,
+            });
             return qn(queue);
         }
         Notified { queue, interrupt } => {
@@ -208,22 +236,40 @@ pub(crate) fn device_moves(ev: &DeviceEvent, moves: &mut Vec<Move>, pfns: &mut V
             }
             return qn(queue);
         }
-        VirtioError { queue, status, config_interrupt, .. } => {
-            moves.push(Move::Status { old: status.0, new: status.1 });
+        VirtioError {
+            queue,
+            status,
+            config_interrupt,
+            ..
+        } => {
+            moves.push(Move::Status {
+                old: status.0,
+                new: status.1,
+            });
             if *config_interrupt {
                 moves.push(Move::ConfigInterrupt);
             }
             return queue.as_ref().and_then(qn);
         }
-        TargetSet { num_pages, config_interrupt, .. } => {
+        TargetSet {
+            num_pages,
+            config_interrupt,
+            ..
+        } => {
             if num_pages.0 != num_pages.1 {
-                moves.push(Move::Config { field: ConfigField::NumPages, old: num_pages.0, new: num_pages.1 });
+                moves.push(Move::Config {
+                    field: ConfigField::NumPages,
+                    old: num_pages.0,
+                    new: num_pages.1,
+                });
             }
             if *config_interrupt {
                 moves.push(Move::ConfigInterrupt);
             }
         }
-        HintStatusChanged { config_interrupt, .. } => {
+        HintStatusChanged {
+            config_interrupt, ..
+        } => {
             if *config_interrupt {
                 moves.push(Move::ConfigInterrupt);
             }
@@ -239,15 +285,27 @@ pub(crate) fn device_moves(ev: &DeviceEvent, moves: &mut Vec<Move>, pfns: &mut V
     None
 }
 
-fn config_diff(old: &balloon_device::BalloonConfig, new: &balloon_device::BalloonConfig, moves: &mut Vec<Move>) {
+fn config_diff(
+    old: &balloon_device::BalloonConfig,
+    new: &balloon_device::BalloonConfig,
+    moves: &mut Vec<Move>,
+) {
     for (field, a, b) in [
         (ConfigField::NumPages, old.num_pages, new.num_pages),
         (ConfigField::Actual, old.actual, new.actual),
-        (ConfigField::FreePageHintCmdId, old.free_page_hint_cmd_id, new.free_page_hint_cmd_id),
+        (
+            ConfigField::FreePageHintCmdId,
+            old.free_page_hint_cmd_id,
+            new.free_page_hint_cmd_id,
+        ),
         (ConfigField::PoisonVal, old.poison_val, new.poison_val),
     ] {
         if a != b {
-            moves.push(Move::Config { field, old: a, new: b });
+            moves.push(Move::Config {
+                field,
+                old: a,
+                new: b,
+            });
         }
     }
 }
@@ -304,7 +362,9 @@ impl TraceEvent {
             Detail::Driver { event, .. } => event.function(),
             Detail::Interrupt(DeliveredInterrupt::Used { .. }) => "vring_interrupt",
             Detail::Interrupt(DeliveredInterrupt::Config) => "virtballoon_changed",
-            Detail::Monitor { device: Some(ev), .. } => ev.function(),
+            Detail::Monitor {
+                device: Some(ev), ..
+            } => ev.function(),
             Detail::Monitor { request, .. } => {
                 if request.starts_with('{') {
                     "qmp_dispatch"
@@ -326,7 +386,12 @@ impl TraceEvent {
             Detail::Driver { event, .. } => event.spec(),
             Detail::Interrupt(DeliveredInterrupt::Used { .. }) => Some("2.7.14"),
             Detail::Interrupt(DeliveredInterrupt::Config) => Some("4.1.4.5"),
-            Detail::Monitor { device: Some(ev), .. } | Detail::Host { device: Some(ev), .. } => ev.spec(),
+            Detail::Monitor {
+                device: Some(ev), ..
+            }
+            | Detail::Host {
+                device: Some(ev), ..
+            } => ev.spec(),
             _ => None,
         }
     }
@@ -339,7 +404,10 @@ impl TraceEvent {
             time_ns: self.time_ns,
         };
         let from_device = |ev: &DeviceEvent| match ev {
-            DeviceEvent::ConfigWritten { balloon_change: Some(c), .. } if c.sent_now => Some(change(c.actual)),
+            DeviceEvent::ConfigWritten {
+                balloon_change: Some(c),
+                ..
+            } if c.sent_now => Some(change(c.actual)),
             DeviceEvent::BalloonChangeFlushed { actual } => Some(change(*actual)),
             _ => None,
         };
@@ -352,7 +420,9 @@ impl TraceEvent {
 
     /// Whether this event closes a message round trip (the driver collected a used buffer).
     pub fn ends_message(&self) -> bool {
-        self.moves.iter().any(|m| matches!(m, Move::LastUsed { .. }))
+        self.moves
+            .iter()
+            .any(|m| matches!(m, Move::LastUsed { .. }))
     }
 
     /// Whether this is the actor's own step (for filters): operator, host, guest.

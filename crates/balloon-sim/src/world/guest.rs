@@ -20,7 +20,9 @@ impl Guest {
     pub fn new(machine: &MachineConfig) -> Result<Self, Error> {
         let mut cfg = GuestConfig::new(machine.ram_size);
         cfg.seed = machine.seed;
-        Ok(Self { driver: BalloonDriver::new(cfg).map_err(Error::Guest)? })
+        Ok(Self {
+            driver: BalloonDriver::new(cfg).map_err(Error::Guest)?,
+        })
     }
 
     /// The guest memory manager.
@@ -44,7 +46,12 @@ impl Guest {
         self.driver.has_work()
     }
     /// One driver step.
-    pub fn step<T: Transport, R: GuestRam>(&mut self, t: &mut T, ram: &mut R, now_ns: u64) -> Option<DriverEvent> {
+    pub fn step<T: Transport, R: GuestRam>(
+        &mut self,
+        t: &mut T,
+        ram: &mut R,
+        now_ns: u64,
+    ) -> Option<DriverEvent> {
         self.driver.step(t, ram, now_ns)
     }
     /// The driver's earliest timer.
@@ -105,40 +112,84 @@ pub(crate) fn actor_of(ev: &DriverEvent) -> Actor {
 }
 
 fn runs(r: &balloon_driver::Runs, pfns: &mut Vec<PfnRange>) {
-    pfns.extend(r.runs().iter().map(|&(first, count)| PfnRange { first, count }));
+    pfns.extend(
+        r.runs()
+            .iter()
+            .map(|&(first, count)| PfnRange { first, count }),
+    );
 }
 
 /// The queue, moves and PFNs of a driver event.
-pub(crate) fn driver_moves(ev: &DriverEvent, moves: &mut Vec<Move>, pfns: &mut Vec<PfnRange>) -> Option<QueueName> {
+pub(crate) fn driver_moves(
+    ev: &DriverEvent,
+    moves: &mut Vec<Move>,
+    pfns: &mut Vec<PfnRange>,
+) -> Option<QueueName> {
     use DriverEvent as E;
     match ev {
-        E::BufferAdded { role, head, segments, .. } => {
+        E::BufferAdded {
+            role,
+            head,
+            segments,
+            ..
+        } => {
             if let Some(s) = segments.first() {
-                let mut flags = if s.writable { virtq::layout::VIRTQ_DESC_F_WRITE } else { 0 };
+                let mut flags = if s.writable {
+                    virtq::layout::VIRTQ_DESC_F_WRITE
+                } else {
+                    0
+                };
                 if segments.len() > 1 {
                     flags |= virtq::layout::VIRTQ_DESC_F_NEXT;
                 }
-                moves.push(Move::DescWritten { desc: *head, addr: s.addr, len: s.len, flags });
+                moves.push(Move::DescWritten {
+                    desc: *head,
+                    addr: s.addr,
+                    len: s.len,
+                    flags,
+                });
             }
             Some(role_queue(*role))
         }
-        E::Published { role, avail_old, avail_new, .. } => {
-            moves.push(Move::AvailIdx { from: *avail_old, to: *avail_new });
+        E::Published {
+            role,
+            avail_old,
+            avail_new,
+            ..
+        } => {
+            moves.push(Move::AvailIdx {
+                from: *avail_old,
+                to: *avail_new,
+            });
             Some(role_queue(*role))
         }
         E::Kicked { role, .. } | E::NothingUsed { role, .. } => Some(role_queue(*role)),
-        E::UsedCollected { role, last_used, pages, .. } => {
-            moves.push(Move::LastUsed { from: last_used.wrapping_sub(1), to: *last_used });
+        E::UsedCollected {
+            role,
+            last_used,
+            pages,
+            ..
+        } => {
+            moves.push(Move::LastUsed {
+                from: last_used.wrapping_sub(1),
+                to: *last_used,
+            });
             runs(pages, pfns);
             Some(role_queue(*role))
         }
         E::QueueSetUp { role, .. } => Some(role_queue(*role)),
-        E::PagesAllocated { pages, .. } | E::PagesDequeued { pages, .. } | E::PagesReleased { pages } => {
+        E::PagesAllocated { pages, .. }
+        | E::PagesDequeued { pages, .. }
+        | E::PagesReleased { pages } => {
             runs(pages, pfns);
             None
         }
         E::ReportIsolated { blocks } => {
-            pfns.extend(blocks.iter().map(|&(first, count)| PfnRange { first, count }));
+            pfns.extend(
+                blocks
+                    .iter()
+                    .map(|&(first, count)| PfnRange { first, count }),
+            );
             Some(QueueName::ReportingVq)
         }
         _ => None,

@@ -11,11 +11,15 @@ mod guest;
 pub mod monitor;
 mod views;
 
-use balloon_device::{BalloonDevice, BalloonProps, DeviceEvent, DeviceProfile, InitStage, Interrupt, QueueKind};
+use balloon_device::{
+    BalloonDevice, BalloonProps, DeviceEvent, DeviceProfile, InitStage, Interrupt, QueueKind,
+};
 use virtq::Backend;
 
 pub use self::bus::Bus;
-pub use self::event::{queue_name, DeliveredInterrupt, Detail, FaultView, GuestOpView, HostOpView, TraceEvent};
+pub use self::event::{
+    DeliveredInterrupt, Detail, FaultView, GuestOpView, HostOpView, TraceEvent, queue_name,
+};
 pub use self::guest::Guest;
 pub use self::views::{BalloonView, ConfigView, MemoryCell, QueueView};
 use crate::command::{Command, HostOp, MachineConfig, QueueName};
@@ -75,11 +79,24 @@ impl<B: Backend> World<B> {
             iothread: machine.iothread.is_some(),
             guest_stats_polling_interval: machine.guest_stats_polling_interval,
         };
-        let device = BalloonDevice::new(DeviceProfile::qemu(), props, machine.ram_size, machine.host_page_size)
-            .map_err(Error::Device)?;
+        let device = BalloonDevice::new(
+            DeviceProfile::qemu(),
+            props,
+            machine.ram_size,
+            machine.host_page_size,
+        )
+        .map_err(Error::Device)?;
         let ram = B::new_ram(machine.ram_size).map_err(Error::Memory)?;
         let guest = Guest::new(machine)?;
-        Ok(Self { machine: machine.clone(), now_ns: 0, events: 0, ram, device, guest, pending_irqs: Vec::new() })
+        Ok(Self {
+            machine: machine.clone(),
+            now_ns: 0,
+            events: 0,
+            ram,
+            device,
+            guest,
+            pending_irqs: Vec::new(),
+        })
     }
 
     /// The machine configuration.
@@ -109,19 +126,26 @@ impl<B: Backend> World<B> {
 
     /// Whether a step would do something now (timers aside).
     pub fn has_work(&self) -> bool {
-        !matches!(self.device.init_stage(), InitStage::Done | InitStage::Failed)
-            || self.device.has_work()
+        !matches!(
+            self.device.init_stage(),
+            InitStage::Done | InitStage::Failed
+        ) || self.device.has_work()
             || !self.pending_irqs.is_empty()
             || self.guest.has_work()
     }
 
     /// The earliest timer deadline (device first on ties).
     pub fn next_timer(&self) -> Option<u64> {
-        [self.device.next_timer(), self.guest.next_timer()].into_iter().flatten().min()
+        [self.device.next_timer(), self.guest.next_timer()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn queue_of_index(&self, index: u16) -> Option<QueueName> {
-        self.device.queue_info(index).map(|i| queue_name(i.queue.kind))
+        self.device
+            .queue_info(index)
+            .map(|i| queue_name(i.queue.kind))
     }
 
     fn make(&mut self, actor: Actor, detail: Detail) -> TraceEvent {
@@ -130,7 +154,12 @@ impl<B: Backend> World<B> {
         let mut queue = None;
         match &detail {
             Detail::Device(ev) => queue = event::device_moves(ev, &mut moves, &mut pfns),
-            Detail::Monitor { device: Some(ev), .. } | Detail::Host { device: Some(ev), .. } => {
+            Detail::Monitor {
+                device: Some(ev), ..
+            }
+            | Detail::Host {
+                device: Some(ev), ..
+            } => {
                 queue = event::device_moves(ev, &mut moves, &mut pfns);
             }
             Detail::Driver { event, host } => {
@@ -141,10 +170,21 @@ impl<B: Backend> World<B> {
                 }
             }
             Detail::Interrupt(DeliveredInterrupt::Used { queue: q, .. }) => queue = *q,
-            Detail::Clock { from, to } => moves.push(Move::Clock { from: *from, to: *to }),
+            Detail::Clock { from, to } => moves.push(Move::Clock {
+                from: *from,
+                to: *to,
+            }),
             _ => {}
         }
-        let ev = TraceEvent { index: self.events, time_ns: self.now_ns, actor, queue, moves, pfns, detail };
+        let ev = TraceEvent {
+            index: self.events,
+            time_ns: self.now_ns,
+            actor,
+            queue,
+            moves,
+            pfns,
+            detail,
+        };
         self.events += 1;
         ev
     }
@@ -176,7 +216,10 @@ impl<B: Backend> World<B> {
                     None
                 }
             };
-            return Some(self.make(Actor::Transport, Detail::Interrupt(DeliveredInterrupt::new(irq, queue))));
+            return Some(self.make(
+                Actor::Transport,
+                Detail::Interrupt(DeliveredInterrupt::new(irq, queue)),
+            ));
         }
         if self.guest.has_work() {
             let mut bus = Bus::new(&mut self.device, self.now_ns);
@@ -210,7 +253,13 @@ impl<B: Backend> World<B> {
                 return Some(self.make(actor, Detail::Driver { event, host }));
             }
         }
-        Some(self.make(Actor::Transport, Detail::Clock { from, to: self.now_ns }))
+        Some(self.make(
+            Actor::Transport,
+            Detail::Clock {
+                from,
+                to: self.now_ns,
+            },
+        ))
     }
 
     /// Applies an operator input; exactly one event.
@@ -219,7 +268,13 @@ impl<B: Backend> World<B> {
             Input::PassTime(to) => {
                 let from = self.now_ns;
                 self.now_ns = self.now_ns.max(*to);
-                self.make(Actor::Transport, Detail::Clock { from, to: self.now_ns })
+                self.make(
+                    Actor::Transport,
+                    Detail::Clock {
+                        from,
+                        to: self.now_ns,
+                    },
+                )
             }
             Input::Command(cmd) => self.command(cmd),
         }
@@ -230,19 +285,37 @@ impl<B: Backend> World<B> {
         let detail = match cmd {
             Command::Qmp(req) => {
                 let out = monitor::qmp(&mut self.device, &self.machine, req, now);
-                Detail::Monitor { request: req.to_line(), device: out.device, reply: out.reply }
+                Detail::Monitor {
+                    request: req.to_line(),
+                    device: out.device,
+                    reply: out.reply,
+                }
             }
             Command::HmpBalloon(arg) => {
                 let out = monitor::hmp_balloon(&mut self.device, arg);
-                Detail::Monitor { request: format!("balloon {arg}"), device: out.device, reply: out.reply }
+                Detail::Monitor {
+                    request: format!("balloon {arg}"),
+                    device: out.device,
+                    reply: out.reply,
+                }
             }
             Command::HmpInfoBalloon => {
                 let out = monitor::hmp_info_balloon(&self.device);
-                Detail::Monitor { request: "info balloon".to_owned(), device: out.device, reply: out.reply }
+                Detail::Monitor {
+                    request: "info balloon".to_owned(),
+                    device: out.device,
+                    reply: out.reply,
+                }
             }
             Command::Guest(op) => {
                 let outcome = self.guest.workload(*op);
-                let ev = self.make(Actor::GuestMm, Detail::Guest { op: GuestOpView::from(*op), outcome });
+                let ev = self.make(
+                    Actor::GuestMm,
+                    Detail::Guest {
+                        op: GuestOpView::from(*op),
+                        outcome,
+                    },
+                );
                 return ev;
             }
             Command::Fault(f) => {
@@ -251,13 +324,21 @@ impl<B: Backend> World<B> {
             }
             Command::Host(op) => {
                 let reason = match op {
-                    HostOp::HintStart => balloon_device::PrecopyNotifyReason::AfterBitmapSync { vm_running: true },
+                    HostOp::HintStart => {
+                        balloon_device::PrecopyNotifyReason::AfterBitmapSync { vm_running: true }
+                    }
                     HostOp::HintStop => balloon_device::PrecopyNotifyReason::BeforeBitmapSync,
                     HostOp::HintDone => balloon_device::PrecopyNotifyReason::Cleanup,
                 };
                 let device = self.device.precopy_notify(reason);
                 self.collect_interrupts();
-                return self.make(Actor::HostDevice, Detail::Host { op: HostOpView::from(*op), device });
+                return self.make(
+                    Actor::HostDevice,
+                    Detail::Host {
+                        op: HostOpView::from(*op),
+                        device,
+                    },
+                );
             }
             Command::Step(_) => {
                 // Stepping is not an input; the session never records it. Keep one event per

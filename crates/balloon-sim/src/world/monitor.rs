@@ -2,7 +2,7 @@
 //! operator functions (`qmp_balloon`, `qmp_query_balloon`, the QOM stats properties).
 
 use balloon_device::{BalloonDevice, DeviceEvent, Error as DevError};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use virtq::Backend;
 
 use crate::command::{MachineConfig, QmpRequest};
@@ -20,12 +20,22 @@ pub struct MonitorOutcome {
 fn error(class: &str, desc: impl Into<String>, id: &Option<Value>) -> MonitorOutcome {
     MonitorOutcome {
         device: None,
-        reply: Reply::QmpError { class: class.to_owned(), desc: desc.into(), id: id.clone() },
+        reply: Reply::QmpError {
+            class: class.to_owned(),
+            desc: desc.into(),
+            id: id.clone(),
+        },
     }
 }
 
 fn ok(value: Value, device: Option<DeviceEvent>, id: &Option<Value>) -> MonitorOutcome {
-    MonitorOutcome { device, reply: Reply::QmpReturn { value, id: id.clone() } }
+    MonitorOutcome {
+        device,
+        reply: Reply::QmpReturn {
+            value,
+            id: id.clone(),
+        },
+    }
 }
 
 fn dev_error(e: &DevError, id: &Option<Value>) -> MonitorOutcome {
@@ -33,28 +43,56 @@ fn dev_error(e: &DevError, id: &Option<Value>) -> MonitorOutcome {
 }
 
 /// The QAPI input visitor's checks: every member known, required ones present.
-fn check_args(args: &Map<String, Value>, known: &[&str], id: &Option<Value>) -> Result<(), MonitorOutcome> {
+fn check_args(
+    args: &Map<String, Value>,
+    known: &[&str],
+    id: &Option<Value>,
+) -> Result<(), MonitorOutcome> {
     if let Some(k) = args.keys().find(|k| !known.contains(&k.as_str())) {
-        return Err(error("GenericError", format!("Parameter '{k}' is unexpected"), id));
+        return Err(error(
+            "GenericError",
+            format!("Parameter '{k}' is unexpected"),
+            id,
+        ));
     }
     for k in known {
         if !args.contains_key(*k) {
-            return Err(error("GenericError", format!("Parameter '{k}' is missing"), id));
+            return Err(error(
+                "GenericError",
+                format!("Parameter '{k}' is missing"),
+                id,
+            ));
         }
     }
     Ok(())
 }
 
-fn int_arg(args: &Map<String, Value>, name: &str, id: &Option<Value>) -> Result<i64, MonitorOutcome> {
-    args.get(name)
-        .and_then(Value::as_i64)
-        .ok_or_else(|| error("GenericError", format!("Invalid parameter type for '{name}', expected: integer"), id))
+fn int_arg(
+    args: &Map<String, Value>,
+    name: &str,
+    id: &Option<Value>,
+) -> Result<i64, MonitorOutcome> {
+    args.get(name).and_then(Value::as_i64).ok_or_else(|| {
+        error(
+            "GenericError",
+            format!("Invalid parameter type for '{name}', expected: integer"),
+            id,
+        )
+    })
 }
 
-fn str_arg<'a>(args: &'a Map<String, Value>, name: &str, id: &Option<Value>) -> Result<&'a str, MonitorOutcome> {
-    args.get(name)
-        .and_then(Value::as_str)
-        .ok_or_else(|| error("GenericError", format!("Invalid parameter type for '{name}', expected: string"), id))
+fn str_arg<'a>(
+    args: &'a Map<String, Value>,
+    name: &str,
+    id: &Option<Value>,
+) -> Result<&'a str, MonitorOutcome> {
+    args.get(name).and_then(Value::as_str).ok_or_else(|| {
+        error(
+            "GenericError",
+            format!("Invalid parameter type for '{name}', expected: string"),
+            id,
+        )
+    })
 }
 
 /// Whether `path` names the balloon: its QOM path, or its id (qom-get accepts partial paths).
@@ -94,11 +132,23 @@ pub fn qmp<B: Backend>(
             }
             "qom-get" | "qom-set" => {
                 let set = req.execute == "qom-set";
-                check_args(args, if set { &["path", "property", "value"] } else { &["path", "property"] }, id)?;
+                check_args(
+                    args,
+                    if set {
+                        &["path", "property", "value"]
+                    } else {
+                        &["path", "property"]
+                    },
+                    id,
+                )?;
                 let path = str_arg(args, "path", id)?;
                 let property = str_arg(args, "property", id)?;
                 if !resolves(path, machine) {
-                    return Err(error("DeviceNotFound", format!("Device '{path}' not found"), id));
+                    return Err(error(
+                        "DeviceNotFound",
+                        format!("Device '{path}' not found"),
+                        id,
+                    ));
                 }
                 match (property, set) {
                     ("guest-stats", false) => {
@@ -106,17 +156,33 @@ pub fn qmp<B: Backend>(
                         let value = serde_json::to_value(stats).unwrap_or(Value::Null);
                         Ok(ok(value, None, id))
                     }
-                    ("guest-stats", true) => Err(error("GenericError", "Insufficient permission to perform this operation", id)),
-                    ("guest-stats-polling-interval", false) => Ok(ok(json!(device.qom_get_polling_interval()), None, id)),
+                    ("guest-stats", true) => Err(error(
+                        "GenericError",
+                        "Insufficient permission to perform this operation",
+                        id,
+                    )),
+                    ("guest-stats-polling-interval", false) => {
+                        Ok(ok(json!(device.qom_get_polling_interval()), None, id))
+                    }
                     ("guest-stats-polling-interval", true) => {
                         let value = int_arg(args, "value", id)?;
-                        let ev = device.qom_set_polling_interval(value, now_ns).map_err(|e| dev_error(&e, id))?;
+                        let ev = device
+                            .qom_set_polling_interval(value, now_ns)
+                            .map_err(|e| dev_error(&e, id))?;
                         Ok(ok(json!({}), Some(ev), id))
                     }
-                    (p, _) => Err(error("GenericError", format!("Property '{QOM_TYPE}.{p}' not found"), id)),
+                    (p, _) => Err(error(
+                        "GenericError",
+                        format!("Property '{QOM_TYPE}.{p}' not found"),
+                        id,
+                    )),
                 }
             }
-            other => Err(error("CommandNotFound", format!("The command {other} has not been found"), id)),
+            other => Err(error(
+                "CommandNotFound",
+                format!("The command {other} has not been found"),
+                id,
+            )),
         }
     };
     run().unwrap_or_else(|e| e)
@@ -124,15 +190,25 @@ pub fn qmp<B: Backend>(
 
 /// HMP `balloon <value>`: the value is MiB, parsed as HMP's expression parser does.
 pub fn hmp_balloon<B: Backend>(device: &mut BalloonDevice<B>, arg: &str) -> MonitorOutcome {
-    let text = |s: String| MonitorOutcome { device: None, reply: Reply::Hmp(s) };
+    let text = |s: String| MonitorOutcome {
+        device: None,
+        reply: Reply::Hmp(s),
+    };
     if let Some(bad) = arg.chars().find(|c| !c.is_ascii_digit() && *c != '-') {
-        return text(format!("invalid char '{bad}' in expression\nTry \"help balloon\" for more information"));
+        return text(format!(
+            "invalid char '{bad}' in expression\nTry \"help balloon\" for more information"
+        ));
     }
     let Ok(mib) = arg.parse::<i64>() else {
-        return text(format!("invalid number '{arg}'\nTry \"help balloon\" for more information"));
+        return text(format!(
+            "invalid number '{arg}'\nTry \"help balloon\" for more information"
+        ));
     };
     match device.balloon(mib.saturating_mul(1 << 20)) {
-        Ok(ev) => MonitorOutcome { device: Some(ev), reply: Reply::Hmp(String::new()) },
+        Ok(ev) => MonitorOutcome {
+            device: Some(ev),
+            reply: Reply::Hmp(String::new()),
+        },
         Err(e) => text(format!("Error: {e}")),
     }
 }
@@ -143,5 +219,8 @@ pub fn hmp_info_balloon<B: Backend>(device: &BalloonDevice<B>) -> MonitorOutcome
         Ok(s) => s,
         Err(e) => format!("Error: {e}"),
     };
-    MonitorOutcome { device: None, reply: Reply::Hmp(line) }
+    MonitorOutcome {
+        device: None,
+        reply: Reply::Hmp(line),
+    }
 }

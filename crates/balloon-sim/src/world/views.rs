@@ -4,7 +4,7 @@ use balloon_driver::{PageState, StateSet};
 use serde::Serialize;
 use virtq::{Backend, GuestRam};
 
-use super::{queue_name, World};
+use super::{World, queue_name};
 use crate::command::QueueName;
 
 /// The balloon's numbers.
@@ -157,7 +157,12 @@ impl<B: Backend> World<B> {
                 states[i] = map.count_in(first, pages, StateSet::one(s)).unwrap_or(0);
             }
             let discarded = self.device.memory().discarded_in(first, pages);
-            out.push(MemoryCell { first_pfn: first, pages, states, discarded });
+            out.push(MemoryCell {
+                first_pfn: first,
+                pages,
+                states,
+                discarded,
+            });
             first += pages;
         }
         out
