@@ -77,6 +77,12 @@ pub(crate) fn walk_chain<R: GuestRam + ?Sized>(
             });
         }
         if index >= table_size {
+            if position == 0 && !in_table {
+                return Err(QueueError::InvalidHead {
+                    head,
+                    size: table_size,
+                });
+            }
             return Err(QueueError::InvalidDescriptorIndex {
                 index,
                 size: table_size,

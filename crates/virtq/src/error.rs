@@ -66,7 +66,15 @@ pub enum QueueError {
         /// Queue size.
         size: u16,
     },
-    /// A head or next index is not below the queue size.
+    /// The avail ring offers a head that is not below the queue size.
+    #[error("the avail ring offers head {head}, not below the queue size {size}")]
+    InvalidHead {
+        /// The head read from avail.ring.
+        head: u16,
+        /// Queue size.
+        size: u16,
+    },
+    /// A next index (or a used head the device adds) is not below the table or queue size.
     #[error("descriptor index {index} is not below the queue size {size}")]
     InvalidDescriptorIndex {
         /// The index.
@@ -152,5 +160,34 @@ pub enum QueueError {
 impl From<MemError> for QueueError {
     fn from(e: MemError) -> Self {
         QueueError::Memory(e)
+    }
+}
+
+impl QueueError {
+    /// The message QEMU passes to `virtio_error` for the same ring fault (hw/virtio/virtio.c:
+    /// `virtqueue_num_heads`, `virtqueue_get_head`, `virtqueue_split_read_next_desc`,
+    /// `virtqueue_split_pop`, `virtqueue_map_desc`), or `None` where QEMU does not check it.
+    pub fn qemu_message(&self) -> Option<String> {
+        Some(match self {
+            QueueError::InvalidAvailRingIndex {
+                avail_idx,
+                next_avail,
+                ..
+            } => {
+                format!("Guest moved used index from {next_avail} to {avail_idx}")
+            }
+            QueueError::InvalidHead { head, .. } => format!("Guest says index {head} is available"),
+            QueueError::InvalidDescriptorIndex { index, .. } => format!("Desc next is {index}"),
+            QueueError::ChainTooLong { .. } => "Looped descriptor".into(),
+            QueueError::InvalidIndirectLength { .. } => {
+                "Invalid size for indirect buffer table".into()
+            }
+            QueueError::ZeroLengthDescriptor { .. } => {
+                "virtio: zero sized buffers are not allowed".into()
+            }
+            QueueError::BadBuffer(_) => "virtio: bogus descriptor or out of resources".into(),
+            QueueError::ReadableAfterWritable { .. } => "Incorrect order for descriptors".into(),
+            _ => return None,
+        })
     }
 }

@@ -40,7 +40,10 @@
 //! used index 0 (rust-vmm's `num_added`), where QEMU always notifies once
 //! (`signalled_used_valid`); an indirect descriptor's NEXT flag is ignored (both QEMU and
 //! rust-vmm), and an indirect descriptor in the middle of a direct chain switches to its table
-//! (rust-vmm; QEMU only honours INDIRECT on the head).
+//! (rust-vmm; QEMU only honours INDIRECT on the head); an INDIRECT flag inside a table is
+//! `NestedIndirect` (rust-vmm), where QEMU maps it as a plain buffer; a chain longer than 4 GiB
+//! is `LengthOverflow` (rust-vmm), which QEMU does not check. [`QueueError::qemu_message`] gives
+//! QEMU's `virtio_error` text for the faults QEMU does report.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -246,6 +246,7 @@ fn fixed_seed_run_covers_every_outcome() {
         "pop: indirect chain",
         "pop: empty",
         "InvalidAvailRingIndex",
+        "InvalidHead",
         "InvalidDescriptorIndex",
         "ChainTooLong",
         "NestedIndirect",

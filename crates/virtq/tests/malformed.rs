@@ -47,11 +47,12 @@ fn avail_idx_exactly_n_ahead_is_fine() {
 fn head_at_or_past_queue_size() {
     let mut r = Ring::new(8);
     r.avail(&[8], 1);
-    expect_err(
-        &r,
-        QueueError::InvalidDescriptorIndex { index: 8, size: 8 },
-        1,
+    let want = QueueError::InvalidHead { head: 8, size: 8 };
+    assert_eq!(
+        want.qemu_message().unwrap(),
+        "Guest says index 8 is available"
     );
+    expect_err(&r, want, 1);
 }
 
 #[test]
