@@ -70,6 +70,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn large_guest_is_mapped_lazily() {
+        // 16 TiB (the 32-bit PFN limit) of address space; only the touched page is committed
+        // (MAP_NORESERVE). Needs a host that overcommits (vm.overcommit_memory 0 or 1).
+        let mut ram = VmRam::new(1 << 44).unwrap();
+        ram.write_u64((1 << 44) - 8, 7).unwrap();
+        assert_eq!(ram.read_u64((1 << 44) - 8).unwrap(), 7);
+    }
+
+    #[test]
     fn reads_back_and_rejects_out_of_range() {
         let mut ram = VmRam::new(1 << 20).unwrap();
         ram.write_u32(0xffc, 0x1234_5678).unwrap();
