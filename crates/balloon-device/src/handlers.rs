@@ -128,8 +128,9 @@ impl<B: Backend> BalloonDevice<B> {
                     return self.virtio_error(Some(i), qemu_message(&e), e.to_string(), None);
                 }
                 if queue.kind == QueueKind::Stats && self.stats_poll_interval > 0 {
-                    self.stats_timer =
-                        Some(now_ns + u64::from(self.stats_poll_interval) * NS_PER_SEC);
+                    self.stats_timer = Some(
+                        now_ns.saturating_add(u64::from(self.stats_poll_interval) * NS_PER_SEC),
+                    );
                 }
                 self.queues[i].kicked = false;
                 self.finish_handler(i);
@@ -323,7 +324,8 @@ impl<B: Backend> BalloonDevice<B> {
         self.stats = stats;
         self.stats_last_update = (now_ns / NS_PER_SEC) as i64;
         if self.stats_poll_interval > 0 {
-            self.stats_timer = Some(now_ns + u64::from(self.stats_poll_interval) * NS_PER_SEC);
+            self.stats_timer =
+                Some(now_ns.saturating_add(u64::from(self.stats_poll_interval) * NS_PER_SEC));
         }
         self.finish_handler(i);
         DeviceEvent::StatsReceived {
@@ -380,7 +382,10 @@ impl<B: Backend> BalloonDevice<B> {
             for d in chain.writable() {
                 newly_hinted += self.memory.hint_free(d.addr, u64::from(d.len));
                 let first = d.addr / BALLOON_PAGE_SIZE;
-                let end = (d.addr + u64::from(d.len)).div_ceil(BALLOON_PAGE_SIZE);
+                let end = d
+                    .addr
+                    .saturating_add(u64::from(d.len))
+                    .div_ceil(BALLOON_PAGE_SIZE);
                 runs.push_run(first, end - first);
             }
         }
@@ -538,8 +543,9 @@ impl<B: Backend> BalloonDevice<B> {
             }
             _ => {
                 if self.stats_poll_interval > 0 {
-                    self.stats_timer =
-                        Some(now_ns + u64::from(self.stats_poll_interval) * NS_PER_SEC);
+                    self.stats_timer = Some(
+                        now_ns.saturating_add(u64::from(self.stats_poll_interval) * NS_PER_SEC),
+                    );
                 }
                 Some(DeviceEvent::StatsPollFired {
                     held: None,

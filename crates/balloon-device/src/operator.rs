@@ -53,7 +53,7 @@ impl QapiThrottle {
                 }
             }
             _ => {
-                self.window_end = Some(now_ns + self.interval_ns);
+                self.window_end = Some(now_ns.saturating_add(self.interval_ns));
                 self.pending = None;
                 BalloonChange {
                     actual,
@@ -75,7 +75,7 @@ impl QapiThrottle {
             return None;
         }
         let sent = self.pending.take();
-        self.window_end = sent.map(|_| now_ns + self.interval_ns);
+        self.window_end = sent.map(|_| now_ns.saturating_add(self.interval_ns));
         sent
     }
 }
@@ -152,7 +152,7 @@ impl<B: Backend> BalloonDevice<B> {
             if value == 0 {
                 self.stats_timer = None;
             } else if old > 0 {
-                self.stats_timer = Some(now_ns + u64::from(value) * NS_PER_SEC);
+                self.stats_timer = Some(now_ns.saturating_add(u64::from(value) * NS_PER_SEC));
             } else {
                 // A new timer fires at once.
                 self.stats_timer = Some(now_ns);
