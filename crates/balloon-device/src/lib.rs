@@ -6,6 +6,28 @@
 //! [`BalloonDevice::step`] performs one ring operation (pop, handle, push, notify) and returns
 //! the [`DeviceEvent`] describing it. Guest mistakes become events (`virtio_error` sets
 //! DEVICE_NEEDS_RESET), never panics.
+//!
+//! ```
+//! use balloon_device::{BalloonDevice, BalloonProps, DeviceProfile, Interrupt};
+//! use virtq::Portable;
+//!
+//! let ram = 1u64 << 30;
+//! let mut dev =
+//!     BalloonDevice::<Portable>::new(DeviceProfile::qemu(), BalloonProps::default(), ram, 4096)
+//!         .unwrap();
+//! assert_eq!(
+//!     dev.balloon(512 << 20).unwrap_err().to_string(),
+//!     "No balloon device has been activated"
+//! );
+//! while let Some(ev) = dev.init_step() {
+//!     println!("{} [{}]", ev.sentence(), ev.function());
+//! }
+//! assert_eq!((dev.num_queues(), dev.config_size()), (3, 16));
+//! dev.balloon(512 << 20).unwrap();
+//! assert_eq!(dev.config().num_pages, 131072);
+//! // No DRIVER_OK yet: virtio_notify_config raises nothing.
+//! assert_eq!(dev.take_interrupts(), Vec::<Interrupt>::new());
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
