@@ -8,14 +8,29 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod balloon;
+pub mod driver;
 pub mod error;
+pub mod event;
+pub mod features;
+mod hinting;
+mod layout_ext;
+pub mod misbehave;
 pub mod mm;
 pub mod pagemap;
+mod reporting;
 pub mod rng;
 pub mod runs;
+pub mod stats;
+pub mod workload;
 
+pub use driver::{BalloonDriver, GuestConfig, Vq};
 pub use error::Error;
+pub use event::{DriverEvent, Purpose, Violation};
+pub use features::{PagePoison, Role};
+pub use misbehave::Misbehaviour;
 pub use mm::{Alloc, GuestMm, Reclaim, VmEvents};
 pub use pagemap::{Direction, PageMap, PageState, StateSet};
 pub use rng::XorShift;
 pub use runs::Runs;
+pub use workload::Workload;

@@ -515,6 +515,27 @@ impl PageMap {
         }
     }
 
+    /// The one state of the chunk holding `block`, if it is uniform.
+    pub fn chunk_uniform(&self, block: u64) -> Option<PageState> {
+        match self
+            .chunks
+            .get(((block * BLOCK_PAGES) >> CHUNK_SHIFT) as usize)
+        {
+            Some(Chunk::Uniform(s)) => Some(*s),
+            _ => None,
+        }
+    }
+
+    /// Free (unreported) pages in the chunk holding `block`.
+    pub fn chunk_free(&self, block: u64) -> u64 {
+        let i = ((block * BLOCK_PAGES) >> CHUNK_SHIFT) as usize;
+        match self.chunks.get(i) {
+            Some(Chunk::Uniform(PageState::Free)) => self.chunk_pages(i),
+            Some(Chunk::Mixed(m)) => u64::from(m.counts[0]),
+            _ => 0,
+        }
+    }
+
     /// Whether the whole chunk holding `block` has no Free or Reported page (lets block scans
     /// skip 64 blocks at once).
     pub fn chunk_has_no_free(&self, block: u64) -> bool {

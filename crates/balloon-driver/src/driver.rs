@@ -1,0 +1,660 @@
+//! `BalloonDriver`: the Linux driver as a state machine, one ring/config/status operation per
+//! [`BalloonDriver::step`]. This file holds the state, probe, the dispatcher and `tell_host`'s
+//! ring stages; the work items live in `balloon.rs`, `stats.rs`, `reporting.rs`, `hinting.rs`
+//! and `workload.rs`.
+
+use std::collections::VecDeque;
+
+use virtq::{DriverQueue, GuestRam, QueueLayout, Segment, Transport, UsedElem};
+
+use crate::error::Error;
+use crate::event::{DriverEvent, Violation};
+use crate::features::{
+    self, F_PAGE_POISON, F_PAGE_REPORTING, F_RING_EVENT_IDX, PagePoison, Role, status,
+};
+use crate::misbehave::Misbehaviour;
+use crate::mm::GuestMm;
+use crate::workload::Workload;
+
+/// Guest RAM the driver uses for its own buffers (inside the kernel's reserved pages).
+pub const DRIVER_AREA: u64 = 0x10_0000;
+/// `vb->pfns[256]`.
+pub const PFN_ARRAY: u64 = DRIVER_AREA;
+/// `vb->stats[]`.
+pub const STATS_BUFFER: u64 = DRIVER_AREA + 0x1000;
+/// `vb->cmd_id_active` (the hint start buffer).
+pub const CMD_ID_ACTIVE: u64 = DRIVER_AREA + 0x2000;
+/// `vb->cmd_id_stop`.
+pub const CMD_ID_STOP: u64 = DRIVER_AREA + 0x2004;
+/// Rings start here, each 4 KiB aligned.
+pub const RING_AREA: u64 = DRIVER_AREA + 0x4000;
+/// `VIRTIO_BALLOON_ARRAY_PFNS_MAX`.
+pub const ARRAY_PFNS_MAX: u64 = 256;
+/// `VIRTIO_BALLOON_OOM_NR_PAGES`.
+pub const OOM_NR_PAGES: u64 = 256;
+/// `fill_balloon`'s sleep after an allocation failure.
+pub const OUT_OF_PUFF_NS: u64 = 200_000_000;
+
+/// The guest kernel's build and boot options that change what the driver does.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GuestConfig {
+    /// RAM in bytes (64 MiB..=16 TiB, whole 2 MiB).
+    pub mem_bytes: u64,
+    /// Swap in bytes.
+    pub swap_bytes: u64,
+    /// Seed of the guest's RNG.
+    pub seed: u64,
+    /// Page poisoning / init_on_free.
+    pub poison: PagePoison,
+    /// CONFIG_HUGETLB_PAGE: stats carry HTLB_PGALLOC / HTLB_PGFAIL.
+    pub hugetlb: bool,
+    /// Linux 6.12 or later: stats carry tags 10-15.
+    pub stats_v612: bool,
+}
+
+impl GuestConfig {
+    /// A 1 GiB guest with no swap, like the reference guest of section 17 (Linux 6.12 stats).
+    pub fn new(mem_bytes: u64) -> GuestConfig {
+        GuestConfig {
+            mem_bytes,
+            swap_bytes: 0,
+            seed: 1,
+            poison: PagePoison::Off,
+            hugetlb: true,
+            stats_v612: true,
+        }
+    }
+}
+
+/// One of the driver's virtqueues.
+#[derive(Debug, Clone)]
+pub struct Vq {
+    /// Its job.
+    pub role: Role,
+    /// Its index on the transport.
+    pub index: u16,
+    /// The ring.
+    pub queue: DriverQueue,
+    /// A used-buffer interrupt arrived and was not yet consumed.
+    pub irq: bool,
+}
+
+/// Where probe is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Probe {
+    Reset,
+    Acknowledge,
+    Driver,
+    Features,
+    FeaturesOk,
+    Queue(usize),
+    FirstStats,
+    Poison,
+    DriverOk,
+    CheckTarget,
+}
+
+/// The driver's life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Probe(Probe),
+    Running,
+    Removing(Remove),
+    Removed,
+    Failed,
+}
+
+/// `virtballoon_remove` stages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Remove {
+    Drain,
+    Leak,
+    ReturnHints,
+    Reset,
+}
+
+/// `tell_host`'s ring stages.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Stage {
+    Add,
+    Publish(u16),
+    Kick,
+    Wait,
+    /// Kicked, not waiting for the used element (stats, hints).
+    Sent,
+    Done(UsedElem),
+}
+
+/// One buffer on its way through a ring.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Tell {
+    pub role: Role,
+    pub segs: Vec<Segment>,
+    pub stage: Stage,
+    /// Whether to wait for the used element (`tell_host`) or finish after the kick.
+    pub wait: bool,
+}
+
+impl Tell {
+    pub fn new(role: Role, segs: Vec<Segment>, wait: bool) -> Tell {
+        Tell {
+            role,
+            segs,
+            stage: Stage::Add,
+            wait,
+        }
+    }
+}
+
+/// The Linux virtio-balloon driver and the guest it runs in.
+#[derive(Debug, Clone)]
+pub struct BalloonDriver {
+    pub(crate) cfg: GuestConfig,
+    pub(crate) mm: GuestMm,
+    pub(crate) phase: Phase,
+    pub(crate) status: u8,
+    pub(crate) offered: u64,
+    pub(crate) features: u64,
+    pub(crate) vqs: Vec<Vq>,
+    pub(crate) next_ring: u64,
+    pub(crate) now: u64,
+    /// vb->num_pages: balloon size in 4 KiB pages (counted at enqueue / dequeue).
+    pub(crate) num_pages: u64,
+    /// The balloon page list, LIFO like `balloon_page_enqueue` / `balloon_page_dequeue`.
+    pub(crate) balloon: Vec<(u64, u64)>,
+    pub(crate) stop_update: bool,
+    pub(crate) size_pending: bool,
+    pub(crate) op: crate::balloon::Op,
+    pub(crate) oom_pending: bool,
+    pub(crate) oom_result: Option<u64>,
+    pub(crate) migrate_pending: bool,
+    pub(crate) migrate_old: u64,
+    pub(crate) stats_pending: bool,
+    pub(crate) stats: crate::stats::StatsOp,
+    pub(crate) stats_outstanding: bool,
+    pub(crate) report: crate::reporting::ReportOp,
+    pub(crate) hint: crate::hinting::HintOp,
+    pub(crate) workloads: VecDeque<Workload>,
+    pub(crate) workload_blocked: bool,
+    pub(crate) misbehaviour: Option<Misbehaviour>,
+    pub(crate) violations: Vec<Violation>,
+}
+
+impl BalloonDriver {
+    /// A guest that has booted and is about to probe its balloon device.
+    pub fn new(cfg: GuestConfig) -> Result<BalloonDriver, Error> {
+        let mm = GuestMm::new(cfg.mem_bytes, cfg.swap_bytes, cfg.seed)?;
+        Ok(BalloonDriver {
+            cfg,
+            mm,
+            phase: Phase::Probe(Probe::Reset),
+            status: 0,
+            offered: 0,
+            features: 0,
+            vqs: Vec::new(),
+            next_ring: RING_AREA,
+            now: 0,
+            num_pages: 0,
+            balloon: Vec::new(),
+            stop_update: false,
+            size_pending: false,
+            op: crate::balloon::Op::Idle,
+            oom_pending: false,
+            oom_result: None,
+            migrate_pending: false,
+            migrate_old: 0,
+            stats_pending: false,
+            stats: crate::stats::StatsOp::Idle,
+            stats_outstanding: false,
+            report: crate::reporting::ReportOp::default(),
+            hint: crate::hinting::HintOp::default(),
+            workloads: VecDeque::new(),
+            workload_blocked: false,
+            misbehaviour: None,
+            violations: Vec::new(),
+        })
+    }
+
+    /// The guest's memory.
+    pub fn mm(&self) -> &GuestMm {
+        &self.mm
+    }
+    /// The guest's configuration.
+    pub fn config(&self) -> &GuestConfig {
+        &self.cfg
+    }
+    /// Negotiated features.
+    pub fn features(&self) -> u64 {
+        self.features
+    }
+    /// Whether feature `bit` (a mask) was negotiated.
+    pub fn has(&self, bit: u64) -> bool {
+        self.features & bit != 0
+    }
+    /// vb->num_pages.
+    pub fn num_pages(&self) -> u64 {
+        self.num_pages
+    }
+    /// The queues set up by `init_vqs`.
+    pub fn vqs(&self) -> &[Vq] {
+        &self.vqs
+    }
+    /// Whether probe finished and the driver is running.
+    pub fn is_running(&self) -> bool {
+        self.phase == Phase::Running
+    }
+    /// Whether the driver stopped (probe failure or a bad ring).
+    pub fn is_failed(&self) -> bool {
+        self.phase == Phase::Failed
+    }
+    /// Whether `virtballoon_remove` finished.
+    pub fn is_removed(&self) -> bool {
+        self.phase == Phase::Removed
+    }
+    /// Spec rules broken so far (empty unless a misbehaviour mode was on).
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+    /// The balloon list as runs, most recently enqueued last.
+    pub fn balloon_runs(&self) -> &[(u64, u64)] {
+        &self.balloon
+    }
+    pub(crate) fn vq(&self, role: Role) -> Option<&Vq> {
+        self.vqs.iter().find(|v| v.role == role)
+    }
+    pub(crate) fn vq_mut(&mut self, role: Role) -> Result<&mut Vq, Error> {
+        self.vqs
+            .iter_mut()
+            .find(|v| v.role == role)
+            .ok_or(Error::NotNow {
+                what: "use a queue",
+                why: "it was not set up",
+            })
+    }
+
+    /// `virtballoon_changed`: the config-change interrupt.
+    pub fn on_config_change(&mut self) {
+        if self.stop_update || !matches!(self.phase, Phase::Running) {
+            return;
+        }
+        self.size_pending = true;
+        if self.has(features::F_FREE_PAGE_HINT) {
+            self.hint.config_read_cmd_id = true;
+            self.hint.pending = true;
+        }
+    }
+
+    /// A used-buffer interrupt for `queue_index`: `balloon_ack` wakes a waiter; the stats
+    /// queue's callback `stats_request` queues `update_balloon_stats_func`.
+    pub fn on_used_interrupt(&mut self, queue_index: u16) {
+        if let Some(v) = self.vqs.iter_mut().find(|v| v.index == queue_index) {
+            v.irq = true;
+            if v.role == Role::Stats {
+                self.stats_pending = true;
+            }
+        }
+    }
+
+    /// The earliest virtual time at which a timer of the driver fires.
+    pub fn next_timer(&self) -> Option<u64> {
+        [self.op.timer(), self.report.timer()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Fires the timers due at `now_ns`.
+    pub fn fire_timer(&mut self, now_ns: u64) {
+        self.now = self.now.max(now_ns);
+        self.op.fire(now_ns);
+        self.report.fire(now_ns);
+    }
+
+    /// Whether a step would do something now (without waiting for an interrupt or a timer).
+    pub fn has_work(&self) -> bool {
+        match self.phase {
+            Phase::Probe(_) => true,
+            Phase::Removing(_) => self.op.is_idle() || self.op_ready(),
+            Phase::Removed | Phase::Failed => false,
+            Phase::Running => {
+                self.op_ready()
+                    || (self.op.is_idle()
+                        && (self.oom_pending
+                            || self.migrate_pending
+                            || (self.size_pending && !self.stop_update)))
+                    || self.stats_ready()
+                    || self.report_ready()
+                    || self.hint_ready()
+                    || self.workload_ready()
+            }
+        }
+    }
+
+    /// Performs one operation and describes it.
+    pub fn step(
+        &mut self,
+        tr: &mut impl Transport,
+        ram: &mut impl GuestRam,
+        now_ns: u64,
+    ) -> Option<DriverEvent> {
+        self.now = self.now.max(now_ns);
+        match self.step_inner(tr, ram) {
+            Ok(ev) => ev,
+            Err(e) => {
+                self.phase = Phase::Failed;
+                Some(DriverEvent::Failed {
+                    reason: e.to_string(),
+                })
+            }
+        }
+    }
+
+    fn step_inner(
+        &mut self,
+        tr: &mut impl Transport,
+        ram: &mut impl GuestRam,
+    ) -> Result<Option<DriverEvent>, Error> {
+        match self.phase {
+            Phase::Probe(p) => self.probe_step(p, tr, ram).map(Some),
+            Phase::Removing(r) => self.remove_step(r, tr, ram),
+            Phase::Removed | Phase::Failed => Ok(None),
+            Phase::Running => {
+                if (self.op_ready()
+                    || self.op.is_idle()
+                        && (self.oom_pending || self.migrate_pending || self.size_pending))
+                    && let Some(ev) = self.balloon_step(tr, ram)?
+                {
+                    return Ok(Some(ev));
+                }
+                if self.stats_ready() {
+                    return self.stats_step(tr, ram).map(Some);
+                }
+                if self.report_ready() {
+                    return self.report_step(tr, ram).map(Some);
+                }
+                if self.hint_ready() {
+                    return self.hint_step(tr, ram).map(Some);
+                }
+                if self.workload_ready() {
+                    return Ok(self.workload_step());
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    fn set_status(
+        &mut self,
+        tr: &mut impl Transport,
+        new: u8,
+        function: &'static str,
+    ) -> DriverEvent {
+        let old = self.status;
+        tr.set_status(new);
+        self.status = new;
+        DriverEvent::Status { old, new, function }
+    }
+
+    fn probe_step(
+        &mut self,
+        p: Probe,
+        tr: &mut impl Transport,
+        ram: &mut impl GuestRam,
+    ) -> Result<DriverEvent, Error> {
+        use status::*;
+        let next = |d: &mut Self, n: Probe| d.phase = Phase::Probe(n);
+        Ok(match p {
+            Probe::Reset => {
+                next(self, Probe::Acknowledge);
+                self.set_status(tr, 0, "virtio_reset_device")
+            }
+            Probe::Acknowledge => {
+                next(self, Probe::Driver);
+                self.set_status(tr, ACKNOWLEDGE, "virtio_add_status")
+            }
+            Probe::Driver => {
+                next(self, Probe::Features);
+                self.set_status(tr, ACKNOWLEDGE | DRIVER, "virtio_dev_probe")
+            }
+            Probe::Features => {
+                self.offered = tr.device_features();
+                self.features = features::validate(self.offered, self.cfg.poison);
+                tr.set_driver_features(self.features);
+                next(self, Probe::FeaturesOk);
+                DriverEvent::FeaturesNegotiated {
+                    offered: self.offered,
+                    accepted: self.features,
+                }
+            }
+            Probe::FeaturesOk => {
+                let ev = self.set_status(tr, self.status | FEATURES_OK, "virtio_features_ok");
+                if tr.status() & FEATURES_OK == 0 {
+                    return Err(Error::FeaturesRefused {
+                        features: self.features,
+                    });
+                }
+                next(self, Probe::Queue(0));
+                ev
+            }
+            Probe::Queue(i) => {
+                let roles = features::queue_indices(self.features);
+                let (role, index) = roles[i];
+                let max = tr.queue_max_size(index);
+                if max < role.min_size() || max == 0 {
+                    return Err(Error::QueueTooSmall {
+                        index,
+                        name: role.name(),
+                        max,
+                        needed: role.min_size(),
+                    });
+                }
+                let layout = QueueLayout::contiguous(self.next_ring, max);
+                self.next_ring = (self.next_ring + layout.bytes()).next_multiple_of(4096);
+                let queue = DriverQueue::new(ram, layout, self.has(F_RING_EVENT_IDX))?;
+                tr.set_queue(index, layout);
+                self.vqs.push(Vq {
+                    role,
+                    index,
+                    queue,
+                    irq: false,
+                });
+                let stats = self.vq(Role::Stats).is_some();
+                next(
+                    self,
+                    if i + 1 < roles.len() {
+                        Probe::Queue(i + 1)
+                    } else if stats {
+                        Probe::FirstStats
+                    } else {
+                        Probe::Poison
+                    },
+                );
+                if i + 1 == roles.len() && stats {
+                    self.stats = crate::stats::StatsOp::Fill { first: true };
+                }
+                DriverEvent::QueueSetUp {
+                    role,
+                    index,
+                    layout,
+                }
+            }
+            Probe::FirstStats => {
+                let ev = self.stats_step(tr, ram)?;
+                if matches!(self.stats, crate::stats::StatsOp::Idle) {
+                    next(self, Probe::Poison);
+                }
+                ev
+            }
+            Probe::Poison => {
+                next(self, Probe::DriverOk);
+                if self.has(F_PAGE_REPORTING) {
+                    // page_reporting_register flushes the zones once, after the usual delay.
+                    self.report.notify = true;
+                }
+                if self.has(F_PAGE_POISON) {
+                    let v = self.cfg.poison.poison_val();
+                    tr.write_config(features::config::POISON_VAL, &v.to_le_bytes());
+                    DriverEvent::PoisonWritten { poison_val: v }
+                } else {
+                    return self.probe_step(Probe::DriverOk, tr, ram);
+                }
+            }
+            Probe::DriverOk => {
+                next(self, Probe::CheckTarget);
+                self.set_status(tr, self.status | DRIVER_OK, "virtio_device_ready")
+            }
+            Probe::CheckTarget => {
+                self.phase = Phase::Running;
+                let (num_pages, diff) = self.towards_target(tr);
+                if diff != 0 {
+                    self.on_config_change();
+                }
+                DriverEvent::TargetRead {
+                    num_pages,
+                    balloon_pages: self.num_pages,
+                    diff,
+                }
+            }
+        })
+    }
+
+    /// Linux `towards_target`: num_pages (LE) minus vb->num_pages.
+    pub(crate) fn towards_target(&self, tr: &mut impl Transport) -> (u32, i64) {
+        let mut b = [0; 4];
+        tr.read_config(features::config::NUM_PAGES, &mut b);
+        let target = u32::from_le_bytes(b);
+        (target, i64::from(target) - self.num_pages as i64)
+    }
+
+    /// Starts `virtballoon_remove`: no more resizes; the balloon is emptied, then the device
+    /// reset.
+    pub fn remove(&mut self) {
+        if matches!(self.phase, Phase::Running) {
+            self.stop_update = true;
+            self.size_pending = false;
+            self.phase = Phase::Removing(Remove::Drain);
+        }
+    }
+
+    fn remove_step(
+        &mut self,
+        r: Remove,
+        tr: &mut impl Transport,
+        ram: &mut impl GuestRam,
+    ) -> Result<Option<DriverEvent>, Error> {
+        match r {
+            Remove::Drain if !self.op.is_idle() => {
+                if self.op_ready() {
+                    return self.balloon_step(tr, ram);
+                }
+                Ok(None)
+            }
+            Remove::Drain => {
+                self.phase = Phase::Removing(Remove::Leak);
+                self.op = crate::balloon::Op::start_remove();
+                self.remove_step(Remove::Leak, tr, ram)
+            }
+            Remove::Leak => {
+                if self.op.is_idle() {
+                    self.phase = Phase::Removing(Remove::ReturnHints);
+                    return self.remove_step(Remove::ReturnHints, tr, ram);
+                }
+                if self.op_ready() {
+                    self.balloon_step(tr, ram)
+                } else {
+                    Ok(None)
+                }
+            }
+            Remove::ReturnHints => {
+                self.phase = Phase::Removing(Remove::Reset);
+                let pages = self.return_free_pages_to_mm();
+                Ok(Some(DriverEvent::HintsReturned { pages }))
+            }
+            Remove::Reset => {
+                self.phase = Phase::Removed;
+                let ev = self.set_status(tr, 0, "virtio_reset_device");
+                self.vqs.clear();
+                Ok(Some(ev))
+            }
+        }
+    }
+
+    /// One stage of a buffer's trip through its ring.
+    pub(crate) fn tell_step(
+        &mut self,
+        t: &mut Tell,
+        tr: &mut impl Transport,
+        ram: &mut impl GuestRam,
+    ) -> Result<DriverEvent, Error> {
+        let role = t.role;
+        let misbehaviour = self.misbehaviour;
+        let vq = self.vq_mut(role)?;
+        let queue = vq.index;
+        match t.stage.clone() {
+            Stage::Add => {
+                let head = vq.queue.add_buf(ram, &t.segs, None)?;
+                t.stage = Stage::Publish(head);
+                Ok(DriverEvent::BufferAdded {
+                    role,
+                    queue,
+                    head,
+                    segments: t.segs.clone(),
+                })
+            }
+            Stage::Publish(head) => {
+                if let Some(ev) = crate::misbehave::tamper_publish(misbehaviour, vq, ram, head)? {
+                    self.misbehaviour = None;
+                    t.stage = Stage::Kick;
+                    return Ok(ev);
+                }
+                let (avail_old, avail_new) = vq.queue.publish(ram, head)?;
+                t.stage = Stage::Kick;
+                Ok(DriverEvent::Published {
+                    role,
+                    queue,
+                    head,
+                    avail_old,
+                    avail_new,
+                })
+            }
+            Stage::Kick => {
+                let notified = vq.queue.kick_needed(ram)?;
+                if notified {
+                    tr.notify(queue);
+                }
+                t.stage = if t.wait { Stage::Wait } else { Stage::Sent };
+                Ok(DriverEvent::Kicked {
+                    role,
+                    queue,
+                    notified,
+                })
+            }
+            Stage::Wait | Stage::Sent | Stage::Done(_) => {
+                vq.irq = false;
+                match vq.queue.get_used(ram)? {
+                    Some(elem) => {
+                        t.stage = Stage::Done(elem);
+                        let last_used = vq.queue.last_used();
+                        Ok(DriverEvent::UsedCollected {
+                            role,
+                            queue,
+                            elem,
+                            last_used,
+                            pages: Default::default(),
+                        })
+                    }
+                    None => Ok(DriverEvent::NothingUsed { role, queue }),
+                }
+            }
+        }
+    }
+
+    /// Whether `t` can take a step now (a waiting buffer needs its interrupt).
+    pub(crate) fn tell_ready(&self, t: &Tell) -> bool {
+        match t.stage {
+            Stage::Wait => self.vq(t.role).is_some_and(|v| v.irq),
+            Stage::Sent | Stage::Done(_) => false,
+            _ => true,
+        }
+    }
+}

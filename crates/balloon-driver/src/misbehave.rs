@@ -1,0 +1,101 @@
+//! A deliberately misbehaving guest, for the malformed-input scenarios (reference section 8).
+//! Off unless the world switches it on; each mode applies once, to the next inflate message.
+
+use virtq::{GuestRam, Segment};
+
+use crate::driver::{PFN_ARRAY, Vq};
+use crate::error::Error;
+use crate::event::DriverEvent;
+use crate::layout_ext::{desc_next_loop, raw_avail};
+
+/// How the next inflate message breaks the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Misbehaviour {
+    /// The PFN buffer is marked device-writable (case 1).
+    WritableDescriptor,
+    /// The PFN buffer's length is not a multiple of 4 (case 2).
+    LengthNotMultipleOf4,
+    /// 300 PFNs in one buffer, more than Linux's 256 (case 3).
+    TooManyPfns,
+    /// The first PFN lies past the end of guest RAM (case 4).
+    PfnBeyondRam,
+    /// A zero-length descriptor (case 12).
+    ZeroLength,
+    /// avail.idx moved more than the queue size ahead (case 10).
+    AvailIdxJump,
+    /// The avail ring names a head not below the queue size (case 11).
+    HeadOutOfRange,
+    /// The descriptor's `next` points at itself with NEXT set (case 11).
+    LoopingChain,
+}
+
+/// Applies a segment-shaped misbehaviour; returns an empty list for the ring-shaped ones.
+pub(crate) fn tamper_segments(
+    m: Misbehaviour,
+    mut segs: Vec<Segment>,
+    ram: &mut impl GuestRam,
+    nr_pages: u64,
+) -> Result<Vec<Segment>, Error> {
+    let Some(seg) = segs.first_mut() else {
+        return Ok(segs);
+    };
+    match m {
+        Misbehaviour::WritableDescriptor => seg.writable = true,
+        Misbehaviour::LengthNotMultipleOf4 => seg.len += 2,
+        Misbehaviour::ZeroLength => seg.len = 0,
+        Misbehaviour::TooManyPfns => {
+            let first = ram.read_u32(PFN_ARRAY)?;
+            let have = seg.len / 4;
+            for k in have..300 {
+                ram.write_u32(PFN_ARRAY + 4 * u64::from(k), first)?;
+            }
+            seg.len = 1200;
+        }
+        Misbehaviour::PfnBeyondRam => ram.write_u32(PFN_ARRAY, (nr_pages + 0x1000) as u32)?,
+        _ => return Ok(Vec::new()),
+    }
+    Ok(segs)
+}
+
+/// Applies a ring-shaped misbehaviour at publish time.
+pub(crate) fn tamper_publish(
+    m: Option<Misbehaviour>,
+    vq: &mut Vq,
+    ram: &mut impl GuestRam,
+    head: u16,
+) -> Result<Option<DriverEvent>, Error> {
+    let layout = vq.queue.layout();
+    let what = match m {
+        Some(Misbehaviour::AvailIdxJump) => {
+            let a = vq.queue.avail_idx();
+            raw_avail(
+                ram,
+                &layout,
+                a,
+                head,
+                a.wrapping_add(layout.size).wrapping_add(1),
+            )?;
+            format!(
+                "avail.idx jumped from {a} to {}",
+                a.wrapping_add(layout.size).wrapping_add(1)
+            )
+        }
+        Some(Misbehaviour::HeadOutOfRange) => {
+            let (a, b) = vq.queue.publish(ram, head)?;
+            raw_avail(ram, &layout, a, layout.size + 3, b)?;
+            format!(
+                "avail.ring[{}] = {} with a queue of {}",
+                a % layout.size,
+                layout.size + 3,
+                layout.size
+            )
+        }
+        Some(Misbehaviour::LoopingChain) => {
+            desc_next_loop(ram, &layout, head)?;
+            vq.queue.publish(ram, head)?;
+            format!("descriptor {head} chains to itself")
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(DriverEvent::Misbehaved { what }))
+}
