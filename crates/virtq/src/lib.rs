@@ -34,7 +34,7 @@
 //! | VIRTQ_AVAIL_F_NO_INTERRUPT without EVENT_IDX | ignored ("isn't supported yet"): always notifies | reads avail.flags itself, as QEMU does | same |
 //! | memory errors on the used ring | `GuestMemory` / `AddressOverflow` | re-derived from the touched ranges: same `Memory(..)` as portable | exact |
 //! | `Clone` | `Queue` is not `Clone` | via `QueueState`: `num_added` resets to 0, so a clone taken between `add_used` and `needs_notification` may miss one EVENT_IDX interrupt | exact |
-//! | guest RAM snapshots | `GuestMemoryMmap` clones share one mapping | [`VmRam`] is not `Clone` | [`SparseRam`] clones deeply |
+//! | guest RAM snapshots | `GuestMemoryMmap` clones share one mapping | [`VmRam`] clones deeply: a new mapping gets every frame written through it or through the queue | [`SparseRam`] clones deeply |
 //!
 //! Shared by both, and different from QEMU: the first `needs_notification` compares against
 //! used index 0 (rust-vmm's `num_added`), where QEMU always notifies once

@@ -179,6 +179,7 @@ impl DeviceQueue for RustVmmQueue {
         let l = self.ring()?;
         let slot = self.queue.next_used() % l.size;
         let touched = [(l.used_elem_addr(slot)?, 8), (l.used_idx_addr()?, 2)];
+        touched.iter().for_each(|&(a, n)| ram.mark(a, n));
         self.queue
             .add_used(ram.memory(), head, len)
             .map_err(|e| match e {
@@ -211,6 +212,7 @@ impl DeviceQueue for RustVmmQueue {
             (l.used_flags_addr(), 2),
             (l.avail_idx_addr()?, 2),
         ];
+        touched[..2].iter().for_each(|&(a, n)| ram.mark(a, n));
         self.queue
             .enable_notification(ram.memory())
             .map_err(|e| name_error(e, ram, &l, &touched))
@@ -219,6 +221,7 @@ impl DeviceQueue for RustVmmQueue {
     fn disable_notification(&mut self, ram: &mut VmRam) -> Result<(), QueueError> {
         let l = self.ring()?;
         let touched = [(l.used_flags_addr(), 2)];
+        ram.mark(l.used_flags_addr(), 2);
         self.queue
             .disable_notification(ram.memory())
             .map_err(|e| name_error(e, ram, &l, &touched))

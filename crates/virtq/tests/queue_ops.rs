@@ -172,15 +172,23 @@ fn unpop_gives_the_chain_back() {
 }
 
 #[test]
-fn clone_keeps_the_queue_state() {
+fn clone_keeps_the_queue_state_and_the_used_ring() {
     let mut r = Ring::new(8);
     r.desc(2, 0x8000, 4, 0, 0).avail(&[2, 2], 2);
-    let (ram, mut q) = r.build::<RustVmm>();
+    let (mut ram, mut q) = r.build::<RustVmm>();
     q.pop(&ram).unwrap();
+    q.add_used(&mut ram, 2, 77).unwrap();
     let mut c = q.clone();
     assert_eq!(c.next_avail(), 1);
     assert_eq!(c.layout(), Some(r.layout));
-    assert_eq!(c.pop(&ram).unwrap().unwrap().head, 2);
+    let ram2 = ram.clone();
+    assert_eq!(c.pop(&ram2).unwrap().unwrap().head, 2);
+    let used = r.layout.used_ring;
+    let (mut a, mut b) = (vec![0; 22], vec![0; 22]);
+    ram.read(used, &mut a).unwrap();
+    ram2.read(used, &mut b).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(ram2.read_u32(used + 8).unwrap(), 77, "used.ring[0].len");
 }
 
 #[test]
