@@ -273,6 +273,23 @@ fn row11_descriptor_loop<B: Backend>() {
     needs_reset(&mut g, &evs, "Looped descriptor");
 }
 
+fn row11_next_out_of_range<B: Backend>() {
+    let mut g = guest::<B>();
+    let l = g.qs[0].layout();
+    let d = Descriptor {
+        addr: BUF_BASE,
+        len: 4,
+        flags: virtq::layout::VIRTQ_DESC_F_NEXT,
+        next: 200,
+    };
+    g.ram.write(l.desc_addr(0).unwrap(), &d.to_bytes()).unwrap();
+    g.ram.write_u16(l.avail_entry_addr(0).unwrap(), 0).unwrap();
+    g.ram.write_u16(l.avail_idx_addr().unwrap(), 1).unwrap();
+    g.dev.notify(0);
+    let evs = g.run();
+    needs_reset(&mut g, &evs, "Desc next is 200");
+}
+
 fn row12_zero_length_descriptor<B: Backend>() {
     let mut g = guest::<B>();
     g.send(0, &[readable(BUF_BASE, 0)]);
@@ -514,6 +531,7 @@ both!(
     row10_avail_idx_too_far_ahead,
     row11_head_out_of_range,
     row11_descriptor_loop,
+    row11_next_out_of_range,
     row12_zero_length_descriptor,
     row13_stats_not_multiple_of_10,
     row14_stats_very_large,
