@@ -1,203 +1,27 @@
-//! The queue handlers, one ring operation per `step`: `virtqueue_pop`, the handler's work on
-//! the element, `virtqueue_push`, `virtio_notify`. A handler runs to completion before another
-//! queue's starts, as QEMU's handlers do under the big lock.
+//! The per-queue handlers' work on one popped element: `virtio_balloon_handle_output`,
+//! `virtio_balloon_receive_stats`, `get_free_page_hints`, `virtio_balloon_handle_report`.
 
-use virtq::{Backend, DescriptorChain, DeviceQueue, GuestRam, QueueError};
+use virtq::{Backend, DescriptorChain};
 
-use crate::consts::{
-    BALLOON_PAGE_SIZE, STATUS_DEVICE_NEEDS_RESET, VIRTIO_BALLOON_F_STATS_VQ, VIRTIO_F_VERSION_1,
-};
-use crate::device::{BalloonDevice, Interrupt};
+use crate::consts::BALLOON_PAGE_SIZE;
+use crate::device::BalloonDevice;
+use crate::engine::{BOGUS, NS_PER_SEC};
 use crate::event::DeviceEvent;
 use crate::hint::HintStatus;
 use crate::host_memory::{InflateOutcome, PartiallyBalloonedPage};
-use crate::profile::{MalformedReaction, PfnBufferCap};
+use crate::profile::PfnBufferCap;
 use crate::reader::{for_each_record, read_prefix};
 use crate::runs::RunBuilder;
 use crate::stats::{StatValues, StatsParse, apply_entry};
 use crate::vq::{After, PushReason, QueueKind, Stage};
 
-const NS_PER_SEC: u64 = 1_000_000_000;
-const BOGUS: &str = "virtio: bogus descriptor or out of resources";
-
-/// QEMU's `virtio_error` message for what the queue layer found wrong (virtq names QEMU's
-/// texts; the rest have no exact QEMU twin and get the mapping failure message).
-fn qemu_message(e: &QueueError) -> String {
-    match e {
-        QueueError::NestedIndirect { .. } => "Nested indirect descriptor".to_string(),
-        e => e.qemu_message().unwrap_or_else(|| BOGUS.to_string()),
-    }
-}
-
 impl<B: Backend> BalloonDevice<B> {
-    /// Whether a step would do something: a kicked queue, or a handler mid-way.
-    pub fn has_work(&self) -> bool {
-        self.is_realized() && (self.active.is_some() || self.queues.iter().any(|q| q.kicked))
-    }
-
-    /// Performs one ring operation and describes it; `None` when there is nothing to do.
-    pub fn step(&mut self, ram: &mut B::Ram, now_ns: u64) -> Option<DeviceEvent> {
-        if !self.is_realized() {
-            return None;
-        }
-        let i = match self.active {
-            Some(i) => i,
-            None => {
-                let i = self.queues.iter().position(|q| q.kicked)?;
-                self.queues[i].kicked = false;
-                self.queues[i].stage = Stage::Pop;
-                self.active = Some(i);
-                i
-            }
-        };
-        match std::mem::take(&mut self.queues[i].stage) {
-            Stage::Idle => {
-                self.active = None;
-                None
-            }
-            Stage::Pop => Some(self.do_pop(i, ram, now_ns)),
-            Stage::Process(chain) => Some(self.do_process(i, chain, ram, now_ns)),
-            Stage::Push { head, reason, then } => Some(self.do_push(i, head, reason, then, ram)),
-            Stage::Notify { then } => Some(self.do_notify(i, then, ram)),
-        }
-    }
-
-    fn finish_handler(&mut self, i: usize) {
-        self.queues[i].stage = Stage::Idle;
-        self.active = None;
-    }
-
-    /// `virtio_error`: DEVICE_NEEDS_RESET and a config interrupt (with VERSION_1), broken.
-    pub(crate) fn virtio_error(
-        &mut self,
-        i: Option<usize>,
-        message: String,
-        cause: String,
-        lost_head: Option<u16>,
-    ) -> DeviceEvent {
-        let old = self.status;
-        let mut config_interrupt = false;
-        let MalformedReaction::VirtioError = self.profile.malformed;
-        if self.negotiated(VIRTIO_F_VERSION_1) {
-            self.status |= STATUS_DEVICE_NEEDS_RESET;
-            config_interrupt = self.notify_config();
-        }
-        self.broken = true;
-        let queue = i.map(|i| self.qref(i));
-        if let Some(i) = i {
-            self.queues[i].stage = Stage::Idle;
-        }
-        self.active = None;
-        for q in &mut self.queues {
-            q.kicked = false;
-        }
-        DeviceEvent::VirtioError {
-            queue,
-            message,
-            cause,
-            status: (old, self.status),
-            config_interrupt,
-            lost_head,
-        }
-    }
-
-    fn do_pop(&mut self, i: usize, ram: &mut B::Ram, now_ns: u64) -> DeviceEvent {
-        let queue = self.qref(i);
-        let before = self.queues[i].queue.next_avail();
-        let chain = match self.queues[i].queue.pop(ram) {
-            Err(QueueError::NotReady) | Ok(None) => {
-                // Ask for kicks again (EVENT_IDX: avail_event = next_avail).
-                if let Err(e) = self.queues[i].queue.enable_notification(ram) {
-                    return self.virtio_error(Some(i), qemu_message(&e), e.to_string(), None);
-                }
-                if queue.kind == QueueKind::Stats && self.stats_poll_interval > 0 {
-                    self.stats_timer = Some(
-                        now_ns.saturating_add(u64::from(self.stats_poll_interval) * NS_PER_SEC),
-                    );
-                }
-                self.queues[i].kicked = false;
-                self.finish_handler(i);
-                return DeviceEvent::QueueDrained {
-                    queue,
-                    next_avail: before,
-                };
-            }
-            Err(e) => return self.virtio_error(Some(i), qemu_message(&e), e.to_string(), None),
-            Ok(Some(c)) => c,
-        };
-        let after = self.queues[i].queue.next_avail();
-        // QEMU's virtqueue_pop writes avail_event on every pop when EVENT_IDX is on.
-        if let Err(e) = self.queues[i].queue.enable_notification(ram) {
-            return self.virtio_error(Some(i), qemu_message(&e), e.to_string(), Some(chain.head));
-        }
-        // virtqueue_map_desc's checks, made here so both backends behave alike.
-        if let Some(d) = chain.descriptors.iter().find(|d| d.len == 0) {
-            let cause = format!(
-                "descriptor at {:#x} of element {} has length 0",
-                d.addr, chain.head
-            );
-            return self.virtio_error(
-                Some(i),
-                "virtio: zero sized buffers are not allowed".to_string(),
-                cause,
-                Some(chain.head),
-            );
-        }
-        if let Some(d) = chain
-            .descriptors
-            .iter()
-            .find(|d| ram.check_range(d.addr, u64::from(d.len)).is_err())
-        {
-            let cause = format!(
-                "buffer {:#x}+{} of element {} is not in guest RAM",
-                d.addr, d.len, chain.head
-            );
-            return self.virtio_error(Some(i), BOGUS.to_string(), cause, Some(chain.head));
-        }
-        let readable_bytes = chain.readable().map(|d| u64::from(d.len)).sum();
-        let writable_bytes = chain.writable().map(|d| u64::from(d.len)).sum();
-        let ev = DeviceEvent::Popped {
-            queue,
-            head: chain.head,
-            descriptors: chain.descriptors.len(),
-            readable_bytes,
-            writable_bytes,
-            indirect: chain.indirect,
-            next_avail: (before, after),
-        };
-        self.queues[i].stage = Stage::Process(chain);
-        ev
-    }
-
-    fn do_process(
+    pub(crate) fn handle_output(
         &mut self,
         i: usize,
         chain: DescriptorChain,
-        ram: &mut B::Ram,
-        now_ns: u64,
+        ram: &B::Ram,
     ) -> DeviceEvent {
-        match self.queues[i].kind {
-            QueueKind::Inflate | QueueKind::Deflate => self.handle_output(i, chain, ram),
-            QueueKind::Stats => {
-                if let Some(old) = self.stats_held.take() {
-                    // "This should never happen if the driver follows the spec."
-                    return self.do_push(
-                        i,
-                        old,
-                        PushReason::StatsSuperseded,
-                        After::ParseStats(chain),
-                        ram,
-                    );
-                }
-                self.receive_stats(i, chain, ram, now_ns)
-            }
-            QueueKind::FreePage => self.get_free_page_hints(i, chain, ram),
-            QueueKind::Reporting => self.handle_report(i, chain),
-        }
-    }
-
-    /// `virtio_balloon_handle_output` for one element.
-    fn handle_output(&mut self, i: usize, chain: DescriptorChain, ram: &B::Ram) -> DeviceEvent {
         let queue = self.qref(i);
         let inflate = queue.kind == QueueKind::Inflate;
         let mut pbp = PartiallyBalloonedPage::default();
@@ -275,7 +99,7 @@ impl<B: Backend> BalloonDevice<B> {
     }
 
     /// `virtio_balloon_receive_stats` after the pop: hold, reset, parse, re-arm the timer.
-    fn receive_stats(
+    pub(crate) fn receive_stats(
         &mut self,
         i: usize,
         chain: DescriptorChain,
@@ -322,7 +146,7 @@ impl<B: Backend> BalloonDevice<B> {
     }
 
     /// `get_free_page_hints` for one element.
-    fn get_free_page_hints(
+    pub(crate) fn get_free_page_hints(
         &mut self,
         i: usize,
         chain: DescriptorChain,
@@ -402,7 +226,7 @@ impl<B: Backend> BalloonDevice<B> {
     }
 
     /// `virtio_balloon_handle_report` for one element.
-    fn handle_report(&mut self, i: usize, chain: DescriptorChain) -> DeviceEvent {
+    pub(crate) fn handle_report(&mut self, i: usize, chain: DescriptorChain) -> DeviceEvent {
         let queue = self.qref(i);
         let mut discarded = RunBuilder::new();
         let (mut frames, mut misaligned) = (0u64, 0u64);
@@ -436,105 +260,6 @@ impl<B: Backend> BalloonDevice<B> {
             skipped_for_poison,
             inhibited,
             resident_bytes: self.memory.resident_bytes(),
-        }
-    }
-
-    fn do_push(
-        &mut self,
-        i: usize,
-        head: u16,
-        reason: PushReason,
-        then: After,
-        ram: &mut B::Ram,
-    ) -> DeviceEvent {
-        let queue = self.qref(i);
-        let before = self.queues[i].queue.next_used();
-        if let Err(e) = self.queues[i].queue.add_used(ram, head, 0) {
-            return self.virtio_error(Some(i), qemu_message(&e), e.to_string(), Some(head));
-        }
-        let after = self.queues[i].queue.next_used();
-        self.queues[i].stage = Stage::Notify { then };
-        DeviceEvent::UsedPushed {
-            queue,
-            head,
-            len: 0,
-            used_idx: (before, after),
-            reason,
-        }
-    }
-
-    fn do_notify(&mut self, i: usize, then: After, ram: &mut B::Ram) -> DeviceEvent {
-        let queue = self.qref(i);
-        let interrupt = match self.queues[i].queue.needs_notification(ram) {
-            Ok(b) => b,
-            Err(e) => return self.virtio_error(Some(i), qemu_message(&e), e.to_string(), None),
-        };
-        if interrupt {
-            self.interrupts.push(Interrupt::Used(queue.index));
-        }
-        match then {
-            After::PopMore => self.queues[i].stage = Stage::Pop,
-            After::Return => self.finish_handler(i),
-            After::ParseStats(chain) => self.queues[i].stage = Stage::Process(chain),
-        }
-        DeviceEvent::Notified { queue, interrupt }
-    }
-
-    /// The earliest timer deadline: stats polling or the BALLOON_CHANGE throttle window.
-    pub fn next_timer(&self) -> Option<u64> {
-        [self.stats_timer, self.throttle.deadline()]
-            .into_iter()
-            .flatten()
-            .min()
-    }
-
-    /// Fires the earliest timer due at `now_ns`. `None` if none is due, or if a handler is
-    /// mid-way (QEMU's timers cannot interrupt a handler; run the device's steps first).
-    pub fn fire_timer(&mut self, now_ns: u64) -> Option<DeviceEvent> {
-        let stats_due = self.stats_timer.filter(|t| *t <= now_ns);
-        let throttle_due = self.throttle.deadline().filter(|t| *t <= now_ns);
-        match (stats_due, throttle_due) {
-            (Some(s), t) if t.is_none_or(|t| s <= t) => self.balloon_stats_poll_cb(now_ns),
-            (_, Some(_)) => self
-                .throttle
-                .fire(now_ns)
-                .map(|actual| DeviceEvent::BalloonChangeFlushed { actual }),
-            _ => None,
-        }
-    }
-
-    /// `balloon_stats_poll_cb`.
-    fn balloon_stats_poll_cb(&mut self, now_ns: u64) -> Option<DeviceEvent> {
-        if self.active.is_some() {
-            return None;
-        }
-        self.stats_timer = None;
-        let svq = self.queue_index(QueueKind::Stats).map(usize::from);
-        match (self.stats_held, svq) {
-            (Some(head), Some(i)) if self.negotiated(VIRTIO_BALLOON_F_STATS_VQ) => {
-                self.stats_held = None;
-                self.queues[i].stage = Stage::Push {
-                    head,
-                    reason: PushReason::StatsPoll,
-                    then: After::Return,
-                };
-                self.active = Some(i);
-                Some(DeviceEvent::StatsPollFired {
-                    held: Some(head),
-                    rearmed: None,
-                })
-            }
-            _ => {
-                if self.stats_poll_interval > 0 {
-                    self.stats_timer = Some(
-                        now_ns.saturating_add(u64::from(self.stats_poll_interval) * NS_PER_SEC),
-                    );
-                }
-                Some(DeviceEvent::StatsPollFired {
-                    held: None,
-                    rearmed: self.stats_timer,
-                })
-            }
         }
     }
 }

@@ -35,6 +35,7 @@ pub mod bitmap;
 pub mod config;
 pub mod consts;
 pub mod device;
+mod engine;
 pub mod error;
 pub mod event;
 mod handlers;
@@ -44,7 +45,9 @@ pub mod operator;
 pub mod profile;
 mod reader;
 pub mod runs;
+mod sentence;
 pub mod stats;
+mod transport;
 pub mod vq;
 
 pub use config::BalloonConfig;
