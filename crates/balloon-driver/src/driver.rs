@@ -219,6 +219,10 @@ impl BalloonDriver {
     pub fn mm(&self) -> &GuestMm {
         &self.mm
     }
+    /// The guest's memory, for workloads and scenario set-up.
+    pub fn mm_mut(&mut self) -> &mut GuestMm {
+        &mut self.mm
+    }
     /// The guest's configuration.
     pub fn config(&self) -> &GuestConfig {
         &self.cfg
