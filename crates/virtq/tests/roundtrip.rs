@@ -1,4 +1,5 @@
 //! Driver and portable device together on one sparse RAM.
+#![cfg(not(target_arch = "wasm32"))] // rust-vmm, the reference, is native only
 
 use virtq::{
     Backend, DeviceQueue, DriverQueue, GuestRam, Portable, QueueLayout, Segment, UsedElem,
