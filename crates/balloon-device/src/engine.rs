@@ -200,6 +200,11 @@ impl<B: Backend> BalloonDevice<B> {
         ram: &mut B::Ram,
     ) -> DeviceEvent {
         let queue = self.qref(i);
+        if self.broken {
+            // virtqueue_fill / virtqueue_flush do nothing on a broken device.
+            self.finish_handler(i);
+            return DeviceEvent::PushDropped { queue, head };
+        }
         let before = self.queues[i].queue.next_used();
         if let Err(e) = self.queues[i].queue.add_used(ram, head, 0) {
             return self.virtio_error(Some(i), qemu_message(&e), e.to_string(), Some(head));

@@ -316,6 +316,13 @@ pub enum DeviceEvent {
         /// Why.
         reason: PushReason,
     },
+    /// `virtqueue_push` on a broken device: the element is dropped, used.idx does not move.
+    PushDropped {
+        /// The queue.
+        queue: QueueRef,
+        /// Element head.
+        head: u16,
+    },
     /// `virtio_notify`.
     Notified {
         /// The queue.
@@ -415,7 +422,7 @@ impl DeviceEvent {
             HintCmdId { .. } => "get_free_page_hints",
             HintRanges { .. } => "qemu_guest_free_page_hint",
             Reported { .. } => "virtio_balloon_handle_report",
-            UsedPushed { .. } => "virtqueue_push",
+            UsedPushed { .. } | PushDropped { .. } => "virtqueue_push",
             Notified { .. } => "virtio_notify",
             StatsPollFired { .. } => "balloon_stats_poll_cb",
             BalloonChangeFlushed { .. } => "monitor_qapi_event_handler",
@@ -453,7 +460,7 @@ impl DeviceEvent {
             ConfigRead { .. } | ConfigWritten { .. } | ConfigAccessOutOfRange { .. } => "5.5.4",
             QueueConfigured { .. } | QueueConfigFailed { .. } => "4.1.4.3",
             Kicked { .. } | Notified { .. } => "2.3",
-            Popped { .. } | QueueDrained { .. } | UsedPushed { .. } => "2.7",
+            Popped { .. } | QueueDrained { .. } | UsedPushed { .. } | PushDropped { .. } => "2.7",
             Inflated { .. } | Deflated { .. } => "5.5.6",
             StatsReceived { .. } | StatsPollFired { .. } => "5.5.6.3",
             HintCmdId { .. } | HintRanges { .. } | HintStatusChanged { .. } => "5.5.6.4",

@@ -164,6 +164,9 @@ impl DeviceEvent {
                 },
                 used_idx.0, used_idx.1
             ),
+            PushDropped { queue, head } => format!(
+                "virtqueue_push dropped element {head} of {queue}: the device is broken, so used.idx does not move."
+            ),
             Notified { queue, interrupt: true } => format!("virtio_notify raised a used-buffer interrupt for {queue}."),
             Notified { queue, .. } => format!("virtio_notify for {queue}: the driver asked not to be interrupted now (EVENT_IDX or NO_INTERRUPT)."),
             StatsPollFired { held: Some(h), .. } => format!("The stats poll timer fired: balloon_stats_poll_cb returns held descriptor {h}."),

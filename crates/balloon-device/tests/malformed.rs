@@ -487,6 +487,22 @@ fn row21_error_before_driver_ok_has_no_interrupt<B: Backend>() {
     assert!(g.interrupts().is_empty());
 }
 
+fn row21_broken_device_drops_the_stats_push<B: Backend>() {
+    let (mut g, _) = stats_guest::<B>(&encode_entries(&[(0, 1)]));
+    g.send(0, &[readable(BUF_BASE, 0)]);
+    g.run();
+    assert!(g.dev.is_broken());
+    g.dev.qom_set_polling_interval(1, 0).unwrap();
+    assert!(matches!(
+        g.dev.fire_timer(0),
+        Some(DeviceEvent::StatsPollFired { held: Some(_), .. })
+    ));
+    let evs = g.run();
+    assert!(matches!(evs[..], [DeviceEvent::PushDropped { .. }]));
+    assert_eq!(g.used_idx(2), 0);
+    assert_eq!(g.dev.stats_held(), None);
+}
+
 fn reset_unpops_held_stats_and_keeps_target<B: Backend>() {
     let (mut g, _) = stats_guest::<B>(&encode_entries(&[(0, 1)]));
     g.dev.balloon((RAM - 4096 * 3) as i64).unwrap();
@@ -543,5 +559,6 @@ both!(
     row19_config_writes,
     row20_must_tell_host_not_offered,
     row21_error_before_driver_ok_has_no_interrupt,
+    row21_broken_device_drops_the_stats_push,
     reset_unpops_held_stats_and_keeps_target,
 );
