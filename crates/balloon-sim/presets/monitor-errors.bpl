@@ -2,7 +2,7 @@
 # QMP and HMP answer as QEMU 7.2 does: no device before realize, empty HMP replies, 'target' expects a size, invalid chars, unknown commands, clamping above RAM.
 -m 1G -device virtio-balloon -seed 9
 info balloon
-step 6
+step 8
 info balloon
 balloon 0
 balloon abc

@@ -285,14 +285,10 @@ fn fault_text(f: &crate::command::Fault) -> String {
         OddLength => "odd-length".to_owned(),
         Oversized => "oversized".to_owned(),
         PfnOutsideRam => "pfn-outside-ram".to_owned(),
-        ArrayOutsideRam => "array-outside-ram".to_owned(),
-        Chain => "chain".to_owned(),
-        DuplicatePfns => "duplicate-pfns".to_owned(),
         AvailIdxJump => "avail-idx-jump".to_owned(),
         HeadOutOfRange => "head-out-of-range".to_owned(),
         DescLoop => "desc-loop".to_owned(),
         ZeroLength => "zero-length".to_owned(),
-        BogusActual(v) => format!("actual {v}"),
     };
     format!("fault {} {name}", f.queue.as_str())
 }

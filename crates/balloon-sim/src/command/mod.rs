@@ -44,9 +44,9 @@
 //! ```text
 //! guest alloc 600M        # a guest process allocates (may hit OOM -> deflate-on-oom)
 //! guest free 100M         # it frees memory
-//! guest cache 200M        # page cache grows (reclaimable)
-//! guest touch 64M         # write to free memory so the host has to back it again
-//! fault ivq device-writable    # the guest's next inflate buffer is malformed this way
+//! guest cache 200M        # file reads grow the page cache (reclaimable)
+//! guest touch 64M         # the application touches its memory (swapped pages fault back)
+//! fault ivq device-writable    # the guest's next inflate message is malformed this way
 //! host hint start         # QEMU's migration precopy starts a free page hinting round
 //! run                     # until quiet (no work and no timer within the next 10 s)
 //! run 5s                  # virtual time advances by 5 s, firing timers on the way
@@ -153,7 +153,8 @@ impl QueueName {
     }
 }
 
-/// A malformed-guest behaviour (reference section 8), armed for the next buffer on a queue.
+/// A malformed-guest behaviour (reference section 8), armed for the next inflate message (the
+/// guest driver models misbehaviour on ivq only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
     /// The queue whose next buffer is malformed (ignored by ring-wide faults on other queues).
@@ -173,12 +174,6 @@ pub enum FaultKind {
     Oversized,
     /// `pfn-outside-ram`: a PFN beyond the end of guest RAM (row 4).
     PfnOutsideRam,
-    /// `array-outside-ram`: the PFN array's address is not in guest memory (row 5).
-    ArrayOutsideRam,
-    /// `chain`: the PFNs are split over a chain of two descriptors (row 6).
-    Chain,
-    /// `duplicate-pfns`: the same PFN twice (row 7).
-    DuplicatePfns,
     /// `avail-idx-jump`: avail.idx moved more than the queue size ahead (row 10).
     AvailIdxJump,
     /// `head-out-of-range`: the avail entry names a head ≥ queue size (row 11).
@@ -187,25 +182,19 @@ pub enum FaultKind {
     DescLoop,
     /// `zero-length`: a zero-length descriptor (row 12).
     ZeroLength,
-    /// `actual VALUE`: the driver writes a nonsensical `actual` (row 9).
-    BogusActual(u32),
 }
 
 impl FaultKind {
     /// The names the `fault` line accepts, for error messages and completion.
-    pub const NAMES: [&'static str; 12] = [
+    pub const NAMES: [&'static str; 8] = [
         "device-writable",
         "odd-length",
         "oversized",
         "pfn-outside-ram",
-        "array-outside-ram",
-        "chain",
-        "duplicate-pfns",
         "avail-idx-jump",
         "head-out-of-range",
         "desc-loop",
         "zero-length",
-        "actual",
     ];
 }
 

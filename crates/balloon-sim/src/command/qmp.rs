@@ -35,15 +35,17 @@ impl QmpRequest {
 
     /// The canonical one-line JSON form of this request.
     pub fn to_line(&self) -> String {
-        let mut obj = Map::new();
-        obj.insert("execute".into(), Value::String(self.execute.clone()));
+        let mut s = format!("{{\"execute\": {}", Value::String(self.execute.clone()));
         if !self.arguments.is_empty() {
-            obj.insert("arguments".into(), Value::Object(self.arguments.clone()));
+            s += ", \"arguments\": ";
+            s += &crate::reply::qemu_json(&Value::Object(self.arguments.clone()));
         }
         if let Some(id) = &self.id {
-            obj.insert("id".into(), id.clone());
+            s += ", \"id\": ";
+            s += &crate::reply::qemu_json(id);
         }
-        Value::Object(obj).to_string()
+        s.push('}');
+        s
     }
 }
 

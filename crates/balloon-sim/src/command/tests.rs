@@ -68,7 +68,7 @@ fn qmp_lines() {
         panic!()
     };
     assert_eq!(q.id, Some(serde_json::json!(3)));
-    assert_eq!(q.to_line(), r#"{"execute":"query-balloon","id":3}"#);
+    assert_eq!(q.to_line(), r#"{"execute": "query-balloon", "id": 3}"#);
     let Command::Qmp(q) = &s.lines[2].command else {
         panic!()
     };
@@ -118,7 +118,7 @@ fn json_depth_and_line_length_are_bounded() {
 fn hmp_guest_fault_host_and_steps() {
     let s = parse_script(
         "balloon 512\ninfo balloon\nguest alloc 600M\nguest free 100M\nguest cache 200M\nguest touch 4K\n\
-         fault ivq device-writable\nfault dvq actual 99\nhost hint start\nrun\nrun 5s\nstep\nstep 10\nstep message\nstep message 3\n",
+         fault ivq device-writable\nfault ivq desc-loop\nhost hint start\nrun\nrun 5s\nstep\nstep 10\nstep message\nstep message 3\n",
     )
     .unwrap();
     let cmds: Vec<_> = s.lines.into_iter().map(|l| l.command).collect();
@@ -135,10 +135,7 @@ fn hmp_guest_fault_host_and_steps() {
                 queue: QueueName::Ivq,
                 kind: FaultKind::DeviceWritable
             }),
-            Command::Fault(Fault {
-                queue: QueueName::Dvq,
-                kind: FaultKind::BogusActual(99)
-            }),
+            Command::Fault(Fault { queue: QueueName::Ivq, kind: FaultKind::DescLoop }),
             Command::Host(HostOp::HintStart),
             Command::Step(StepCommand::UntilQuiet),
             Command::Step(StepCommand::For(5_000_000_000)),
@@ -173,7 +170,9 @@ fn errors_name_line_column_and_form() {
     let e = err("fault ivq sideways");
     assert_eq!(e.column, 11);
     assert!(e.expected.contains("device-writable"));
-    let e = err("fault nvq chain");
+    let e = err("fault nvq desc-loop");
+    assert_eq!(e.column, 7);
+    let e = err("fault dvq desc-loop");
     assert_eq!(e.column, 7);
     let e = err("run 5 seconds");
     assert_eq!(e.column, 5);

@@ -1,11 +1,10 @@
 //! The guest side of the world: the Linux-shaped driver and the guest's memory manager, behind
 //! the few calls the scheduler makes.
 
-use balloon_driver::features::Role;
-use balloon_driver::{BalloonDriver, DriverEvent, GuestConfig, GuestMm};
+use balloon_driver::{BalloonDriver, DriverEvent, GuestConfig, GuestMm, Misbehaviour, Role, Workload};
 use virtq::{GuestRam, Transport};
 
-use crate::command::{Fault, GuestOp, MachineConfig, QueueName};
+use crate::command::{Fault, FaultKind, GuestOp, MachineConfig, QueueName};
 use crate::error::Error;
 use crate::trace::{Actor, Move, PfnRange};
 
@@ -70,19 +69,31 @@ impl Guest {
     pub fn on_used_interrupt(&mut self, index: u16) {
         self.driver.on_used_interrupt(index);
     }
-    /// A workload action; returns what the memory manager reported.
+    /// Queues a workload action (it runs in the driver's next steps); returns what was queued.
     pub fn workload(&mut self, op: GuestOp) -> String {
         let pages = |b: u64| b.div_ceil(4096);
-        match op {
-            GuestOp::Alloc(b) => format!("{:?}", self.driver.workload_alloc(pages(b))),
-            GuestOp::Free(b) => format!("{:?}", self.driver.workload_free(pages(b))),
-            GuestOp::Cache(b) => format!("{:?}", self.driver.workload_cache(pages(b))),
-            GuestOp::Touch(b) => format!("{:?}", self.driver.workload_touch(pages(b))),
-        }
+        let w = match op {
+            GuestOp::Alloc(b) => Workload::Alloc { pages: pages(b) },
+            GuestOp::Free(b) => Workload::Free { pages: pages(b) },
+            GuestOp::Cache(b) => Workload::ReadFile { pages: pages(b) },
+            GuestOp::Touch(b) => Workload::Touch { pages: pages(b) },
+        };
+        self.driver.run(w);
+        format!("{w:?} queued")
     }
-    /// Arms a malformed-guest behaviour.
+    /// Arms a malformed-guest behaviour for the next inflate message.
     pub fn arm_fault(&mut self, f: &Fault) {
-        let _ = f;
+        let m = match f.kind {
+            FaultKind::DeviceWritable => Misbehaviour::WritableDescriptor,
+            FaultKind::OddLength => Misbehaviour::LengthNotMultipleOf4,
+            FaultKind::Oversized => Misbehaviour::TooManyPfns,
+            FaultKind::PfnOutsideRam => Misbehaviour::PfnBeyondRam,
+            FaultKind::ZeroLength => Misbehaviour::ZeroLength,
+            FaultKind::AvailIdxJump => Misbehaviour::AvailIdxJump,
+            FaultKind::HeadOutOfRange => Misbehaviour::HeadOutOfRange,
+            FaultKind::DescLoop => Misbehaviour::LoopingChain,
+        };
+        self.driver.set_misbehaviour(Some(m));
     }
 }
 
