@@ -60,6 +60,13 @@ impl Env {
         })
     }
 
+    /// The file `program` resolves to on the PATH children get (tools folders first).
+    pub fn which(&self, program: &str) -> Option<PathBuf> {
+        std::env::split_paths(&self.path)
+            .map(|dir| dir.join(program))
+            .find(|file| file.is_file())
+    }
+
     /// A command for `program`, run in the repository root with the tools on PATH.
     pub fn cmd(&self, program: impl AsRef<OsStr>) -> Cmd {
         let program = program.as_ref();

@@ -61,6 +61,10 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
         )?;
     }
     step("cargo test (native)", cargo().arg("test").args(&scope))?;
+    // The geckodriver whose version tools::ensure checked: the first one on the PATH.
+    let geckodriver = env
+        .which("geckodriver")
+        .unwrap_or_else(|| env.cargo_bin.join("geckodriver"));
     for (package, dir) in wasm_selected {
         let test = || {
             cargo()
@@ -78,7 +82,7 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
         )?;
         step(
             &format!("wasm tests of {package} in headless Firefox"),
-            test().env("GECKODRIVER", env.cargo_bin.join("geckodriver")),
+            test().env("GECKODRIVER", &geckodriver),
         )?;
     }
     step(
