@@ -50,10 +50,12 @@ pub struct GuestConfig {
     pub hugetlb: bool,
     /// Linux 6.12 or later: stats carry tags 10-15.
     pub stats_v612: bool,
+    /// Unswappable memory in use after boot (kernel slab, daemons).
+    pub boot_used_bytes: u64,
 }
 
 impl GuestConfig {
-    /// A 1 GiB guest with no swap, like the reference guest of section 17 (Linux 6.12 stats).
+    /// A guest of `mem_bytes` with no swap, no page poisoning, hugetlb, Linux 6.12 stats.
     pub fn new(mem_bytes: u64) -> GuestConfig {
         GuestConfig {
             mem_bytes,
@@ -62,6 +64,18 @@ impl GuestConfig {
             poison: PagePoison::Off,
             hugetlb: true,
             stats_v612: true,
+            boot_used_bytes: crate::mm::DEFAULT_BOOT_USED,
+        }
+    }
+
+    /// The guest of the reference's section 17 (QEMU 7.2, Linux 6.1, 1 GiB): ten stats tags,
+    /// and about 127 MiB in use after boot, which is what makes a 600 MiB allocation against
+    /// a 512 MiB balloon cost about 239 OOM deflates as observed.
+    pub fn linux_6_1_reference() -> GuestConfig {
+        GuestConfig {
+            stats_v612: false,
+            boot_used_bytes: 127 << 20,
+            ..GuestConfig::new(1 << 30)
         }
     }
 }
@@ -183,7 +197,8 @@ pub struct BalloonDriver {
 impl BalloonDriver {
     /// A guest that has booted and is about to probe its balloon device.
     pub fn new(cfg: GuestConfig) -> Result<BalloonDriver, Error> {
-        let mm = GuestMm::new(cfg.mem_bytes, cfg.swap_bytes, cfg.seed)?;
+        let mm =
+            GuestMm::with_boot_used(cfg.mem_bytes, cfg.swap_bytes, cfg.boot_used_bytes, cfg.seed)?;
         Ok(BalloonDriver {
             cfg,
             mm,
@@ -330,6 +345,7 @@ impl BalloonDriver {
                     || self.report_ready()
                     || self.hint_ready()
                     || self.workload_ready()
+                    || self.second_stats_due()
             }
         }
     }
@@ -363,6 +379,12 @@ impl BalloonDriver {
             Phase::Removing(r) => self.remove_step(r, tr, ram),
             Phase::Removed | Phase::Failed => Ok(None),
             Phase::Running => {
+                if self.second_stats_due() {
+                    self.misbehaviour = None;
+                    self.stats = crate::stats::StatsOp::Fill { first: true };
+                    let what = "a second stats buffer while the device holds one".to_string();
+                    return Ok(Some(DriverEvent::Misbehaved { what }));
+                }
                 if (self.op_ready()
                     || self.op.is_idle()
                         && (self.oom_pending || self.migrate_pending || self.size_pending))
@@ -530,6 +552,12 @@ impl BalloonDriver {
         (target, i64::from(target) - self.num_pages as i64)
     }
 
+    fn second_stats_due(&self) -> bool {
+        self.misbehaviour == Some(Misbehaviour::SecondStatsBuffer)
+            && self.stats_outstanding
+            && matches!(self.stats, crate::stats::StatsOp::Idle)
+    }
+
     /// Starts `virtballoon_remove`: no more resizes; the balloon is emptied, then the device
     /// reset.
     pub fn remove(&mut self) {
@@ -591,7 +619,11 @@ impl BalloonDriver {
         ram: &mut impl GuestRam,
     ) -> Result<DriverEvent, Error> {
         let role = t.role;
-        let misbehaviour = self.misbehaviour;
+        let misbehaviour = if role == Role::Inflate {
+            self.misbehaviour
+        } else {
+            None
+        };
         let vq = self.vq_mut(role)?;
         let queue = vq.index;
         match t.stage.clone() {

@@ -27,6 +27,9 @@ pub enum Misbehaviour {
     HeadOutOfRange,
     /// The descriptor's `next` points at itself with NEXT set (case 11).
     LoopingChain,
+    /// A second stats buffer while the device holds the first (case 16; applies at once,
+    /// not to an inflate message).
+    SecondStatsBuffer,
 }
 
 /// Applies a segment-shaped misbehaviour; returns an empty list for the ring-shaped ones.

@@ -14,6 +14,9 @@ pub const MIN_MEM: u64 = 64 << 20;
 /// Largest guest: 16 TiB (32-bit PFNs).
 pub const MAX_MEM: u64 = 16 << 40;
 
+/// Memory in use after boot unless configured: 8 MiB.
+pub const DEFAULT_BOOT_USED: u64 = 8 << 20;
+
 /// Linux `vm_event_item` counters that the balloon's stats carry (tags 0-3 and 8-15).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VmEvents {
@@ -101,6 +104,17 @@ impl GuestMm {
     /// `swap_bytes` of swap. The kernel's memmap (64 bytes per page) and image (4 MiB) are
     /// reserved at the bottom, plus 8 MiB of boot allocations that count in MemTotal.
     pub fn new(mem_bytes: u64, swap_bytes: u64, seed: u64) -> Result<GuestMm, Error> {
+        Self::with_boot_used(mem_bytes, swap_bytes, DEFAULT_BOOT_USED, seed)
+    }
+
+    /// Like [`GuestMm::new`] with `boot_used_bytes` of unswappable memory in use after boot
+    /// (kernel slab, daemons): what decides how far a workload gets before reclaim and OOM.
+    pub fn with_boot_used(
+        mem_bytes: u64,
+        swap_bytes: u64,
+        boot_used_bytes: u64,
+        seed: u64,
+    ) -> Result<GuestMm, Error> {
         if !(MIN_MEM..=MAX_MEM).contains(&mem_bytes)
             || !mem_bytes.is_multiple_of(BLOCK_PAGES * PAGE_SIZE)
         {
@@ -109,7 +123,7 @@ impl GuestMm {
         let nr = mem_bytes / PAGE_SIZE;
         let mut map = PageMap::new(nr)?;
         let reserved = nr / 64 + 1024;
-        let boot_used = 2048;
+        let boot_used = (boot_used_bytes / PAGE_SIZE).min(nr / 2);
         map.take(
             StateSet::one(PageState::Free),
             PageState::Used,

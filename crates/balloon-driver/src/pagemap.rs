@@ -497,6 +497,41 @@ impl PageMap {
         Ok(())
     }
 
+    /// Pages of `first..first+count` in each state, indexed by state code (for the UI's
+    /// aggregated memory map: cost grows with the words scanned, uniform chunks are O(1)).
+    pub fn histogram(&self, first: u64, count: u64) -> Result<[u64; 8], Error> {
+        self.check_range(first, count)?;
+        let mut h = [0u64; 8];
+        let mut pfn = first;
+        let end = first + count;
+        while pfn < end {
+            let i = (pfn >> CHUNK_SHIFT) as usize;
+            let stop = end.min((i as u64 + 1) * CHUNK_PAGES);
+            match &self.chunks[i] {
+                Chunk::Uniform(s) => h[*s as usize] += stop - pfn,
+                Chunk::Mixed(m) => {
+                    while pfn < stop {
+                        let off = pfn & (CHUNK_PAGES - 1);
+                        let (w, bit) = ((off / 64) as usize, off % 64);
+                        let n = (64 - bit).min(stop - pfn);
+                        let sel = if n == 64 {
+                            !0
+                        } else {
+                            ((1u64 << n) - 1) << bit
+                        };
+                        for s in PageState::ALL {
+                            h[s as usize] +=
+                                u64::from((state_mask(&m.planes, w, s) & sel).count_ones());
+                        }
+                        pfn += n;
+                    }
+                }
+            }
+            pfn = stop;
+        }
+        Ok(h)
+    }
+
     /// Free and Reported page counts of the 512-page block `block` (pfn = block × 512).
     pub fn block_counts(&self, block: u64) -> (u64, u64) {
         let pfn = block * BLOCK_PAGES;

@@ -341,3 +341,69 @@ fn a_misbehaving_guest_can_send_too_many_pfns() {
     run_no_timers(&mut drv, &mut dev, &mut ram, 0, 100);
     assert_eq!(dev.messages(Role::Inflate)[0].len(), 300);
 }
+
+#[test]
+fn a_second_stats_buffer_is_recorded_as_a_violation() {
+    let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), F_STATS_VQ | F_VERSION_1);
+    assert!(drv.violations().is_empty());
+    drv.set_misbehaviour(Some(Misbehaviour::SecondStatsBuffer));
+    let q = dev.index_of(Role::Stats).unwrap();
+    let evs = run_no_timers(&mut drv, &mut dev, &mut ram, 0, 10);
+    assert!(matches!(evs[0], DriverEvent::Misbehaved { .. }));
+    assert_eq!(
+        drv.violations(),
+        &[balloon_driver::Violation::SecondStatsBuffer]
+    );
+    let stats: Vec<usize> = dev
+        .seen
+        .iter()
+        .filter_map(|s| {
+            if let Seen::Stats(v) = s {
+                Some(v.len())
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(stats.len(), 2);
+    assert!(
+        dev.seen.contains(&Seen::Ack(Role::Stats)),
+        "the device returned the first one"
+    );
+    assert_eq!(dev.held_stats.map(|_| q), Some(q));
+}
+
+#[test]
+fn ring_misbehaviours_write_the_ring_directly() {
+    use virtq::DeviceQueue;
+    for (m, bad) in [
+        (Misbehaviour::AvailIdxJump, "InvalidAvailRingIndex"),
+        (Misbehaviour::HeadOutOfRange, "InvalidHead"),
+        (Misbehaviour::LoopingChain, "ChainTooLong"),
+    ] {
+        let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), F_STATS_VQ | F_VERSION_1);
+        drv.set_misbehaviour(Some(m));
+        dev.num_pages = 10;
+        drv.on_config_change();
+        let evs = run_no_timers_no_service(&mut drv, &mut dev, &mut ram);
+        assert!(
+            evs.iter()
+                .any(|e| matches!(e, DriverEvent::Misbehaved { .. })),
+            "{m:?}"
+        );
+        let err = dev.queues[0].as_mut().unwrap().pop(&ram).unwrap_err();
+        assert!(format!("{err:?}").starts_with(bad), "{m:?}: {err:?}");
+    }
+}
+
+fn run_no_timers_no_service(
+    drv: &mut balloon_driver::BalloonDriver,
+    dev: &mut common::Dev,
+    ram: &mut virtq::SparseRam,
+) -> Vec<DriverEvent> {
+    let mut evs = Vec::new();
+    while drv.has_work() && evs.len() < 50 {
+        evs.extend(drv.step(dev, ram, 0));
+    }
+    evs
+}

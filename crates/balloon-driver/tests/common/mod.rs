@@ -115,11 +115,12 @@ impl Dev {
                         ram.read(d.addr, &mut bytes).unwrap();
                         self.seen
                             .push(Seen::Stats(balloon_driver::stats::decode(&bytes)));
-                        assert!(
-                            self.held_stats.is_none(),
-                            "a second stats buffer while one is held"
-                        );
-                        self.held_stats = Some(chain.head);
+                        // QEMU: "should never happen": the old element goes back with len 0.
+                        if let Some(old) = self.held_stats.replace(chain.head) {
+                            self.push(ram, index, old);
+                            self.seen.push(Seen::Ack(Role::Stats));
+                            irqs.push(index);
+                        }
                     }
                     Role::Reporting | Role::FreePage => {
                         let head = chain.head;

@@ -1,0 +1,114 @@
+//! The bit-plane page map against a one-byte-a-page model, on random operation sequences.
+
+use balloon_driver::pagemap::CHUNK_PAGES;
+use balloon_driver::{Direction, PageMap, PageState, StateSet};
+use proptest::prelude::*;
+
+const NR: u64 = CHUNK_PAGES + 4096;
+
+fn set_of(bits: u8) -> Vec<PageState> {
+    PageState::ALL
+        .iter()
+        .copied()
+        .filter(|s| bits >> (*s as u8) & 1 == 1)
+        .collect()
+}
+
+fn set(states: &[PageState]) -> StateSet {
+    // StateSet has no public constructor from bits: build it by checking against ALLOCATABLE
+    // and `one`, which is what callers use.
+    match states {
+        [s] => StateSet::one(*s),
+        _ => StateSet::ALLOCATABLE,
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Take {
+        one: Option<u8>,
+        to: u8,
+        max: u64,
+        down: bool,
+    },
+    Convert {
+        first: u64,
+        count: u64,
+        from: u8,
+        to: u8,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (
+            proptest::option::of(0u8..8),
+            0u8..8,
+            0u64..40_000,
+            any::<bool>()
+        )
+            .prop_map(|(one, to, max, down)| Op::Take { one, to, max, down }),
+        (0u64..NR, 0u64..3000, 0u8..8, 0u8..8).prop_map(|(first, count, from, to)| Op::Convert {
+            first,
+            count,
+            from,
+            to
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #[test]
+    fn page_map_matches_a_byte_model(ops in proptest::collection::vec(op(), 1..40)) {
+        let mut map = PageMap::new(NR).unwrap();
+        let mut model = vec![PageState::Free; NR as usize];
+        for o in ops {
+            match o {
+                Op::Take { one, to, max, down } => {
+                    let states = match one { Some(c) => vec![PageState::ALL[c as usize]], None => set_of(0b1_0001) };
+                    let to = PageState::ALL[to as usize];
+                    let dir = if down { Direction::Down } else { Direction::Up };
+                    let runs = map.take(set(&states), to, max, dir);
+                    let mut expect = Vec::new();
+                    let order: Box<dyn Iterator<Item = u64>> = if down { Box::new((0..NR).rev()) } else { Box::new(0..NR) };
+                    for p in order {
+                        if expect.len() as u64 == max { break; }
+                        if states.contains(&model[p as usize]) {
+                            expect.push(p);
+                            model[p as usize] = to;
+                        }
+                    }
+                    prop_assert_eq!(runs.pfns().collect::<Vec<_>>(), expect);
+                }
+                Op::Convert { first, count, from, to } => {
+                    let count = count.min(NR - first);
+                    let from = PageState::ALL[from as usize];
+                    let to = PageState::ALL[to as usize];
+                    let ok = (first..first + count).all(|p| model[p as usize] == from);
+                    let r = map.convert(first, count, StateSet::one(from), to);
+                    prop_assert_eq!(r.is_ok(), ok);
+                    if ok {
+                        for p in first..first + count { model[p as usize] = to; }
+                    }
+                }
+            }
+        }
+        for s in PageState::ALL {
+            prop_assert_eq!(map.count(s), model.iter().filter(|m| **m == s).count() as u64);
+        }
+        let h = map.histogram(0, NR).unwrap();
+        for s in PageState::ALL {
+            prop_assert_eq!(h[s as usize], map.count(s));
+        }
+        for p in (0..NR).step_by(97) {
+            prop_assert_eq!(map.state(p).unwrap(), model[p as usize]);
+        }
+        for b in 0..NR / 512 {
+            let blk = &model[(b * 512) as usize..((b + 1) * 512) as usize];
+            let f = blk.iter().filter(|m| **m == PageState::Free).count() as u64;
+            let r = blk.iter().filter(|m| **m == PageState::Reported).count() as u64;
+            prop_assert_eq!(map.block_counts(b), (f, r));
+        }
+    }
+}
