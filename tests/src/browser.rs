@@ -62,14 +62,13 @@ impl ChromeDriver {
     /// Opens a new headless Chromium session that records the browser console.
     pub async fn session(&self) -> Result<Client, fantoccini::error::NewSessionError> {
         let binary = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
-        let caps = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": { "binary": binary, "args": CHROME_ARGS },
-            "goog:loggingPrefs": { "browser": "ALL" },
-        });
-        let serde_json::Value::Object(caps) = caps else {
-            unreachable!("a json object")
-        };
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": binary, "args": CHROME_ARGS }),
+        );
+        caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
         ClientBuilder::new(HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{}", self.port))
