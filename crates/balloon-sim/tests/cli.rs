@@ -1,4 +1,5 @@
 //! The built `balloon-sim` binary: exit codes, line:column on errors, JSON output.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -1,5 +1,6 @@
 //! Every preset runs on both backends with identical replies, summaries and trace hashes, and
 //! matches its golden file (`tests/golden/NAME.txt`; `BLESS=1` rewrites them).
+#![cfg(not(target_arch = "wasm32"))]
 
 use balloon_sim::presets::PRESETS;
 use balloon_sim::reply::Reply;

@@ -1,5 +1,6 @@
 //! Time travel on the real world: seek(k) then stepping to the end reproduces the straight run
 //! (every replayed event is checked against the record); acting at k forks.
+#![cfg(not(target_arch = "wasm32"))]
 
 use balloon_sim::{Session, StepSize};
 use proptest::prelude::*;

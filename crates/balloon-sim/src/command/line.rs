@@ -228,10 +228,22 @@ fn parse_fault(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, S
             let msg = format!("faults on {q} are not modelled (the guest misbehaves on ivq)");
             return Err(ScriptError::in_line(text, qp, form, msg));
         }
-        None => return Err(ScriptError::in_line(text, qp, form, format!("unknown queue \"{q}\""))),
+        None => {
+            return Err(ScriptError::in_line(
+                text,
+                qp,
+                form,
+                format!("unknown queue \"{q}\""),
+            ));
+        }
     };
     let Some(&(kp, k)) = w.get(2) else {
-        return Err(ScriptError::in_line(text, end, form, "the fault name is missing"));
+        return Err(ScriptError::in_line(
+            text,
+            end,
+            form,
+            "the fault name is missing",
+        ));
     };
     let kind = match k {
         "device-writable" => FaultKind::DeviceWritable,
@@ -242,10 +254,22 @@ fn parse_fault(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, S
         "head-out-of-range" => FaultKind::HeadOutOfRange,
         "desc-loop" => FaultKind::DescLoop,
         "zero-length" => FaultKind::ZeroLength,
-        _ => return Err(ScriptError::in_line(text, kp, form, format!("unknown fault \"{k}\""))),
+        _ => {
+            return Err(ScriptError::in_line(
+                text,
+                kp,
+                form,
+                format!("unknown fault \"{k}\""),
+            ));
+        }
     };
     if let Some(&(xp, extra)) = w.get(3) {
-        return Err(ScriptError::in_line(text, xp, form, format!("unexpected \"{extra}\"")));
+        return Err(ScriptError::in_line(
+            text,
+            xp,
+            form,
+            format!("unexpected \"{extra}\""),
+        ));
     }
     Ok(Command::Fault(Fault { queue, kind }))
 }

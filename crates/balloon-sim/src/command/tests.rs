@@ -135,7 +135,10 @@ fn hmp_guest_fault_host_and_steps() {
                 queue: QueueName::Ivq,
                 kind: FaultKind::DeviceWritable
             }),
-            Command::Fault(Fault { queue: QueueName::Ivq, kind: FaultKind::DescLoop }),
+            Command::Fault(Fault {
+                queue: QueueName::Ivq,
+                kind: FaultKind::DescLoop
+            }),
             Command::Host(HostOp::HintStart),
             Command::Step(StepCommand::UntilQuiet),
             Command::Step(StepCommand::For(5_000_000_000)),

@@ -1,7 +1,9 @@
 //! The guest side of the world: the Linux-shaped driver and the guest's memory manager, behind
 //! the few calls the scheduler makes.
 
-use balloon_driver::{BalloonDriver, DriverEvent, GuestConfig, GuestMm, Misbehaviour, Role, Workload};
+use balloon_driver::{
+    BalloonDriver, DriverEvent, GuestConfig, GuestMm, Misbehaviour, Role, Workload,
+};
 use virtq::{GuestRam, Transport};
 
 use crate::command::{Fault, FaultKind, GuestOp, MachineConfig, QueueName};

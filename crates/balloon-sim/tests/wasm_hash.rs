@@ -1,0 +1,48 @@
+//! Same script and seed ⇒ the same trace in wasm32 as natively: the presets' trace hashes and
+//! summaries, computed in wasm, equal the golden files the native test checks.
+//!
+//! Run: `cargo test -p balloon-sim --target wasm32-unknown-unknown --test wasm_hash`
+//! (wasm-bindgen-test-runner in node).
+#![cfg(target_arch = "wasm32")]
+
+use balloon_sim::presets;
+use balloon_sim::run_text;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+macro_rules! golden {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("golden/", $name, ".txt")))),*]
+    };
+}
+
+/// Every preset but the 64 GiB bulk one (too slow for a wasm test run).
+const GOLDEN: &[(&str, &str)] = golden!(
+    "inflate-half",
+    "deflate",
+    "stats-polling",
+    "deflate-on-oom",
+    "free-page-reporting",
+    "free-page-hinting",
+    "malformed-needs-reset",
+    "malformed-tolerated",
+    "monitor-errors",
+);
+
+#[wasm_bindgen_test]
+fn presets_hash_in_wasm_as_natively() {
+    for (name, golden) in GOLDEN {
+        let p = presets::get(name).expect("preset exists");
+        let (replies, summary) = run_text::<virtq::Portable>(p.text).expect("preset runs");
+        let mut got = String::new();
+        for r in &replies {
+            got += &r.to_line();
+            got.push('\n');
+        }
+        got += &serde_json::to_string_pretty(&summary).expect("summary serialises");
+        got.push('\n');
+        assert_eq!(
+            &got, golden,
+            "{name}: wasm32 differs from the native golden file"
+        );
+    }
+}
