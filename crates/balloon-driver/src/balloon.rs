@@ -4,14 +4,13 @@
 
 use virtq::{GuestRam, Segment, Transport};
 
-use crate::driver::{
-    ARRAY_PFNS_MAX, BalloonDriver, OOM_NR_PAGES, OUT_OF_PUFF_NS, PFN_ARRAY, Stage, Tell,
-};
+use crate::driver::{ARRAY_PFNS_MAX, BalloonDriver, OOM_NR_PAGES, OUT_OF_PUFF_NS, PFN_ARRAY};
 use crate::error::Error;
 use crate::event::{DriverEvent, Purpose, Violation};
 use crate::features::{F_DEFLATE_ON_OOM, Role, config};
 use crate::pagemap::{Direction, PageState, StateSet};
 use crate::runs::Runs;
+use crate::tell::{Stage, Tell};
 
 /// Where the balloon work is.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,67 +101,6 @@ impl BalloonDriver {
             Op::Tell { tell, .. } => self.tell_ready(tell),
             _ => true,
         }
-    }
-
-    /// Writes the PFNs of `pages`, in message order, into `vb->pfns` in guest RAM.
-    fn write_pfns(&self, ram: &mut impl GuestRam, pages: &Runs) -> Result<(), Error> {
-        let bytes: Vec<u8> = pages
-            .pfns()
-            .flat_map(|p| (p as u32).to_le_bytes())
-            .collect();
-        ram.write(PFN_ARRAY, &bytes)?;
-        Ok(())
-    }
-
-    /// `balloon_page_enqueue` for each page (the list is LIFO: the head is the low end of the
-    /// last run).
-    fn enqueue(&mut self, pages: &Runs) {
-        for &(f, c) in pages.runs() {
-            match self.balloon.last_mut() {
-                Some(top) if f + c == top.0 => *top = (f, top.1 + c),
-                _ => self.balloon.push((f, c)),
-            }
-        }
-    }
-
-    /// `balloon_page_dequeue` up to `n` pages from the head of the list.
-    fn dequeue(&mut self, n: u64) -> Runs {
-        let mut out = Runs::default();
-        let mut left = n;
-        while left > 0 {
-            let Some(top) = self.balloon.last_mut() else {
-                break;
-            };
-            let k = top.1.min(left);
-            out.push_up(top.0, k);
-            top.0 += k;
-            top.1 -= k;
-            if top.1 == 0 {
-                self.balloon.pop();
-            }
-            left -= k;
-        }
-        out
-    }
-
-    fn remove_from_list(&mut self, pfn: u64) -> bool {
-        let Some(i) = self
-            .balloon
-            .iter()
-            .position(|&(f, c)| (f..f + c).contains(&pfn))
-        else {
-            return false;
-        };
-        let (f, c) = self.balloon[i];
-        let mut parts = Vec::new();
-        if pfn + 1 < f + c {
-            parts.push((pfn + 1, f + c - pfn - 1));
-        }
-        if pfn > f {
-            parts.push((f, pfn - f));
-        }
-        self.balloon.splice(i..=i, parts);
-        true
     }
 
     fn start_inflate_message(

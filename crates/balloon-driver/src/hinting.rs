@@ -2,12 +2,13 @@
 
 use virtq::{GuestRam, Segment, Transport};
 
-use crate::driver::{BalloonDriver, CMD_ID_ACTIVE, CMD_ID_STOP, Stage, Tell};
+use crate::driver::{BalloonDriver, CMD_ID_ACTIVE, CMD_ID_STOP};
 use crate::error::Error;
 use crate::event::DriverEvent;
 use crate::features::{F_FREE_PAGE_HINT, Role, config};
 use crate::mm::PAGE_SIZE;
 use crate::pagemap::{Direction, PageState, StateSet};
+use crate::tell::{Stage, Tell};
 
 /// `VIRTIO_BALLOON_CMD_ID_STOP`.
 pub const CMD_ID_STOP_VAL: u32 = 0;

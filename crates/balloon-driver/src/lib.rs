@@ -9,6 +9,8 @@
 #![deny(missing_docs)]
 
 mod balloon;
+mod balloon_list;
+mod chunk;
 pub mod driver;
 pub mod error;
 pub mod event;
@@ -18,10 +20,13 @@ mod layout_ext;
 pub mod misbehave;
 pub mod mm;
 pub mod pagemap;
+mod probe;
 mod reporting;
 pub mod rng;
 pub mod runs;
+mod sentence;
 pub mod stats;
+mod tell;
 pub mod workload;
 
 pub use driver::{BalloonDriver, GuestConfig, Vq};

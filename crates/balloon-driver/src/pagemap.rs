@@ -6,6 +6,7 @@
 //! free page reporting and hinting). The encoding puts Free (000) and Reported (100) on the
 //! only two codes with planes 0 and 1 clear, so "free for the allocator" is `!p0 & !p1`.
 
+use crate::chunk::{Chunk, Mixed, keep_bits, push_bits, set_mask, state_mask};
 use crate::error::Error;
 use crate::runs::Runs;
 
@@ -15,7 +16,7 @@ pub const CHUNK_SHIFT: u32 = 15;
 pub const CHUNK_PAGES: u64 = 1 << CHUNK_SHIFT;
 /// Pages in one pageblock (order 9, 2 MiB): the unit of the block counters.
 pub const BLOCK_PAGES: u64 = 512;
-const BLOCK_WORDS: usize = (BLOCK_PAGES / 64) as usize;
+pub(crate) const BLOCK_WORDS: usize = (BLOCK_PAGES / 64) as usize;
 
 /// What one 4 KiB guest page is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -50,7 +51,7 @@ impl PageState {
         PageState::Inflating,
         PageState::Reporting,
     ];
-    fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         self as u8
     }
     fn from_code(c: u8) -> PageState {
@@ -95,139 +96,6 @@ pub enum Direction {
     Up,
     /// Highest PFN first (balloon pages, as a Linux guest shows them).
     Down,
-}
-
-#[derive(Debug, Clone)]
-struct Mixed {
-    planes: [Vec<u64>; 3],
-    counts: [u32; 8],
-    /// Per 512-page block: pages Free, pages Reported.
-    block_free: Vec<u16>,
-    block_reported: Vec<u16>,
-}
-
-#[derive(Debug, Clone)]
-enum Chunk {
-    Uniform(PageState),
-    Mixed(Box<Mixed>),
-}
-
-fn state_mask(planes: &[Vec<u64>; 3], w: usize, s: PageState) -> u64 {
-    let c = s.code();
-    let mut m = !0u64;
-    for (k, plane) in planes.iter().enumerate() {
-        m &= if c >> k & 1 == 1 { plane[w] } else { !plane[w] };
-    }
-    m
-}
-
-fn set_mask(planes: &[Vec<u64>; 3], w: usize, set: StateSet) -> u64 {
-    PageState::ALL
-        .iter()
-        .filter(|s| set.contains(**s))
-        .fold(0, |m, s| m | state_mask(planes, w, *s))
-}
-
-impl Mixed {
-    fn filled(words: usize, s: PageState) -> Mixed {
-        let c = s.code();
-        let planes = [0, 1, 2].map(|k| vec![if c >> k & 1 == 1 { !0u64 } else { 0 }; words]);
-        let pages = (words * 64) as u32;
-        let blocks = words / BLOCK_WORDS;
-        let mut counts = [0; 8];
-        counts[usize::from(c)] = pages;
-        let full = |t: PageState| vec![if s == t { BLOCK_PAGES as u16 } else { 0 }; blocks];
-        Mixed {
-            planes,
-            counts,
-            block_free: full(PageState::Free),
-            block_reported: full(PageState::Reported),
-        }
-    }
-
-    /// Moves the pages of `sel` in word `w` to `to`; returns how many changed state.
-    fn apply(&mut self, w: usize, sel: u64, to: PageState, global: &mut [u64; 8]) {
-        let b = w / BLOCK_WORDS;
-        for s in PageState::ALL {
-            let n = (state_mask(&self.planes, w, s) & sel).count_ones();
-            if n == 0 {
-                continue;
-            }
-            self.counts[s as usize] -= n;
-            global[s as usize] -= u64::from(n);
-            match s {
-                PageState::Free => self.block_free[b] -= n as u16,
-                PageState::Reported => self.block_reported[b] -= n as u16,
-                _ => {}
-            }
-        }
-        let n = sel.count_ones();
-        self.counts[to as usize] += n;
-        global[to as usize] += u64::from(n);
-        match to {
-            PageState::Free => self.block_free[b] += n as u16,
-            PageState::Reported => self.block_reported[b] += n as u16,
-            _ => {}
-        }
-        let c = to.code();
-        for (k, plane) in self.planes.iter_mut().enumerate() {
-            plane[w] = if c >> k & 1 == 1 {
-                plane[w] | sel
-            } else {
-                plane[w] & !sel
-            };
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.planes.iter().map(|p| p.capacity() * 8).sum::<usize>()
-            + (self.block_free.capacity() + self.block_reported.capacity()) * 2
-            + size_of::<Mixed>()
-    }
-}
-
-/// Appends the set bits of `sel` (word `w` of chunk `base`) to `runs`, in `dir` order.
-fn push_bits(runs: &mut Runs, base: u64, sel: u64, dir: Direction) {
-    let mut m = sel;
-    while m != 0 {
-        match dir {
-            Direction::Up => {
-                let start = m.trailing_zeros();
-                let len = (m >> start).trailing_ones();
-                runs.push_up(base + u64::from(start), u64::from(len));
-                m &= if start + len >= 64 {
-                    0
-                } else {
-                    !0u64 << (start + len)
-                };
-            }
-            Direction::Down => {
-                let top = 63 - m.leading_zeros();
-                let len = (m << (63 - top)).leading_ones();
-                let first = top + 1 - len;
-                runs.push_down(base + u64::from(first), u64::from(len));
-                m &= if first == 0 { 0 } else { (1u64 << first) - 1 };
-            }
-        }
-    }
-}
-
-/// Keeps the `k` lowest (Up) or highest (Down) set bits of `m`.
-fn keep_bits(m: u64, k: u32, dir: Direction) -> u64 {
-    if m.count_ones() <= k {
-        return m;
-    }
-    let mut out = 0;
-    let mut rest = m;
-    for _ in 0..k {
-        let bit = match dir {
-            Direction::Up => rest & rest.wrapping_neg(),
-            Direction::Down => 1u64 << (63 - rest.leading_zeros()),
-        };
-        out |= bit;
-        rest &= !bit;
-    }
-    out
 }
 
 /// The state of every page of a guest, 3 bits a page at most.

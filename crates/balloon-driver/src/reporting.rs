@@ -3,13 +3,15 @@
 
 use virtq::{GuestRam, Segment, Transport};
 
-use crate::driver::{BalloonDriver, Phase, Stage, Tell};
+use crate::driver::BalloonDriver;
 use crate::error::Error;
 use crate::event::DriverEvent;
 use crate::features::{F_PAGE_REPORTING, Role};
 use crate::mm::PAGE_SIZE;
 use crate::pagemap::{BLOCK_PAGES, BLOCKS_PER_CHUNK, PageState, StateSet};
+use crate::probe::Phase;
 use crate::runs::Runs;
+use crate::tell::{Stage, Tell};
 
 /// `PAGE_REPORTING_CAPACITY`.
 pub const CAPACITY: usize = 32;

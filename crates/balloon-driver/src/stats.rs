@@ -2,11 +2,12 @@
 
 use virtq::{GuestRam, Segment, Transport};
 
-use crate::driver::{BalloonDriver, STATS_BUFFER, Stage, Tell};
+use crate::driver::{BalloonDriver, STATS_BUFFER};
 use crate::error::Error;
 use crate::event::{DriverEvent, Violation};
 use crate::features::Role;
 use crate::mm::{GuestMm, PAGE_SIZE};
+use crate::tell::{Stage, Tell};
 
 /// VIRTIO_BALLOON_S_* tags.
 pub mod tag {
