@@ -24,6 +24,9 @@ pub(crate) enum HState {
     ReturnAll,
     Start(Tell),
     Loop,
+    /// The ring is full: Linux frees the block and spins; the model waits for the device to
+    /// return a buffer (or for a config change) instead of spinning.
+    Full,
     Block(Tell),
     Stop(Tell),
 }
@@ -42,6 +45,9 @@ impl BalloonDriver {
     pub(crate) fn hint_ready(&self) -> bool {
         match &self.hint.state {
             HState::Idle => self.hint.pending,
+            HState::Full => {
+                self.hint.config_read_cmd_id || self.vq(Role::FreePage).is_some_and(|v| v.irq)
+            }
             HState::Start(t) | HState::Block(t) | HState::Stop(t) => self.tell_ready(t),
             _ => true,
         }
@@ -144,7 +150,7 @@ impl BalloonDriver {
                 }
                 Ok(ev)
             }
-            HState::Loop => self.hint_loop(tr, ram),
+            HState::Loop | HState::Full => self.hint_loop(tr, ram),
         }
     }
 
@@ -171,6 +177,7 @@ impl BalloonDriver {
         }
         let vq = self.vq_mut(Role::FreePage)?;
         let queue = vq.index;
+        vq.irq = false;
         if let Some(elem) = vq.queue.get_used(ram)? {
             let last_used = vq.queue.last_used();
             self.hint.state = HState::Loop;
@@ -209,7 +216,7 @@ impl BalloonDriver {
             self.hint.state = HState::Block(Tell::new(Role::FreePage, vec![seg], false));
             Ok(DriverEvent::HintBlock { pfn, sent: true })
         } else {
-            self.hint.state = HState::Loop;
+            self.hint.state = HState::Full;
             Ok(DriverEvent::HintBlock { pfn, sent: false })
         }
     }

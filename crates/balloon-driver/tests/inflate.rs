@@ -238,3 +238,28 @@ fn out_of_puff_sleeps_200_ms_and_retries() {
     assert!(drv.mm().free_pages() >= min);
     assert_eq!(dev.actual as u64, drv.num_pages());
 }
+
+#[test]
+fn a_16_tib_guest_inflates_from_pfn_0xffffffff_down() {
+    let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(16 << 40), QEMU);
+    dev.num_pages = 300;
+    drv.on_config_change();
+    run_no_timers(&mut drv, &mut dev, &mut ram, 0, 1000);
+    let msgs = dev.messages(Role::Inflate);
+    assert_eq!(msgs[0][0], u32::MAX);
+    assert_eq!(msgs.iter().map(Vec::len).collect::<Vec<_>>(), vec![256, 44]);
+    assert!(drv.mm().heap_bytes() < 16 << 20);
+}
+
+#[test]
+fn a_64_gib_guest_inflates_8_gib_in_8192_messages() {
+    let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(64 * GIB), QEMU);
+    dev.num_pages = 8 * 262_144;
+    drv.on_config_change();
+    let t = std::time::Instant::now();
+    let evs = run_no_timers(&mut drv, &mut dev, &mut ram, 0, 1_000_000);
+    println!("{} driver steps in {:?}", evs.len(), t.elapsed());
+    assert_eq!(dev.messages(Role::Inflate).len(), 8192);
+    assert_eq!(dev.actual, 8 * 262_144);
+    assert_eq!(evs.len(), 8192 * 7);
+}
