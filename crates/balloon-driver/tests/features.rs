@@ -407,3 +407,39 @@ fn run_no_timers_no_service(
     }
     evs
 }
+
+#[test]
+fn a_reporting_queue_below_32_entries_fails_probe_with_enospc() {
+    let mut ram = virtq::SparseRam::new(GIB);
+    let mut drv = balloon_driver::BalloonDriver::new(GuestConfig::new(GIB)).unwrap();
+    let mut dev = common::Dev::new(F_PAGE_REPORTING | F_VERSION_1);
+    dev.max_sizes[4] = 16;
+    let evs = run_no_timers(&mut drv, &mut dev, &mut ram, 0, 100);
+    assert!(drv.is_failed());
+    let Some(DriverEvent::Failed { reason }) = evs.last() else {
+        panic!("{evs:?}")
+    };
+    assert!(reason.contains("reporting_vq"), "{reason}");
+}
+
+#[test]
+fn a_target_set_before_driver_ok_is_acted_on_at_the_end_of_probe() {
+    let mut ram = virtq::SparseRam::new(GIB);
+    let mut drv = balloon_driver::BalloonDriver::new(GuestConfig::new(GIB)).unwrap();
+    let mut dev = common::Dev::new(F_STATS_VQ | F_VERSION_1);
+    dev.num_pages = 300;
+    let evs = run_no_timers(&mut drv, &mut dev, &mut ram, 0, 1000);
+    let ok = evs
+        .iter()
+        .position(|e| matches!(e, DriverEvent::Status { new, .. } if new & status::DRIVER_OK != 0))
+        .unwrap();
+    assert!(matches!(
+        evs[ok + 1],
+        DriverEvent::TargetRead {
+            num_pages: 300,
+            diff: 300,
+            ..
+        }
+    ));
+    assert_eq!(dev.actual, 300);
+}

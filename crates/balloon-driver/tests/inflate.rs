@@ -263,3 +263,19 @@ fn a_64_gib_guest_inflates_8_gib_in_8192_messages() {
     assert_eq!(dev.actual, 8 * 262_144);
     assert_eq!(evs.len(), 8192 * 7);
 }
+
+#[test]
+fn with_event_idx_the_driver_still_gets_every_ack() {
+    use balloon_driver::features::F_RING_EVENT_IDX;
+    let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), QEMU | F_RING_EVENT_IDX);
+    assert!(drv.has(F_RING_EVENT_IDX));
+    dev.num_pages = 1000;
+    drv.on_config_change();
+    let evs = run_no_timers(&mut drv, &mut dev, &mut ram, 0, 1000);
+    assert_eq!(dev.actual_writes(), vec![256, 512, 768, 1000]);
+    let kicks = evs
+        .iter()
+        .filter(|e| matches!(e, DriverEvent::Kicked { notified: true, .. }))
+        .count();
+    println!("{kicks} notifies for 4 messages with EVENT_IDX");
+}

@@ -131,6 +131,11 @@ impl Dev {
                     }
                 }
             }
+            // A device with EVENT_IDX asks for the next kick (avail_event = next_avail), as
+            // QEMU's virtqueue_pop and rust-vmm's enable_notification do.
+            if let Some(q) = self.queues[usize::from(index)].as_mut() {
+                q.enable_notification(ram).unwrap();
+            }
         }
         irqs
     }
@@ -213,7 +218,8 @@ impl Transport for Dev {
     }
     fn set_queue(&mut self, index: u16, layout: QueueLayout) {
         let mut q = PortableQueue::new(self.queue_max_size(index)).unwrap();
-        q.configure(layout, false).unwrap();
+        let event_idx = self.accepted & balloon_driver::features::F_RING_EVENT_IDX != 0;
+        q.configure(layout, event_idx).unwrap();
         self.queues[usize::from(index)] = Some(q);
         self.set_queue_calls.push((index, layout));
     }
