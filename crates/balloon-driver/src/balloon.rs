@@ -7,7 +7,8 @@ use virtq::{GuestRam, Segment, Transport};
 use crate::driver::{ARRAY_PFNS_MAX, BalloonDriver, OOM_NR_PAGES, OUT_OF_PUFF_NS, PFN_ARRAY};
 use crate::error::Error;
 use crate::event::{DriverEvent, Purpose, Violation};
-use crate::features::{F_DEFLATE_ON_OOM, Role, config};
+use crate::features::{F_DEFLATE_ON_OOM, F_MUST_TELL_HOST, Role, config};
+use crate::misbehave::Misbehaviour;
 use crate::pagemap::{Direction, PageState, StateSet};
 use crate::runs::Runs;
 use crate::tell::{Stage, Tell};
@@ -225,6 +226,10 @@ impl BalloonDriver {
                 }
                 self.num_pages -= pages.pages();
                 self.write_pfns(ram, &pages)?;
+                if self.misbehaviour == Some(Misbehaviour::ReleaseBeforeAck) {
+                    self.misbehaviour = None;
+                    self.release_early(&pages)?;
+                }
                 let segs = pfn_segment(pages.pages());
                 let diff = diff + pages.pages() as i64;
                 self.op = Op::Tell {
@@ -288,12 +293,20 @@ impl BalloonDriver {
                 diff,
             } => {
                 for &(f, c) in pages.runs() {
-                    self.mm.map_mut().convert(
-                        f,
-                        c,
-                        StateSet::one(PageState::Ballooned),
-                        PageState::Free,
-                    )?;
+                    // Pages a misbehaving guest already took back stay where they are.
+                    if self
+                        .mm
+                        .map()
+                        .count_in(f, c, StateSet::one(PageState::Ballooned))?
+                        > 0
+                    {
+                        self.mm.map_mut().convert(
+                            f,
+                            c,
+                            StateSet::one(PageState::Ballooned),
+                            PageState::Free,
+                        )?;
+                    }
                 }
                 let n = pages.pages();
                 if !self.has(F_DEFLATE_ON_OOM) && purpose != Purpose::Migrate {
@@ -335,6 +348,24 @@ impl BalloonDriver {
             }
         };
         Ok(Some(ev))
+    }
+
+    /// A misbehaving guest frees deflated pages before the host's ack: allowed without
+    /// MUST_TELL_HOST, a violation with it (spec 5.5.6.1).
+    fn release_early(&mut self, pages: &Runs) -> Result<(), Error> {
+        for &(f, c) in pages.runs() {
+            self.mm.map_mut().convert(
+                f,
+                c,
+                StateSet::one(PageState::Ballooned),
+                PageState::Free,
+            )?;
+            if self.has(F_MUST_TELL_HOST) {
+                self.violations
+                    .push(Violation::ReusedBeforeDeflateAck { pfn: f });
+            }
+        }
+        Ok(())
     }
 
     /// `update_balloon_size`, then `update_balloon_size_func` re-queues itself while the

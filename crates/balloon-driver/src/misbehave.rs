@@ -30,6 +30,8 @@ pub enum Misbehaviour {
     /// A second stats buffer while the device holds the first (case 16; applies at once,
     /// not to an inflate message).
     SecondStatsBuffer,
+    /// The next deflate frees its pages before the host's ack (breaks MUST_TELL_HOST).
+    ReleaseBeforeAck,
 }
 
 /// Applies a segment-shaped misbehaviour; returns an empty list for the ring-shaped ones.

@@ -443,3 +443,34 @@ fn a_target_set_before_driver_ok_is_acted_on_at_the_end_of_probe() {
     ));
     assert_eq!(dev.actual, 300);
 }
+
+#[test]
+fn releasing_before_the_deflate_ack_breaks_must_tell_host_only_when_negotiated() {
+    for (offered, violates) in [(F_MUST_TELL_HOST | F_VERSION_1, true), (F_VERSION_1, false)] {
+        let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), offered);
+        dev.num_pages = 100;
+        drv.on_config_change();
+        run_no_timers(&mut drv, &mut dev, &mut ram, 0, 1000);
+        drv.set_misbehaviour(Some(Misbehaviour::ReleaseBeforeAck));
+        dev.num_pages = 0;
+        dev.manual_ack = true;
+        drv.on_config_change();
+        run_no_timers(&mut drv, &mut dev, &mut ram, 0, 1000);
+        let pfn = dev.messages(Role::Deflate)[0][0] as u64;
+        assert_eq!(
+            drv.mm().map().state(pfn).unwrap(),
+            PageState::Free,
+            "freed before the ack"
+        );
+        assert_eq!(!drv.violations().is_empty(), violates);
+        let Some(Seen::Chain(_, chain)) = dev.seen.last().cloned() else {
+            panic!()
+        };
+        dev.push(&mut ram, 1, chain.head);
+        drv.on_used_interrupt(1);
+        dev.manual_ack = false;
+        run_no_timers(&mut drv, &mut dev, &mut ram, 0, 1000);
+        assert_eq!(dev.actual, 0);
+        assert_eq!(drv.mm().map().count(PageState::Ballooned), 0);
+    }
+}
