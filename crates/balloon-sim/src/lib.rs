@@ -11,41 +11,49 @@
 //! The Yew app drives one [`Session`] (a `World<virtq::Portable>` plus its history). All of it
 //! is synchronous and cheap per call; views are plain data.
 //!
-//! ```ignore
-//! use balloon_sim::{Session, StepSize, Reply};
+//! ```
+//! use balloon_sim::{Reply, Session, StepSize};
 //!
-//! // A session from a script (machine line optional); the script's lines run at once.
-//! let mut s = Session::from_script(balloon_sim::presets::get("inflate-half").unwrap().text)?;
-//! // or: Session::new(MachineConfig::default())? and then apply lines.
+//! // A session from a script (machine line optional); its lines run at once.
+//! let text = balloon_sim::presets::get("inflate-half").unwrap().text;
+//! let (mut s, replies) = Session::from_script(text)?;
+//! assert!(replies.iter().any(|r| r.to_line() == "balloon: actual=512"));
 //!
-//! // Console input: one line (or a pasted script). A bad line returns a ScriptError (with
-//! // line and column) and changes nothing. Stepping lines (`run`, `step`) work here too.
-//! let replies: Vec<Reply> = s.apply_line(r#"{"execute": "balloon", "arguments": {"value": 536870912}}"#)?;
-//! for r in &replies { console.push(r.to_line()); }   // {"return": {}} / BALLOON_CHANGE events
+//! // Console input: one line (or a pasted script, without a machine line). A bad line returns
+//! // a ScriptError (line, column, expected form) and changes nothing. `run` / `step` work too.
+//! let replies: Vec<Reply> =
+//!     s.apply_line(r#"{"execute": "balloon", "arguments": {"value": 805306368}}"#)?;
+//! assert_eq!(replies[0].to_line(), r#"{"return": {}}"#);
+//! assert!(s.apply_line("ballon 512").is_err());
 //!
 //! // Buttons.
-//! s.step(StepSize::Op);          // one ring operation
-//! s.step(StepSize::Message);     // one message round trip
-//! s.step(StepSize::UntilQuiet);  // until nothing is left to do (timers not fired)
-//! s.step(StepSize::For(5_000_000_000)); // 5 s of virtual time
-//! s.step_back();                 // one event back (snapshot + replay)
-//! s.seek(1234)?;                 // timeline scrubbing; acting afterwards forks the run
+//! s.step(StepSize::Op); // one ring operation (one trace event)
+//! s.step(StepSize::Message); // to the end of one message round trip
+//! s.step(StepSize::UntilQuiet); // until no work is left (timers are not fired)
+//! s.step(StepSize::For(2_000_000_000)); // 2 s of virtual time, firing timers on the way
+//! s.step_back(); // one event back (snapshot + replay)
+//! s.seek(100)?; // timeline scrubbing; acting afterwards forks the run
 //!
 //! // Timeline and log.
-//! s.event_count();   // events in the timeline (may exceed current_index after a seek back)
-//! s.current_index(); // events the shown state has lived through
-//! s.events();        // &[TraceEvent]: time_ns, actor, queue, moves, pfns, sentence(),
-//!                    // function(), spec()
-//! s.trace_hash();    // hash of events[..current_index]
+//! assert!(s.event_count() > s.current_index()); // the future is kept until you act
+//! let ev = &s.events()[99]; // TraceEvent: index, time_ns, actor, queue, moves, pfns
+//! let _ = (ev.sentence(), ev.function(), ev.spec());
+//! let _ = s.trace_hash(); // FNV-1a of events[..current_index]
 //!
-//! // Views of the state after current_index events.
-//! s.balloon();        // BalloonView { ram_size, num_pages, actual, target_bytes, host_resident, ... }
-//! s.config_view();    // ConfigView: num_pages, actual, free_page_hint_cmd_id, poison_val, size
-//! s.queue_views();    // Vec<QueueView>: name, size, desc table rows, avail/used rings, indices
-//! s.memory_map(256);  // Vec<MemoryCell>: counts per page state, guest size independent cost
-//! s.stats_series();   // &[StatsSample]: guest stats as polled over virtual time
-//! s.script_text();    // the machine line and every line applied (share URL)
+//! // Views of the state after current_index events (plain data, serde::Serialize).
+//! let b = s.balloon(); // BalloonView: ram_size, num_pages, actual, host_resident_bytes, ...
+//! let c = s.config_view(); // ConfigView: num_pages, actual, cmd id, poison_val, size, features
+//! let q = s.queue_views(); // Vec<QueueView>: name, index, max_size, next_avail, used_idx, ...
+//! let m = s.memory_map(64); // 64 MemoryCells: pages per state; cost independent of guest size
+//! let st = s.stats_series(); // &[StatsSample]: the guest stats the device parsed, over time
+//! let url = s.script_text(); // the machine line and every line applied (share URL)
+//! # let _ = (b, c, q, m, st, url);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! The same language drives the CLI (`balloon-sim run`), see [`command`] for its grammar, and
+//! [`presets`] for the shipped scripts. [`Runner`] runs a script straight through without
+//! history (the CLI, golden tests, bulk runs).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
