@@ -170,7 +170,7 @@ impl<W: Replayable> History<W> {
     fn record(&mut self, event: W::Event) -> &W::Event {
         self.events.push(event);
         self.cursor += 1;
-        if self.cursor % self.interval == 0 {
+        if self.cursor.is_multiple_of(self.interval) {
             self.snapshots.push((self.cursor, self.world.clone()));
             if self.snapshots.len() > self.max_snapshots {
                 self.interval *= 2;

@@ -271,7 +271,7 @@ fn format_duration(ns: u64) -> String {
         (1_000_000, "ms"),
         (1_000, "us"),
     ] {
-        if ns != 0 && ns % unit == 0 {
+        if ns != 0 && ns.is_multiple_of(unit) {
             return format!("run {}{name}", ns / unit);
         }
     }

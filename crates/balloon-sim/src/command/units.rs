@@ -47,7 +47,7 @@ pub fn parse_duration_ns(text: &str) -> Option<u64> {
 /// Formats a byte count the short way the machine line accepts (`4G`, `512M`, `4K`, `100`).
 pub fn format_size(bytes: u64) -> String {
     for (shift, suffix) in [(40, "T"), (30, "G"), (20, "M"), (10, "K")] {
-        if bytes != 0 && bytes % (1u64 << shift) == 0 {
+        if bytes != 0 && bytes.is_multiple_of(1u64 << shift) {
             return format!("{}{suffix}", bytes >> shift);
         }
     }

@@ -268,12 +268,9 @@ pub(crate) fn device_moves(
             }
         }
         HintStatusChanged {
-            config_interrupt, ..
-        } => {
-            if *config_interrupt {
-                moves.push(Move::ConfigInterrupt);
-            }
-        }
+            config_interrupt: true,
+            ..
+        } => moves.push(Move::ConfigInterrupt),
         QueueAdded { queue, .. }
         | QueueConfigured { queue, .. }
         | QueueConfigFailed { queue, .. }

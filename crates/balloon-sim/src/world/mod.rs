@@ -198,11 +198,11 @@ impl<B: Backend> World<B> {
         if let Some(ev) = self.device.init_step() {
             return Some(self.make(Actor::HostDevice, Detail::Device(ev)));
         }
-        if self.device.has_work() {
-            if let Some(ev) = self.device.step(&mut self.ram, self.now_ns) {
-                self.collect_interrupts();
-                return Some(self.make(Actor::HostDevice, Detail::Device(ev)));
-            }
+        if self.device.has_work()
+            && let Some(ev) = self.device.step(&mut self.ram, self.now_ns)
+        {
+            self.collect_interrupts();
+            return Some(self.make(Actor::HostDevice, Detail::Device(ev)));
         }
         if !self.pending_irqs.is_empty() {
             let irq = self.pending_irqs.remove(0);
@@ -234,11 +234,11 @@ impl<B: Backend> World<B> {
         let deadline = self.next_timer()?;
         let from = self.now_ns;
         self.now_ns = self.now_ns.max(deadline);
-        if self.device.next_timer().is_some_and(|t| t <= self.now_ns) {
-            if let Some(ev) = self.device.fire_timer(self.now_ns) {
-                self.collect_interrupts();
-                return Some(self.make(Actor::HostDevice, Detail::Device(ev)));
-            }
+        if self.device.next_timer().is_some_and(|t| t <= self.now_ns)
+            && let Some(ev) = self.device.fire_timer(self.now_ns)
+        {
+            self.collect_interrupts();
+            return Some(self.make(Actor::HostDevice, Detail::Device(ev)));
         }
         // The driver's timers only wake work up (the out-of-puff sleep, the reporting delay):
         // the step that follows is the event.

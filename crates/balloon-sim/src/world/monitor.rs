@@ -28,6 +28,10 @@ fn error(class: &str, desc: impl Into<String>, id: &Option<Value>) -> MonitorOut
     }
 }
 
+fn fail(class: &str, desc: impl Into<String>, id: &Option<Value>) -> Box<MonitorOutcome> {
+    Box::new(error(class, desc, id))
+}
+
 fn ok(value: Value, device: Option<DeviceEvent>, id: &Option<Value>) -> MonitorOutcome {
     MonitorOutcome {
         device,
@@ -38,8 +42,8 @@ fn ok(value: Value, device: Option<DeviceEvent>, id: &Option<Value>) -> MonitorO
     }
 }
 
-fn dev_error(e: &DevError, id: &Option<Value>) -> MonitorOutcome {
-    error(e.qmp_class(), e.to_string(), id)
+fn dev_error(e: &DevError, id: &Option<Value>) -> Box<MonitorOutcome> {
+    fail(e.qmp_class(), e.to_string(), id)
 }
 
 /// The QAPI input visitor's checks: every member known, required ones present.
@@ -47,9 +51,9 @@ fn check_args(
     args: &Map<String, Value>,
     known: &[&str],
     id: &Option<Value>,
-) -> Result<(), MonitorOutcome> {
+) -> Result<(), Box<MonitorOutcome>> {
     if let Some(k) = args.keys().find(|k| !known.contains(&k.as_str())) {
-        return Err(error(
+        return Err(fail(
             "GenericError",
             format!("Parameter '{k}' is unexpected"),
             id,
@@ -57,7 +61,7 @@ fn check_args(
     }
     for k in known {
         if !args.contains_key(*k) {
-            return Err(error(
+            return Err(fail(
                 "GenericError",
                 format!("Parameter '{k}' is missing"),
                 id,
@@ -71,9 +75,9 @@ fn int_arg(
     args: &Map<String, Value>,
     name: &str,
     id: &Option<Value>,
-) -> Result<i64, MonitorOutcome> {
+) -> Result<i64, Box<MonitorOutcome>> {
     args.get(name).and_then(Value::as_i64).ok_or_else(|| {
-        error(
+        fail(
             "GenericError",
             format!("Invalid parameter type for '{name}', expected: integer"),
             id,
@@ -85,9 +89,9 @@ fn str_arg<'a>(
     args: &'a Map<String, Value>,
     name: &str,
     id: &Option<Value>,
-) -> Result<&'a str, MonitorOutcome> {
+) -> Result<&'a str, Box<MonitorOutcome>> {
     args.get(name).and_then(Value::as_str).ok_or_else(|| {
-        error(
+        fail(
             "GenericError",
             format!("Invalid parameter type for '{name}', expected: string"),
             id,
@@ -114,7 +118,7 @@ pub fn qmp<B: Backend>(
 ) -> MonitorOutcome {
     let id = &req.id;
     let args = &req.arguments;
-    let mut run = || -> Result<MonitorOutcome, MonitorOutcome> {
+    let mut run = || -> Result<MonitorOutcome, Box<MonitorOutcome>> {
         match req.execute.as_str() {
             "qmp_capabilities" => Ok(ok(json!({}), None, id)),
             "balloon" => {
@@ -144,7 +148,7 @@ pub fn qmp<B: Backend>(
                 let path = str_arg(args, "path", id)?;
                 let property = str_arg(args, "property", id)?;
                 if !resolves(path, machine) {
-                    return Err(error(
+                    return Err(fail(
                         "DeviceNotFound",
                         format!("Device '{path}' not found"),
                         id,
@@ -156,7 +160,7 @@ pub fn qmp<B: Backend>(
                         let value = serde_json::to_value(stats).unwrap_or(Value::Null);
                         Ok(ok(value, None, id))
                     }
-                    ("guest-stats", true) => Err(error(
+                    ("guest-stats", true) => Err(fail(
                         "GenericError",
                         "Insufficient permission to perform this operation",
                         id,
@@ -171,21 +175,21 @@ pub fn qmp<B: Backend>(
                             .map_err(|e| dev_error(&e, id))?;
                         Ok(ok(json!({}), Some(ev), id))
                     }
-                    (p, _) => Err(error(
+                    (p, _) => Err(fail(
                         "GenericError",
                         format!("Property '{QOM_TYPE}.{p}' not found"),
                         id,
                     )),
                 }
             }
-            other => Err(error(
+            other => Err(fail(
                 "CommandNotFound",
                 format!("The command {other} has not been found"),
                 id,
             )),
         }
     };
-    run().unwrap_or_else(|e| e)
+    run().unwrap_or_else(|e| *e)
 }
 
 /// HMP `balloon <value>`: the value is MiB, parsed as HMP's expression parser does.
