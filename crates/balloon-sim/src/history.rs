@@ -52,8 +52,8 @@ pub struct History<W: Replayable> {
 
 /// Snapshots start every 64 events; the interval doubles whenever the budget is exceeded.
 const FIRST_INTERVAL: u64 = 64;
-/// Memory allowed for snapshots.
-const SNAPSHOT_BUDGET_BYTES: usize = 256 << 20;
+/// Memory allowed for snapshots (the browser shares this with everything else).
+const SNAPSHOT_BUDGET_BYTES: usize = 64 << 20;
 
 impl<W: Replayable> History<W> {
     /// A history starting at `world` (event 0).

@@ -70,8 +70,8 @@ impl<B: Backend> Runner<B> {
     ) {
         let mut sink = |ev: &TraceEvent| {
             observe(ev);
-            if let Detail::Monitor { reply: r, .. } = &ev.detail {
-                reply(r.clone());
+            if let Detail::Monitor(m) = &ev.detail {
+                reply(m.reply.clone());
             }
             for e in ev.qmp_events() {
                 reply(e);

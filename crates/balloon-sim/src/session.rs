@@ -172,8 +172,8 @@ impl Session {
         self.lines.push(command_text(&command));
         let mut replies = Vec::new();
         let mut sink = |ev: &TraceEvent| {
-            if let Detail::Monitor { reply, .. } = &ev.detail {
-                replies.push(reply.clone());
+            if let Detail::Monitor(m) = &ev.detail {
+                replies.push(m.reply.clone());
             }
             replies.extend(ev.qmp_events());
         };

@@ -17,7 +17,7 @@ fn bulk_64g_inflate_is_61440_buffers_of_256_pfns() {
         &script,
         &mut |ev| {
             events += 1;
-            max_ranges = max_ranges.max(ev.pfns.len());
+            max_ranges = max_ranges.max(ev.pfns().len());
             if let Detail::Device(DeviceEvent::Inflated { pfns: runs, .. }) = &ev.detail {
                 let n: u64 = runs.iter().map(|r| r.count).sum();
                 assert_eq!(n, 256, "every inflate buffer carries 256 PFNs");

@@ -37,20 +37,20 @@ fn step_message_ends_at_the_drivers_get_buf() {
     let last = &s.events()[s.current_index() as usize - 1];
     assert_eq!(last.function(), "virtqueue_get_buf");
     assert!(
-        last.moves
+        last.moves()
             .iter()
             .any(|m| matches!(m, Move::LastUsed { from: 0, to: 1 }))
     );
     let msg = &s.events()[before as usize..s.current_index() as usize];
     assert!(msg.iter().any(|e| e.function() == "balloon_inflate_page"
-        && e.pfns.iter().map(|r| r.count).sum::<u64>() == 256));
+        && e.pfns().iter().map(|r| r.count).sum::<u64>() == 256));
     assert!(
         msg.iter()
-            .any(|e| e.moves.contains(&Move::AvailIdx { from: 0, to: 1 }))
+            .any(|e| e.moves().contains(&Move::AvailIdx { from: 0, to: 1 }))
     );
     assert!(
         msg.iter()
-            .any(|e| e.moves.contains(&Move::UsedIdx { from: 0, to: 1 }))
+            .any(|e| e.moves().contains(&Move::UsedIdx { from: 0, to: 1 }))
     );
 }
 

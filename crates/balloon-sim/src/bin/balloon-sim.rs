@@ -259,8 +259,8 @@ fn trace_line(ev: &TraceEvent, format: Format) -> String {
                 "function": ev.function(),
                 "spec": ev.spec(),
                 "sentence": ev.sentence(),
-                "moves": ev.moves,
-                "pfns": ev.pfns,
+                "moves": ev.moves(),
+                "pfns": ev.pfns(),
             }});
             v.to_string()
         }

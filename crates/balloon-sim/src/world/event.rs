@@ -23,15 +23,8 @@ pub enum Detail {
     },
     /// The world delivered an interrupt to the driver.
     Interrupt(DeliveredInterrupt),
-    /// A monitor command and its reply.
-    Monitor {
-        /// The request as typed.
-        request: String,
-        /// The device step it caused.
-        device: Option<DeviceEvent>,
-        /// The reply.
-        reply: Reply,
-    },
+    /// A monitor command and its reply (boxed: rare, and large).
+    Monitor(Box<MonitorDetail>),
     /// A guest workload action.
     Guest {
         /// The action.
@@ -46,7 +39,7 @@ pub enum Detail {
         /// The action.
         op: HostOpView,
         /// The device step, `None` when the notifier did nothing (feature not negotiated).
-        device: Option<DeviceEvent>,
+        device: Option<Box<DeviceEvent>>,
     },
     /// Virtual time advanced with nothing to do (`run DURATION`).
     Clock {
@@ -55,6 +48,17 @@ pub enum Detail {
         /// After (ns).
         to: u64,
     },
+}
+
+/// A monitor command, what it did to the device, and what the monitor printed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonitorDetail {
+    /// The request as typed.
+    pub request: String,
+    /// The device step it caused.
+    pub device: Option<DeviceEvent>,
+    /// The reply.
+    pub reply: Reply,
 }
 
 /// An interrupt, as delivered.
@@ -145,10 +149,6 @@ pub struct TraceEvent {
     pub actor: Actor,
     /// The queue concerned, if any.
     pub queue: Option<QueueName>,
-    /// What moved.
-    pub moves: Vec<Move>,
-    /// PFN ranges the step carried.
-    pub pfns: Vec<PfnRange>,
     /// The event itself.
     pub detail: Detail,
 }
@@ -330,8 +330,8 @@ impl TraceEvent {
             Detail::Interrupt(DeliveredInterrupt::Config) => {
                 "The guest takes the config-change interrupt: virtballoon_changed queues the size work.".to_owned()
             }
-            Detail::Monitor { request, reply, .. } => {
-                let out = reply.to_line();
+            Detail::Monitor(m) => {
+                let (request, out) = (&m.request, m.reply.to_line());
                 if out.is_empty() {
                     format!("The operator types `{request}`; the monitor prints nothing.")
                 } else {
@@ -359,23 +359,17 @@ impl TraceEvent {
             Detail::Driver { event, .. } => event.function(),
             Detail::Interrupt(DeliveredInterrupt::Used { .. }) => "vring_interrupt",
             Detail::Interrupt(DeliveredInterrupt::Config) => "virtballoon_changed",
-            Detail::Monitor {
-                device: Some(ev), ..
-            } => ev.function(),
-            Detail::Monitor { request, .. } => {
-                if request.starts_with('{') {
-                    "qmp_dispatch"
-                } else {
-                    "handle_hmp_command"
-                }
-            }
+            Detail::Monitor(m) => match &m.device {
+                Some(ev) => ev.function(),
+                None if m.request.starts_with('{') => "qmp_dispatch",
+                None => "handle_hmp_command",
+            },
             Detail::Guest { .. } => "__alloc_pages",
             Detail::Fault(_) => "virtqueue_add",
             Detail::Host { .. } => "virtio_balloon_free_page_hint_notify",
             Detail::Clock { .. } => "qtest_clock_warp",
         }
     }
-
     /// The VIRTIO spec section, if one applies.
     pub fn spec(&self) -> Option<&'static str> {
         match &self.detail {
@@ -383,10 +377,8 @@ impl TraceEvent {
             Detail::Driver { event, .. } => event.spec(),
             Detail::Interrupt(DeliveredInterrupt::Used { .. }) => Some("2.7.14"),
             Detail::Interrupt(DeliveredInterrupt::Config) => Some("4.1.4.5"),
-            Detail::Monitor {
-                device: Some(ev), ..
-            }
-            | Detail::Host {
+            Detail::Monitor(m) => m.device.as_ref().and_then(DeviceEvent::spec),
+            Detail::Host {
                 device: Some(ev), ..
             } => ev.spec(),
             _ => None,
@@ -417,9 +409,63 @@ impl TraceEvent {
 
     /// Whether this event closes a message round trip (the driver collected a used buffer).
     pub fn ends_message(&self) -> bool {
-        self.moves
-            .iter()
-            .any(|m| matches!(m, Move::LastUsed { .. }))
+        matches!(
+            &self.detail,
+            Detail::Driver {
+                event: DriverEvent::UsedCollected { .. },
+                ..
+            }
+        )
+    }
+
+    /// What moved in this step (derived from the event's data, not stored).
+    pub fn moves(&self) -> Vec<Move> {
+        self.analyse().0
+    }
+
+    /// The PFN ranges this step carried (derived, not stored).
+    pub fn pfns(&self) -> Vec<PfnRange> {
+        self.analyse().1
+    }
+
+    /// Moves, PFN ranges and the queue concerned.
+    pub(crate) fn analyse(&self) -> (Vec<Move>, Vec<PfnRange>, Option<QueueName>) {
+        let (mut moves, mut pfns) = (Vec::new(), Vec::new());
+        let queue = match &self.detail {
+            Detail::Device(ev) => device_moves(ev, &mut moves, &mut pfns),
+            Detail::Monitor(m) => m
+                .device
+                .as_ref()
+                .and_then(|ev| device_moves(ev, &mut moves, &mut pfns)),
+            Detail::Host { device, .. } => device
+                .as_deref()
+                .and_then(|ev| device_moves(ev, &mut moves, &mut pfns)),
+            Detail::Driver { event, host } => {
+                let mut queue = super::guest::driver_moves(event, &mut moves, &mut pfns);
+                for ev in host {
+                    let q = device_moves(ev, &mut moves, &mut pfns);
+                    queue = queue.or(q);
+                }
+                // The driver's kick and the device's view of it are one move.
+                moves.dedup();
+                queue
+            }
+            Detail::Interrupt(DeliveredInterrupt::Used { queue, .. }) => *queue,
+            Detail::Interrupt(DeliveredInterrupt::Config) => {
+                moves.push(Move::ConfigInterrupt);
+                None
+            }
+            Detail::Clock { from, to } => {
+                moves.push(Move::Clock {
+                    from: *from,
+                    to: *to,
+                });
+                None
+            }
+            Detail::Guest { .. } => None,
+            Detail::Fault(f) => Some(f.queue),
+        };
+        (moves, pfns, queue)
     }
 
     /// Whether this is the actor's own step (for filters): operator, host, guest.

@@ -18,14 +18,15 @@ use virtq::Backend;
 
 pub use self::bus::Bus;
 pub use self::event::{
-    DeliveredInterrupt, Detail, FaultView, GuestOpView, HostOpView, TraceEvent, queue_name,
+    DeliveredInterrupt, Detail, FaultView, GuestOpView, HostOpView, MonitorDetail, TraceEvent,
+    queue_name,
 };
 pub use self::guest::Guest;
 pub use self::views::{BalloonView, ConfigView, MemoryCell, QueueView};
 use crate::command::{Command, HostOp, MachineConfig, QueueName};
 use crate::error::Error;
 use crate::history::Replayable;
-use crate::trace::{Actor, Move};
+use crate::trace::Actor;
 
 /// An operator input: everything that changes the world from outside. Recorded by the history
 /// at the event index where it happened.
@@ -149,42 +150,14 @@ impl<B: Backend> World<B> {
     }
 
     fn make(&mut self, actor: Actor, detail: Detail) -> TraceEvent {
-        let mut moves = Vec::new();
-        let mut pfns = Vec::new();
-        let mut queue = None;
-        match &detail {
-            Detail::Device(ev) => queue = event::device_moves(ev, &mut moves, &mut pfns),
-            Detail::Monitor {
-                device: Some(ev), ..
-            }
-            | Detail::Host {
-                device: Some(ev), ..
-            } => {
-                queue = event::device_moves(ev, &mut moves, &mut pfns);
-            }
-            Detail::Driver { event, host } => {
-                queue = guest::driver_moves(event, &mut moves, &mut pfns);
-                for ev in host {
-                    let q = event::device_moves(ev, &mut moves, &mut pfns);
-                    queue = queue.or(q);
-                }
-            }
-            Detail::Interrupt(DeliveredInterrupt::Used { queue: q, .. }) => queue = *q,
-            Detail::Clock { from, to } => moves.push(Move::Clock {
-                from: *from,
-                to: *to,
-            }),
-            _ => {}
-        }
-        let ev = TraceEvent {
+        let mut ev = TraceEvent {
             index: self.events,
             time_ns: self.now_ns,
             actor,
-            queue,
-            moves,
-            pfns,
+            queue: None,
             detail,
         };
+        ev.queue = ev.analyse().2;
         self.events += 1;
         ev
     }
@@ -285,27 +258,27 @@ impl<B: Backend> World<B> {
         let detail = match cmd {
             Command::Qmp(req) => {
                 let out = monitor::qmp(&mut self.device, &self.machine, req, now);
-                Detail::Monitor {
+                Detail::Monitor(Box::new(MonitorDetail {
                     request: req.to_line(),
                     device: out.device,
                     reply: out.reply,
-                }
+                }))
             }
             Command::HmpBalloon(arg) => {
                 let out = monitor::hmp_balloon(&mut self.device, arg);
-                Detail::Monitor {
+                Detail::Monitor(Box::new(MonitorDetail {
                     request: format!("balloon {arg}"),
                     device: out.device,
                     reply: out.reply,
-                }
+                }))
             }
             Command::HmpInfoBalloon => {
                 let out = monitor::hmp_info_balloon(&self.device);
-                Detail::Monitor {
+                Detail::Monitor(Box::new(MonitorDetail {
                     request: "info balloon".to_owned(),
                     device: out.device,
                     reply: out.reply,
-                }
+                }))
             }
             Command::Guest(op) => {
                 let outcome = self.guest.workload(*op);
@@ -336,7 +309,7 @@ impl<B: Backend> World<B> {
                     Actor::HostDevice,
                     Detail::Host {
                         op: HostOpView::from(*op),
-                        device,
+                        device: device.map(Box::new),
                     },
                 );
             }
@@ -371,7 +344,8 @@ impl<B: Backend> World<B> {
     pub fn last_device_event(ev: &TraceEvent) -> Option<&DeviceEvent> {
         match &ev.detail {
             Detail::Device(d) => Some(d),
-            Detail::Monitor { device, .. } | Detail::Host { device, .. } => device.as_ref(),
+            Detail::Monitor(m) => m.device.as_ref(),
+            Detail::Host { device, .. } => device.as_deref(),
             _ => None,
         }
     }
