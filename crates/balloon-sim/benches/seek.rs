@@ -1,6 +1,8 @@
 //! Seek in a timeline of at least 100,000 events: restore the nearest snapshot and replay.
 
+#[cfg(not(target_arch = "wasm32"))]
 use balloon_sim::Session;
+#[cfg(not(target_arch = "wasm32"))]
 use criterion::{Criterion, criterion_group, criterion_main};
 
 #[cfg(not(target_arch = "wasm32"))]

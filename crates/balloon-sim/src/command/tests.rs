@@ -1,5 +1,3 @@
-use proptest::prelude::*;
-
 use super::*;
 
 fn err(script: &str) -> ScriptError {
@@ -201,23 +199,30 @@ fn unicode_columns_count_characters() {
     assert_eq!(e.column, 13);
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
-    #[test]
-    fn arbitrary_text_never_panics(s in ".{0,200}") {
-        let _ = parse_script(&s);
-        let _ = parse_line(&s);
-    }
+#[cfg(not(target_arch = "wasm32"))]
+mod props {
+    use proptest::prelude::*;
 
-    #[test]
-    fn arbitrary_command_like_text_never_panics(
-        head in prop::sample::select(vec!["balloon", "info", "guest", "fault", "host", "run", "step", "{", "-m", "-device"]),
-        rest in "[ -~é]{0,80}",
-    ) {
-        let line = format!("{head} {rest}");
-        if let Err(e) = parse_script(&line) {
-            prop_assert!(e.column >= 1);
-            prop_assert!(e.column as usize <= line.chars().count() + 1);
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn arbitrary_text_never_panics(s in ".{0,200}") {
+            let _ = parse_script(&s);
+            let _ = parse_line(&s);
+        }
+
+        #[test]
+        fn arbitrary_command_like_text_never_panics(
+            head in prop::sample::select(vec!["balloon", "info", "guest", "fault", "host", "run", "step", "{", "-m", "-device"]),
+            rest in "[ -~é]{0,80}",
+        ) {
+            let line = format!("{head} {rest}");
+            if let Err(e) = parse_script(&line) {
+                prop_assert!(e.column >= 1);
+                prop_assert!(e.column as usize <= line.chars().count() + 1);
+            }
         }
     }
 }
