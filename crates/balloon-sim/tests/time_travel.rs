@@ -79,5 +79,13 @@ proptest! {
         prop_assert_eq!(s.trace_hash(), straight.trace_hash());
         prop_assert_eq!(s.balloon(), straight.balloon());
         prop_assert_eq!(s.config_view(), straight.config_view());
+
+        // Acting at k forks: the past stays, the future is replaced.
+        s.seek(k).unwrap();
+        let before = s.hash_at(k);
+        s.apply_line("info balloon").unwrap();
+        prop_assert_eq!(s.event_count(), k + 1);
+        prop_assert_eq!(s.hash_at(k), before);
+        prop_assert_eq!(s.events()[k as usize].kind(), "monitor");
     }
 }

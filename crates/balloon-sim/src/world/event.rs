@@ -418,6 +418,72 @@ impl TraceEvent {
         )
     }
 
+    /// A short stable code for filters and styling: `boot`, `config`, `status`, `desc`,
+    /// `avail`, `kick`, `pop`, `pages`, `used`, `notify`, `interrupt`, `monitor`, `guest`,
+    /// `fault`, `host`, `timer`, `clock` or `other`.
+    pub fn kind(&self) -> &'static str {
+        match &self.detail {
+            Detail::Monitor(_) => "monitor",
+            Detail::Guest { .. } => "guest",
+            Detail::Fault(_) => "fault",
+            Detail::Host { .. } => "host",
+            Detail::Clock { .. } => "clock",
+            Detail::Interrupt(_) => "interrupt",
+            Detail::Device(ev) => {
+                use DeviceEvent::*;
+                match ev {
+                    TypeRegistered { .. }
+                    | ClassInit { .. }
+                    | InstanceInit { .. }
+                    | Realized { .. }
+                    | RealizeFailed { .. }
+                    | QueueAdded { .. }
+                    | StatsReset => "boot",
+                    Popped { .. } | QueueDrained { .. } => "pop",
+                    Inflated { .. }
+                    | Deflated { .. }
+                    | Reported { .. }
+                    | HintRanges { .. }
+                    | HintCmdId { .. }
+                    | StatsReceived { .. } => "pages",
+                    UsedPushed { .. } => "used",
+                    Notified { .. } => "notify",
+                    StatsPollFired { .. } | BalloonChangeFlushed { .. } => "timer",
+                    VirtioError { .. } | StatusSet { .. } | DeviceReset { .. } => "status",
+                    _ => "config",
+                }
+            }
+            Detail::Driver { event, .. } => {
+                use DriverEvent as E;
+                match event {
+                    E::Status { .. }
+                    | E::FeaturesNegotiated { .. }
+                    | E::Failed { .. }
+                    | E::QueueSetUp { .. } => "boot",
+                    E::BufferAdded { .. } => "desc",
+                    E::Published { .. } => "avail",
+                    E::Kicked { .. } => "kick",
+                    E::UsedCollected { .. } | E::NothingUsed { .. } => "used",
+                    E::TargetRead { .. }
+                    | E::ActualWritten { .. }
+                    | E::PoisonWritten { .. }
+                    | E::HintCmdIdRead { .. } => "config",
+                    E::PagesAllocated { .. }
+                    | E::PagesDequeued { .. }
+                    | E::PagesReleased { .. }
+                    | E::StatsFilled { .. }
+                    | E::ReportIsolated { .. }
+                    | E::HintBlock { .. }
+                    | E::HintsReturned { .. } => "pages",
+                    E::OutOfPuff { .. } | E::ReportScheduled { .. } => "timer",
+                    E::Workload { .. } | E::OomNotify { .. } | E::OomKill { .. } => "guest",
+                    E::Misbehaved { .. } => "fault",
+                    _ => "other",
+                }
+            }
+        }
+    }
+
     /// What moved in this step (derived from the event's data, not stored).
     pub fn moves(&self) -> Vec<Move> {
         self.analyse().0
