@@ -37,7 +37,8 @@
 //! // Timeline and log.
 //! assert!(s.event_count() > s.current_index()); // the future is kept until you act
 //! let ev = &s.events()[99]; // TraceEvent: index, time_ns, actor, queue, moves, pfns
-//! let _ = (ev.sentence(), ev.function(), ev.spec());
+//! let _ = (ev.sentence(), ev.function(), ev.spec(), ev.kind(), ev.moves(), ev.pfns());
+//! let _ = (s.is_quiet(), s.next_timer_ns(), s.now_ns());
 //! let _ = s.trace_hash(); // FNV-1a of events[..current_index]
 //!
 //! // Views of the state after current_index events (plain data, serde::Serialize).

@@ -134,6 +134,20 @@ impl Session {
                 .unwrap_or(FNV_OFFSET),
         }
     }
+    /// Whether nothing is left to do now: `step(UntilQuiet)` would do nothing (timers may still
+    /// be armed, see [`Session::next_timer_ns`]).
+    pub fn is_quiet(&self) -> bool {
+        !self.world().has_work()
+    }
+    /// When the next timer fires (stats poll, out-of-puff retry, reporting delay,
+    /// BALLOON_CHANGE window), in virtual ns.
+    pub fn next_timer_ns(&self) -> Option<u64> {
+        self.world().next_timer()
+    }
+    /// Virtual time of the shown state, in ns.
+    pub fn now_ns(&self) -> u64 {
+        self.world().now_ns()
+    }
     /// The balloon's numbers.
     pub fn balloon(&self) -> BalloonView {
         self.world().numbers()
