@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::timeline::Timeline;
+
 /// A world the history can rewind and replay.
 pub trait Replayable: Clone {
     /// An operator input (a monitor command, a guest action, a clock advance).
@@ -43,7 +45,7 @@ pub enum SeekError {
 pub struct History<W: Replayable> {
     world: W,
     cursor: u64,
-    events: Vec<W::Event>,
+    events: Timeline<W::Event>,
     inputs: BTreeMap<u64, W::Input>,
     snapshots: Vec<(u64, W)>,
     interval: u64,
@@ -63,7 +65,7 @@ impl<W: Replayable> History<W> {
             snapshots: vec![(0, world.clone())],
             world,
             cursor: 0,
-            events: Vec::new(),
+            events: Timeline::default(),
             inputs: BTreeMap::new(),
             interval: FIRST_INTERVAL,
             max_snapshots,
@@ -87,7 +89,7 @@ impl<W: Replayable> History<W> {
         self.events.is_empty()
     }
     /// The whole timeline, past and (after a seek back) future.
-    pub fn events(&self) -> &[W::Event] {
+    pub fn events(&self) -> &Timeline<W::Event> {
         &self.events
     }
     /// Snapshots held (for tests and diagnostics).

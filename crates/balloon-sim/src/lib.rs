@@ -36,7 +36,7 @@
 //!
 //! // Timeline and log.
 //! assert!(s.event_count() > s.current_index()); // the future is kept until you act
-//! let ev = &s.events()[99]; // TraceEvent: index, time_ns, actor, queue, moves, pfns
+//! let ev = &s.events()[99]; // Timeline<TraceEvent>; an event: index, time_ns, actor, queue
 //! let _ = (ev.sentence(), ev.function(), ev.spec(), ev.kind(), ev.moves(), ev.pfns());
 //! let _ = (s.is_quiet(), s.next_timer_ns(), s.now_ns());
 //! let _ = s.trace_hash(); // FNV-1a of events[..current_index]
@@ -70,6 +70,7 @@ pub mod runner;
 pub mod session;
 #[cfg(feature = "world")]
 pub mod stepping;
+pub mod timeline;
 pub mod trace;
 #[cfg(feature = "world")]
 pub mod world;

@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::history::History;
 use crate::reply::Reply;
 use crate::stepping::{Engine, StepSize, run_step};
+use crate::timeline::Timeline;
 use crate::trace::hash::{FNV_OFFSET, Fnv64};
 use crate::world::{
     BalloonView, ConfigView, Detail, Input, MemoryCell, QueueView, TraceEvent, World,
@@ -107,8 +108,8 @@ impl Session {
     pub fn current_index(&self) -> u64 {
         self.history.cursor()
     }
-    /// The timeline.
-    pub fn events(&self) -> &[TraceEvent] {
+    /// The timeline (indexable: `s.events()[k]`, `get`, `range`, `iter`).
+    pub fn events(&self) -> &Timeline<TraceEvent> {
         self.history.events()
     }
     /// The world as shown.

@@ -41,7 +41,10 @@ fn step_message_ends_at_the_drivers_get_buf() {
             .iter()
             .any(|m| matches!(m, Move::LastUsed { from: 0, to: 1 }))
     );
-    let msg = &s.events()[before as usize..s.current_index() as usize];
+    let msg: Vec<_> = s
+        .events()
+        .range(before as usize, s.current_index() as usize)
+        .collect();
     assert!(msg.iter().any(|e| e.function() == "balloon_inflate_page"
         && e.pfns().iter().map(|r| r.count).sum::<u64>() == 256));
     assert!(
