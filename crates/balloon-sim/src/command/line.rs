@@ -9,6 +9,9 @@ use super::{
 const FORMS: &str = "{QMP JSON}, balloon <MiB>, info balloon, guest alloc|free|cache|touch <SIZE>, \
 fault <queue> <fault>, host hint start|stop|done, run [DURATION] or step [N|message [N]]";
 
+/// Longest `run DURATION` (a million seconds): keeps virtual-time arithmetic far from overflow.
+pub const MAX_RUN_NS: u64 = 1_000_000 * 1_000_000_000;
+
 /// The words of a line with their byte offsets.
 pub(crate) fn words(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
@@ -128,12 +131,16 @@ pub fn parse_line(text: &str) -> Result<Option<Command>, ScriptError> {
             Command::Host(op)
         }
         "run" => {
-            let form = "run or run DURATION (5s, 200ms, 1500us, 2min)";
+            let form = "run or run DURATION (5s, 200ms, 1500us, 2min; at most 1000000s)";
             let step = match arg(1) {
                 None => StepCommand::UntilQuiet,
-                Some((p, d)) => StepCommand::For(parse_duration_ns(d).ok_or_else(|| {
-                    ScriptError::in_line(text, p, form, format!("invalid duration \"{d}\""))
-                })?),
+                Some((p, d)) => StepCommand::For(
+                    parse_duration_ns(d)
+                        .filter(|ns| *ns > 0 && *ns <= MAX_RUN_NS)
+                        .ok_or_else(|| {
+                            ScriptError::in_line(text, p, form, format!("invalid duration \"{d}\""))
+                        })?,
+                ),
             };
             too_many(2, form)?;
             Command::Step(step)

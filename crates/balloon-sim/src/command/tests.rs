@@ -177,6 +177,10 @@ fn errors_name_line_column_and_form() {
     assert_eq!(e.column, 7);
     let e = err("run 5 seconds");
     assert_eq!(e.column, 5);
+    let e = err("run 2000000s");
+    assert_eq!(e.column, 5);
+    let e = err("run 0s");
+    assert_eq!(e.column, 5);
     let e = err("step 0");
     assert_eq!(e.column, 6);
     let e = err("  info memory");
