@@ -117,9 +117,11 @@ impl MachineConfig {
             match opt {
                 "-m" => {
                     cfg.ram_size = parse_size(value, 20)
-                        .filter(|s| *s >= 16 << 20 && *s <= 16 << 40 && s % 4096 == 0)
+                        // The guest model works in whole 2 MiB pageblocks, from 64 MiB up to the
+                        // 16 TiB that 32-bit PFNs address.
+                        .filter(|s| *s >= 64 << 20 && *s <= 16 << 40 && s.is_multiple_of(2 << 20))
                         .ok_or_else(|| {
-                            bad("a RAM size between 16M and 16T, a multiple of 4K (e.g. 4G)")
+                            bad("a RAM size from 64M to 16T, a multiple of 2M (e.g. 4G)")
                         })?;
                 }
                 "-device" => cfg.parse_device(text, vat, value)?,

@@ -18,7 +18,7 @@
 //!
 //! | option | meaning | default |
 //! |---|---|---|
-//! | `-m SIZE` | guest RAM; a bare number is MiB as in QEMU (`-m 512`) | `1G` |
+//! | `-m SIZE` | guest RAM, 64M to 16T in whole 2M; a bare number is MiB as in QEMU (`-m 512`) | `1G` |
 //! | `-device virtio-balloon[,prop=val]...` | the balloon (`virtio-balloon-pci` accepted) and its QEMU properties: `deflate-on-oom`, `free-page-hint`, `page-poison`, `free-page-reporting`, `qemu-4-0-config-size` (`on`/`off`), `iothread=ID`, `guest-stats-polling-interval=SECONDS`, `id=NAME` | QEMU defaults |
 //! | `-object iothread,id=ID` | accepted for QEMU compatibility (free-page-hint needs an iothread) | — |
 //! | `-profile qemu` | the device profile | `qemu` |

@@ -41,6 +41,10 @@ fn machine_errors_point_at_the_value() {
     let e = err("-m 4G -device virtio-balloon,deflate-on-oom=maybe");
     assert_eq!((e.line, e.column), (1, 30));
     assert!(e.expected.contains("deflate-on-oom=on"), "{e}");
+    let e = err("-m 16M");
+    assert_eq!(e.column, 4);
+    let e = err("-m 1025K");
+    assert!(e.expected.contains("multiple of 2M"), "{e}");
     let e = err("-m 4X");
     assert_eq!(e.column, 4);
     let e = err("-m 4G -seed");
