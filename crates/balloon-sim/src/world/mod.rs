@@ -132,15 +132,25 @@ impl<B: Backend> World<B> {
             InitStage::Done | InitStage::Failed
         ) || self.device.has_work()
             || !self.pending_irqs.is_empty()
-            || self.guest.has_work()
+            || self.guest_present() && self.guest.has_work()
     }
 
     /// The earliest timer deadline (device first on ties).
     pub fn next_timer(&self) -> Option<u64> {
-        [self.device.next_timer(), self.guest.next_timer()]
+        let guest = self
+            .guest_present()
+            .then(|| self.guest.next_timer())
+            .flatten();
+        [self.device.next_timer(), guest]
             .into_iter()
             .flatten()
             .min()
+    }
+
+    /// Whether the guest sees a balloon device: when realize fails QEMU does not start, so
+    /// there is nothing for the driver to probe.
+    fn guest_present(&self) -> bool {
+        self.device.init_stage() != InitStage::Failed
     }
 
     fn queue_of_index(&self, index: u16) -> Option<QueueName> {
@@ -194,7 +204,7 @@ impl<B: Backend> World<B> {
                 Detail::Interrupt(DeliveredInterrupt::new(irq, queue)),
             ));
         }
-        if self.guest.has_work() {
+        if self.guest_present() && self.guest.has_work() {
             let mut bus = Bus::new(&mut self.device, self.now_ns);
             let event = self.guest.step(&mut bus, &mut self.ram, self.now_ns);
             let host = bus.into_log();
@@ -216,7 +226,7 @@ impl<B: Backend> World<B> {
         // The driver's timers only wake work up (the out-of-puff sleep, the reporting delay):
         // the step that follows is the event.
         self.guest.fire_timer(self.now_ns);
-        if self.guest.has_work() {
+        if self.guest_present() && self.guest.has_work() {
             let mut bus = Bus::new(&mut self.device, self.now_ns);
             let event = self.guest.step(&mut bus, &mut self.ram, self.now_ns);
             let host = bus.into_log();
