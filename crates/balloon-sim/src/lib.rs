@@ -32,6 +32,7 @@
 //! s.step(StepSize::UntilQuiet); // until no work is left (timers are not fired)
 //! s.step(StepSize::For(2_000_000_000)); // 2 s of virtual time, firing timers on the way
 //! s.step_back(); // one event back (snapshot + replay)
+//! s.step_back_message(); // back to the end of the previous round trip
 //! s.seek(100)?; // timeline scrubbing; acting afterwards forks the run
 //!
 //! // Timeline and log.

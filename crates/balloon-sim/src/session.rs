@@ -95,6 +95,17 @@ impl Session {
         let _ = self.history.step_back();
     }
 
+    /// Back to the end of the previous message round trip (or to event 0).
+    pub fn step_back_message(&mut self) {
+        let cursor = self.current_index() as usize;
+        let target = (0..cursor.saturating_sub(1))
+            .rev()
+            .find(|&i| self.events().get(i).is_some_and(TraceEvent::ends_message))
+            .map_or(0, |i| i as u64 + 1);
+        // Within the recorded past a seek cannot fail.
+        let _ = self.history.seek(target);
+    }
+
     /// Shows the state after `index` events.
     pub fn seek(&mut self, index: u64) -> Result<(), Error> {
         Ok(self.history.seek(index)?)

@@ -60,7 +60,15 @@ pub(crate) fn run_step<E: Engine>(e: &mut E, cmd: StepCommand, sink: &mut dyn Fn
         }
         StepCommand::Messages(n) => {
             for _ in 0..n {
+                // The first step may fire a timer (a stats poll starts a round); after that the
+                // message runs only while there is work, so a quiet world never spins on
+                // periodic timers.
+                let mut first = true;
                 loop {
+                    if !first && (e.recorded_input().is_some() || !e.world().has_work()) {
+                        break;
+                    }
+                    first = false;
                     let mut ended = false;
                     let stepped = e.step(&mut |ev| {
                         ended |= ev.ends_message();

@@ -58,6 +58,28 @@ fn step_message_ends_at_the_drivers_get_buf() {
 }
 
 #[test]
+fn step_back_message_returns_to_the_previous_round_trip() {
+    let mut s = booted();
+    s.apply_line("balloon 1000").unwrap();
+    s.step(StepSize::Message);
+    let first_end = s.current_index();
+    s.step(StepSize::Message);
+    s.step(StepSize::Op);
+    s.step_back_message();
+    assert!(s.events()[s.current_index() as usize - 1].ends_message());
+    s.step_back_message();
+    assert_eq!(s.current_index(), first_end);
+}
+
+#[test]
+fn step_message_in_a_quiet_world_stops() {
+    let mut s = booted();
+    let n = s.current_index();
+    s.step(StepSize::Message);
+    assert!(s.current_index() - n <= 1, "at most the one timer step");
+}
+
+#[test]
 fn run_for_fires_timers_and_advances_virtual_time() {
     let mut s = booted();
     s.apply_line(r#"{"execute": "qom-set", "arguments": {"path": "/machine/peripheral-anon/device[0]", "property": "guest-stats-polling-interval", "value": 1}}"#).unwrap();
