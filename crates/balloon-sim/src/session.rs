@@ -255,6 +255,9 @@ impl Engine for Session {
     fn recorded_input(&self) -> Option<&Input> {
         self.history.recorded_input()
     }
+    fn budget(&self) -> u64 {
+        crate::stepping::MAX_SESSION_EVENTS_PER_COMMAND
+    }
 }
 
 /// The text of a command, for the session's script.

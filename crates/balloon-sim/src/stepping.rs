@@ -6,8 +6,11 @@ use virtq::Backend;
 use crate::command::StepCommand;
 use crate::world::{Input, TraceEvent, World};
 
-/// Most events one stepping command may produce (a guard against a guest that never quiets).
-pub const MAX_EVENTS_PER_COMMAND: u64 = 20_000_000;
+/// Most events one stepping command may produce in a straight run (a guard against a guest
+/// that never quiets; the trace is streamed, so this bounds time, not memory).
+pub const MAX_EVENTS_PER_COMMAND: u64 = 50_000_000;
+/// The same guard for a session, whose timeline is kept (about 0.4 KiB an event).
+pub const MAX_SESSION_EVENTS_PER_COMMAND: u64 = 2_000_000;
 
 /// Which granularity a UI "step" button asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +44,10 @@ pub(crate) trait Engine {
     fn act(&mut self, input: Input, sink: &mut dyn FnMut(&TraceEvent));
     /// One step (replaying the recorded timeline when in the past); false when nothing happened.
     fn step(&mut self, sink: &mut dyn FnMut(&TraceEvent)) -> bool;
+    /// Most events one stepping command may produce.
+    fn budget(&self) -> u64 {
+        MAX_EVENTS_PER_COMMAND
+    }
     /// The input recorded at the current position, when replaying the past.
     fn recorded_input(&self) -> Option<&Input> {
         None
@@ -49,7 +56,7 @@ pub(crate) trait Engine {
 
 /// Runs one stepping command.
 pub(crate) fn run_step<E: Engine>(e: &mut E, cmd: StepCommand, sink: &mut dyn FnMut(&TraceEvent)) {
-    let mut budget = MAX_EVENTS_PER_COMMAND;
+    let mut budget = e.budget();
     match cmd {
         StepCommand::Ops(n) => {
             for _ in 0..n {
