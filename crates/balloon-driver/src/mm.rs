@@ -2,6 +2,8 @@
 //! reclaim (hint shrinker, page cache, swap), OOM, and the VM event counters that the balloon's
 //! statistics report.
 
+use std::collections::VecDeque;
+
 use crate::error::Error;
 use crate::pagemap::{BLOCK_PAGES, BLOCKS_PER_CHUNK, Direction, PageMap, PageState, StateSet};
 use crate::rng::XorShift;
@@ -88,6 +90,8 @@ pub struct GuestMm {
     /// totalram_pages: MemTotal (shrinks with the balloon unless DEFLATE_ON_OOM).
     managed: u64,
     app_resident: u64,
+    /// The application's resident pages as runs, oldest first (the LRU the swap takes from).
+    app: VecDeque<(u64, u64)>,
     app_swapped: u64,
     swap_total: u64,
     hugetlb_pages: u64,
@@ -139,6 +143,7 @@ impl GuestMm {
             reserved,
             managed: nr - reserved,
             app_resident: 0,
+            app: VecDeque::new(),
             app_swapped: 0,
             swap_total: swap_bytes / PAGE_SIZE,
             hugetlb_pages: 0,
@@ -241,16 +246,7 @@ impl GuestMm {
         left -= cache;
         let swap_free = self.swap_total - self.app_swapped;
         let out = left.min(swap_free).min(self.app_resident);
-        let swapped = self
-            .map
-            .take(
-                StateSet::one(PageState::Used),
-                PageState::Free,
-                out,
-                Direction::Down,
-            )
-            .pages();
-        self.app_resident -= swapped;
+        let swapped = self.release_app(out, false);
         self.app_swapped += swapped;
         self.events.pswpout += swapped;
         r.cache += cache;
@@ -302,24 +298,61 @@ impl GuestMm {
     /// An application allocates and touches `n` pages (one minor fault each).
     pub fn alloc_app(&mut self, n: u64) -> Alloc {
         let a = self.alloc(n, PageState::Used, Direction::Up);
-        self.app_resident += a.got();
+        self.add_app(&a.pages);
         self.events.pgfault += a.got();
         a
+    }
+
+    fn add_app(&mut self, pages: &Runs) {
+        for &(f, c) in pages.runs() {
+            match self.app.back_mut() {
+                Some(last) if last.0 + last.1 == f => last.1 += c,
+                _ => self.app.push_back((f, c)),
+            }
+            self.app_resident += c;
+        }
+    }
+
+    /// Frees `n` resident application pages, the newest (a free) or the oldest (swap-out)
+    /// first, so kernel and hugetlb pages are never touched.
+    fn release_app(&mut self, n: u64, newest: bool) -> u64 {
+        let mut done = 0;
+        while done < n {
+            let run = if newest {
+                self.app.back_mut()
+            } else {
+                self.app.front_mut()
+            };
+            let Some(r) = run else { break };
+            let k = r.1.min(n - done);
+            let first = if newest { r.0 + r.1 - k } else { r.0 };
+            if !newest {
+                r.0 += k;
+            }
+            r.1 -= k;
+            if r.1 == 0 {
+                if newest {
+                    self.app.pop_back();
+                } else {
+                    self.app.pop_front();
+                }
+            }
+            if self
+                .map
+                .convert(first, k, StateSet::one(PageState::Used), PageState::Free)
+                .is_ok()
+            {
+                done += k;
+            }
+            self.app_resident = self.app_resident.saturating_sub(k);
+        }
+        done
     }
 
     /// The application frees `n` pages: resident ones first, then swap slots.
     pub fn free_app(&mut self, n: u64) -> u64 {
         let resident = n.min(self.app_resident);
-        let freed = self
-            .map
-            .take(
-                StateSet::one(PageState::Used),
-                PageState::Free,
-                resident,
-                Direction::Down,
-            )
-            .pages();
-        self.app_resident -= freed;
+        let freed = self.release_app(resident, true);
         let slots = (n - freed).min(self.app_swapped);
         self.app_swapped -= slots;
         freed + slots
@@ -337,7 +370,7 @@ impl GuestMm {
         let a = self.alloc(hits, PageState::Used, Direction::Up);
         let got = a.got();
         self.app_swapped -= got;
-        self.app_resident += got;
+        self.add_app(&a.pages);
         self.events.pswpin += got;
         self.events.pgmajfault += got;
         self.events.pgfault += got;
@@ -437,5 +470,40 @@ impl GuestMm {
             any_free |= free > 0;
         }
         any_free || !need_unreported
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn freeing_and_swapping_touch_only_application_pages() {
+        let mut mm = GuestMm::with_boot_used(256 << 20, 64 << 20, 8 << 20, 1).unwrap();
+        mm.alloc_app(1000);
+        assert_eq!(mm.alloc_hugepages(4), 4);
+        let used = mm.map().count(PageState::Used);
+        assert_eq!(mm.free_app(1000), 1000);
+        assert_eq!(mm.map().count(PageState::Used), used - 1000);
+        assert_eq!(mm.hugetlb_pages(), 4);
+        assert_eq!(mm.events.htlb_buddy_alloc, 4);
+    }
+
+    #[test]
+    fn pressure_takes_cache_before_swap_and_oom_frees_everything() {
+        let mut mm = GuestMm::with_boot_used(256 << 20, 32 << 20, 8 << 20, 1).unwrap();
+        let cache = mm.read_file(10_000);
+        assert_eq!(cache, 10_000);
+        let a = mm.alloc_app(mm.free_pages() + 5_000);
+        assert!(a.reclaim.direct);
+        assert!(a.reclaim.cache >= 5_000);
+        assert_eq!(a.reclaim.swapped_out, 0, "cache first");
+        let b = mm.alloc_app(12_000);
+        assert!(b.reclaim.swapped_out > 0 || b.got() < 12_000);
+        assert!(mm.events.pswpout > 0);
+        let (res, swp) = mm.app_pages();
+        assert_eq!(mm.oom_kill(), res + swp);
+        assert_eq!(mm.app_pages(), (0, 0));
+        assert_eq!(mm.events.oom_kill, 1);
     }
 }
