@@ -28,6 +28,9 @@ pub(crate) struct Tell {
     pub stage: Stage,
     /// Whether to wait for the used element (`tell_host`) or finish after the kick.
     pub wait: bool,
+    /// A tampered publish bypassed the shadow avail.idx, so `kick_needed` cannot see it; a
+    /// misbehaving guest kicks anyway, which is what lets the device reach its error path.
+    pub force_kick: bool,
 }
 
 impl Tell {
@@ -37,6 +40,7 @@ impl Tell {
             segs,
             stage: Stage::Add,
             wait,
+            force_kick: false,
         }
     }
 }
@@ -71,6 +75,7 @@ impl BalloonDriver {
             Stage::Publish(head) => {
                 if let Some(ev) = crate::misbehave::tamper_publish(misbehaviour, vq, ram, head)? {
                     self.misbehaviour = None;
+                    t.force_kick = true;
                     t.stage = Stage::Kick;
                     return Ok(ev);
                 }
@@ -85,7 +90,7 @@ impl BalloonDriver {
                 })
             }
             Stage::Kick => {
-                let notified = vq.queue.kick_needed(ram)?;
+                let notified = vq.queue.kick_needed(ram)? || t.force_kick;
                 if notified {
                     tr.notify(queue);
                 }

@@ -153,3 +153,16 @@ fn script_text_replays_to_the_same_hash() {
     assert_eq!(again.trace_hash(), s.trace_hash());
     assert_eq!(again.event_count(), s.event_count());
 }
+
+/// Regression: the tampered avail.idx bypassed the driver's shadow index, so the guest never
+/// kicked and the device never saw the jump. QEMU's `virtqueue_num_heads` answers an avail.idx
+/// more than the queue size ahead with `virtio_error` ("Guest moved used index from ...").
+#[test]
+fn an_avail_idx_jump_is_kicked_and_puts_the_device_in_needs_reset() {
+    let mut s = booted();
+    s.apply_line("fault ivq avail-idx-jump").unwrap();
+    s.apply_line(r#"{"execute": "balloon", "arguments": {"value": 1006632960}}"#)
+        .unwrap();
+    s.step(StepSize::UntilQuiet);
+    assert_eq!(s.config_view().status & 0x40, 0x40, "DEVICE_NEEDS_RESET");
+}
