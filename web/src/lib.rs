@@ -4,5 +4,6 @@
 
 pub mod app;
 pub mod components;
+pub mod state;
 
 pub use app::App;

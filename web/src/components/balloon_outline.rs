@@ -1,4 +1,5 @@
-//! The balloon drawn as one closed cubic Bezier path inside a fixed viewBox.
+//! The balloon drawn as one closed cubic Bezier path inside a fixed viewBox: solid for what
+//! the guest gave (`actual`), dashed for what the host asked (`num_pages`).
 
 use yew::prelude::*;
 
@@ -13,6 +14,8 @@ const KNOT: (f64, f64) = (100.0, 220.0);
 pub struct BalloonOutlineProps {
     /// How inflated the balloon is, from 0.0 (deflated) to 1.0 (fills the view box).
     pub fill: f64,
+    /// The size the target asks for, same scale, drawn as a dashed outline.
+    pub target: f64,
 }
 
 /// The `d` attribute of the balloon outline for `fill` in 0.0..=1.0 (clamped).
@@ -48,7 +51,7 @@ pub fn balloon_path(fill: f64) -> String {
     )
 }
 
-/// SVG balloon whose outline size follows `fill`.
+/// SVG balloon whose outline size follows `fill`, with the target outline behind it.
 #[component]
 pub fn BalloonOutline(props: &BalloonOutlineProps) -> Html {
     let (w, h) = VIEW_BOX;
@@ -56,7 +59,10 @@ pub fn BalloonOutline(props: &BalloonOutlineProps) -> Html {
     html! {
         <svg class="balloon" data-testid="balloon-svg" viewBox={format!("0 0 {w} {h}")}
             role="img" aria-label={format!("Balloon at {:.0}% of its largest size", props.fill * 100.0)}>
-            <path class="balloon-outline" data-testid="balloon-outline" d={balloon_path(props.fill)} />
+            <path class="balloon-target" data-testid="balloon-target" d={balloon_path(props.target)}
+                fill="none" stroke="#888" stroke-dasharray="4 3" />
+            <path class="balloon-outline" data-testid="balloon-outline" d={balloon_path(props.fill)}
+                fill="#e8505b" fill-opacity="0.6" stroke="#a0202b" />
             <path class="balloon-string" d={format!("M {kx} {ky} q -8 8 0 16")} />
         </svg>
     }
