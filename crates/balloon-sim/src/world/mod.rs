@@ -159,6 +159,21 @@ impl<B: Backend> World<B> {
             .map(|i| queue_name(i.queue.kind))
     }
 
+    /// One operation of the guest driver, if it has work; the host side of the operation (config
+    /// reads, kicks) travels with it as the bus log.
+    fn step_guest(&mut self) -> Option<TraceEvent> {
+        if !(self.guest_present() && self.guest.has_work()) {
+            return None;
+        }
+        let mut bus = Bus::new(&mut self.device, self.now_ns);
+        let event = self.guest.step(&mut bus, &mut self.ram, self.now_ns);
+        let host = bus.into_log();
+        self.collect_interrupts();
+        let event = event?;
+        let actor = guest::actor_of(&event);
+        Some(self.make(actor, Detail::Driver { event, host }))
+    }
+
     fn make(&mut self, actor: Actor, detail: Detail) -> TraceEvent {
         let mut ev = TraceEvent {
             index: self.events,
@@ -204,15 +219,8 @@ impl<B: Backend> World<B> {
                 Detail::Interrupt(DeliveredInterrupt::new(irq, queue)),
             ));
         }
-        if self.guest_present() && self.guest.has_work() {
-            let mut bus = Bus::new(&mut self.device, self.now_ns);
-            let event = self.guest.step(&mut bus, &mut self.ram, self.now_ns);
-            let host = bus.into_log();
-            self.collect_interrupts();
-            if let Some(event) = event {
-                let actor = guest::actor_of(&event);
-                return Some(self.make(actor, Detail::Driver { event, host }));
-            }
+        if let Some(event) = self.step_guest() {
+            return Some(event);
         }
         let deadline = self.next_timer()?;
         let from = self.now_ns;
@@ -226,15 +234,8 @@ impl<B: Backend> World<B> {
         // The driver's timers only wake work up (the out-of-puff sleep, the reporting delay):
         // the step that follows is the event.
         self.guest.fire_timer(self.now_ns);
-        if self.guest_present() && self.guest.has_work() {
-            let mut bus = Bus::new(&mut self.device, self.now_ns);
-            let event = self.guest.step(&mut bus, &mut self.ram, self.now_ns);
-            let host = bus.into_log();
-            self.collect_interrupts();
-            if let Some(event) = event {
-                let actor = guest::actor_of(&event);
-                return Some(self.make(actor, Detail::Driver { event, host }));
-            }
+        if let Some(event) = self.step_guest() {
+            return Some(event);
         }
         Some(self.make(
             Actor::Transport,
