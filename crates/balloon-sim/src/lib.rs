@@ -69,6 +69,7 @@ pub mod reply;
 pub mod runner;
 #[cfg(feature = "world")]
 pub mod session;
+pub mod share;
 #[cfg(feature = "world")]
 pub mod stepping;
 pub mod timeline;
