@@ -4,6 +4,8 @@
 
 pub mod app;
 pub mod components;
+pub mod embed;
+pub mod js_api;
 pub mod state;
 
 pub use app::App;

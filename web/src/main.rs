@@ -1,6 +1,17 @@
-//! Entry point trunk builds: mounts the playground on the page's body.
+//! Entry point trunk builds: mounts the full playground, or the compact embed for `?embed=1`;
+//! nothing when the page loaded the module for its JS API (`mount`).
 #![forbid(unsafe_code)]
 
+// The JS API's exports live in the library; naming them here keeps them in this binary's wasm.
+pub use balloon_web::js_api::{EmbedHandle, mount};
+
 fn main() {
-    yew::Renderer::<balloon_web::App>::new().render();
+    if balloon_web::js_api::loaded_as_library() {
+        return;
+    }
+    if balloon_web::embed::location_wants_embed() {
+        balloon_web::embed::mount_from_location();
+    } else {
+        yew::Renderer::<balloon_web::App>::new().render();
+    }
 }

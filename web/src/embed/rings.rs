@@ -1,0 +1,144 @@
+//! A compact panel per ring for embeds: the driver's avail.idx and last_used beside the device's
+//! next_avail and used.idx, and the two differences that are the work in flight each way.
+
+use balloon_sim::Session;
+use balloon_sim::command::QueueName;
+use yew::prelude::*;
+
+/// One ring's four indices, as the embed shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RingNumbers {
+    /// Linux name.
+    pub name: QueueName,
+    /// Transport index and size, once the device created the queue.
+    pub device: Option<(u16, u16)>,
+    /// Driver side: avail.idx and last_used, once the driver set the queue up.
+    pub driver: Option<(u16, u16)>,
+    /// Device side: next_avail and used.idx.
+    pub next_avail: u16,
+    /// used.idx as the device last published it.
+    pub used_idx: u16,
+}
+
+impl RingNumbers {
+    /// The ring `name` of the session's current state.
+    pub fn of(session: &Session, name: QueueName) -> Self {
+        let view = session.queue_views().into_iter().find(|q| q.name == name);
+        let driver = view.as_ref().and_then(|q| {
+            session
+                .world()
+                .guest()
+                .driver()
+                .vqs()
+                .iter()
+                .find(|vq| vq.index == q.index)
+                .map(|vq| (vq.queue.avail_idx(), vq.queue.last_used()))
+        });
+        Self {
+            name,
+            device: view.as_ref().map(|q| (q.index, q.max_size)),
+            driver,
+            next_avail: view.as_ref().map_or(0, |q| q.next_avail),
+            used_idx: view.as_ref().map_or(0, |q| q.used_idx),
+        }
+    }
+
+    /// Buffers made available that the device has not popped yet (avail.idx − next_avail).
+    pub fn waiting_for_device(&self) -> Option<u16> {
+        self.driver
+            .map(|(avail, _)| avail.wrapping_sub(self.next_avail))
+    }
+
+    /// Buffers the device returned that the driver has not collected (used.idx − last_used).
+    pub fn waiting_for_driver(&self) -> Option<u16> {
+        self.driver
+            .map(|(_, last_used)| self.used_idx.wrapping_sub(last_used))
+    }
+}
+
+/// Properties of [`RingPanel`].
+#[derive(Properties, PartialEq, Debug)]
+pub struct RingPanelProps {
+    /// The numbers shown.
+    pub ring: RingNumbers,
+}
+
+/// One ring's indices in a small table.
+#[component]
+pub fn RingPanel(props: &RingPanelProps) -> Html {
+    let r = &props.ring;
+    let name = r.name.as_str();
+    let Some((index, size)) = r.device else {
+        return html! {
+            <section class="embed-ring" data-testid={format!("ring-{name}")}>
+                <h2>{ name }</h2>
+                <p>{ "The device has not created this queue (yet, or with these features)." }</p>
+            </section>
+        };
+    };
+    let shown = |v: Option<u16>| v.map_or_else(|| "-".to_owned(), |v| v.to_string());
+    let cell = |id: &str, value: String| {
+        html! { <td data-testid={format!("{name}-{id}")}>{ value }</td> }
+    };
+    html! {
+        <section class="embed-ring" data-testid={format!("ring-{name}")}>
+            <h2>{ name }<small>{ format!(" queue {index}, {size} entries") }</small></h2>
+            <table>
+                <tr><th scope="col">{ "driver" }</th><th></th><th scope="col">{ "device" }</th><th></th></tr>
+                <tr>
+                    <th scope="row">{ "avail.idx" }</th>{ cell("avail-idx", shown(r.driver.map(|d| d.0))) }
+                    <th scope="row">{ "next_avail" }</th>{ cell("next-avail", r.next_avail.to_string()) }
+                </tr>
+                <tr>
+                    <th scope="row">{ "last_used" }</th>{ cell("last-used", shown(r.driver.map(|d| d.1))) }
+                    <th scope="row">{ "used.idx" }</th>{ cell("used-idx", r.used_idx.to_string()) }
+                </tr>
+            </table>
+            <p class="embed-flight">
+                { format!("{} waiting for the device, {} waiting for the driver",
+                    shown(r.waiting_for_device()), shown(r.waiting_for_driver())) }
+            </p>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_flight_counts_follow_one_inflate_message() {
+        let (mut s, _) =
+            Session::from_script(balloon_sim::presets::get("inflate-half").unwrap().text).unwrap();
+        // Event #30 put the first inflate buffer in the avail ring (avail.idx 0 -> 1).
+        s.seek(31).unwrap();
+        let r = RingNumbers::of(&s, QueueName::Ivq);
+        assert_eq!(r.device, Some((0, 128)));
+        assert_eq!(r.driver, Some((1, 0)));
+        assert_eq!(
+            (r.waiting_for_device(), r.waiting_for_driver()),
+            (Some(1), Some(0))
+        );
+        // Event #34 pushed it to the used ring; #38 collected it.
+        s.seek(35).unwrap();
+        let r = RingNumbers::of(&s, QueueName::Ivq);
+        assert_eq!(
+            (r.waiting_for_device(), r.waiting_for_driver()),
+            (Some(0), Some(1))
+        );
+        s.seek(39).unwrap();
+        let r = RingNumbers::of(&s, QueueName::Ivq);
+        assert_eq!(
+            (r.waiting_for_device(), r.waiting_for_driver()),
+            (Some(0), Some(0))
+        );
+    }
+
+    #[test]
+    fn a_queue_the_device_lacks_has_no_numbers() {
+        let (s, _) = Session::from_script("-m 1G -device virtio-balloon\nrun\n").unwrap();
+        let r = RingNumbers::of(&s, QueueName::ReportingVq);
+        assert_eq!((r.device, r.driver), (None, None));
+        assert_eq!(r.waiting_for_device(), None);
+    }
+}
