@@ -3,6 +3,7 @@
 //! Deliberately std-only so that it compiles in seconds on a fresh machine.
 #![forbid(unsafe_code)]
 
+mod docs;
 mod error;
 mod lockfile;
 mod run;
@@ -20,6 +21,7 @@ usage: cargo xtask <command>
 
 commands:
   serve   install the web tools if needed, then `trunk serve` on http://127.0.0.1:8080/
+  docs    build the book (docs/, mdBook) with the playground for its embeds into target/book/
   test [-p PACKAGE]...
           install every tool if needed, then fmt, clippy, native tests, wasm tests in headless
           Chromium and Firefox, a release trunk build and the end-to-end browser tests;
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let started = Instant::now();
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve(),
+        Some("docs") => docs::run(),
         Some("test") => match package_args(&args[1..]) {
             Ok(packages) => test::run_all(&packages),
             Err(err) => Err(err),

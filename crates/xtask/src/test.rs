@@ -90,6 +90,9 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
         env.cmd("trunk").args(["build", "--release", "--offline"]),
     )?;
     report_wasm_size(&env.root.join("dist"));
+    crate::docs::ensure_mdbook(&env)?;
+    println!("xtask: ── cargo xtask docs (the book and its playground)");
+    let book = crate::docs::build(&env)?;
 
     // The browser tests' binary from the native test step's very build: asking cargo to build
     // or run only e2e would resolve features differently and rebuild half the dependencies.
@@ -117,12 +120,17 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
             .args(["--ignored", "--test-threads=1"])
             .current_dir(&env.root.join("tests"))
             .env("E2E_DIST", env.root.join("dist"))
+            .env("E2E_BOOK", &book)
             .env("E2E_SCREENSHOTS", &shots)
             .env("CHROMEDRIVER", tools::CHROMEDRIVER),
     )?;
     publish_screenshot(
         &shots.join("playground.png"),
         &env.root.join("docs/screenshot.png"),
+    )?;
+    publish_screenshot(
+        &shots.join("book.png"),
+        &env.root.join("docs/book-screenshot.png"),
     )?;
     println!("xtask: all steps passed");
     Ok(())

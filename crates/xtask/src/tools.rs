@@ -53,25 +53,25 @@ pub fn ensure(env: &Env, needs: Needs) -> Result<(), Error> {
 }
 
 /// The first line of `program --version`, or `None` when it is not installed.
-fn version_line(env: &Env, program: &str) -> Option<String> {
+pub(crate) fn version_line(env: &Env, program: &str) -> Option<String> {
     let out = env.cmd(program).args(["--version"]).probe()?;
     Some(out.lines().next().unwrap_or("").trim().to_owned())
 }
 
 /// True when `line` (a `--version` line) names exactly `version` as one of its words.
-fn names_version(line: &str, version: &str) -> bool {
+pub(crate) fn names_version(line: &str, version: &str) -> bool {
     line.split(|c: char| c.is_whitespace() || c == '(' || c == ')')
         .any(|word| word == version || word.strip_prefix('v') == Some(version))
 }
 
-fn found(line: Option<&str>) -> String {
+pub(crate) fn found(line: Option<&str>) -> String {
     match line {
         Some(line) => format!("found {line:?}"),
         None => "not installed".to_owned(),
     }
 }
 
-fn verify(env: &Env, program: &str, version: &str) -> Result<(), Error> {
+pub(crate) fn verify(env: &Env, program: &str, version: &str) -> Result<(), Error> {
     match version_line(env, program) {
         Some(line) if names_version(&line, version) => Ok(()),
         other => Err(Error::ToolMismatch {
