@@ -1,6 +1,8 @@
 //! A tiny static file server on 127.0.0.1 (ephemeral port) for the trunk-built `dist/`.
 //!
 //! One thread per connection, `Connection: close`, GET only: enough for one browser session.
+//! Every response allows any origin, as public static hosts do: the book's embeds run in
+//! sandboxed frames whose origin is opaque, and they load the playground's module and wasm.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -57,7 +59,7 @@ fn respond(stream: TcpStream, root: &Path) -> std::io::Result<()> {
     write!(
         stream,
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-         Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+         Cache-Control: no-store\r\nAccess-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n",
         body.len()
     )?;
     if method != "HEAD" {
@@ -130,7 +132,9 @@ mod tests {
             index.contains("text/html") && index.ends_with("<p>hi</p>"),
             "{index}"
         );
-        assert!(get(&server, "/app.wasm").contains("Content-Type: application/wasm"));
+        let wasm = get(&server, "/app.wasm");
+        assert!(wasm.contains("Content-Type: application/wasm"), "{wasm}");
+        assert!(wasm.contains("Access-Control-Allow-Origin: *"), "{wasm}");
         assert!(get(&server, "/missing.js").starts_with("HTTP/1.1 404"));
         assert!(get(&server, "/../etc/passwd").starts_with("HTTP/1.1 404"));
         std::fs::remove_dir_all(&dir).unwrap();
