@@ -49,6 +49,13 @@ impl RingNumbers {
             .map(|(avail, _)| avail.wrapping_sub(self.next_avail))
     }
 
+    /// Buffers the device popped and has not returned (next_avail − used.idx): the stats
+    /// buffer QEMU holds between polls, or one a broken device will never return.
+    pub fn held_by_device(&self) -> Option<u16> {
+        self.device
+            .map(|_| self.next_avail.wrapping_sub(self.used_idx))
+    }
+
     /// Buffers the device returned that the driver has not collected (used.idx − last_used).
     pub fn waiting_for_driver(&self) -> Option<u16> {
         self.driver
@@ -95,8 +102,9 @@ pub fn RingPanel(props: &RingPanelProps) -> Html {
                 </tr>
             </table>
             <p class="embed-flight">
-                { format!("{} waiting for the device, {} waiting for the driver",
-                    shown(r.waiting_for_device()), shown(r.waiting_for_driver())) }
+                { format!("{} waiting for the device, {} held by it, {} waiting for the driver",
+                    shown(r.waiting_for_device()), shown(r.held_by_device()),
+                    shown(r.waiting_for_driver())) }
             </p>
         </section>
     }
@@ -120,6 +128,11 @@ mod tests {
             (Some(1), Some(0))
         );
         // Event #34 pushed it to the used ring; #38 collected it.
+        s.seek(33).unwrap();
+        assert_eq!(
+            RingNumbers::of(&s, QueueName::Ivq).held_by_device(),
+            Some(1)
+        );
         s.seek(35).unwrap();
         let r = RingNumbers::of(&s, QueueName::Ivq);
         assert_eq!(
@@ -135,10 +148,25 @@ mod tests {
     }
 
     #[test]
+    fn a_broken_device_leaves_the_bad_buffer_waiting_for_it() {
+        let text = balloon_sim::presets::get("malformed-needs-reset")
+            .unwrap()
+            .text;
+        let (s, _) = Session::from_script(text).unwrap();
+        let r = RingNumbers::of(&s, QueueName::Ivq);
+        // QEMU's virtqueue_pop advances last_avail_idx before it checks the head, so the bad
+        // entry counts as popped; it is never pushed back.
+        assert_eq!(r.waiting_for_device(), Some(0), "{r:?}");
+        assert_eq!(r.held_by_device(), Some(1), "{r:?}");
+        assert_eq!(s.balloon().actual, 0);
+    }
+
+    #[test]
     fn a_queue_the_device_lacks_has_no_numbers() {
         let (s, _) = Session::from_script("-m 1G -device virtio-balloon\nrun\n").unwrap();
         let r = RingNumbers::of(&s, QueueName::ReportingVq);
         assert_eq!((r.device, r.driver), (None, None));
         assert_eq!(r.waiting_for_device(), None);
+        assert_eq!(r.held_by_device(), None);
     }
 }
