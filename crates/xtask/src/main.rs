@@ -24,7 +24,7 @@ commands:
   docs    build the book (docs/, mdBook) with the playground for its embeds into target/book/
   test [-p PACKAGE]...
           install every tool if needed, then fmt, clippy, native tests, wasm tests in headless
-          Chromium and Firefox, a release trunk build and the end-to-end browser tests;
+          Chromium and Firefox, a release trunk build, the book and the end-to-end browser tests;
           with -p, the cargo steps cover only those packages (CI runs the whole workspace)";
 
 fn main() -> ExitCode {
