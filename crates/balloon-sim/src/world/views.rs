@@ -76,6 +76,15 @@ pub struct QueueView {
     pub busy: bool,
 }
 
+/// How often a queue was notified each way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct QueueCounts {
+    /// Kicks (driver to device notifications) the device accepted.
+    pub kicks: u64,
+    /// Used-buffer interrupts (device to driver notifications) the device raised.
+    pub interrupts: u64,
+}
+
 /// One cell of the guest memory map: how many pages of a slice of guest RAM are in each state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MemoryCell {
