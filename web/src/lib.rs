@@ -5,5 +5,6 @@
 pub mod app;
 pub mod components;
 pub mod state;
+pub mod view_model;
 
 pub use app::App;
