@@ -108,16 +108,31 @@ pub fn format_pfn_range(r: PfnRange) -> String {
 }
 
 /// Consecutive PFNs folded into runs, in array order (a PFN array is not sorted in general).
+/// Linux fills the array as it allocates, often from the top of a free block down, so a
+/// descending sequence folds into one run as well.
 pub fn pfn_runs(pfns: &[u32]) -> Vec<PfnRange> {
-    let mut out: Vec<PfnRange> = Vec::new();
+    // (first PFN of the run in array order, last PFN, step +1 / -1)
+    let mut runs: Vec<(u64, u64, i8)> = Vec::new();
     for &p in pfns {
         let p = u64::from(p);
-        match out.last_mut() {
-            Some(r) if r.first + r.count == p => r.count += 1,
-            _ => out.push(PfnRange { first: p, count: 1 }),
+        if let Some((start, last, step)) = runs.last_mut() {
+            let up = last.checked_add(1) == Some(p);
+            let down = last.checked_sub(1) == Some(p);
+            let single = *start == *last;
+            if (up && (single || *step == 1)) || (down && (single || *step == -1)) {
+                *step = if up { 1 } else { -1 };
+                *last = p;
+                continue;
+            }
         }
+        runs.push((p, p, 0));
     }
-    out
+    runs.into_iter()
+        .map(|(a, b, _)| PfnRange {
+            first: a.min(b),
+            count: a.abs_diff(b) + 1,
+        })
+        .collect()
 }
 
 /// Descriptor flags by name (`NEXT|WRITE`), "0" when none.
@@ -276,14 +291,7 @@ pub fn queue_models(s: &Session) -> Vec<QueueModel> {
 
 fn changes_of(moves: &[Move], actor: Option<balloon_sim::trace::Actor>) -> QueueChanges {
     use balloon_sim::trace::Actor;
-    let mut c = QueueChanges {
-        towards_device: match actor {
-            Some(Actor::GuestDriver) => Some(true),
-            Some(Actor::HostDevice) | Some(Actor::Transport) => Some(false),
-            _ => None,
-        },
-        ..QueueChanges::default()
-    };
+    let mut c = QueueChanges::default();
     for m in moves {
         match *m {
             Move::DescWritten { desc, .. } => c.descs.push(desc),
@@ -296,13 +304,16 @@ fn changes_of(moves: &[Move], actor: Option<balloon_sim::trace::Actor>) -> Queue
             _ => {}
         }
     }
-    // Kicks and pops move work to the device; used buffers, interrupts and collection bring it
-    // back, whoever performed the step.
-    if c.kick || c.avail_idx || c.next_avail {
-        c.towards_device = Some(true);
-    } else if c.used_idx || c.interrupt || c.last_used {
-        c.towards_device = Some(false);
-    }
+    // Publishing, kicking and popping move a buffer to the device; pushing it to the used
+    // ring, the interrupt and its delivery bring it back. Work inside one side (the device
+    // discarding pages, the driver filling an array) goes nowhere.
+    c.towards_device = if c.kick || c.avail_idx || c.next_avail {
+        Some(true)
+    } else if c.used_idx || c.interrupt || c.last_used || actor == Some(Actor::Transport) {
+        Some(false)
+    } else {
+        None
+    };
     c
 }
 
@@ -666,6 +677,17 @@ mod tests {
                 PfnRange { first: 3, count: 2 },
             ]
         );
+        let down: Vec<u32> = (0x30000..=0x300ff).rev().collect();
+        assert_eq!(
+            pfn_runs(&down),
+            vec![PfnRange {
+                first: 0x30000,
+                count: 256
+            }]
+        );
+        // A turn is a new run: 3 2 1 2 3 is not one range.
+        assert_eq!(pfn_runs(&[3, 2, 1, 2, 3]).len(), 2);
+        assert_eq!(pfn_runs(&[u32::MAX, 0]).len(), 2);
     }
 
     #[test]

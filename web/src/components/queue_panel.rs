@@ -50,7 +50,11 @@ pub fn payload_lines(p: &Payload) -> Vec<String> {
             if runs.len() > MAX_RUNS_SHOWN {
                 lines.push(format!("… {} more runs", runs.len() - MAX_RUNS_SHOWN));
             }
-            lines.insert(0, format!("PFN array: {total} PFNs in {} runs", runs.len()));
+            let plural = if runs.len() == 1 { "run" } else { "runs" };
+            lines.insert(
+                0,
+                format!("PFN array: {total} PFNs in {} {plural}", runs.len()),
+            );
             lines
         }
         Payload::Pages(r) => vec![format!("pages {}", format_pfn_range(*r))],
@@ -205,8 +209,12 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
                 { index_row(format!("{label}-last-used"), "last_used", "driver", ring.last_used.to_string(), ch.last_used) }
             </dl>
             <div class="rings">
-                <div><h4>{ "avail ring" }</h4><ol class="ring-tail">{ for avail_tail }</ol></div>
-                <div><h4>{ "used ring" }</h4><ol class="ring-tail">{ for used_tail }</ol></div>
+                <div><h4>{ "avail ring" }</h4><ol class="ring-tail">
+                    if ring.avail.idx == 0 { <li class="empty">{ "nothing published yet" }</li> }
+                    { for avail_tail }</ol></div>
+                <div><h4>{ "used ring" }</h4><ol class="ring-tail">
+                    if ring.used.idx == 0 { <li class="empty">{ "nothing used yet" }</li> }
+                    { for used_tail }</ol></div>
             </div>
             <h4>{ format!("descriptor table ({} free)", ring.num_free) }</h4>
             <div class="desc-grid" role="group" aria-label={format!("{label} descriptors")}>

@@ -56,6 +56,12 @@ pub fn StatsChart(props: &StatsChartProps) -> Html {
                     { for c.series.iter().enumerate().map(|(i, s)| html! {
                         <polyline class={format!("series s{i}")} points={polyline(&s.points, c.t_max, c.y_max)} />
                     }) }
+                    // The newest sample of each line, so that a single sample is visible too.
+                    { for c.series.iter().enumerate().filter_map(|(i, s)| {
+                        let last = polyline(&s.points[s.points.len().saturating_sub(1)..], c.t_max, c.y_max);
+                        let (x, y) = last.split_once(',')?;
+                        Some(html! { <circle class={format!("dot s{i}")} cx={x.to_owned()} cy={y.to_owned()} r="2.5" /> })
+                    }) }
                 </svg>
                 <ul class="legend">
                     { for c.series.iter().enumerate().map(|(i, s)| html! {
