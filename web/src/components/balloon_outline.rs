@@ -146,6 +146,7 @@ pub fn BalloonOutline(props: &BalloonOutlineProps) -> Html {
                 <rect class="guest-ram" data-testid="guest-ram" x={fx.to_string()} y={fy.to_string()}
                     width={fw.to_string()} height={fh.to_string()} rx="6" />
                 <text class="guest-ram-label" x="10" y="16">{ format!("guest RAM {}", format_mib(b.ram_pages)) }</text>
+                <text class="guest-ram-label usable" x="10" y="28">{ format!("usable {}", format_mib(b.usable_pages())) }</text>
                 <path class="balloon-target" data-testid="balloon-target" d={balloon_path(b.target_fill())} />
                 <path class={classes!("balloon-outline", empty.then_some("empty"))}
                     data-testid="balloon-outline" d={balloon_path(b.actual_fill())} />

@@ -7,7 +7,10 @@ use yew::prelude::*;
 use crate::components::balloon_outline::{
     FRAME, VIEW_BOX, balloon_path, describe, knot_path, string_path, strip_widths,
 };
-use crate::view_model::{BalloonModel, format_mib};
+use crate::view_model::{BalloonModel, format_bytes_mib, format_mib};
+
+/// Width of the numbers' column right of the frame, in user units.
+const SIDE_COLUMN: f64 = 170.0;
 
 /// The file name the download gets.
 pub const FILE_NAME: &str = "balloon.svg";
@@ -34,29 +37,50 @@ pub fn standalone_svg(b: &BalloonModel) -> String {
     let (w, h) = VIEW_BOX;
     let (fx, fy, fw, fh) = FRAME;
     let (ballooned, usable) = strip_widths(b);
-    let font = "font-family=\"system-ui, sans-serif\" font-size=\"9\" fill=\"#1d2330\"";
-    let label = xml_escape(&format!(
-        "actual {} of {} pages ({}), num_pages {}",
-        b.actual,
-        b.ram_pages,
-        format_mib(u64::from(b.actual)),
-        b.num_pages
-    ));
+    // The numbers go in a column right of the frame, so they never cross the balloon.
+    let side = w + 8.0;
+    let full_w = w + SIDE_COLUMN;
+    let lines = [
+        format!(
+            "guest RAM {} pages ({})",
+            b.ram_pages,
+            format_mib(b.ram_pages)
+        ),
+        format!(
+            "num_pages {} ({})",
+            b.num_pages,
+            format_mib(u64::from(b.num_pages))
+        ),
+        format!("actual {} ({})", b.actual, format_mib(u64::from(b.actual))),
+        format!("usable {}", format_mib(b.usable_pages())),
+        format!("host resident {}", format_bytes_mib(b.host_resident_bytes)),
+    ];
+    let text: String = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            format!(
+                "  <text x=\"{side}\" y=\"{}\" font-family=\"system-ui, sans-serif\" font-size=\"10\" fill=\"#1d2330\">{}</text>\n",
+                20 + 16 * i,
+                xml_escape(l)
+            )
+        })
+        .collect();
     format!(
         r##"<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="{pw}" height="{ph}" viewBox="0 0 {w} {h}">
+<svg xmlns="http://www.w3.org/2000/svg" width="{pw}" height="{ph}" viewBox="0 0 {full_w} {h}">
   <title>{title}</title>
+  <rect x="0" y="0" width="{full_w}" height="{h}" fill="#ffffff"/>
   <rect x="{fx}" y="{fy}" width="{fw}" height="{fh}" rx="6" fill="#e4efe4" stroke="#4a6b4a" stroke-width="2"/>
-  <text x="8" y="182" {font}>{label}</text>
   <path d="{target}" fill="none" stroke="#6b7280" stroke-width="1.5" stroke-dasharray="5 4"/>
   <path d="{body}" fill="#f3c6bd" fill-opacity="{opacity}" stroke="#d94f3d" stroke-width="2.5"/>
   <path d="{knot}" fill="#d94f3d"/>
   <path d="{string}" fill="none" stroke="#1d2330" stroke-width="1.2"/>
   <rect x="{sx}" y="188" width="{ballooned:.2}" height="8" fill="#d94f3d"/>
   <rect x="{ux:.2}" y="188" width="{usable:.2}" height="8" fill="#7fb77f"/>
-</svg>
+{text}</svg>
 "##,
-        pw = w * 2.0,
+        pw = full_w * 2.0,
         ph = h * 2.0,
         title = xml_escape(&describe(b)),
         target = balloon_path(b.target_fill()),
@@ -184,7 +208,7 @@ mod tests {
             let attr = |k: &str| root.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
             assert_eq!(names[0], "svg");
             assert_eq!(attr("xmlns").as_deref(), Some("http://www.w3.org/2000/svg"));
-            assert_eq!(attr("width").as_deref(), Some("480"));
+            assert_eq!(attr("width").as_deref(), Some("820"));
             assert_eq!(attr("height").as_deref(), Some("400"));
             assert!(attr("viewBox").is_some());
             // Standalone: no classes, stylesheets or links to anything outside the file.
@@ -192,6 +216,8 @@ mod tests {
                 assert!(!svg.contains(outside), "{outside} in\n{svg}");
             }
             assert!(svg.contains(&balloon_path(f64::from(actual) / 262_144.0)));
+            assert!(svg.contains(&format!(">actual {actual} (")), "{svg}");
+            assert!(svg.contains(&format!(">num_pages {target} (")), "{svg}");
         }
     }
 
