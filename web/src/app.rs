@@ -1,10 +1,13 @@
 //! The top-level component: page layout over the one simulated session.
 
-use balloon_sim::command::QueueName;
 use yew::prelude::*;
 
-use crate::components::{BalloonOutline, Explanation, QueuePanel, TargetControls};
+use crate::components::{
+    BalloonOutline, ConfigPanel, Explanation, InitFlow, MemoryMap, QueuePanels, StatsChart,
+    TargetControls, Transcript,
+};
 use crate::state::AppState;
+use crate::view_model as vm;
 
 /// The whole playground page.
 #[component]
@@ -22,30 +25,23 @@ pub fn App() -> Html {
         .and_then(|i| usize::try_from(i).ok())
         .and_then(|i| s.events().get(i))
         .map(|ev| (ev.sentence(), ev.function()));
-    let ivq = s
-        .queue_views()
-        .into_iter()
-        .find(|q| q.name == QueueName::Ivq);
-    let driver_vq = ivq.as_ref().and_then(|q| {
-        let vqs = s.world().guest().driver().vqs();
-        vqs.iter()
-            .find(|vq| vq.index == q.index)
-            .map(|vq| &vq.queue)
-    });
-    let avail_idx = driver_vq.map(|dq| dq.avail_idx());
-    let last_used = driver_vq.map(|dq| dq.last_used());
+    let spec = vm::current_event(s).and_then(|ev| ev.spec());
     html! {
         <main class="playground" data-testid="playground">
             <h1>{ "Balloon Playground" }</h1>
             <p class="summary" data-testid="balloon-summary">
-                { "num_pages " }<span data-testid="num-pages">{ b.num_pages }</span>
-                { ", actual " }<span data-testid="actual-pages">{ b.actual }</span>
+                { format!("num_pages {}, actual {}", b.num_pages, b.actual) }
                 { format!(" of {} guest pages (event {index} of {})", b.ram_size / 4096, s.event_count()) }
             </p>
-            <BalloonOutline fill={state.actual_fill()} target={state.target_fill()} />
+            <InitFlow stages={vm::init_flow(s)} />
+            <BalloonOutline balloon={vm::BalloonModel::from_session(s)} />
             <TargetControls {on_action} ram_mib={state.ram_mib()} error={state.error.clone()} />
-            <QueuePanel queue={ivq} {avail_idx} {last_used} />
-            <Explanation {index} {event} />
+            <Explanation {index} {event} {spec} />
+            <ConfigPanel config={vm::config_model(s)} />
+            <QueuePanels queues={vm::queue_models(s)} />
+            <MemoryMap cells={vm::memory_map(s)} />
+            <StatsChart chart={vm::stats_chart(s.stats_series(), vm::CHART_POINTS)} />
+            <Transcript lines={vm::transcript(s, vm::TRANSCRIPT_LEN)} />
         </main>
     }
 }

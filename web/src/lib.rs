@@ -7,5 +7,6 @@ pub mod components;
 pub mod embed;
 pub mod js_api;
 pub mod state;
+pub mod view_model;
 
 pub use app::App;

@@ -124,3 +124,155 @@ async fn step_back_then_step_returns_to_the_same_event() {
     assert_eq!(text(&root, "explanation"), end);
     root.remove();
 }
+
+fn click(root: &Element, id: &str) {
+    by_test_id(root, id)
+        .dyn_into::<HtmlElement>()
+        .unwrap()
+        .click();
+}
+
+/// Width and height of the body path's bounding box as the browser lays it out.
+fn outline_box(root: &Element) -> (f32, f32) {
+    let outline: SvgGraphicsElement = by_test_id(root, "balloon-outline").dyn_into().unwrap();
+    let b = outline.get_b_box().unwrap();
+    (b.width(), b.height())
+}
+
+#[wasm_bindgen_test]
+async fn the_outline_grows_monotonically_as_actual_grows() {
+    let root = mount();
+    yew::scheduler::flush().await;
+    let input: HtmlInputElement = by_test_id(&root, "target-input").dyn_into().unwrap();
+    let mut last = outline_box(&root);
+    let mut last_actual = 0u64;
+    // The target is the guest's size: each smaller one inflates further, and the box must
+    // grow every time actual does.
+    for mib in ["900", "512", "256", "64"] {
+        input.set_value(mib);
+        input
+            .dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+            .unwrap();
+        yew::scheduler::flush().await;
+        click(&root, "apply-target");
+        yew::scheduler::flush().await;
+        let actual: u64 = text(&root, "actual-pages").parse().unwrap();
+        assert!(actual > last_actual, "{mib} MiB: actual {actual}");
+        let now = outline_box(&root);
+        assert!(
+            now.0 > last.0 && now.1 > last.1,
+            "{mib} MiB: {now:?} after {last:?}"
+        );
+        let target: SvgGraphicsElement = by_test_id(&root, "balloon-target").dyn_into().unwrap();
+        let t = target.get_b_box().unwrap();
+        assert!(
+            (t.width() - now.0).abs() < 0.5,
+            "the balloon reached its target outline"
+        );
+        (last, last_actual) = (now, actual);
+    }
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn one_inflate_message_moves_avail_idx_then_used_idx() {
+    let root = mount();
+    yew::scheduler::flush().await;
+    let before = (text(&root, "ivq-avail-idx"), text(&root, "ivq-used-idx"));
+    assert_eq!(before, ("0".to_owned(), "0".to_owned()));
+    // A 1022 MiB guest is a 2 MiB balloon: two inflate messages of 256 PFNs. Apply runs both;
+    // step back into the second one and step it again as one message.
+    let input: HtmlInputElement = by_test_id(&root, "target-input").dyn_into().unwrap();
+    input.set_value("1022");
+    input
+        .dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+        .unwrap();
+    yew::scheduler::flush().await;
+    click(&root, "apply-target");
+    yew::scheduler::flush().await;
+    assert_eq!(text(&root, "ivq-avail-idx"), "2");
+    for _ in 0..100 {
+        if text(&root, "ivq-avail-idx") == "1" {
+            break;
+        }
+        click(&root, "step-back");
+        yew::scheduler::flush().await;
+    }
+    assert_eq!(text(&root, "ivq-avail-idx"), "1");
+    assert_eq!(text(&root, "ivq-used-idx"), "1");
+    assert_eq!(text(&root, "ivq-kicks"), "1");
+    click(&root, "step-message");
+    yew::scheduler::flush().await;
+    assert_eq!(text(&root, "ivq-avail-idx"), "2");
+    assert_eq!(text(&root, "ivq-used-idx"), "2");
+    assert_eq!(text(&root, "ivq-last-used"), "2");
+    assert_eq!(text(&root, "ivq-kicks"), "2");
+    let panel = by_test_id(&root, "queue-ivq");
+    assert!(
+        panel.query_selector(".changed").unwrap().is_some(),
+        "nothing highlighted after the step"
+    );
+    for id in [
+        "queue-dvq",
+        "queue-svq",
+        "explanation",
+        "config-panel",
+        "init-flow",
+    ] {
+        by_test_id(&root, id);
+    }
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_transcript_is_a_bounded_polite_log() {
+    let root = mount();
+    yew::scheduler::flush().await;
+    click(&root, "apply-target");
+    yew::scheduler::flush().await;
+    let log = by_test_id(&root, "transcript");
+    assert_eq!(log.get_attribute("role").as_deref(), Some("log"));
+    assert_eq!(log.get_attribute("aria-live").as_deref(), Some("polite"));
+    let items = log.query_selector_all("li").unwrap().length();
+    assert_eq!(items as usize, balloon_web::view_model::TRANSCRIPT_LEN);
+    // The newest line is the step the explanation shows.
+    let last = log.last_element_child().unwrap().text_content().unwrap();
+    let number = last
+        .strip_prefix('#')
+        .and_then(|l| l.split(' ').next())
+        .unwrap_or_else(|| panic!("no event number in {last:?}"));
+    assert!(
+        text(&root, "explanation").starts_with(&format!("Event {number}:")),
+        "newest line {last:?}"
+    );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn download_svg_button_is_there_and_does_not_break_the_page() {
+    let root = mount();
+    yew::scheduler::flush().await;
+    click(&root, "download-svg");
+    yew::scheduler::flush().await;
+    assert!(
+        root.query_selector("[role=\"alert\"]").unwrap().is_none(),
+        "the download reported an error"
+    );
+    let svg = balloon_web::components::standalone_svg(&balloon_web::view_model::BalloonModel {
+        ram_pages: 262_144,
+        num_pages: 0,
+        actual: 0,
+        host_resident_bytes: 0,
+    });
+    // The browser's own XML parser agrees the export is a well-formed SVG document.
+    let parser = web_sys::DomParser::new().unwrap();
+    let doc = parser
+        .parse_from_string(&svg, web_sys::SupportedType::ImageSvgXml)
+        .unwrap();
+    assert!(
+        doc.get_elements_by_tag_name("parsererror").length() == 0,
+        "{svg}"
+    );
+    assert_eq!(doc.document_element().unwrap().tag_name(), "svg");
+    root.remove();
+}

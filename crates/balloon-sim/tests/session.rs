@@ -166,3 +166,23 @@ fn an_avail_idx_jump_is_kicked_and_puts_the_device_in_needs_reset() {
     s.step(StepSize::UntilQuiet);
     assert_eq!(s.config_view().status & 0x40, 0x40, "DEVICE_NEEDS_RESET");
 }
+
+#[test]
+fn queue_counts_follow_kicks_and_interrupts_and_time_travel() {
+    let mut s = booted();
+    let ivq = |s: &Session| s.world().queue_counts(QueueName::Ivq);
+    assert_eq!(ivq(&s).kicks, 0);
+    s.apply_line("balloon 1000").unwrap();
+    s.step(StepSize::Message);
+    let one = ivq(&s);
+    assert_eq!((one.kicks, one.interrupts), (1, 1));
+    s.step(StepSize::Message);
+    assert_eq!(ivq(&s).kicks, 2);
+    s.step_back_message();
+    assert_eq!(
+        ivq(&s),
+        one,
+        "the counts are part of the state a seek restores"
+    );
+    assert_eq!(s.world().queue_counts(QueueName::Dvq).kicks, 0);
+}

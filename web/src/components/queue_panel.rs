@@ -1,39 +1,280 @@
-//! The inflate queue's four indices: the driver's (avail.idx, last_used) and the device's
-//! (next_avail, used.idx). Their differences are the work in flight each way.
+//! One panel per virtqueue: the descriptor table as a grid of cells (free / in flight / used),
+//! the avail and used rings with their indices, each side's private index, the kick and
+//! interrupt counts, the PFNs of the selected descriptor, and a token that travels between
+//! the guest and the device. What the current step changed is highlighted.
 
-use balloon_sim::world::QueueView;
+use balloon_sim::command::QueueName;
+use virtq::{DescState, DescView};
 use yew::prelude::*;
+
+use crate::view_model::{Payload, QueueModel, Side, format_desc_flags, format_pfn_range};
+
+/// Ring entries listed under each ring (the newest ones, ending at the index).
+pub const RING_TAIL: u16 = 6;
+/// PFN runs listed for one descriptor before "… more".
+pub const MAX_RUNS_SHOWN: usize = 12;
 
 /// Properties of [`QueuePanel`].
 #[derive(Properties, PartialEq, Debug)]
 pub struct QueuePanelProps {
-    /// ivq as the device sees it, if the device has one.
-    pub queue: Option<QueueView>,
-    /// The driver's avail.idx (Linux `vq->split.avail_idx_shadow`), if the driver set ivq up.
-    pub avail_idx: Option<u16>,
-    /// The driver's last_used (Linux `vq->last_used_idx`).
-    pub last_used: Option<u16>,
+    /// The queue.
+    pub queue: QueueModel,
 }
 
-/// avail.idx, used.idx, next_avail and last_used of ivq.
+fn state_class(s: DescState) -> &'static str {
+    match s {
+        DescState::Free => "free",
+        DescState::InFlight => "in-flight",
+        DescState::Used => "used",
+    }
+}
+
+fn state_text(s: DescState) -> &'static str {
+    match s {
+        DescState::Free => "free",
+        DescState::InFlight => "in flight",
+        DescState::Used => "used",
+    }
+}
+
+/// The runs of a payload as lines, at most [`MAX_RUNS_SHOWN`] plus a count of the rest.
+pub fn payload_lines(p: &Payload) -> Vec<String> {
+    match p {
+        Payload::Pfns(runs) => {
+            let total: u64 = runs.iter().map(|r| r.count).sum();
+            let mut lines: Vec<String> = runs
+                .iter()
+                .take(MAX_RUNS_SHOWN)
+                .map(|r| format_pfn_range(*r))
+                .collect();
+            if runs.len() > MAX_RUNS_SHOWN {
+                lines.push(format!("… {} more runs", runs.len() - MAX_RUNS_SHOWN));
+            }
+            let plural = if runs.len() == 1 { "run" } else { "runs" };
+            lines.insert(
+                0,
+                format!("PFN array: {total} PFNs in {} {plural}", runs.len()),
+            );
+            lines
+        }
+        Payload::Pages(r) => vec![format!("pages {}", format_pfn_range(*r))],
+        Payload::Stats(n) => vec![format!("{n} virtio_balloon_stat entries (tag, value)")],
+        Payload::Unreadable => vec!["buffer outside guest RAM or not a whole PFN array".to_owned()],
+    }
+}
+
+fn index_row(
+    id: String,
+    name: &'static str,
+    owner: &'static str,
+    value: String,
+    changed: bool,
+) -> Html {
+    html! {
+        <div class={classes!("index", changed.then_some("changed"))}>
+            <dt>{ name }<small>{ owner }</small></dt>
+            <dd data-testid={id}>{ value }</dd>
+        </div>
+    }
+}
+
+/// A virtqueue's rings, indices and descriptors.
 #[component]
 pub fn QueuePanel(props: &QueuePanelProps) -> Html {
-    let Some(q) = &props.queue else {
-        return html! { <section data-testid="queue-ivq">{ "ivq: not configured" }</section> };
+    let q = &props.queue;
+    let picked = use_state(|| None::<u16>);
+    let label = q.label();
+    let testid = format!("queue-{label}");
+    let ch = &q.changes;
+    let side = match q.side {
+        Side::Guest => "at-guest",
+        Side::Device => "at-device",
     };
-    let shown = |v: Option<u16>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
-    let row = |name: &'static str, id: &'static str, value: String| {
-        html! { <tr><th scope="row">{ name }</th><td data-testid={id}>{ value }</td></tr> }
+    let direction = match ch.towards_device {
+        Some(true) => "guest → device",
+        Some(false) => "device → guest",
+        None => "",
     };
+    let heading = html! {
+        <header>
+            <h3>{ label }<small>{ format!(" queue {} · {} entries", q.index, q.max_size) }</small></h3>
+            <p class="counters">
+                <span class={classes!(ch.kick.then_some("changed"))}>
+                    { "kicks " }<b data-testid={format!("{label}-kicks")}>{ q.counts.kicks }</b></span>
+                <span class={classes!(ch.interrupt.then_some("changed"))}>
+                    { "interrupts " }<b data-testid={format!("{label}-interrupts")}>{ q.counts.interrupts }</b></span>
+            </p>
+        </header>
+    };
+    let lane = html! {
+        <div class="lane" aria-hidden="true">
+            <span>{ "guest" }</span>
+            <div class={classes!("track", (!direction.is_empty()).then_some("active"))}>
+                <span class={classes!("token", side)} data-testid={format!("{label}-token")}></span>
+            </div>
+            <span>{ "device" }</span>
+        </div>
+    };
+    let Some(ring) = &q.ring else {
+        return html! {
+            <section class="queue" data-testid={testid}>
+                { heading }
+                { lane }
+                <dl class="indices">
+                    { index_row(format!("{label}-next-avail"), "next_avail", "device", q.next_avail.to_string(), ch.next_avail) }
+                    { index_row(format!("{label}-used-idx"), "used.idx", "device", q.device_used_idx.to_string(), ch.used_idx) }
+                </dl>
+                <p class="note">{ if q.ready { "The driver has not set up this ring yet." } else { "Not configured yet (the driver sets it up in init_vqs)." } }</p>
+            </section>
+        };
+    };
+    let size = ring.layout.size.max(1);
+    // Without a click, show what the step touched, else the first buffer in the rings.
+    let selected = (*picked)
+        .filter(|i| *i < ring.layout.size)
+        .or_else(|| ch.descs.first().copied())
+        .or_else(|| {
+            ring.descriptors
+                .iter()
+                .find(|d| d.state != DescState::Free)
+                .map(|d| d.index)
+        });
+    let cell = |d: &DescView| {
+        let i = d.index;
+        let onclick = {
+            let picked = picked.clone();
+            Callback::from(move |_: MouseEvent| picked.set(Some(i)))
+        };
+        let title = format!("descriptor {i}: {}", state_text(d.state));
+        html! {
+            <button type="button" key={i} title={title.clone()} aria-label={title}
+                aria-pressed={(selected == Some(i)).to_string()}
+                class={classes!("cell", state_class(d.state),
+                    ch.descs.contains(&i).then_some("changed"),
+                    (selected == Some(i)).then_some("selected"))}
+                {onclick}></button>
+        }
+    };
+    let detail = selected
+        .and_then(|i| ring.descriptors.get(usize::from(i)))
+        .map(|d| {
+            let payload = q.payloads.iter().find(|(i, _)| *i == d.index).map(|(_, p)| p);
+            html! {
+                <div class="desc-detail" data-testid={format!("{label}-desc-detail")}>
+                    <table>
+                        <tr><th>{ "desc" }</th><th>{ "addr" }</th><th>{ "len" }</th><th>{ "flags" }</th>
+                            <th>{ "next" }</th><th>{ "state" }</th></tr>
+                        <tr class={classes!(ch.descs.contains(&d.index).then_some("changed"))}>
+                            <td>{ d.index }</td>
+                            <td>{ format!("{:#x}", d.desc.addr) }</td>
+                            <td>{ d.desc.len }</td>
+                            <td>{ format_desc_flags(d.desc.flags) }</td>
+                            <td>{ d.desc.next }</td>
+                            <td>{ match d.head {
+                                Some(h) if h != d.index => format!("{} (chain of {h})", state_text(d.state)),
+                                _ => state_text(d.state).to_owned(),
+                            } }</td>
+                        </tr>
+                    </table>
+                    <ul class="pfns" data-testid={format!("{label}-pfns")}>
+                        { for payload.map(payload_lines).unwrap_or_else(|| vec![
+                            "free: the driver owns it; its last buffer is no longer in the ring".to_owned()
+                          ]).into_iter().map(|l| html! { <li>{ l }</li> }) }
+                    </ul>
+                </div>
+            }
+        });
+    let avail_tail = (1..=RING_TAIL.min(ring.avail.idx).min(size)).rev().map(|k| {
+        let n = ring.avail.idx.wrapping_sub(k);
+        let slot = n % size;
+        let head = ring.avail.ring.get(usize::from(slot)).copied().unwrap_or(0);
+        let newest = k == 1 && ch.avail_idx;
+        html! { <li class={classes!(newest.then_some("changed"))}>{ format!("[{slot}] {head}") }</li> }
+    });
+    let used_tail = (1..=RING_TAIL.min(ring.used.idx).min(size)).rev().map(|k| {
+        let slot = ring.used.idx.wrapping_sub(k) % size;
+        let e = ring.used.ring.get(usize::from(slot)).copied().unwrap_or(virtq::UsedEntry { id: 0, len: 0 });
+        let newest = k == 1 && ch.used_idx;
+        html! { <li class={classes!(newest.then_some("changed"))}>{ format!("[{slot}] id {} len {}", e.id, e.len) }</li> }
+    });
     html! {
-        <section class="queue" data-testid="queue-ivq">
-            <h2>{ format!("ivq (queue {}, size {})", q.index, q.max_size) }</h2>
-            <table>
-                { row("avail.idx", "ivq-avail-idx", shown(props.avail_idx)) }
-                { row("next_avail", "ivq-next-avail", q.next_avail.to_string()) }
-                { row("used.idx", "ivq-used-idx", q.used_idx.to_string()) }
-                { row("last_used", "ivq-last-used", shown(props.last_used)) }
-            </table>
+        <section class="queue" data-testid={testid}>
+            { heading }
+            { lane }
+            <p class="direction" aria-live="off">{ if direction.is_empty() { "\u{a0}".to_owned() } else { format!("this step: {direction}") } }</p>
+            <dl class="indices">
+                { index_row(format!("{label}-avail-idx"), "avail.idx", "driver", ring.avail.idx.to_string(), ch.avail_idx) }
+                { index_row(format!("{label}-next-avail"), "next_avail", "device", ring.next_avail.to_string(), ch.next_avail) }
+                { index_row(format!("{label}-used-idx"), "used.idx", "device", ring.used.idx.to_string(), ch.used_idx) }
+                { index_row(format!("{label}-last-used"), "last_used", "driver", ring.last_used.to_string(), ch.last_used) }
+            </dl>
+            <div class="rings">
+                <div><h4>{ "avail ring" }</h4><ol class="ring-tail">
+                    if ring.avail.idx == 0 { <li class="empty">{ "nothing published yet" }</li> }
+                    { for avail_tail }</ol></div>
+                <div><h4>{ "used ring" }</h4><ol class="ring-tail">
+                    if ring.used.idx == 0 { <li class="empty">{ "nothing used yet" }</li> }
+                    { for used_tail }</ol></div>
+            </div>
+            <h4>{ format!("descriptor table ({} free)", ring.num_free) }</h4>
+            <div class="desc-grid" role="group" aria-label={format!("{label} descriptors")}>
+                { for ring.descriptors.iter().map(cell) }
+            </div>
+            { for detail }
+            if !q.step_pfns.is_empty() {
+                <p class="step-pfns">{ "this step carried " }
+                    { q.step_pfns.iter().take(4).map(|r| format_pfn_range(*r)).collect::<Vec<_>>().join(", ") }
+                    { if q.step_pfns.len() > 4 { format!(" … ({} runs)", q.step_pfns.len()) } else { String::new() } }
+                </p>
+            }
         </section>
+    }
+}
+
+/// Properties of [`QueuePanels`].
+#[derive(Properties, PartialEq, Debug)]
+pub struct QueuePanelsProps {
+    /// Every queue the device created.
+    pub queues: Vec<QueueModel>,
+}
+
+/// A panel per queue; ivq, dvq and svq always have one (a placeholder before realize creates
+/// them), free_page_vq and reporting_vq only when the device has them.
+#[component]
+pub fn QueuePanels(props: &QueuePanelsProps) -> Html {
+    let missing = [QueueName::Ivq, QueueName::Dvq, QueueName::Svq]
+        .into_iter()
+        .filter(|n| !props.queues.iter().any(|q| q.name == *n));
+    html! {
+        <div class="queues">
+            { for props.queues.iter().map(|q| html! { <QueuePanel key={q.index} queue={q.clone()} /> }) }
+            { for missing.map(|n| html! {
+                <section class="queue" data-testid={format!("queue-{}", n.as_str())}>
+                    <header><h3>{ n.as_str() }</h3></header>
+                    <p class="note">{ "The device has not created this queue yet (virtio_add_queue runs in realize)." }</p>
+                </section>
+            }) }
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use balloon_sim::trace::PfnRange;
+
+    #[test]
+    fn long_pfn_arrays_are_cut_to_a_few_lines() {
+        let runs: Vec<PfnRange> = (0..100)
+            .map(|i| PfnRange {
+                first: i * 10,
+                count: 2,
+            })
+            .collect();
+        let lines = payload_lines(&Payload::Pfns(runs));
+        assert_eq!(lines[0], "PFN array: 200 PFNs in 100 runs");
+        assert_eq!(lines.len(), 1 + MAX_RUNS_SHOWN + 1);
+        assert_eq!(lines.last().unwrap(), "… 88 more runs");
+        assert_eq!(lines[1], "0x0–0x1 (2 pages)");
     }
 }

@@ -15,6 +15,7 @@ use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
 use crate::components::{BalloonOutline, Explanation};
+use crate::view_model::BalloonModel;
 pub use options::EmbedOptions;
 use rings::{RingNumbers, RingPanel};
 pub use state::{EmbedAction, EmbedState};
@@ -72,15 +73,12 @@ pub fn Embed(props: &EmbedProps) -> Html {
     }
 
     let s = state.session();
-    let b = s.balloon();
     let index = s.current_index();
     let event = index
         .checked_sub(1)
         .and_then(|i| usize::try_from(i).ok())
         .and_then(|i| s.events().get(i))
         .map(|ev| (ev.sentence(), ev.function()));
-    let ram_pages = (b.ram_size / 4096).max(1) as f64;
-    let fill = |pages: u32| f64::from(pages) / ram_pages;
     let button = |id: &'static str, label: &'static str, title: &'static str, a: EmbedAction| {
         let dispatcher = state.dispatcher();
         let onclick = Callback::from(move |_: MouseEvent| dispatcher.dispatch(a));
@@ -100,10 +98,7 @@ pub fn Embed(props: &EmbedProps) -> Html {
             { for problems.map(|p| html! { <p class="embed-problem" role="alert">{ p }</p> }) }
             <div class="embed-body">
                 <div class="embed-balloon">
-                    <BalloonOutline fill={fill(b.actual)} target={fill(b.num_pages)} />
-                    <p class="embed-numbers">
-                        { format!("num_pages {}, actual {}", b.num_pages, b.actual) }
-                    </p>
+                    <BalloonOutline balloon={BalloonModel::from_session(s)} />
                 </div>
                 <div class="embed-rings">
                     { for props.panels.iter().map(|&q| html! {

@@ -22,11 +22,11 @@ pub use self::event::{
     queue_name,
 };
 pub use self::guest::Guest;
-pub use self::views::{BalloonView, ConfigView, MemoryCell, QueueView};
+pub use self::views::{BalloonView, ConfigView, MemoryCell, QueueCounts, QueueView};
 use crate::command::{Command, HostOp, MachineConfig, QueueName};
 use crate::error::Error;
 use crate::history::Replayable;
-use crate::trace::Actor;
+use crate::trace::{Actor, Move};
 
 /// An operator input: everything that changes the world from outside. Recorded by the history
 /// at the event index where it happened.
@@ -48,6 +48,9 @@ pub struct World<B: Backend> {
     device: BalloonDevice<B>,
     guest: Guest,
     pending_irqs: Vec<Interrupt>,
+    /// Kicks and used-buffer interrupts per queue, in [`QueueName::ALL`] order: counted as
+    /// events are made so the UI never scans the timeline for them.
+    counts: [QueueCounts; 5],
 }
 
 impl<B: Backend> Clone for World<B>
@@ -64,6 +67,7 @@ where
             device: self.device.clone(),
             guest: self.guest.clone(),
             pending_irqs: self.pending_irqs.clone(),
+            counts: self.counts,
         }
     }
 }
@@ -97,6 +101,7 @@ impl<B: Backend> World<B> {
             device,
             guest,
             pending_irqs: Vec::new(),
+            counts: [QueueCounts::default(); 5],
         })
     }
 
@@ -182,7 +187,20 @@ impl<B: Backend> World<B> {
             queue: None,
             detail,
         };
-        ev.queue = ev.analyse().2;
+        let (moves, _, queue) = ev.analyse();
+        ev.queue = queue;
+        if let Some(c) = queue
+            .and_then(|q| QueueName::ALL.iter().position(|n| *n == q))
+            .and_then(|i| self.counts.get_mut(i))
+        {
+            for m in &moves {
+                match m {
+                    Move::Kick => c.kicks += 1,
+                    Move::UsedInterrupt => c.interrupts += 1,
+                    _ => {}
+                }
+            }
+        }
         self.events += 1;
         ev
     }
@@ -344,6 +362,16 @@ impl<B: Backend> World<B> {
     /// Summary numbers for the CLI and tests.
     pub fn numbers(&self) -> BalloonView {
         views::balloon_view(self)
+    }
+
+    /// Kicks the device accepted and used-buffer interrupts it raised on `queue` so far.
+    pub fn queue_counts(&self, queue: QueueName) -> QueueCounts {
+        QueueName::ALL
+            .iter()
+            .position(|n| *n == queue)
+            .and_then(|i| self.counts.get(i))
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Whether `kind` exists on the device.

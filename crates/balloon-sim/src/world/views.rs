@@ -1,6 +1,7 @@
 //! Plain-data views of the world for the UI, the CLI summary and tests.
 
-use balloon_driver::{PageState, StateSet};
+#[cfg(doc)]
+use balloon_driver::PageState;
 use serde::Serialize;
 use virtq::{Backend, GuestRam};
 
@@ -74,6 +75,15 @@ pub struct QueueView {
     pub kicked: bool,
     /// The handler is mid-way.
     pub busy: bool,
+}
+
+/// How often a queue was notified each way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct QueueCounts {
+    /// Kicks (driver to device notifications) the device accepted.
+    pub kicks: u64,
+    /// Used-buffer interrupts (device to driver notifications) the device raised.
+    pub interrupts: u64,
 }
 
 /// One cell of the guest memory map: how many pages of a slice of guest RAM are in each state.
@@ -152,10 +162,7 @@ impl<B: Backend> World<B> {
         let mut first = 0;
         while first < total {
             let pages = per.min(total - first);
-            let mut states = [0u64; 8];
-            for (i, s) in PageState::ALL.into_iter().enumerate() {
-                states[i] = map.count_in(first, pages, StateSet::one(s)).unwrap_or(0);
-            }
+            let states = map.states_in(first, pages).unwrap_or([0; 8]);
             let discarded = self.device.memory().discarded_in(first, pages);
             out.push(MemoryCell {
                 first_pfn: first,

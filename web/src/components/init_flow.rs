@@ -1,0 +1,40 @@
+//! The device's bring-up as the first part of the timeline: QOM type registration,
+//! class_init, instance_init, realize, virtio_init, the queues, then the driver's status
+//! handshake, with the stage the next step performs marked.
+
+use yew::prelude::*;
+
+use crate::view_model::{InitStageModel, StageState};
+
+/// Properties of [`InitFlow`].
+#[derive(Properties, PartialEq, Debug)]
+pub struct InitFlowProps {
+    /// The stages, in order.
+    pub stages: Vec<InitStageModel>,
+}
+
+/// The init stages as an ordered list.
+#[component]
+pub fn InitFlow(props: &InitFlowProps) -> Html {
+    let item = |s: &InitStageModel| {
+        let (class, mark) = match s.state {
+            StageState::Done => ("done", "✓"),
+            StageState::Current => ("current", "▶"),
+            StageState::Pending => ("pending", "·"),
+            StageState::Failed => ("failed", "✗"),
+        };
+        html! {
+            <li class={class} aria-current={(s.state == StageState::Current).then_some("step")}
+                title={format!("{}()", s.function)}>
+                <span class="mark" aria-hidden="true">{ mark }</span>
+                <span class="stage">{ s.name }</span>
+                <code>{ s.function }</code>
+            </li>
+        }
+    };
+    html! {
+        <nav class="init-flow" data-testid="init-flow" aria-label="Device initialisation">
+            <ol>{ for props.stages.iter().map(item) }</ol>
+        </nav>
+    }
+}
