@@ -1,22 +1,43 @@
-//! The top-level component: page layout over the one simulated session.
+//! The top-level component: page layout over the one simulated session, and the hooks that tie
+//! it to the browser (play loop, shortcuts, share link, auto-pause).
 
 use balloon_sim::command::QueueName;
 use yew::prelude::*;
 
-use crate::components::{BalloonOutline, Explanation, QueuePanel, TargetControls};
-use crate::state::AppState;
+use crate::browser;
+use crate::components::{
+    BalloonOutline, Console, Controls, Explanation, Help, PresetsMenu, QueuePanel, SessionFile,
+    TargetControls, Timeline, Workload,
+};
+use crate::hooks::{use_auto_pause, use_keyboard_shortcuts, use_play_loop, use_share_hash};
+use crate::state::{Action, AppState};
 
 /// The whole playground page.
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(AppState::booted);
-    let on_action = {
-        let state = state.clone();
-        Callback::from(move |a| state.dispatch(a))
+    let state = use_reducer(|| AppState::from_fragment(&browser::location_hash()));
+    let dispatcher = state.dispatcher();
+    let frame_start = use_play_loop(state.playing, state.speed, dispatcher.clone());
+    use_keyboard_shortcuts(dispatcher.clone());
+    use_auto_pause(dispatcher.clone());
+    use_share_hash(&state, dispatcher.clone());
+    use_effect_with((), |_| browser::mark_first_render());
+    use_effect_with(state.generation, move |_| {
+        // The frame's script time: from the animation frame callback to the rendered DOM.
+        if let Some(started) = frame_start.take() {
+            browser::record_frame_ms(crate::clock::now_ms() - started);
+        }
+    });
+
+    let on_action = Callback::from(move |a| dispatcher.dispatch(a));
+    let script = {
+        let state = (*state).clone();
+        Callback::from(move |()| crate::share::compact_script(&state.session().script_text()))
     };
-    let s = &state.session;
+    let s = state.session();
     let b = s.balloon();
     let index = s.current_index();
+    let count = s.event_count();
     let event = index
         .checked_sub(1)
         .and_then(|i| usize::try_from(i).ok())
@@ -34,18 +55,56 @@ pub fn App() -> Html {
     });
     let avail_idx = driver_vq.map(|dq| dq.avail_idx());
     let last_used = driver_vq.map(|dq| dq.last_used());
+    let ram_pages = b.ram_size / crate::state::PAGE_BYTES;
     html! {
         <main class="playground" data-testid="playground">
-            <h1>{ "Balloon Playground" }</h1>
-            <p class="summary" data-testid="balloon-summary">
-                { "num_pages " }<span data-testid="num-pages">{ b.num_pages }</span>
-                { ", actual " }<span data-testid="actual-pages">{ b.actual }</span>
-                { format!(" of {} guest pages (event {index} of {})", b.ram_size / 4096, s.event_count()) }
-            </p>
-            <BalloonOutline fill={state.actual_fill()} target={state.target_fill()} />
-            <TargetControls {on_action} ram_mib={state.ram_mib()} error={state.error.clone()} />
-            <QueuePanel queue={ivq} {avail_idx} {last_used} />
-            <Explanation {index} {event} />
+            <header class="topbar">
+                <h1>{ "Balloon Playground" }</h1>
+                <nav class="topbar-actions" aria-label="Session">
+                    <PresetsMenu on_action={on_action.clone()} />
+                    <SessionFile on_action={on_action.clone()} {script} />
+                    <button type="button" class="help-button" data-testid="help-open"
+                        title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts"
+                        onclick={let a = on_action.clone(); move |_: MouseEvent| a.emit(Action::ToggleHelp)}>
+                        { "?" }
+                    </button>
+                </nav>
+            </header>
+            if let Some(msg) = &state.notice {
+                <div class="notice" role="status" data-testid="notice">
+                    <span>{ msg }</span>
+                    <button type="button" aria-label="Dismiss"
+                        onclick={let a = on_action.clone(); move |_: MouseEvent| a.emit(Action::DismissNotice)}>
+                        { "×" }
+                    </button>
+                </div>
+            }
+            <section class="stage" aria-label="Balloon">
+                <p class="summary" data-testid="balloon-summary">
+                    { "num_pages " }<span data-testid="num-pages">{ b.num_pages }</span>
+                    { ", actual " }<span data-testid="actual-pages">{ b.actual }</span>
+                    { format!(" of {ram_pages} guest pages ({} MiB)", b.ram_size >> 20) }
+                </p>
+                <BalloonOutline fill={state.actual_fill()} target={state.target_fill()} />
+            </section>
+            <section class="operate" aria-label="Controls">
+                <Controls on_action={on_action.clone()} playing={state.playing}
+                    speed={state.speed} can_step_back={index > 0} />
+                <Timeline on_action={on_action.clone()} {index} {count} now_ns={s.now_ns()} />
+                <TargetControls on_action={on_action.clone()} ram_bytes={b.ram_size}
+                    error={state.error.clone()} />
+                <Workload on_action={on_action.clone()} />
+            </section>
+            <section class="panels" aria-label="Device and driver">
+                <Explanation {index} {event} />
+                <QueuePanel queue={ivq} {avail_idx} {last_used} />
+            </section>
+            <section class="console-area">
+                <Console on_action={on_action.clone()} lines={state.console.clone()} />
+            </section>
+            if state.help {
+                <Help on_action={on_action.clone()} />
+            }
         </main>
     }
 }

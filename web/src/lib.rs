@@ -3,7 +3,12 @@
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod browser;
+pub mod clock;
 pub mod components;
+pub mod hooks;
+pub mod playback;
+pub mod share;
 pub mod state;
 
 pub use app::App;
