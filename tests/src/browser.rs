@@ -132,3 +132,54 @@ pub async fn console(client: &Client) -> Result<Vec<ConsoleEntry>, fantoccini::e
         })
         .unwrap_or_default())
 }
+
+/// A Chrome DevTools Protocol command through chromedriver's `goog/cdp/execute` endpoint.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()),
+        )
+    }
+}
+
+/// Emulates a viewport of `(width, height)` CSS pixels (scale 1, desktop), or ends the
+/// emulation with `None`: Chromium windows cannot be made as narrow as a phone.
+pub async fn emulate_viewport(
+    client: &Client,
+    size: Option<(u32, u32)>,
+) -> Result<(), fantoccini::error::CmdError> {
+    let command = match size {
+        Some((width, height)) => Cdp {
+            cmd: "Emulation.setDeviceMetricsOverride",
+            params: json!({
+                "width": width,
+                "height": height,
+                "deviceScaleFactor": 1,
+                "mobile": false,
+            }),
+        },
+        None => Cdp {
+            cmd: "Emulation.clearDeviceMetricsOverride",
+            params: json!({}),
+        },
+    };
+    client.issue_cmd(command).await.map(drop)
+}

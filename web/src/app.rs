@@ -12,6 +12,15 @@ use crate::components::{
 use crate::hooks::{use_auto_pause, use_keyboard_shortcuts, use_play_loop, use_share_hash};
 use crate::state::{Action, AppState};
 
+/// `pages` as a share of guest RAM, 0.0..=1.0.
+fn fill(pages: u32, ram_pages: u64) -> f64 {
+    if ram_pages == 0 {
+        0.0
+    } else {
+        f64::from(pages) / ram_pages as f64
+    }
+}
+
 /// The whole playground page.
 #[component]
 pub fn App() -> Html {
@@ -30,9 +39,12 @@ pub fn App() -> Html {
     });
 
     let on_action = Callback::from(move |a| dispatcher.dispatch(a));
+    // One callback for the page's life: the session is shared by every state.
     let script = {
         let state = (*state).clone();
-        Callback::from(move |()| crate::share::compact_script(&state.session().script_text()))
+        use_callback((), move |(), _| {
+            crate::share::compact_script(&state.session().script_text())
+        })
     };
     let s = state.session();
     let b = s.balloon();
@@ -85,7 +97,7 @@ pub fn App() -> Html {
                     { ", actual " }<span data-testid="actual-pages">{ b.actual }</span>
                     { format!(" of {ram_pages} guest pages ({} MiB)", b.ram_size >> 20) }
                 </p>
-                <BalloonOutline fill={state.actual_fill()} target={state.target_fill()} />
+                <BalloonOutline fill={fill(b.actual, ram_pages)} target={fill(b.num_pages, ram_pages)} />
             </section>
             <section class="operate" aria-label="Controls">
                 <Controls on_action={on_action.clone()} playing={state.playing}

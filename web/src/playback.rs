@@ -12,9 +12,9 @@ pub const DEFAULT_SPEED: f64 = 20.0;
 /// Positions of the speed slider: `SLIDER_STEPS` positions over five decades.
 pub const SLIDER_STEPS: u32 = 500;
 /// Script time one frame may spend stepping before it renders what it has.
-pub const FRAME_BUDGET_MS: f64 = 4.0;
+pub const FRAME_BUDGET_MS: f64 = 2.0;
 /// Events run between two looks at the clock: reading it costs more than one step.
-const CHUNK: u64 = 16;
+const CHUNK: u64 = 4;
 /// Longest gap between two frames that is turned into events (a tab that was in the background
 /// must not come back to a burst of work).
 const MAX_FRAME_GAP_MS: f64 = 100.0;

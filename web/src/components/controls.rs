@@ -57,23 +57,23 @@ pub fn Controls(props: &ControlsProps) -> Html {
     };
     let back = !props.can_step_back;
     let (play_label, play_title) = if props.playing {
-        ("❚❚ Pause", "Pause (space)")
+        ("‖ Pause", "Pause (space)")
     } else {
         ("▶ Play", "Play (space)")
     };
     html! {
         <div class="transport" role="group" aria-label="Stepping">
             <div class="buttons">
-                { button("step-back-message", "⏮ Msg", "Back to the previous message (shift+←)", Action::StepBackMessage, back) }
-                { button("step-back", "◀ Op", "One ring operation back (←)", Action::StepBack, back) }
+                { button("step-back-message", "« Msg", "Back to the previous message (shift+←)", Action::StepBackMessage, back) }
+                { button("step-back", "‹ Op", "One ring operation back (←)", Action::StepBack, back) }
                 <button type="button" class="play" data-testid="play" title={play_title}
                     aria-pressed={props.playing.to_string()}
                     onclick={on_play}>
                     { play_label }
                 </button>
-                { button("step", "Op ▶", "One ring operation (→)", Action::StepOp, false) }
-                { button("step-message", "Msg ⏭", "One message round trip (shift+→)", Action::StepMessage, false) }
-                { button("run-to-quiet", "Run ⏩", "Until no work is left", Action::RunToQuiet, false) }
+                { button("step", "Op ›", "One ring operation (→)", Action::StepOp, false) }
+                { button("step-message", "Msg »", "One message round trip (shift+→)", Action::StepMessage, false) }
+                { button("run-to-quiet", "Run", "Until no work is left", Action::RunToQuiet, false) }
                 { button("reset", "Reset", "A freshly booted machine", Action::Reset, false) }
             </div>
             <label class="speed">
