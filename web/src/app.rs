@@ -42,9 +42,7 @@ pub fn App() -> Html {
     // One callback for the page's life: the session is shared by every state.
     let script = {
         let state = (*state).clone();
-        use_callback((), move |(), _| {
-            crate::share::compact_script(&state.session().script_text())
-        })
+        use_callback((), move |(), _| state.session().timeline_script())
     };
     let s = state.session();
     let b = s.balloon();

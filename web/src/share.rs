@@ -4,59 +4,14 @@
 use balloon_sim::Session;
 use balloon_sim::share::{ShareState, Source, decode, encode};
 
-/// Most events one `step N` line may ask for (the command language's limit).
-const MAX_STEP_COUNT: u64 = 1_000_000;
-
-/// The fragment (without `#`) that reopens `session` at its current event.
+/// The fragment (without `#`) that reopens `session` at its current event. The script is the
+/// session's timeline (inputs at their places, scheduler steps counted), so a link made after
+/// stepping back and acting reopens that fork, not the lines in the order they were typed.
 pub fn fragment(session: &Session) -> String {
     encode(&ShareState {
-        source: Source::Script(compact_script(&session.script_text())),
+        source: Source::Script(session.timeline_script()),
         step: session.current_index(),
     })
-}
-
-/// The script with each run of consecutive `step` / `step N` lines merged into `step N` lines:
-/// playing at the end of the timeline adds one `step` line per event, and a link must stay short.
-/// `step A` then `step B` is the same as `step A+B` (both stop early only once nothing is left).
-pub fn compact_script(text: &str) -> String {
-    let mut out = String::with_capacity(text.len().min(4096));
-    let mut pending: u64 = 0;
-    let flush = |out: &mut String, pending: &mut u64| {
-        while *pending > 0 {
-            let n = (*pending).min(MAX_STEP_COUNT);
-            if n == 1 {
-                out.push_str("step\n");
-            } else {
-                out.push_str(&format!("step {n}\n"));
-            }
-            *pending -= n;
-        }
-    };
-    for line in text.lines() {
-        match step_count(line) {
-            Some(n) => pending += n,
-            None => {
-                flush(&mut out, &mut pending);
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-    }
-    flush(&mut out, &mut pending);
-    out
-}
-
-/// `Some(N)` for `step` and `step N` (not `step message`).
-fn step_count(line: &str) -> Option<u64> {
-    let mut words = line.split_whitespace();
-    if words.next() != Some("step") {
-        return None;
-    }
-    match (words.next(), words.next()) {
-        (None, _) => Some(1),
-        (Some(n), None) => n.parse().ok().filter(|n| *n > 0),
-        _ => None,
-    }
 }
 
 /// The session a fragment describes, at its step. Every way a link can be wrong is a message
@@ -86,20 +41,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn compact_script_merges_step_runs_only() {
-        let text = "-m 1G\nrun\nstep\nstep\nstep 3\nstep message\nstep\nballoon 512\n";
-        assert_eq!(
-            compact_script(text),
-            "-m 1G\nrun\nstep 5\nstep message\nstep\nballoon 512\n"
-        );
-        let many = "step\n".repeat(2_500_000);
-        assert_eq!(
-            compact_script(&many),
-            "step 1000000\nstep 1000000\nstep 500000\n"
-        );
-    }
-
-    #[test]
     fn a_fragment_reopens_the_same_frame() {
         let (mut s, _) =
             Session::from_script("-m 1G -device virtio-balloon -seed 3\nrun\nballoon 700\n")
@@ -117,6 +58,13 @@ mod tests {
         s.seek(10).unwrap();
         let t = session_from_fragment(&fragment(&s)).unwrap();
         assert_eq!((t.current_index(), t.trace_hash()), (10, s.trace_hash()));
+        // A fork (acting after a seek back) reopens as the fork.
+        s.seek(30).unwrap();
+        s.apply_line("balloon 900").unwrap();
+        s.step(StepSize::UntilQuiet);
+        let t = session_from_fragment(&fragment(&s)).unwrap();
+        assert_eq!(t.trace_hash(), s.trace_hash());
+        assert_eq!(t.event_count(), s.event_count());
     }
 
     #[test]

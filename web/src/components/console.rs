@@ -81,7 +81,7 @@ pub fn Console(props: &ConsoleProps) -> Html {
             <form class="console-input" {onsubmit}>
                 <textarea data-testid="console-input" rows="2" spellcheck="false"
                     aria-label="Console input: QMP JSON, HMP (balloon 512, info balloon), guest alloc 300M, run, step"
-                    placeholder="balloon 512 · info balloon · guest alloc 300M · run 2s"
+                    placeholder="balloon 512 · info balloon · run 2s"
                     value={(*text).clone()} {oninput} {onkeydown} />
                 <button type="submit" data-testid="console-send">{ "Send" }</button>
             </form>
