@@ -12,6 +12,9 @@ use crate::components::{
 use crate::hooks::{use_auto_pause, use_keyboard_shortcuts, use_play_loop, use_share_hash};
 use crate::state::{Action, AppState};
 
+/// How long a preset load waits for the page to paint its message (a frame or two).
+const LOAD_PAINT_DELAY_MS: u32 = 40;
+
 /// `pages` as a share of guest RAM, 0.0..=1.0.
 fn fill(pages: u32, ram_pages: u64) -> f64 {
     if ram_pages == 0 {
@@ -38,6 +41,19 @@ pub fn App() -> Html {
         }
     });
 
+    {
+        // A preset runs to its end when loaded, which takes seconds on a 64 GiB guest: let the
+        // page paint its "loading" line first.
+        let dispatcher = dispatcher.clone();
+        use_effect_with(state.loading.clone(), move |loading| {
+            let timer = loading.is_some().then(|| {
+                gloo_timers::callback::Timeout::new(LOAD_PAINT_DELAY_MS, move || {
+                    dispatcher.dispatch(Action::FinishLoad)
+                })
+            });
+            move || drop(timer)
+        });
+    }
     let on_action = Callback::from(move |a| dispatcher.dispatch(a));
     // One callback for the page's life: the session is shared by every state.
     let script = {
@@ -80,6 +96,11 @@ pub fn App() -> Html {
                     </button>
                 </nav>
             </header>
+            if let Some(name) = &state.loading {
+                <div class="notice" role="status" data-testid="loading">
+                    { format!("Loading preset {name}: its whole run is computed first…") }
+                </div>
+            }
             if let Some(msg) = &state.notice {
                 <div class="notice" role="status" data-testid="notice">
                     <span>{ msg }</span>

@@ -58,8 +58,10 @@ pub enum Action {
     },
     /// Console input: one line, several, or a whole script (with a machine line).
     Console(String),
-    /// A shipped preset, by name.
+    /// A shipped preset, by name: says "loading" first, since a big guest takes seconds.
     LoadPreset(String),
+    /// Runs the preset that `LoadPreset` announced (after the page painted the message).
+    FinishLoad,
     /// An imported script file.
     Import(String),
     /// A share link (URL fragment) opened while the page was open.
@@ -114,6 +116,8 @@ pub struct AppState {
     pub speed: f64,
     /// Whether the keyboard help overlay is open.
     pub help: bool,
+    /// The preset being loaded, while its script runs.
+    pub loading: Option<String>,
 }
 
 impl PartialEq for AppState {
@@ -126,6 +130,7 @@ impl PartialEq for AppState {
             && self.playing == other.playing
             && self.speed == other.speed
             && self.help == other.help
+            && self.loading == other.loading
     }
 }
 
@@ -140,6 +145,7 @@ impl AppState {
             playing: false,
             speed: playback::DEFAULT_SPEED,
             help: false,
+            loading: None,
         }
     }
 
@@ -398,9 +404,21 @@ impl Reducible for AppState {
             }
             Action::Console(text) => next.console_input(&text),
             Action::LoadPreset(name) => match balloon_sim::presets::get(&name) {
-                Some(p) => next.import(p.text, &format!("preset {} ({})", p.name, p.title())),
+                Some(p) => {
+                    next.playing = false;
+                    next.loading = Some(p.name.to_owned());
+                }
                 None => next.notice = Some(format!("there is no preset called `{name}`")),
             },
+            Action::FinishLoad => {
+                if let Some(p) = next
+                    .loading
+                    .take()
+                    .and_then(|name| balloon_sim::presets::get(&name))
+                {
+                    next.import(p.text, &format!("preset {} ({})", p.name, p.title()));
+                }
+            }
             Action::Import(text) => next.import(&text, "the imported script"),
             Action::OpenLink(fragment) => next.open_link(&fragment),
             Action::Notify(msg) => next.notice = Some(msg),
@@ -501,6 +519,9 @@ mod tests {
     #[test]
     fn presets_load_at_event_zero_and_play_walks_them() {
         let s = state().reduce(Action::LoadPreset("inflate-half".into()));
+        assert_eq!(s.loading.as_deref(), Some("inflate-half"));
+        let s = s.reduce(Action::FinishLoad);
+        assert_eq!(s.loading, None);
         assert_eq!(s.session().current_index(), 0);
         assert!(s.session().event_count() > 1000);
         let s = s.reduce(Action::Play).reduce(Action::Advance {
