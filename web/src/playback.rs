@@ -104,6 +104,17 @@ pub fn step_op(session: &mut Session) {
     advance(session, 1, || true);
 }
 
+/// Until no work is left: in the past, first to the end of the recorded timeline (a recorded
+/// input would otherwise stop the run where it was typed), then until quiet.
+pub fn run_to_quiet(session: &mut Session) {
+    let count = session.event_count();
+    if session.current_index() < count {
+        // Within the recorded timeline a seek cannot fail.
+        let _ = session.seek(count);
+    }
+    session.step(StepSize::UntilQuiet);
+}
+
 /// To the end of the next message round trip. In the past this seeks to the end of the next
 /// recorded message (or the end of the timeline); at the end it steps the scheduler.
 pub fn step_message(session: &mut Session) {
@@ -182,6 +193,18 @@ mod tests {
         let ran = advance(&mut s, 1_000_000, || true);
         assert_eq!(s.current_index(), end + ran);
         assert_eq!(advance(&mut s, 10, || true), 0);
+    }
+
+    #[test]
+    fn run_from_the_past_goes_to_the_end_of_the_script() {
+        let mut s =
+            Session::from_script("-m 1G -device virtio-balloon -seed 1\nrun\nballoon 512\nrun\n")
+                .unwrap()
+                .0;
+        let end = (s.event_count(), s.balloon());
+        s.seek(0).unwrap();
+        run_to_quiet(&mut s);
+        assert_eq!((s.current_index(), s.balloon()), end);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
-use balloon_sim::{Reply, Session, StepSize};
+use balloon_sim::{Reply, Session};
 use yew::Reducible;
 
 use crate::{clock, playback, share};
@@ -370,7 +370,7 @@ impl Reducible for AppState {
             }
             Action::RunToQuiet => {
                 next.playing = false;
-                next.session.borrow_mut().step(StepSize::UntilQuiet);
+                playback::run_to_quiet(&mut next.session.borrow_mut());
             }
             Action::Reset => {
                 next.playing = false;

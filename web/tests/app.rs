@@ -281,3 +281,28 @@ async fn the_url_round_trips_a_session() {
     root.unmount();
     set_hash("");
 }
+
+#[wasm_bindgen_test]
+async fn play_pauses_when_the_tab_is_hidden() {
+    let root = mount().await;
+    let pressed = |root: &Element| {
+        by_test_id(root, "play")
+            .get_attribute("aria-pressed")
+            .unwrap_or_default()
+    };
+    click(&root, "play").await;
+    assert_eq!(pressed(&root), "true");
+    // What the browser does when the tab goes to the background.
+    let document = web_sys::window().unwrap().document().unwrap();
+    let hidden = js_sys::Object::new();
+    js_sys::Reflect::set(&hidden, &"value".into(), &true.into()).unwrap();
+    js_sys::Reflect::set(&hidden, &"configurable".into(), &true.into()).unwrap();
+    js_sys::Object::define_property(&document, &"hidden".into(), &hidden);
+    document
+        .dispatch_event(&web_sys::Event::new("visibilitychange").unwrap())
+        .unwrap();
+    yew::scheduler::flush().await;
+    js_sys::Reflect::delete_property(&document, &"hidden".into()).unwrap();
+    assert_eq!(pressed(&root), "false", "still playing in a hidden tab");
+    root.unmount();
+}

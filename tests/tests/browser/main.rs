@@ -6,5 +6,6 @@
 
 mod perf;
 mod playground;
+mod session_file;
 mod share_link;
 mod support;

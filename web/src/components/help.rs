@@ -39,7 +39,7 @@ pub fn Help(props: &HelpProps) -> Html {
                     }) }
                 </table>
                 <p>{ "Shortcuts are off while typing in a field. The address bar always holds a link to the frame shown." }</p>
-                <button type="button" data-testid="help-close" onclick={close}>{ "Close" }</button>
+                <button type="button" data-testid="help-close" autofocus=true onclick={close}>{ "Close" }</button>
             </div>
         </div>
     }

@@ -37,7 +37,8 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     };
     html! {
         <div class="timeline">
-            <input type="range" data-testid="timeline" aria-label="Timeline (events)" min="0"
+            <label for="timeline-input">{ "Timeline" }</label>
+            <input id="timeline-input" type="range" data-testid="timeline" min="0"
                 max={props.count.to_string()} value={props.index.to_string()} {oninput}
                 aria-valuetext={format!("event {} of {}", props.index, props.count)} />
             <p class="timeline-label" data-testid="timeline-label">
