@@ -120,7 +120,7 @@ pub fn App() -> Html {
             </section>
             <section class="operate" aria-label="Controls">
                 <Controls on_action={on_action.clone()} playing={state.playing}
-                    speed={state.speed} can_step_back={index > 0} />
+                    speed={state.speed} can_step_back={index > 0} idle={state.idle.clone()} />
                 <Timeline on_action={on_action.clone()} {index} {count} now_ns={s.now_ns()} />
                 <TargetControls on_action={on_action.clone()} ram_bytes={b.ram_size}
                     error={state.error.clone()} />

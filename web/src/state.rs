@@ -104,8 +104,10 @@ pub struct AppState {
     session: Rc<RefCell<Session>>,
     /// Bumped whenever the session changed: what components compare instead of the session.
     pub generation: u64,
-    /// Why the last target or step did nothing, shown inline.
+    /// Why the last target or seek did nothing, shown by the target field.
     pub error: Option<String>,
+    /// Why the last step did nothing, shown by the step buttons.
+    pub idle: Option<String>,
     /// A message about a link, an import or a preset, shown above the page.
     pub notice: Option<String>,
     /// The console's output, oldest first.
@@ -125,6 +127,7 @@ impl PartialEq for AppState {
         Rc::ptr_eq(&self.session, &other.session)
             && self.generation == other.generation
             && self.error == other.error
+            && self.idle == other.idle
             && self.notice == other.notice
             && Rc::ptr_eq(&self.console, &other.console)
             && self.playing == other.playing
@@ -140,6 +143,7 @@ impl AppState {
             session: Rc::new(RefCell::new(session)),
             generation: 0,
             error: None,
+            idle: None,
             notice: None,
             console: Rc::new(Vec::new()),
             playing: false,
@@ -357,6 +361,15 @@ impl Reducible for AppState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         next.error = None;
+        next.idle = None;
+        let before = {
+            let s = self.session();
+            (s.current_index(), s.event_count())
+        };
+        let stepping = matches!(
+            action,
+            Action::StepOp | Action::StepMessage | Action::RunToQuiet
+        );
         match action {
             Action::StepOp | Action::StepMessage | Action::StepBack | Action::StepBackMessage => {
                 next.playing = false;
@@ -426,6 +439,17 @@ impl Reducible for AppState {
             Action::SetHelp(on) => next.help = on,
             Action::ToggleHelp => next.help = !next.help,
         }
+        let after = {
+            let s = next.session();
+            (s.current_index(), s.event_count())
+        };
+        if stepping && after == before {
+            next.idle = Some(
+                "Nothing to do: no work is pending and no timer is armed. Set a target or type \
+                 a command."
+                    .to_owned(),
+            );
+        }
         // Any action may have changed the session in place (a console line that acts, an import
         // that replaced it): a new generation makes the views read it again.
         next.generation = self.generation.wrapping_add(1);
@@ -486,6 +510,19 @@ mod tests {
         assert_eq!(s.session().current_index(), end);
         let s = s.reduce(Action::Reset);
         assert_eq!(s.session().balloon().num_pages, 0);
+    }
+
+    #[test]
+    fn a_step_with_nothing_to_do_says_so() {
+        let s = state().reduce(Action::RunToQuiet);
+        let index = s.session().current_index();
+        let s = s.reduce(Action::StepOp);
+        assert_eq!(s.session().current_index(), index);
+        assert!(s.idle.is_some());
+        let s = s.reduce(Action::ApplyTarget(512 * MIB));
+        assert!(s.idle.is_none());
+        let s = s.reduce(Action::StepOp);
+        assert!(s.idle.is_none());
     }
 
     #[test]

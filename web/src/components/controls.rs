@@ -17,6 +17,9 @@ pub struct ControlsProps {
     pub speed: f64,
     /// Whether there is an event to step back over.
     pub can_step_back: bool,
+    /// Why the last step did nothing.
+    #[prop_or_default]
+    pub idle: Option<String>,
 }
 
 /// A speed for people: "20 events/s", "1.5k events/s".
@@ -76,6 +79,9 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 { button("run-to-quiet", "Run", "Until no work is left", Action::RunToQuiet, false) }
                 { button("reset", "Reset", "A freshly booted machine", Action::Reset, false) }
             </div>
+            if let Some(msg) = &props.idle {
+                <p class="idle" role="status" data-testid="transport-status">{ msg }</p>
+            }
             <label class="speed">
                 <span>{ "Speed" }</span>
                 <input type="range" data-testid="speed" min="0" max={SLIDER_STEPS.to_string()}
