@@ -1,8 +1,10 @@
 //! Headless Chromium through Debian's chromedriver, driven over WebDriver with fantoccini.
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
 
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder};
@@ -27,6 +29,8 @@ const CHROME_ARGS: [&str; 9] = [
 pub struct ChromeDriver {
     child: Child,
     port: u16,
+    /// Sessions opened, ended on drop (chromedriver leaves their browsers running otherwise).
+    sessions: Mutex<Vec<String>>,
 }
 
 impl ChromeDriver {
@@ -56,7 +60,11 @@ impl ChromeDriver {
         }
         // Keep draining its stdout so it never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        Ok(ChromeDriver { child, port })
+        Ok(ChromeDriver {
+            child,
+            port,
+            sessions: Mutex::new(Vec::new()),
+        })
     }
 
     /// Opens a new headless Chromium session that records the browser console.
@@ -69,18 +77,48 @@ impl ChromeDriver {
             json!({ "binary": binary, "args": CHROME_ARGS }),
         );
         caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
-        ClientBuilder::new(HttpConnector::new())
+        let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
+            .await?;
+        if let Ok(Some(id)) = client.session_id().await {
+            self.sessions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(id);
+        }
+        Ok(client)
     }
 }
 
 impl Drop for ChromeDriver {
     fn drop(&mut self) {
+        // A test that failed never closed its session: ask chromedriver to end those browsers
+        // (plain blocking HTTP, since the test's async runtime is gone by now).
+        let sessions =
+            std::mem::take(&mut *self.sessions.lock().unwrap_or_else(|e| e.into_inner()));
+        for id in sessions {
+            let _ = delete_session(self.port, &id);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `DELETE /session/{id}` to chromedriver on `port`, which quits that browser. Blocking, bounded
+/// by a timeout; an already closed session just gets an error reply.
+fn delete_session(port: u16, id: &str) -> std::io::Result<()> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+    write!(
+        stream,
+        "DELETE /session/{id} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\n\
+         Connection: close\r\n\r\n"
+    )?;
+    // Wait for the reply's first bytes: chromedriver answers once the browser has quit (it
+    // may keep the connection open after that, so reading to the end would wait for nothing).
+    let mut reply = [0; 512];
+    stream.read(&mut reply).map(drop)
 }
 
 /// One browser console entry.
@@ -131,4 +169,55 @@ pub async fn console(client: &Client) -> Result<Vec<ConsoleEntry>, fantoccini::e
                 .collect()
         })
         .unwrap_or_default())
+}
+
+/// A Chrome DevTools Protocol command through chromedriver's `goog/cdp/execute` endpoint.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()),
+        )
+    }
+}
+
+/// Emulates a viewport of `(width, height)` CSS pixels (scale 1, desktop), or ends the
+/// emulation with `None`: Chromium windows cannot be made as narrow as a phone.
+pub async fn emulate_viewport(
+    client: &Client,
+    size: Option<(u32, u32)>,
+) -> Result<(), fantoccini::error::CmdError> {
+    let command = match size {
+        Some((width, height)) => Cdp {
+            cmd: "Emulation.setDeviceMetricsOverride",
+            params: json!({
+                "width": width,
+                "height": height,
+                "deviceScaleFactor": 1,
+                "mobile": false,
+            }),
+        },
+        None => Cdp {
+            cmd: "Emulation.clearDeviceMetricsOverride",
+            params: json!({}),
+        },
+    };
+    client.issue_cmd(command).await.map(drop)
 }

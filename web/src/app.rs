@@ -1,47 +1,121 @@
-//! The top-level component: page layout over the one simulated session.
+//! The top-level component: page layout over the one simulated session, and the hooks that tie
+//! it to the browser (play loop, shortcuts, share link, auto-pause).
 
 use yew::prelude::*;
 
+use crate::browser;
 use crate::components::{
-    BalloonOutline, ConfigPanel, Explanation, InitFlow, MemoryMap, QueuePanels, StatsChart,
-    TargetControls, Transcript,
+    BalloonOutline, ConfigPanel, Console, Controls, Explanation, Help, InitFlow, MemoryMap,
+    PresetsMenu, QueuePanels, SessionFile, StatsChart, TargetControls, Timeline, Transcript,
+    Workload,
 };
-use crate::state::AppState;
+use crate::hooks::{use_auto_pause, use_keyboard_shortcuts, use_play_loop, use_share_hash};
+use crate::state::{Action, AppState};
 use crate::view_model as vm;
+
+/// How long a preset load waits for the page to paint its message (a frame or two).
+const LOAD_PAINT_DELAY_MS: u32 = 40;
 
 /// The whole playground page.
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(AppState::booted);
-    let on_action = {
-        let state = state.clone();
-        Callback::from(move |a| state.dispatch(a))
+    let state = use_reducer(|| AppState::from_fragment(&browser::location_hash()));
+    let dispatcher = state.dispatcher();
+    let frame_start = use_play_loop(state.playing, state.speed, dispatcher.clone());
+    use_keyboard_shortcuts(dispatcher.clone());
+    use_auto_pause(dispatcher.clone());
+    use_share_hash(&state, dispatcher.clone());
+    use_effect_with((), |_| browser::mark_first_render());
+    use_effect_with(state.generation, move |_| {
+        // The frame's script time: from the animation frame callback to the rendered DOM.
+        if let Some(started) = frame_start.take() {
+            browser::record_frame_ms(crate::clock::now_ms() - started);
+        }
+    });
+
+    {
+        // A preset runs to its end when loaded, which takes seconds on a 64 GiB guest: let the
+        // page paint its "loading" line first.
+        let dispatcher = dispatcher.clone();
+        use_effect_with(state.loading.clone(), move |loading| {
+            let timer = loading.is_some().then(|| {
+                gloo_timers::callback::Timeout::new(LOAD_PAINT_DELAY_MS, move || {
+                    dispatcher.dispatch(Action::FinishLoad)
+                })
+            });
+            move || drop(timer)
+        });
+    }
+    let on_action = Callback::from(move |a| dispatcher.dispatch(a));
+    // One callback for the page's life: the session is shared by every state.
+    let script = {
+        let state = (*state).clone();
+        use_callback((), move |(), _| state.session().timeline_script())
     };
-    let s = &state.session;
+    let s = state.session();
     let b = s.balloon();
     let index = s.current_index();
+    let count = s.event_count();
     let event = index
         .checked_sub(1)
         .and_then(|i| usize::try_from(i).ok())
         .and_then(|i| s.events().get(i))
         .map(|ev| (ev.sentence(), ev.function()));
-    let spec = vm::current_event(s).and_then(|ev| ev.spec());
+    let spec = vm::current_event(&s).and_then(|ev| ev.spec());
     html! {
         <main class="playground" data-testid="playground">
-            <h1>{ "Balloon Playground" }</h1>
-            <p class="summary" data-testid="balloon-summary">
-                { format!("num_pages {}, actual {}", b.num_pages, b.actual) }
-                { format!(" of {} guest pages (event {index} of {})", b.ram_size / 4096, s.event_count()) }
-            </p>
-            <InitFlow stages={vm::init_flow(s)} />
-            <BalloonOutline balloon={vm::BalloonModel::from_session(s)} />
-            <TargetControls {on_action} ram_mib={state.ram_mib()} error={state.error.clone()} />
-            <Explanation {index} {event} {spec} />
-            <ConfigPanel config={vm::config_model(s)} />
-            <QueuePanels queues={vm::queue_models(s)} />
-            <MemoryMap cells={vm::memory_map(s)} />
-            <StatsChart chart={vm::stats_chart(s.stats_series(), vm::CHART_POINTS)} />
-            <Transcript lines={vm::transcript(s, vm::TRANSCRIPT_LEN)} />
+            <header class="topbar">
+                <h1>{ "Balloon Playground" }</h1>
+                <nav class="topbar-actions" aria-label="Session">
+                    <PresetsMenu on_action={on_action.clone()} />
+                    <SessionFile on_action={on_action.clone()} {script} />
+                    <button type="button" class="help-button" data-testid="help-open"
+                        title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts"
+                        onclick={let a = on_action.clone(); move |_: MouseEvent| a.emit(Action::ToggleHelp)}>
+                        { "?" }
+                    </button>
+                </nav>
+            </header>
+            if let Some(name) = &state.loading {
+                <div class="notice" role="status" data-testid="loading">
+                    { format!("Loading preset {name}: its whole run is computed first…") }
+                </div>
+            }
+            if let Some(msg) = &state.notice {
+                <div class="notice" role="status" data-testid="notice">
+                    <span>{ msg }</span>
+                    <button type="button" aria-label="Dismiss"
+                        onclick={let a = on_action.clone(); move |_: MouseEvent| a.emit(Action::DismissNotice)}>
+                        { "×" }
+                    </button>
+                </div>
+            }
+            <section class="stage" aria-label="Balloon">
+                <BalloonOutline balloon={vm::BalloonModel::from_session(&s)} />
+                <MemoryMap cells={vm::memory_map(&s)} />
+                <StatsChart chart={vm::stats_chart(s.stats_series(), vm::CHART_POINTS)} />
+            </section>
+            <section class="operate" aria-label="Controls">
+                <Controls on_action={on_action.clone()} playing={state.playing}
+                    speed={state.speed} can_step_back={index > 0} idle={state.idle.clone()} />
+                <Timeline on_action={on_action.clone()} {index} {count} now_ns={s.now_ns()} />
+                <TargetControls on_action={on_action.clone()} ram_bytes={b.ram_size}
+                    error={state.error.clone()} />
+                <Workload on_action={on_action.clone()} />
+            </section>
+            <section class="panels" aria-label="Device and driver">
+                <InitFlow stages={vm::init_flow(&s)} />
+                <Explanation {index} {event} {spec} />
+                <QueuePanels queues={vm::queue_models(&s)} />
+                <ConfigPanel config={vm::config_model(&s)} />
+            </section>
+            <section class="console-area">
+                <Console on_action={on_action.clone()} lines={state.console.clone()} />
+                <Transcript lines={vm::transcript(&s, vm::TRANSCRIPT_LEN)} />
+            </section>
+            if state.help {
+                <Help on_action={on_action.clone()} />
+            }
         </main>
     }
 }

@@ -3,9 +3,14 @@
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod browser;
+pub mod clock;
 pub mod components;
 pub mod embed;
+pub mod hooks;
 pub mod js_api;
+pub mod playback;
+pub mod share;
 pub mod state;
 pub mod view_model;
 

@@ -1,18 +1,28 @@
 //! The app state: one `balloon_sim::Session` behind a reducer, so every button is an [`Action`].
+//!
+//! The session lives in an `Rc<RefCell<_>>` that every state shares: an action mutates it in
+//! place and bumps [`AppState::generation`], so a frame of play costs the events it runs, not a
+//! copy of the world and its history.
 
+use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
-use balloon_sim::{Session, StepSize};
+use balloon_sim::{Reply, Session};
 use yew::Reducible;
+
+use crate::{clock, playback, share};
 
 /// The preset whose machine the playground boots.
 pub const PRESET: &str = "inflate-half";
 
-/// Bytes per MiB, the unit of the target input.
-const MIB: u64 = 1 << 20;
+/// Lines the console keeps (older ones scroll away).
+pub const CONSOLE_LINES: usize = 300;
+
+/// Bytes per guest page.
+pub const PAGE_BYTES: u64 = 4096;
 
 /// What the operator can do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// One ring operation (one trace event).
     StepOp,
@@ -20,95 +30,330 @@ pub enum Action {
     StepMessage,
     /// One event back.
     StepBack,
+    /// Back to the end of the previous message round trip.
+    StepBackMessage,
     /// Until no work is left.
     RunToQuiet,
-    /// Back to the freshly booted machine.
+    /// A freshly booted machine of the same configuration.
     Reset,
-    /// Sets the guest's target size (QMP `balloon`, in MiB) and runs until quiet.
+    /// Sets the guest's target size (QMP `balloon`, in bytes); the steps are up to the operator.
     ApplyTarget(u64),
+    /// Shows the state after this many events (the timeline).
+    Seek(u64),
+    /// Starts playing.
+    Play,
+    /// Stops playing.
+    Pause,
+    /// Play or pause.
+    TogglePlay,
+    /// Play speed in events per second.
+    SetSpeed(f64),
+    /// One animation frame of play: at most `events` events, stepping until `deadline_ms`
+    /// ([`clock::now_ms`]).
+    Advance {
+        /// Events due at the play speed.
+        events: u64,
+        /// When the frame's stepping budget runs out.
+        deadline_ms: f64,
+    },
+    /// Console input: one line, several, or a whole script (with a machine line).
+    Console(String),
+    /// A shipped preset, by name: says "loading" first, since a big guest takes seconds.
+    LoadPreset(String),
+    /// Runs the preset that `LoadPreset` announced (after the page painted the message).
+    FinishLoad,
+    /// An imported script file.
+    Import(String),
+    /// A share link (URL fragment) opened while the page was open.
+    OpenLink(String),
+    /// A message for the notice bar (e.g. a file that could not be read).
+    Notify(String),
+    /// Hides the notice bar.
+    DismissNotice,
+    /// Shows or hides the keyboard help overlay.
+    SetHelp(bool),
+    /// Flips the keyboard help overlay.
+    ToggleHelp,
 }
 
-/// The session plus the last thing the operator needs to read about it.
+/// The kind of a console line, for its style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// What the operator typed.
+    Input,
+    /// What the monitor printed.
+    Reply,
+    /// A line that did not parse, or an import that failed.
+    Error,
+    /// The playground's own remark (a preset loaded, a script imported).
+    Note,
+}
+
+/// One line of console output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleLine {
+    /// Its kind.
+    pub kind: LineKind,
+    /// The text as printed.
+    pub text: String,
+}
+
+/// The session plus what the operator needs to read about it.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The simulated world and its history.
-    pub session: Session,
-    /// Why the last action did nothing, shown inline.
+    session: Rc<RefCell<Session>>,
+    /// Bumped whenever the session changed: what components compare instead of the session.
+    pub generation: u64,
+    /// Why the last target or seek did nothing, shown by the target field.
     pub error: Option<String>,
+    /// Why the last step did nothing, shown by the step buttons.
+    pub idle: Option<String>,
+    /// A message about a link, an import or a preset, shown above the page.
+    pub notice: Option<String>,
+    /// The console's output, oldest first.
+    pub console: Rc<Vec<ConsoleLine>>,
+    /// Whether play is on.
+    pub playing: bool,
+    /// Play speed, events per second.
+    pub speed: f64,
+    /// Whether the keyboard help overlay is open.
+    pub help: bool,
+    /// The preset being loaded, while its script runs.
+    pub loading: Option<String>,
+}
+
+impl PartialEq for AppState {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.session, &other.session)
+            && self.generation == other.generation
+            && self.error == other.error
+            && self.idle == other.idle
+            && self.notice == other.notice
+            && Rc::ptr_eq(&self.console, &other.console)
+            && self.playing == other.playing
+            && self.speed == other.speed
+            && self.help == other.help
+            && self.loading == other.loading
+    }
 }
 
 impl AppState {
+    /// A state showing `session` as it is (embeds build theirs from a link).
+    pub fn with_session(session: Session) -> Self {
+        Self {
+            session: Rc::new(RefCell::new(session)),
+            generation: 0,
+            error: None,
+            idle: None,
+            notice: None,
+            console: Rc::new(Vec::new()),
+            playing: false,
+            speed: playback::DEFAULT_SPEED,
+            help: false,
+            loading: None,
+        }
+    }
+
     /// The preset's machine line, booted (`run`), with no balloon target yet.
     pub fn booted() -> Self {
         let machine = balloon_sim::presets::get(PRESET)
             .and_then(|p| p.text.lines().find(|l| l.trim_start().starts_with('-')))
             .unwrap_or("-m 1G -device virtio-balloon -seed 1");
-        match Session::from_script(&format!("{machine}\nrun\n")) {
-            Ok((session, _)) => Self {
-                session,
-                error: None,
-            },
-            // The shipped machine line always parses; fall back so the page still renders.
-            Err(e) => Self {
-                session: Session::from_script("-m 1G -device virtio-balloon -seed 1\nrun\n")
-                    .map(|(s, _)| s)
-                    .unwrap_or_else(|_| unreachable_session()),
-                error: Some(e.to_string()),
-            },
+        let mut state = Self::with_session(boot(machine).unwrap_or_else(|_| default_session()));
+        state.note("Booted a 1 GiB guest. Try: balloon 512, info balloon, guest alloc 300M, run.");
+        state
+    }
+
+    /// The state a page opened at `#fragment` starts in: the linked session, or the default
+    /// scene and a message saying what is wrong with the link. An empty fragment is no link.
+    pub fn from_fragment(fragment: &str) -> Self {
+        let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+        if fragment.is_empty() {
+            return Self::booted();
+        }
+        match share::session_from_fragment(fragment) {
+            Ok(session) => {
+                let mut state = Self::with_session(session);
+                state.note("Opened the shared session.");
+                state
+            }
+            Err(msg) => {
+                let mut state = Self::booted();
+                state.notice = Some(format!(
+                    "This link does not open a session ({msg}). Showing the default scene instead."
+                ));
+                state
+            }
         }
     }
 
-    /// Guest RAM in MiB.
-    pub fn ram_mib(&self) -> u64 {
-        self.session.balloon().ram_size / MIB
+    /// The session as shown.
+    pub fn session(&self) -> Ref<'_, Session> {
+        self.session.borrow()
+    }
+
+    /// The share fragment of the current frame.
+    pub fn fragment(&self) -> String {
+        share::fragment(&self.session())
+    }
+
+    /// Guest RAM in bytes.
+    pub fn ram_bytes(&self) -> u64 {
+        self.session().balloon().ram_size
     }
 
     /// How much of guest RAM the balloon holds (config `actual`), 0.0..=1.0.
     pub fn actual_fill(&self) -> f64 {
-        self.fill(self.session.balloon().actual)
+        let b = self.session().balloon();
+        fill(b.actual, b.ram_size)
     }
 
     /// How much of guest RAM the target asks for (config `num_pages`), 0.0..=1.0.
     pub fn target_fill(&self) -> f64 {
-        self.fill(self.session.balloon().num_pages)
+        let b = self.session().balloon();
+        fill(b.num_pages, b.ram_size)
     }
 
-    fn fill(&self, pages: u32) -> f64 {
-        let ram_pages = self.session.balloon().ram_size / 4096;
-        if ram_pages == 0 {
-            0.0
-        } else {
-            f64::from(pages) / ram_pages as f64
+    fn note(&mut self, text: impl Into<String>) {
+        self.push_console(LineKind::Note, text.into());
+    }
+
+    fn push_console(&mut self, kind: LineKind, text: String) {
+        let lines = Rc::make_mut(&mut self.console);
+        lines.push(ConsoleLine { kind, text });
+        if lines.len() > CONSOLE_LINES {
+            let extra = lines.len() - CONSOLE_LINES;
+            lines.drain(..extra);
         }
     }
 
-    fn apply_target(&mut self, mib: u64) {
-        if mib == 0 || mib > self.ram_mib() {
+    fn push_replies(&mut self, replies: &[Reply]) {
+        for r in replies {
+            let line = r.to_line();
+            // HMP `balloon 512` prints nothing, as in QEMU.
+            if !line.is_empty() {
+                for l in line.lines() {
+                    self.push_console(LineKind::Reply, l.to_owned());
+                }
+            }
+        }
+    }
+
+    fn apply_target(&mut self, bytes: u64) {
+        let ram = self.ram_bytes();
+        if bytes == 0 || bytes > ram {
             self.error = Some(format!(
-                "target must be between 1 and {} MiB",
-                self.ram_mib()
+                "the target must be between 1 byte and the guest's {} MiB",
+                ram >> 20
             ));
             return;
         }
-        let line = format!(
-            r#"{{"execute": "balloon", "arguments": {{"value": {}}}}}"#,
-            mib * MIB
-        );
-        match self.session.apply_line(&line) {
-            Ok(_) => {
-                self.session.step(StepSize::UntilQuiet);
-                self.error = None;
+        let line = format!(r#"{{"execute": "balloon", "arguments": {{"value": {bytes}}}}}"#);
+        let result = self.session.borrow_mut().apply_line(&line);
+        match result {
+            Ok(replies) => {
+                self.push_console(LineKind::Input, line);
+                self.push_replies(&replies);
             }
             Err(e) => self.error = Some(e.to_string()),
         }
     }
+
+    fn console_input(&mut self, text: &str) {
+        let text = text.trim_end_matches(['\n', '\r']);
+        if text.trim().is_empty() {
+            return;
+        }
+        if starts_with_machine_line(text) {
+            self.import(text, "the pasted script");
+            return;
+        }
+        for l in text.lines() {
+            self.push_console(LineKind::Input, l.to_owned());
+        }
+        let result = self.session.borrow_mut().apply_line(text);
+        match result {
+            Ok(replies) => self.push_replies(&replies),
+            Err(e) => self.push_console(LineKind::Error, format!("error: {e}")),
+        }
+    }
+
+    /// Replaces the session with `text`'s, shown from event 0 so that play walks through it.
+    /// A script that does not run changes nothing.
+    fn import(&mut self, text: &str, what: &str) {
+        match Session::from_script(text) {
+            Ok((mut session, _)) => {
+                let events = session.event_count();
+                let _ = session.seek(0);
+                *self.session.borrow_mut() = session;
+                self.playing = false;
+                self.note(format!(
+                    "Loaded {what}: {events} events. Press Play or step through it."
+                ));
+            }
+            Err(e) => {
+                let msg = format!("{what} was not loaded, the current session is kept: {e}");
+                self.push_console(LineKind::Error, msg.clone());
+                self.notice = Some(msg);
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        let machine = self.session().machine().to_line();
+        match boot(&machine) {
+            Ok(session) => {
+                *self.session.borrow_mut() = session;
+                self.note("Reset: a freshly booted machine of the same configuration.");
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    fn open_link(&mut self, fragment: &str) {
+        match share::session_from_fragment(fragment) {
+            Ok(session) => {
+                *self.session.borrow_mut() = session;
+                self.note("Opened the shared session.");
+            }
+            Err(msg) => {
+                self.notice = Some(format!(
+                    "This link does not open a session ({msg}). The current session is kept."
+                ))
+            }
+        }
+    }
 }
 
-/// The default machine, powered off; only reached if the built-in machine lines stopped
-/// parsing, which `boots_a_1g_guest_with_an_empty_balloon` would catch first.
-fn unreachable_session() -> Session {
+fn fill(pages: u32, ram_size: u64) -> f64 {
+    let ram_pages = ram_size / PAGE_BYTES;
+    if ram_pages == 0 {
+        0.0
+    } else {
+        f64::from(pages) / ram_pages as f64
+    }
+}
+
+fn boot(machine: &str) -> Result<Session, String> {
+    Session::from_script(&format!("{machine}\nrun\n"))
+        .map(|(s, _)| s)
+        .map_err(|e| e.to_string())
+}
+
+/// The default machine, powered off; only reached if the built-in machine line stopped parsing,
+/// which `boots_a_1g_guest_with_an_empty_balloon` would catch first.
+fn default_session() -> Session {
     Session::new(balloon_sim::command::MachineConfig::default())
         .unwrap_or_else(|e| panic!("the default machine does not build: {e}"))
+}
+
+/// Whether the first command line of `text` is a machine line (`-m 1G ...`): then the text is a
+/// whole script, not console input.
+fn starts_with_machine_line(text: &str) -> bool {
+    text.lines()
+        .map(str::trim_start)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .is_some_and(|l| l.starts_with('-'))
 }
 
 impl Reducible for AppState {
@@ -117,14 +362,98 @@ impl Reducible for AppState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         next.error = None;
+        next.idle = None;
+        let before = {
+            let s = self.session();
+            (s.current_index(), s.event_count())
+        };
+        let stepping = matches!(
+            action,
+            Action::StepOp | Action::StepMessage | Action::RunToQuiet
+        );
         match action {
-            Action::StepOp => drop(next.session.step(StepSize::Op)),
-            Action::StepMessage => drop(next.session.step(StepSize::Message)),
-            Action::StepBack => next.session.step_back(),
-            Action::RunToQuiet => drop(next.session.step(StepSize::UntilQuiet)),
-            Action::Reset => next = Self::booted(),
-            Action::ApplyTarget(mib) => next.apply_target(mib),
+            Action::StepOp | Action::StepMessage | Action::StepBack | Action::StepBackMessage => {
+                next.playing = false;
+                let mut s = next.session.borrow_mut();
+                match action {
+                    Action::StepOp => playback::step_op(&mut s),
+                    Action::StepMessage => playback::step_message(&mut s),
+                    Action::StepBack => s.step_back(),
+                    _ => s.step_back_message(),
+                }
+            }
+            Action::RunToQuiet => {
+                next.playing = false;
+                playback::run_to_quiet(&mut next.session.borrow_mut());
+            }
+            Action::Reset => {
+                next.playing = false;
+                next.reset();
+            }
+            Action::ApplyTarget(bytes) => next.apply_target(bytes),
+            Action::Seek(index) => {
+                let result = next.session.borrow_mut().seek(index);
+                if let Err(e) = result {
+                    next.error = Some(e.to_string());
+                }
+            }
+            Action::Play => next.playing = true,
+            Action::Pause => next.playing = false,
+            Action::TogglePlay => next.playing = !next.playing,
+            Action::SetSpeed(speed) => next.speed = playback::clamp_speed(speed),
+            Action::Advance {
+                events,
+                deadline_ms,
+            } => {
+                if !next.playing {
+                    return self;
+                }
+                let ran = playback::advance(&mut next.session.borrow_mut(), events, || {
+                    clock::now_ms() < deadline_ms
+                });
+                if ran == 0 && events > 0 {
+                    // Nothing left to do and no timer armed: play stops by itself.
+                    next.playing = false;
+                }
+            }
+            Action::Console(text) => next.console_input(&text),
+            Action::LoadPreset(name) => match balloon_sim::presets::get(&name) {
+                Some(p) => {
+                    next.playing = false;
+                    next.loading = Some(p.name.to_owned());
+                }
+                None => next.notice = Some(format!("there is no preset called `{name}`")),
+            },
+            Action::FinishLoad => {
+                if let Some(p) = next
+                    .loading
+                    .take()
+                    .and_then(|name| balloon_sim::presets::get(&name))
+                {
+                    next.import(p.text, &format!("preset {} ({})", p.name, p.title()));
+                }
+            }
+            Action::Import(text) => next.import(&text, "the imported script"),
+            Action::OpenLink(fragment) => next.open_link(&fragment),
+            Action::Notify(msg) => next.notice = Some(msg),
+            Action::DismissNotice => next.notice = None,
+            Action::SetHelp(on) => next.help = on,
+            Action::ToggleHelp => next.help = !next.help,
         }
+        let after = {
+            let s = next.session();
+            (s.current_index(), s.event_count())
+        };
+        if stepping && after == before {
+            next.idle = Some(
+                "Nothing to do: no work is pending and no timer is armed. Set a target or type \
+                 a command."
+                    .to_owned(),
+            );
+        }
+        // Any action may have changed the session in place (a console line that acts, an import
+        // that replaced it): a new generation makes the views read it again.
+        next.generation = self.generation.wrapping_add(1);
         Rc::new(next)
     }
 }
@@ -137,44 +466,133 @@ mod tests {
         Rc::new(AppState::booted())
     }
 
+    const MIB: u64 = 1 << 20;
+
     #[test]
     fn boots_a_1g_guest_with_an_empty_balloon() {
         let s = state();
-        assert_eq!(s.ram_mib(), 1024);
-        assert_eq!(s.session.balloon().actual, 0);
-        assert!(s.session.current_index() > 0, "boot produced no events");
+        assert_eq!(s.ram_bytes(), 1024 * MIB);
+        assert_eq!(s.session().balloon().actual, 0);
+        assert!(s.session().current_index() > 0, "boot produced no events");
     }
 
     #[test]
-    fn apply_target_inflates_to_it() {
-        let s = state().reduce(Action::ApplyTarget(512));
-        assert_eq!(s.session.balloon().num_pages, 131_072);
-        assert_eq!(s.session.balloon().actual, 131_072);
-        assert!((s.actual_fill() - 0.5).abs() < 1e-9);
+    fn apply_target_sets_num_pages_and_run_inflates_to_it() {
+        let s = state().reduce(Action::ApplyTarget(512 * MIB));
+        assert_eq!(s.session().balloon().num_pages, 131_072);
         assert!(s.error.is_none());
+        assert!(s.console.iter().any(|l| l.text == r#"{"return": {}}"#));
+        let s = s.reduce(Action::RunToQuiet);
+        assert_eq!(s.session().balloon().actual, 131_072);
+        assert!((s.actual_fill() - 0.5).abs() < 1e-9);
     }
 
     #[test]
     fn bad_targets_change_nothing() {
-        for mib in [0, 1025, u64::MAX] {
+        for bytes in [0, 1025 * MIB, u64::MAX] {
             let before = state();
-            let index = before.session.current_index();
-            let s = before.reduce(Action::ApplyTarget(mib));
-            assert!(s.error.is_some(), "{mib}");
-            assert_eq!(s.session.current_index(), index);
-            assert_eq!(s.session.balloon().num_pages, 0);
+            let index = before.session().current_index();
+            let s = before.reduce(Action::ApplyTarget(bytes));
+            assert!(s.error.is_some(), "{bytes}");
+            assert_eq!(s.session().current_index(), index);
+            assert_eq!(s.session().balloon().num_pages, 0);
         }
     }
 
     #[test]
     fn step_back_and_step_op_move_one_event() {
-        let s = state().reduce(Action::ApplyTarget(512));
-        let end = s.session.current_index();
+        let s = state()
+            .reduce(Action::ApplyTarget(512 * MIB))
+            .reduce(Action::RunToQuiet);
+        let end = s.session().current_index();
         let s = s.reduce(Action::StepBack);
-        assert_eq!(s.session.current_index(), end - 1);
+        assert_eq!(s.session().current_index(), end - 1);
         let s = s.reduce(Action::StepOp);
-        assert_eq!(s.session.current_index(), end);
+        assert_eq!(s.session().current_index(), end);
         let s = s.reduce(Action::Reset);
-        assert_eq!(s.session.balloon().num_pages, 0);
+        assert_eq!(s.session().balloon().num_pages, 0);
+    }
+
+    #[test]
+    fn a_step_with_nothing_to_do_says_so() {
+        let s = state().reduce(Action::RunToQuiet);
+        let index = s.session().current_index();
+        let s = s.reduce(Action::StepOp);
+        assert_eq!(s.session().current_index(), index);
+        assert!(s.idle.is_some());
+        let s = s.reduce(Action::ApplyTarget(512 * MIB));
+        assert!(s.idle.is_none());
+        let s = s.reduce(Action::StepOp);
+        assert!(s.idle.is_none());
+    }
+
+    #[test]
+    fn console_errors_keep_the_session_and_say_where() {
+        let s = state();
+        let index = s.session().current_index();
+        let s = s.reduce(Action::Console("ballon 512".into()));
+        let last = s.console.last().unwrap();
+        assert_eq!(last.kind, LineKind::Error);
+        assert!(last.text.contains("line 1, column 1"), "{}", last.text);
+        assert_eq!(s.session().current_index(), index);
+        let s = s.reduce(Action::Console("info balloon".into()));
+        assert_eq!(s.console.last().unwrap().text, "balloon: actual=1024");
+    }
+
+    #[test]
+    fn a_pasted_script_replaces_the_session_and_a_bad_one_keeps_it() {
+        let s = state().reduce(Action::ApplyTarget(512 * MIB));
+        let s = s.reduce(Action::Console(
+            "-m 2G -device virtio-balloon\nrun\nbalon 5\n".into(),
+        ));
+        assert!(s.notice.as_deref().unwrap_or("").contains("line 3"));
+        assert_eq!(s.session().balloon().num_pages, 131_072);
+        let s = s.reduce(Action::Console(
+            "-m 2G -device virtio-balloon\nrun\n".into(),
+        ));
+        assert_eq!(s.ram_bytes(), 2048 * MIB);
+        assert_eq!(s.session().current_index(), 0);
+    }
+
+    #[test]
+    fn presets_load_at_event_zero_and_play_walks_them() {
+        let s = state().reduce(Action::LoadPreset("inflate-half".into()));
+        assert_eq!(s.loading.as_deref(), Some("inflate-half"));
+        let s = s.reduce(Action::FinishLoad);
+        assert_eq!(s.loading, None);
+        assert_eq!(s.session().current_index(), 0);
+        assert!(s.session().event_count() > 1000);
+        let s = s.reduce(Action::Play).reduce(Action::Advance {
+            events: 100,
+            deadline_ms: f64::INFINITY,
+        });
+        assert_eq!(s.session().current_index(), 100);
+        assert!(s.playing);
+        let s = s.reduce(Action::Pause).reduce(Action::Advance {
+            events: 100,
+            deadline_ms: f64::INFINITY,
+        });
+        assert_eq!(s.session().current_index(), 100, "advanced while paused");
+        let s = s.reduce(Action::LoadPreset("nope".into()));
+        assert!(s.notice.is_some());
+    }
+
+    #[test]
+    fn links_round_trip_and_broken_ones_say_so() {
+        let s = state()
+            .reduce(Action::ApplyTarget(300 * MIB))
+            .reduce(Action::StepMessage)
+            .reduce(Action::StepMessage);
+        let t = AppState::from_fragment(&format!("#{}", s.fragment()));
+        assert_eq!(t.session().current_index(), s.session().current_index());
+        assert_eq!(t.session().trace_hash(), s.session().trace_hash());
+        assert!(t.notice.is_none());
+        let broken = AppState::from_fragment("#v=1&step=3&script=!!");
+        assert!(broken.notice.is_some());
+        assert_eq!(broken.session().balloon().num_pages, 0);
+        // A broken link opened later keeps what the operator had.
+        let kept = s.clone().reduce(Action::OpenLink("#v=7".into()));
+        assert!(kept.notice.as_deref().unwrap_or("").contains("v=7"));
+        assert_eq!(kept.session().current_index(), s.session().current_index());
     }
 }

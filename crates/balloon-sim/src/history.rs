@@ -92,6 +92,10 @@ impl<W: Replayable> History<W> {
     pub fn events(&self) -> &Timeline<W::Event> {
         &self.events
     }
+    /// The recorded inputs, by the event index they produced.
+    pub fn inputs(&self) -> &BTreeMap<u64, W::Input> {
+        &self.inputs
+    }
     /// Snapshots held (for tests and diagnostics).
     pub fn snapshot_count(&self) -> usize {
         self.snapshots.len()

@@ -194,6 +194,48 @@ impl Session {
         s
     }
 
+    /// A script that rebuilds the whole recorded timeline exactly: the machine line, each
+    /// recorded input at its place, and `step N` for the scheduler steps between them. Unlike
+    /// [`Session::script_text`] (every line as it was applied), it follows time travel: acting
+    /// after a seek back replaced the future, and steps replayed from the past add nothing.
+    pub fn timeline_script(&self) -> String {
+        /// The largest count one `step N` line takes.
+        const MAX_STEP: u64 = 1_000_000;
+        fn steps(out: &mut String, mut n: u64) {
+            while n > 0 {
+                let k = n.min(MAX_STEP);
+                out.push_str(&if k == 1 {
+                    "step\n".to_owned()
+                } else {
+                    format!("step {k}\n")
+                });
+                n -= k;
+            }
+        }
+        let mut out = self.machine.to_line();
+        out.push('\n');
+        let mut next = 0;
+        for (&at, input) in self.history.inputs() {
+            steps(&mut out, at - next);
+            match input {
+                Input::Command(c) => out.push_str(&command_text(c)),
+                Input::PassTime(to) => {
+                    let now = at
+                        .checked_sub(1)
+                        .and_then(|i| self.events().get(i as usize))
+                        .map_or(0, |e| e.time_ns);
+                    // The world had no work and no timer before `to` here, so `run` acts at
+                    // once.
+                    out.push_str(&format_duration(to.saturating_sub(now)));
+                }
+            }
+            out.push('\n');
+            next = at + 1;
+        }
+        steps(&mut out, self.event_count() - next);
+        out
+    }
+
     fn run_command(&mut self, command: Command) -> Vec<Reply> {
         self.lines.push(command_text(&command));
         let mut replies = Vec::new();

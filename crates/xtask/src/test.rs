@@ -117,7 +117,8 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
     step(
         "end-to-end tests in headless Chromium",
         env.cmd(&binary)
-            .args(["--ignored", "--test-threads=1"])
+            // --nocapture: the tests print what they measure (first render, frame times).
+            .args(["--ignored", "--test-threads=1", "--nocapture"])
             .current_dir(&env.root.join("tests"))
             .env("E2E_DIST", env.root.join("dist"))
             .env("E2E_BOOK", &book)
@@ -131,6 +132,10 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
     publish_screenshot(
         &shots.join("book.png"),
         &env.root.join("docs/book-screenshot.png"),
+    )?;
+    publish_screenshot(
+        &shots.join("playground-360.png"),
+        &env.root.join("docs/screenshot-360.png"),
     )?;
     println!("xtask: all steps passed");
     Ok(())

@@ -5,4 +5,8 @@
 //! Every test is `#[ignore]`d: it needs `trunk build --release` output and chromedriver.
 
 mod book;
+mod perf;
 mod playground;
+mod session_file;
+mod share_link;
+mod support;

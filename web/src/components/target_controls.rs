@@ -1,91 +1,145 @@
-//! Operator controls: stepping buttons and the balloon target (the guest size QMP `balloon`
-//! asks for, in MiB).
+//! The balloon target: the guest size QMP `balloon` asks for, typed in MiB or in 4 KiB pages,
+//! checked before anything is sent.
 
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::state::Action;
+use crate::state::{Action, PAGE_BYTES};
 
-/// What the target input starts at: half of the preset's 1 GiB guest.
+/// What the target input starts at: half of the default 1 GiB guest.
 pub const DEFAULT_TARGET_MIB: &str = "512";
+
+/// The unit the target is typed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetUnit {
+    /// Mebibytes of guest RAM.
+    Mib,
+    /// 4 KiB guest pages.
+    Pages,
+}
+
+impl TargetUnit {
+    fn bytes(self) -> u64 {
+        match self {
+            TargetUnit::Mib => 1 << 20,
+            TargetUnit::Pages => PAGE_BYTES,
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            TargetUnit::Mib => "MiB",
+            TargetUnit::Pages => "pages",
+        }
+    }
+}
 
 /// Properties of [`TargetControls`].
 #[derive(Properties, PartialEq, Debug)]
 pub struct TargetControlsProps {
     /// Receives every operator action.
     pub on_action: Callback<Action>,
-    /// Guest RAM in MiB: the largest valid target.
-    pub ram_mib: u64,
+    /// Guest RAM in bytes: the largest valid target.
+    pub ram_bytes: u64,
     /// Why the last action changed nothing, from the state.
     #[prop_or_default]
     pub error: Option<String>,
 }
 
-/// Parses the target field: a whole number of MiB in 1..=`ram_mib`.
-pub fn parse_target(text: &str, ram_mib: u64) -> Result<u64, String> {
-    let mib: u64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("\"{}\" is not a whole number of MiB", text.trim()))?;
-    if mib == 0 || mib > ram_mib {
-        return Err(format!("target must be between 1 and {ram_mib} MiB"));
+/// Parses the target field: a whole number of `unit`s, from 1 up to the guest's RAM. Returns
+/// bytes. Every other input (empty, text, NaN, negative, fractional, too large) is a message.
+pub fn parse_target(text: &str, unit: TargetUnit, ram_bytes: u64) -> Result<u64, String> {
+    let text = text.trim();
+    let max = ram_bytes / unit.bytes();
+    let range = format!("a whole number of {} from 1 to {max}", unit.name());
+    if text.is_empty() {
+        return Err(format!("enter a target: {range}"));
     }
-    Ok(mib)
+    let n: u64 = text
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not {range}"))?;
+    if n == 0 || n > max {
+        return Err(format!(
+            "{n} {} is outside the guest: use {range}",
+            unit.name()
+        ));
+    }
+    Ok(n * unit.bytes())
 }
 
-/// The step buttons, the target field and its apply button.
+/// The target field, its unit and the apply button.
 #[component]
 pub fn TargetControls(props: &TargetControlsProps) -> Html {
     let text = use_state(|| DEFAULT_TARGET_MIB.to_string());
+    let unit = use_state(|| TargetUnit::Mib);
     let local_error = use_state(|| None::<String>);
-    let button = |id: &'static str, label: &'static str, action: Action| {
-        let on_action = props.on_action.clone();
-        let local_error = local_error.clone();
-        let onclick = Callback::from(move |_: MouseEvent| {
-            local_error.set(None);
-            on_action.emit(action.clone());
-        });
-        html! { <button type="button" data-testid={id} {onclick}>{ label }</button> }
-    };
     let oninput = {
         let text = text.clone();
         Callback::from(move |e: InputEvent| {
             text.set(e.target_unchecked_into::<HtmlInputElement>().value());
         })
     };
-    let on_apply = {
+    let onchange_unit = {
+        let unit = unit.clone();
         let text = text.clone();
-        let local_error = local_error.clone();
-        let on_action = props.on_action.clone();
-        let ram_mib = props.ram_mib;
-        Callback::from(move |_: MouseEvent| match parse_target(&text, ram_mib) {
-            Ok(mib) => {
-                local_error.set(None);
-                on_action.emit(Action::ApplyTarget(mib));
+        let ram_bytes = props.ram_bytes;
+        Callback::from(move |e: Event| {
+            let new = match e
+                .target_unchecked_into::<HtmlSelectElement>()
+                .value()
+                .as_str()
+            {
+                "pages" => TargetUnit::Pages,
+                _ => TargetUnit::Mib,
+            };
+            // Keep the same size when the unit changes, if the field held a valid one.
+            if let Ok(bytes) = parse_target(&text, *unit, ram_bytes) {
+                text.set((bytes / new.bytes()).to_string());
             }
-            Err(msg) => local_error.set(Some(msg)),
+            unit.set(new);
         })
     };
+    let apply = {
+        let text = text.clone();
+        let unit = unit.clone();
+        let local_error = local_error.clone();
+        let on_action = props.on_action.clone();
+        let ram_bytes = props.ram_bytes;
+        move || match parse_target(&text, *unit, ram_bytes) {
+            Ok(bytes) => {
+                local_error.set(None);
+                on_action.emit(Action::ApplyTarget(bytes));
+            }
+            Err(msg) => local_error.set(Some(msg)),
+        }
+    };
+    let on_apply = {
+        let apply = apply.clone();
+        Callback::from(move |_: MouseEvent| apply())
+    };
+    let onsubmit = Callback::from(move |e: SubmitEvent| {
+        e.prevent_default();
+        apply();
+    });
     let error = (*local_error).clone().or_else(|| props.error.clone());
     html! {
-        <div class="controls">
-            { button("step", "Step", Action::StepOp) }
-            { button("step-message", "Step message", Action::StepMessage) }
-            { button("step-back", "Step back", Action::StepBack) }
-            { button("run-to-quiet", "Run", Action::RunToQuiet) }
-            { button("reset", "Reset", Action::Reset) }
-            <label>
-                { "Guest target (MiB) " }
-                <input type="text" inputmode="numeric" data-testid="target-input"
+        <form class="target" {onsubmit}>
+            <label for="target-input">{ "Guest size target" }</label>
+            <div class="target-row">
+                <input id="target-input" type="text" inputmode="numeric" data-testid="target-input"
+                    aria-invalid={error.is_some().to_string()} aria-describedby="target-error"
                     value={(*text).clone()} {oninput} />
-            </label>
-            <button type="button" data-testid="apply-target" onclick={on_apply}>
-                { "Apply target" }
-            </button>
+                <select data-testid="target-unit" aria-label="Unit" onchange={onchange_unit}>
+                    <option value="mib" selected={*unit == TargetUnit::Mib}>{ "MiB" }</option>
+                    <option value="pages" selected={*unit == TargetUnit::Pages}>{ "pages" }</option>
+                </select>
+                <button type="button" data-testid="apply-target" onclick={on_apply}>
+                    { "Apply target" }
+                </button>
+            </div>
             if let Some(msg) = error {
-                <p class="error" role="alert" data-testid="target-error">{ msg }</p>
+                <p id="target-error" class="error" role="alert" data-testid="target-error">{ msg }</p>
             }
-        </div>
+        </form>
     }
 }
 
@@ -93,24 +147,32 @@ pub fn TargetControls(props: &TargetControlsProps) -> Html {
 mod tests {
     use super::*;
 
+    const GIB: u64 = 1 << 30;
+
     #[test]
-    fn parse_target_accepts_whole_mib_up_to_ram() {
-        assert_eq!(parse_target(" 512 ", 1024), Ok(512));
-        assert_eq!(parse_target("1024", 1024), Ok(1024));
+    fn parse_target_accepts_whole_units_up_to_ram() {
+        assert_eq!(parse_target(" 512 ", TargetUnit::Mib, GIB), Ok(512 << 20));
+        assert_eq!(parse_target("1024", TargetUnit::Mib, GIB), Ok(GIB));
+        assert_eq!(parse_target("262144", TargetUnit::Pages, GIB), Ok(GIB));
+        assert_eq!(parse_target("1", TargetUnit::Pages, GIB), Ok(4096));
     }
 
     #[test]
-    fn parse_target_rejects_junk_negatives_zero_and_too_big() {
+    fn parse_target_rejects_junk_nan_negatives_zero_and_too_big() {
         for bad in [
             "",
             "abc",
+            "NaN",
+            "inf",
             "-5",
             "1.5",
             "0",
             "1025",
             "99999999999999999999999",
         ] {
-            assert!(parse_target(bad, 1024).is_err(), "{bad:?}");
+            let msg = parse_target(bad, TargetUnit::Mib, GIB).unwrap_err();
+            assert!(msg.contains("1024"), "{bad:?}: {msg}");
         }
+        assert!(parse_target("262145", TargetUnit::Pages, GIB).is_err());
     }
 }

@@ -72,7 +72,8 @@ pub fn Embed(props: &EmbedProps) -> Html {
         });
     }
 
-    let s = state.session();
+    let session = state.session();
+    let s = &*session;
     let index = s.current_index();
     let event = index
         .checked_sub(1)

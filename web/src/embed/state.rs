@@ -5,6 +5,7 @@
 //! coupled to it. A step after a seek back replays the recorded timeline, so the preset's later
 //! lines (a second `balloon` command, a fault) still happen when the reader steps forward.
 
+use std::cell::Ref;
 use std::rc::Rc;
 
 use balloon_sim::share::{ShareState, Source};
@@ -55,10 +56,13 @@ impl EmbedState {
             Ok(s) => (s, None),
             Err(e) => (fallback_session(), Some(e)),
         };
-        let mut app = AppState { session, error };
-        let start = share.step.min(app.session.event_count());
+        let start = share.step.min(session.event_count());
         // Within the recorded timeline a seek cannot fail.
-        let _ = app.session.seek(start);
+        let mut app = Rc::new(AppState::with_session(session))
+            .reduce(Action::Seek(start))
+            .as_ref()
+            .clone();
+        app.error = error;
         if share.step > start {
             app.error = Some(format!(
                 "the link asks for event {}, but this run has only {start}",
@@ -74,8 +78,8 @@ impl EmbedState {
     }
 
     /// The session shown.
-    pub fn session(&self) -> &Session {
-        &self.app.session
+    pub fn session(&self) -> Ref<'_, Session> {
+        self.app.session()
     }
 
     /// The link to this exact frame.
@@ -106,7 +110,7 @@ fn build(source: &Source) -> Result<Session, String> {
 
 /// The app's own booted machine, for a link whose script does not run.
 fn fallback_session() -> Session {
-    AppState::booted().session
+    AppState::booted().session().clone()
 }
 
 impl Reducible for EmbedState {
@@ -140,11 +144,10 @@ impl Reducible for EmbedState {
     }
 }
 
-fn seek(app: &AppState, n: u64) -> Rc<AppState> {
-    let mut next = app.clone();
-    let target = n.min(next.session.event_count());
+fn seek(app: &Rc<AppState>, n: u64) -> Rc<AppState> {
+    let target = n.min(app.session().event_count());
     // Clamped to the recorded timeline, where a seek cannot fail.
-    let _ = next.session.seek(target);
+    let mut next = Rc::clone(app).reduce(Action::Seek(target)).as_ref().clone();
     next.error = (n > target).then(|| format!("the run has only {target} events"));
     Rc::new(next)
 }

@@ -1,0 +1,94 @@
+//! Play / pause, the speed slider (log scale) and the step buttons.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::playback::{SLIDER_STEPS, slider_at, speed_at};
+use crate::state::Action;
+
+/// Properties of [`Controls`].
+#[derive(Properties, PartialEq, Debug)]
+pub struct ControlsProps {
+    /// Receives every operator action.
+    pub on_action: Callback<Action>,
+    /// Whether play is on.
+    pub playing: bool,
+    /// Play speed, events per second.
+    pub speed: f64,
+    /// Whether there is an event to step back over.
+    pub can_step_back: bool,
+    /// Why the last step did nothing.
+    #[prop_or_default]
+    pub idle: Option<String>,
+}
+
+/// A speed for people: "20 events/s", "1.5k events/s".
+pub fn speed_label(speed: f64) -> String {
+    if speed >= 1000.0 {
+        format!("{:.1}k events/s", speed / 1000.0)
+    } else {
+        format!("{speed:.0} events/s")
+    }
+}
+
+/// The transport buttons and the speed slider.
+#[component]
+pub fn Controls(props: &ControlsProps) -> Html {
+    let button = |id: &'static str,
+                  label: &'static str,
+                  title: &'static str,
+                  action: Action,
+                  disabled: bool| {
+        let on_action = props.on_action.clone();
+        let onclick = Callback::from(move |_: MouseEvent| on_action.emit(action.clone()));
+        html! {
+            <button type="button" data-testid={id} {title} {disabled} {onclick}>{ label }</button>
+        }
+    };
+    let on_speed = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |e: InputEvent| {
+            let input = e.target_unchecked_into::<HtmlInputElement>();
+            if let Ok(pos) = input.value().parse::<u32>() {
+                on_action.emit(Action::SetSpeed(speed_at(pos)));
+            }
+        })
+    };
+    let on_play = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(Action::TogglePlay))
+    };
+    let back = !props.can_step_back;
+    let (play_label, play_title) = if props.playing {
+        ("‖ Pause", "Pause (space)")
+    } else {
+        ("▶ Play", "Play (space)")
+    };
+    html! {
+        <div class="transport" role="group" aria-label="Stepping">
+            <div class="buttons">
+                { button("step-back-message", "« Msg", "Back to the previous message (shift+←)", Action::StepBackMessage, back) }
+                { button("step-back", "‹ Op", "One ring operation back (←)", Action::StepBack, back) }
+                <button type="button" class="play" data-testid="play" title={play_title}
+                    aria-pressed={props.playing.to_string()}
+                    onclick={on_play}>
+                    { play_label }
+                </button>
+                { button("step", "Op ›", "One ring operation (→)", Action::StepOp, false) }
+                { button("step-message", "Msg »", "One message round trip (shift+→)", Action::StepMessage, false) }
+                { button("run-to-quiet", "Run", "Until no work is left", Action::RunToQuiet, false) }
+                { button("reset", "Reset", "A freshly booted machine", Action::Reset, false) }
+            </div>
+            if let Some(msg) = &props.idle {
+                <p class="idle" role="status" data-testid="transport-status">{ msg }</p>
+            }
+            <label class="speed">
+                <span>{ "Speed" }</span>
+                <input type="range" data-testid="speed" min="0" max={SLIDER_STEPS.to_string()}
+                    value={slider_at(props.speed).to_string()} oninput={on_speed}
+                    aria-valuetext={speed_label(props.speed)} />
+                <output data-testid="speed-value">{ speed_label(props.speed) }</output>
+            </label>
+        </div>
+    }
+}

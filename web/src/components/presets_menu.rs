@@ -1,0 +1,41 @@
+//! The preset scripts shipped with `balloon_sim`, one choice loads one.
+
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+use crate::state::Action;
+
+/// Properties of [`PresetsMenu`].
+#[derive(Properties, PartialEq, Debug)]
+pub struct PresetsMenuProps {
+    /// Receives `LoadPreset`.
+    pub on_action: Callback<Action>,
+}
+
+/// A select of every preset (title, with the description as its tooltip).
+#[component]
+pub fn PresetsMenu(props: &PresetsMenuProps) -> Html {
+    let onchange = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |e: Event| {
+            let select = e.target_unchecked_into::<HtmlSelectElement>();
+            let name = select.value();
+            // Back to the prompt, so choosing the same preset again reloads it.
+            select.set_value("");
+            if !name.is_empty() {
+                on_action.emit(Action::LoadPreset(name));
+            }
+        })
+    };
+    html! {
+        <label class="presets">
+            <span class="visually-hidden">{ "Presets" }</span>
+            <select data-testid="presets" {onchange}>
+                <option value="" selected=true>{ "Load a preset…" }</option>
+                { for balloon_sim::presets::PRESETS.iter().map(|p| html! {
+                    <option value={p.name} title={p.description()}>{ p.title() }</option>
+                }) }
+            </select>
+        </label>
+    }
+}

@@ -1,0 +1,12 @@
+//! Hooks that tie the app to the browser: the play loop, keyboard shortcuts, the share link in
+//! the URL and auto-pause. Each owns its listeners and drops them with the component.
+
+pub mod keyboard;
+pub mod play_loop;
+pub mod share_hash;
+pub mod visibility;
+
+pub use keyboard::use_keyboard_shortcuts;
+pub use play_loop::{FrameClock, use_play_loop};
+pub use share_hash::use_share_hash;
+pub use visibility::use_auto_pause;

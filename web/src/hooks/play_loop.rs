@@ -1,0 +1,94 @@
+//! Play: one `Advance` per animation frame, sized by the speed and time-boxed, so the page
+//! stays responsive at any speed and on any guest size.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gloo_render::{AnimationFrame, request_animation_frame};
+use yew::prelude::*;
+
+use crate::clock;
+use crate::playback::{FRAME_BUDGET_MS, Pacer};
+use crate::state::{Action, AppState};
+
+/// When the current frame's work started, for the frame time recorded after it renders.
+pub type FrameClock = Rc<Cell<Option<f64>>>;
+
+struct Loop {
+    dispatch: UseReducerDispatcher<AppState>,
+    speed: Rc<Cell<f64>>,
+    frame_start: FrameClock,
+    pacer: RefCell<Pacer>,
+    /// The requested frame, and the one before it: a handle is dropped only once its callback
+    /// has returned (dropping cancels it, and must not free the closure that is running).
+    frames: RefCell<(Option<AnimationFrame>, Option<AnimationFrame>)>,
+    stopped: Cell<bool>,
+}
+
+impl Loop {
+    fn schedule(self: &Rc<Self>) {
+        let me = Rc::clone(self);
+        let next = request_animation_frame(move |ts| me.tick(ts));
+        let mut frames = self.frames.borrow_mut();
+        frames.1 = frames.0.take();
+        frames.0 = Some(next);
+    }
+
+    fn tick(self: Rc<Self>, ts: f64) {
+        if self.stopped.get() {
+            return;
+        }
+        let started = clock::now_ms();
+        self.schedule();
+        let due = self.pacer.borrow_mut().events_due(ts, self.speed.get());
+        if due > 0 {
+            self.frame_start.set(Some(started));
+            self.dispatch.dispatch(Action::Advance {
+                events: due,
+                deadline_ms: started + FRAME_BUDGET_MS,
+            });
+        }
+    }
+
+    fn stop(&self) {
+        self.stopped.set(true);
+        // Breaks the loop's reference cycle (frame -> closure -> loop).
+        *self.frames.borrow_mut() = (None, None);
+    }
+}
+
+/// Runs the play loop while `playing`; returns the clock of the frame being rendered.
+#[hook]
+pub fn use_play_loop(
+    playing: bool,
+    speed: f64,
+    dispatch: UseReducerDispatcher<AppState>,
+) -> FrameClock {
+    let speed_cell: Rc<Cell<f64>> = use_memo((), |_| Cell::new(speed));
+    speed_cell.set(speed);
+    let frame_start: FrameClock = use_memo((), |_| Cell::new(None));
+    {
+        let speed = Rc::clone(&speed_cell);
+        let frame_start = Rc::clone(&frame_start);
+        use_effect_with(playing, move |playing| {
+            let running = playing.then(|| {
+                let l = Rc::new(Loop {
+                    dispatch,
+                    speed,
+                    frame_start,
+                    pacer: RefCell::new(Pacer::default()),
+                    frames: RefCell::new((None, None)),
+                    stopped: Cell::new(false),
+                });
+                l.schedule();
+                l
+            });
+            move || {
+                if let Some(l) = running {
+                    l.stop();
+                }
+            }
+        });
+    }
+    Rc::clone(&frame_start)
+}

@@ -1,0 +1,222 @@
+//! Playing the timeline: how many events a frame may run, and running them without recording a
+//! console line per event.
+
+use balloon_sim::{Session, StepSize};
+
+/// Slowest play speed, in events per second.
+pub const MIN_SPEED: f64 = 1.0;
+/// Fastest play speed, in events per second (the frame's time box still applies).
+pub const MAX_SPEED: f64 = 100_000.0;
+/// The speed the page starts at: slow enough to watch one message's ring operations.
+pub const DEFAULT_SPEED: f64 = 20.0;
+/// Positions of the speed slider: `SLIDER_STEPS` positions over five decades.
+pub const SLIDER_STEPS: u32 = 500;
+/// Script time one frame may spend stepping before it renders what it has.
+pub const FRAME_BUDGET_MS: f64 = 2.0;
+/// Events run between two looks at the clock: reading it costs more than one step.
+const CHUNK: u64 = 4;
+/// Longest gap between two frames that is turned into events (a tab that was in the background
+/// must not come back to a burst of work).
+const MAX_FRAME_GAP_MS: f64 = 100.0;
+
+/// The speed (events per second) at slider position `pos` (log scale, clamped).
+pub fn speed_at(pos: u32) -> f64 {
+    let decades = (MAX_SPEED / MIN_SPEED).log10();
+    let t = f64::from(pos.min(SLIDER_STEPS)) / f64::from(SLIDER_STEPS);
+    MIN_SPEED * 10f64.powf(t * decades)
+}
+
+/// The slider position closest to `speed`.
+pub fn slider_at(speed: f64) -> u32 {
+    let decades = (MAX_SPEED / MIN_SPEED).log10();
+    let speed = clamp_speed(speed);
+    let t = (speed / MIN_SPEED).log10() / decades;
+    (t * f64::from(SLIDER_STEPS)).round() as u32
+}
+
+/// `speed` within MIN_SPEED..=MAX_SPEED; anything not a number becomes the default.
+pub fn clamp_speed(speed: f64) -> f64 {
+    if speed.is_finite() {
+        speed.clamp(MIN_SPEED, MAX_SPEED)
+    } else {
+        DEFAULT_SPEED
+    }
+}
+
+/// Turns frame gaps into whole events at `speed`, carrying the fraction to the next frame.
+#[derive(Debug, Clone, Default)]
+pub struct Pacer {
+    last_ms: Option<f64>,
+    carry: f64,
+}
+
+impl Pacer {
+    /// The events due at frame time `now_ms`.
+    pub fn events_due(&mut self, now_ms: f64, speed: f64) -> u64 {
+        let gap = self
+            .last_ms
+            .map_or(0.0, |last| (now_ms - last).clamp(0.0, MAX_FRAME_GAP_MS));
+        self.last_ms = Some(now_ms);
+        // The first frame runs one event so that play responds at once.
+        if gap == 0.0 && self.carry == 0.0 {
+            self.carry = 1.0;
+        } else {
+            self.carry += clamp_speed(speed) * gap / 1000.0;
+        }
+        let due = self.carry.floor();
+        self.carry -= due;
+        due as u64
+    }
+}
+
+/// Runs up to `max` events forward while `more_time()` says there is time left; returns how
+/// many ran. In the past this replays the recorded timeline (a seek, so no line is added to
+/// the session's script); at the end it steps the scheduler.
+pub fn advance(session: &mut Session, max: u64, mut more_time: impl FnMut() -> bool) -> u64 {
+    let mut done = 0;
+    while done < max {
+        let chunk = (max - done).min(CHUNK);
+        let before = session.current_index();
+        let recorded = session.event_count();
+        if before < recorded {
+            // Within the recorded timeline a seek cannot fail.
+            let _ = session.seek((before + chunk).min(recorded));
+        } else {
+            for _ in 0..chunk {
+                let at = session.current_index();
+                session.step(StepSize::Op);
+                if session.current_index() == at {
+                    break;
+                }
+            }
+        }
+        let moved = session.current_index() - before;
+        done += moved;
+        if moved == 0 || !more_time() {
+            break;
+        }
+    }
+    done
+}
+
+/// One ring operation forward: replayed from the timeline when in the past.
+pub fn step_op(session: &mut Session) {
+    advance(session, 1, || true);
+}
+
+/// Until no work is left: in the past, first to the end of the recorded timeline (a recorded
+/// input would otherwise stop the run where it was typed), then until quiet.
+pub fn run_to_quiet(session: &mut Session) {
+    let count = session.event_count();
+    if session.current_index() < count {
+        // Within the recorded timeline a seek cannot fail.
+        let _ = session.seek(count);
+    }
+    session.step(StepSize::UntilQuiet);
+}
+
+/// To the end of the next message round trip. In the past this seeks to the end of the next
+/// recorded message (or the end of the timeline); at the end it steps the scheduler.
+pub fn step_message(session: &mut Session) {
+    let from = session.current_index();
+    let count = session.event_count();
+    if from >= count {
+        session.step(StepSize::Message);
+        return;
+    }
+    let end = (from..count)
+        .find(|&i| {
+            session
+                .events()
+                .get(i as usize)
+                .is_some_and(|e| e.ends_message())
+        })
+        .map_or(count, |i| i + 1);
+    let _ = session.seek(end);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speed_slider_is_logarithmic_and_round_trips() {
+        assert!((speed_at(0) - MIN_SPEED).abs() < 1e-9);
+        assert!((speed_at(SLIDER_STEPS) - MAX_SPEED).abs() < 1e-6);
+        assert!((speed_at(SLIDER_STEPS / 5) - 10.0).abs() < 1e-9);
+        for pos in [0, 1, 77, 250, SLIDER_STEPS] {
+            assert_eq!(slider_at(speed_at(pos)), pos);
+        }
+        assert_eq!(slider_at(f64::NAN), slider_at(DEFAULT_SPEED));
+        assert_eq!(slider_at(1e12), SLIDER_STEPS);
+    }
+
+    #[test]
+    fn pacer_turns_time_into_events_and_caps_gaps() {
+        let mut p = Pacer::default();
+        assert_eq!(p.events_due(1000.0, 100.0), 1);
+        // 100 events/s for 10 ms is one event; 5 ms carries half of one.
+        assert_eq!(p.events_due(1010.0, 100.0), 1);
+        assert_eq!(p.events_due(1015.0, 100.0), 0);
+        assert_eq!(p.events_due(1020.0, 100.0), 1);
+        // A ten-second gap counts as 100 ms.
+        assert_eq!(p.events_due(11_020.0, 1000.0), 100);
+    }
+
+    fn booted() -> Session {
+        Session::from_script("-m 1G -device virtio-balloon -seed 1\nrun\nballoon 512\n")
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn advance_steps_then_replays_without_adding_lines() {
+        let mut s = booted();
+        let start = s.current_index();
+        assert_eq!(advance(&mut s, 40, || true), 40);
+        assert_eq!(s.current_index(), start + 40);
+        let hash = s.trace_hash();
+        let script = s.script_text();
+        s.seek(start).unwrap();
+        assert_eq!(advance(&mut s, 40, || true), 40);
+        assert_eq!(s.trace_hash(), hash);
+        assert_eq!(s.script_text(), script, "replay added lines");
+        // No time left: one chunk at most.
+        assert!(advance(&mut s, 1000, || false) <= CHUNK);
+    }
+
+    #[test]
+    fn advance_stops_when_nothing_is_left() {
+        let mut s = booted();
+        s.step(StepSize::UntilQuiet);
+        let end = s.current_index();
+        let ran = advance(&mut s, 1_000_000, || true);
+        assert_eq!(s.current_index(), end + ran);
+        assert_eq!(advance(&mut s, 10, || true), 0);
+    }
+
+    #[test]
+    fn run_from_the_past_goes_to_the_end_of_the_script() {
+        let mut s =
+            Session::from_script("-m 1G -device virtio-balloon -seed 1\nrun\nballoon 512\nrun\n")
+                .unwrap()
+                .0;
+        let end = (s.event_count(), s.balloon());
+        s.seek(0).unwrap();
+        run_to_quiet(&mut s);
+        assert_eq!((s.current_index(), s.balloon()), end);
+    }
+
+    #[test]
+    fn step_message_in_the_past_lands_on_a_message_end() {
+        let mut s = booted();
+        s.step(StepSize::UntilQuiet);
+        s.seek(0).unwrap();
+        let script = s.script_text();
+        step_message(&mut s);
+        let i = s.current_index();
+        assert!(i > 0);
+        assert!(s.events()[i as usize - 1].ends_message());
+        assert_eq!(s.script_text(), script);
+    }
+}
