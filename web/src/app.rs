@@ -91,6 +91,10 @@ pub fn App() -> Html {
                 </div>
             }
             <section class="stage" aria-label="Balloon">
+                <p class="summary" data-testid="balloon-summary">
+                    { "Guest RAM: " }<span data-testid="ram-pages">{ b.ram_size / crate::state::PAGE_BYTES }</span>
+                    { format!(" pages of 4 KiB ({} MiB)", b.ram_size >> 20) }
+                </p>
                 <BalloonOutline balloon={vm::BalloonModel::from_session(&s)} />
                 <MemoryMap cells={vm::memory_map(&s)} />
                 <StatsChart chart={vm::stats_chart(s.stats_series(), vm::CHART_POINTS)} />

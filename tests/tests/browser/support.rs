@@ -142,13 +142,7 @@ impl Page {
 
     /// Guest RAM in 4 KiB pages, from the summary line.
     pub async fn ram_pages(&self) -> u64 {
-        let summary = self.text("balloon-summary").await;
-        summary
-            .split(" of ")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("no page count in {summary:?}"))
+        self.number("ram-pages").await
     }
 
     /// Width and height of the balloon outline's bounding box, in CSS pixels.
