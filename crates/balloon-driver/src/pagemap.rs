@@ -87,6 +87,15 @@ impl StateSet {
     pub fn contains(self, s: PageState) -> bool {
         self.0 & (1 << s.code()) != 0
     }
+    /// Bit n set for state code n.
+    pub(crate) fn bits(self) -> u8 {
+        self.0
+    }
+    /// Whether every state of the set is counted by the per-block Free and Reported counters,
+    /// so a block whose counters are both zero holds none of the set.
+    fn counted_per_block(self) -> bool {
+        self.0 & !Self::ALLOCATABLE.0 == 0
+    }
 }
 
 /// Which end of memory a search starts from.
@@ -235,15 +244,26 @@ impl PageMap {
             let words = (pages / 64) as usize;
             let mut counts = self.counts;
             let m = self.mixed(i);
-            for k in 0..words {
-                if left == 0 {
-                    break;
-                }
+            let skip_blocks = from.counted_per_block();
+            let mut k = 0;
+            while k < words && left > 0 {
                 let w = if dir == Direction::Up {
                     k
                 } else {
                     words - 1 - k
                 };
+                k += 1;
+                // A block with none of the set is passed over by its counters, not read word
+                // by word: a balloon filling a chunk from the top would otherwise rescan the
+                // words it already took on every message.
+                let b = w / BLOCK_WORDS;
+                if skip_blocks && m.block_free[b] == 0 && m.block_reported[b] == 0 {
+                    k = match dir {
+                        Direction::Up => (b + 1) * BLOCK_WORDS,
+                        Direction::Down => words - b * BLOCK_WORDS,
+                    };
+                    continue;
+                }
                 let mask = set_mask(&m.planes, w, from);
                 if mask == 0 {
                     continue;
