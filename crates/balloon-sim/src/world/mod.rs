@@ -26,7 +26,7 @@ pub use self::views::{BalloonView, ConfigView, MemoryCell, QueueView};
 use crate::command::{Command, HostOp, MachineConfig, QueueName};
 use crate::error::Error;
 use crate::history::Replayable;
-use crate::trace::Actor;
+use crate::trace::{Actor, Move, PfnRange};
 
 /// An operator input: everything that changes the world from outside. Recorded by the history
 /// at the event index where it happened.
@@ -48,6 +48,8 @@ pub struct World<B: Backend> {
     device: BalloonDevice<B>,
     guest: Guest,
     pending_irqs: Vec<Interrupt>,
+    /// Kept between events so that deriving each event's queue allocates nothing.
+    scratch: (Vec<Move>, Vec<PfnRange>),
 }
 
 impl<B: Backend> Clone for World<B>
@@ -64,6 +66,7 @@ where
             device: self.device.clone(),
             guest: self.guest.clone(),
             pending_irqs: self.pending_irqs.clone(),
+            scratch: Default::default(),
         }
     }
 }
@@ -97,6 +100,7 @@ impl<B: Backend> World<B> {
             device,
             guest,
             pending_irqs: Vec::new(),
+            scratch: Default::default(),
         })
     }
 
@@ -182,7 +186,11 @@ impl<B: Backend> World<B> {
             queue: None,
             detail,
         };
-        ev.queue = ev.analyse().2;
+        let (mut moves, mut pfns) = std::mem::take(&mut self.scratch);
+        moves.clear();
+        pfns.clear();
+        ev.queue = ev.analyse_into(&mut moves, &mut pfns);
+        self.scratch = (moves, pfns);
         self.events += 1;
         ev
     }
