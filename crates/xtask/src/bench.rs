@@ -152,9 +152,19 @@ pub fn run(args: &[String]) -> Result<(), Error> {
         }
     }
 
+    // The release profile (opt-level "s", LTO), as the CLI and the browser build ship: the
+    // browser/native ratio then compares the same optimisation settings.
     let native = capture(
         "whole runs, native (bulk inflate on both backends, the floor, seeks)",
-        cargo().args(["bench", "-p", "balloon-sim", "--bench", "bulk"]),
+        cargo().args([
+            "bench",
+            "--profile",
+            "release",
+            "-p",
+            "balloon-sim",
+            "--bench",
+            "bulk",
+        ]),
     )?;
     figures.extend(parse_lines(&native));
 
@@ -319,7 +329,12 @@ pub fn parse_lines(text: &str) -> BTreeMap<String, Figure> {
         }
         let figure = match value.parse::<f64>() {
             Ok(v) if v.is_finite() => Figure::Value(v),
-            _ => Figure::Missing(value.to_owned()),
+            _ => Figure::Missing(
+                value
+                    .strip_prefix("null:")
+                    .map_or(value, str::trim_start)
+                    .to_owned(),
+            ),
         };
         out.insert(key.to_owned(), figure);
     }
@@ -364,7 +379,7 @@ fn table(figures: &BTreeMap<String, Figure>, machine: &str) -> String {
     let mut out = format!("\nbenchmarks on {machine}\n");
     out += &format!(
         "{:<27} {:>12}  {:<8} {:<13} {}\n",
-        "key", "value", "goal", "", "what"
+        "key", "value", "goal", "verdict", "what"
     );
     for (key, what, goal) in GOALS {
         let figure = figures
@@ -453,7 +468,7 @@ mod tests {
         assert_eq!(
             f.get("first_render_ms"),
             Some(&Figure::Missing(
-                "null: window.__balloonFirstRenderMs is not set".into()
+                "window.__balloonFirstRenderMs is not set".into()
             ))
         );
         assert_eq!(f.len(), 3, "a key with a space is not a figure");
