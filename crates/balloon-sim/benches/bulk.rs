@@ -6,9 +6,10 @@
 //!   `vm-memory` with nothing else;
 //! * seeks in a session of at least 100,000 events, and what that session keeps per event.
 //!
-//! `cargo bench --profile release -p balloon-sim --bench bulk` (what `cargo xtask bench` runs) runs it at full size and prints `bench: key=value`
-//! lines (what `cargo xtask bench` reads). Without `--bench` (`cargo test --benches`) it runs a
-//! tiny smoke size and checks the results, like criterion's test mode.
+//! `cargo bench --profile release -p balloon-sim --bench bulk` runs it at full size and prints
+//! `bench: key=value` lines (what `cargo xtask bench` runs and reads). Without `--bench`
+//! (`cargo test --benches`) it runs a tiny smoke size and checks the results, like criterion's
+//! test mode.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {}
