@@ -7,9 +7,9 @@
 //! * seeks in a session of at least 100,000 events, and what that session keeps per event.
 //!
 //! `cargo bench --profile release -p balloon-sim --bench bulk` runs it at full size and prints
-//! `bench: key=value` lines (what `cargo xtask bench` runs and reads). Without `--bench`
-//! (`cargo test --benches`) it runs a tiny smoke size and checks the results, like criterion's
-//! test mode.
+//! `bench: key=value` lines (what `cargo xtask bench` runs and reads). Run without `--bench`
+//! (`cargo test --bench bulk`) it takes a tiny smoke size and checks the results, as criterion's
+//! test mode does.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {}
