@@ -8,7 +8,7 @@ use crate::device::BalloonDevice;
 use crate::engine::{BOGUS, NS_PER_SEC};
 use crate::event::DeviceEvent;
 use crate::hint::HintStatus;
-use crate::host_memory::{InflateOutcome, PartiallyBalloonedPage};
+use crate::host_memory::{HostMemory, HostPageSize, InflateOutcome, PartiallyBalloonedPage};
 use crate::profile::PfnBufferCap;
 use crate::reader::{for_each_record, read_prefix};
 use crate::runs::RunBuilder;
@@ -31,10 +31,46 @@ impl<B: Backend> BalloonDevice<B> {
         // QEMU parses every PFN of every out buffer; capped profiles (CH, FC) would act here.
         let PfnBufferCap::None = self.profile.pfn_buffer_cap;
         let mem = &mut self.memory;
+        // On 4 KiB host pages every PFN is a whole host page, so consecutive PFNs (Linux sends
+        // them descending) are gathered into one run and discarded in one bitmap update; the
+        // counts are those of one balloon_inflate_page per PFN.
+        let whole_pages = mem.page_size() == HostPageSize::Size4K;
+        let mut run: Option<(u64, u64)> = None;
+        let apply_run = |mem: &mut HostMemory,
+                         pfns: &mut RunBuilder,
+                         tally: &mut (u64, u64),
+                         (first, count): (u64, u64)| {
+            pfns.push_run(first, count);
+            if inhibited {
+                return;
+            }
+            if inflate {
+                tally.0 += mem.inflate_run(first, count).unwrap_or(0);
+                tally.1 += count;
+            } else {
+                tally.0 += mem.deflate_run(first, count).unwrap_or(0);
+            }
+        };
+        let mut tally = (0u64, 0u64);
         let read = for_each_record::<_, 4>(ram, chain.readable(), |r| {
             let pfn = u64::from(u32::from_le_bytes(*r));
             if !mem.is_ram(pfn) {
                 bad.push(pfn);
+                return;
+            }
+            if whole_pages {
+                match &mut run {
+                    Some((first, count)) if pfn == *first + *count => *count += 1,
+                    Some((first, count)) if pfn + 1 == *first => {
+                        *first = pfn;
+                        *count += 1;
+                    }
+                    _ => {
+                        if let Some(done) = run.replace((pfn, 1)) {
+                            apply_run(mem, &mut pfns, &mut tally, done);
+                        }
+                    }
+                }
                 return;
             }
             pfns.push(pfn);
@@ -52,6 +88,11 @@ impl<B: Backend> BalloonDevice<B> {
                 changed += mem.deflate_page(pfn).2;
             }
         });
+        if let Some(done) = run {
+            apply_run(mem, &mut pfns, &mut tally, done);
+        }
+        changed += tally.0;
+        host_pages += tally.1;
         let tail_bytes = match read {
             Ok(t) => t,
             Err(e) => {

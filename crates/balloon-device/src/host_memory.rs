@@ -190,6 +190,20 @@ impl HostMemory {
         InflateOutcome::Partial { dropped }
     }
 
+    /// `balloon_inflate_page` for the consecutive valid PFNs `first..first+count` at once,
+    /// when every PFN is a whole host page (4 KiB host pages): returns the frames newly
+    /// discarded, the sum of what one call per PFN would return. `None` for larger host
+    /// pages, whose partial-page bookkeeping goes PFN by PFN.
+    pub fn inflate_run(&mut self, first: u64, count: u64) -> Option<u64> {
+        (self.page_size == HostPageSize::Size4K).then(|| self.discarded.set_range(first, count))
+    }
+
+    /// `balloon_deflate_page` for the consecutive PFNs `first..first+count` at once on 4 KiB
+    /// host pages: returns the frames that became resident. `None` for larger host pages.
+    pub fn deflate_run(&mut self, first: u64, count: u64) -> Option<u64> {
+        (self.page_size == HostPageSize::Size4K).then(|| self.discarded.clear_range(first, count))
+    }
+
     /// QEMU `balloon_deflate_page`: MADV_WILLNEED on the whole host page holding `frame`.
     /// Returns the host page (first frame, count) and how many frames became resident.
     pub fn deflate_page(&mut self, frame: u64) -> (u64, u64, u64) {
@@ -253,6 +267,33 @@ mod tests {
         assert_eq!(m.resident_bytes(), (1 << 30) - 4096);
         assert_eq!(m.deflate_page(5), (5, 1, 1));
         assert_eq!(m.discarded_frames(), 0);
+    }
+
+    #[test]
+    fn a_run_counts_what_one_call_per_pfn_would() {
+        let (mut by_run, mut by_page) = (
+            HostMemory::new(1 << 30, HostPageSize::Size4K),
+            HostMemory::new(1 << 30, HostPageSize::Size4K),
+        );
+        let mut pbp = PartiallyBalloonedPage::default();
+        for (first, count) in [(100, 50), (120, 60), (0, 1), (199, 2)] {
+            let mut newly = 0;
+            for f in first..first + count {
+                if let InflateOutcome::Discarded { newly: n, .. } =
+                    by_page.inflate_page(f, &mut pbp)
+                {
+                    newly += n;
+                }
+            }
+            assert_eq!(by_run.inflate_run(first, count), Some(newly));
+        }
+        assert_eq!(by_run.discarded_frames(), 83);
+        assert_eq!(by_page.discarded_frames(), 83);
+        assert_eq!(by_run.deflate_run(110, 20), Some(20));
+        assert_eq!(by_run.discarded_frames(), 63);
+        let mut huge = HostMemory::new(1 << 30, HostPageSize::Size2M);
+        assert_eq!(huge.inflate_run(0, 512), None, "2 MiB pages go PFN by PFN");
+        assert_eq!(huge.discarded_frames(), 0);
     }
 
     #[test]

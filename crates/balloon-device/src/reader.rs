@@ -3,7 +3,8 @@
 
 use virtq::{ChainDescriptor, GuestRam, MemError};
 
-const CHUNK: usize = 4096;
+// One 256-PFN array (1 KiB) per read; the buffer is zeroed on every element, so no larger.
+const CHUNK: usize = 1024;
 
 /// Calls `f` for every whole `N`-byte record of the concatenated buffers; returns the number
 /// of trailing bytes that did not make a whole record.
@@ -25,7 +26,18 @@ pub(crate) fn for_each_record<'a, R: GuestRam, const N: usize>(
                 .checked_add(off)
                 .ok_or(MemError::Overflow { addr: d.addr, len })?;
             ram.read(addr, &mut buf[..n])?;
-            for &b in &buf[..n] {
+            let mut bytes = &buf[..n];
+            if fill == 0 {
+                // Records that lie whole in this chunk go straight from the buffer.
+                let mut records = bytes.chunks_exact(N);
+                for r in &mut records {
+                    if let Ok(r) = r.try_into() {
+                        f(r);
+                    }
+                }
+                bytes = records.remainder();
+            }
+            for &b in bytes {
                 rec[fill] = b;
                 fill += 1;
                 if fill == N {

@@ -19,20 +19,29 @@ pub(crate) enum Chunk {
     Mixed(Box<Mixed>),
 }
 
+/// The pages of one state among the three plane words of a 64-page word.
+#[inline]
+fn state_bits(words: [u64; 3], code: u8) -> u64 {
+    let pick = |w: u64, k: u8| if code >> k & 1 == 1 { w } else { !w };
+    pick(words[0], 0) & pick(words[1], 1) & pick(words[2], 2)
+}
+
+#[inline]
+fn plane_words(planes: &[Vec<u64>; 3], w: usize) -> [u64; 3] {
+    [planes[0][w], planes[1][w], planes[2][w]]
+}
+
 pub(crate) fn state_mask(planes: &[Vec<u64>; 3], w: usize, s: PageState) -> u64 {
-    let c = s.code();
-    let mut m = !0u64;
-    for (k, plane) in planes.iter().enumerate() {
-        m &= if c >> k & 1 == 1 { plane[w] } else { !plane[w] };
-    }
-    m
+    state_bits(plane_words(planes, w), s.code())
 }
 
 pub(crate) fn set_mask(planes: &[Vec<u64>; 3], w: usize, set: StateSet) -> u64 {
-    PageState::ALL
-        .iter()
-        .filter(|s| set.contains(**s))
-        .fold(0, |m, s| m | state_mask(planes, w, *s))
+    // The three plane words are loaded once for every state of the set.
+    let words = plane_words(planes, w);
+    let bits = set.bits();
+    (0..8u8)
+        .filter(|c| bits >> c & 1 == 1)
+        .fold(0, |m, c| m | state_bits(words, c))
 }
 
 impl Mixed {
@@ -55,8 +64,9 @@ impl Mixed {
     /// Moves the pages of `sel` in word `w` to `to`; returns how many changed state.
     pub(crate) fn apply(&mut self, w: usize, sel: u64, to: PageState, global: &mut [u64; 8]) {
         let b = w / BLOCK_WORDS;
+        let words = plane_words(&self.planes, w);
         for s in PageState::ALL {
-            let n = (state_mask(&self.planes, w, s) & sel).count_ones();
+            let n = (state_bits(words, s.code()) & sel).count_ones();
             if n == 0 {
                 continue;
             }

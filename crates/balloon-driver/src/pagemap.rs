@@ -87,6 +87,15 @@ impl StateSet {
     pub fn contains(self, s: PageState) -> bool {
         self.0 & (1 << s.code()) != 0
     }
+    /// Bit n set for state code n.
+    pub(crate) fn bits(self) -> u8 {
+        self.0
+    }
+    /// Whether every state of the set is counted by the per-block Free and Reported counters,
+    /// so a block whose counters are both zero holds none of the set.
+    fn counted_per_block(self) -> bool {
+        self.0 & !Self::ALLOCATABLE.0 == 0
+    }
 }
 
 /// Which end of memory a search starts from.
@@ -235,15 +244,26 @@ impl PageMap {
             let words = (pages / 64) as usize;
             let mut counts = self.counts;
             let m = self.mixed(i);
-            for k in 0..words {
-                if left == 0 {
-                    break;
-                }
+            let skip_blocks = from.counted_per_block();
+            let mut k = 0;
+            while k < words && left > 0 {
                 let w = if dir == Direction::Up {
                     k
                 } else {
                     words - 1 - k
                 };
+                k += 1;
+                // A block with none of the set is passed over by its counters, not read word
+                // by word: a balloon filling a chunk from the top would otherwise rescan the
+                // words it already took on every message.
+                let b = w / BLOCK_WORDS;
+                if skip_blocks && m.block_free[b] == 0 && m.block_reported[b] == 0 {
+                    k = match dir {
+                        Direction::Up => (b + 1) * BLOCK_WORDS,
+                        Direction::Down => words - b * BLOCK_WORDS,
+                    };
+                    continue;
+                }
                 let mask = set_mask(&m.planes, w, from);
                 if mask == 0 {
                     continue;
@@ -276,30 +296,6 @@ impl PageMap {
             });
         });
         Ok(n)
-    }
-
-    /// Pages per state in `first..first+count`, in [`PageState::ALL`] order. A chunk whose
-    /// pages share one state counts in O(1), so the cost follows the mixed chunks in the
-    /// range, not its length (the memory map of a mostly ballooned 64 GiB guest is cheap).
-    pub fn states_in(&self, first: u64, count: u64) -> Result<[u64; 8], Error> {
-        self.check_range(first, count)?;
-        let mut out = [0u64; 8];
-        let end = first + count;
-        let mut pfn = first;
-        while pfn < end {
-            let i = (pfn >> CHUNK_SHIFT) as usize;
-            let stop = ((i as u64 + 1) << CHUNK_SHIFT).min(end);
-            match &self.chunks[i] {
-                Chunk::Uniform(s) => out[usize::from(s.code())] += stop - pfn,
-                Chunk::Mixed(_) => {
-                    for (n, s) in out.iter_mut().zip(PageState::ALL) {
-                        *n += self.count_in(pfn, stop - pfn, StateSet::one(s))?;
-                    }
-                }
-            }
-            pfn = stop;
-        }
-        Ok(out)
     }
 
     fn check_range(&self, first: u64, count: u64) -> Result<(), Error> {
@@ -390,7 +386,8 @@ impl PageMap {
     }
 
     /// Pages of `first..first+count` in each state, indexed by state code (for the UI's
-    /// aggregated memory map: cost grows with the words scanned, uniform chunks are O(1)).
+    /// aggregated memory map): whole chunks cost O(1), from their state or counters; only the
+    /// partial chunks at the ends are read word by word.
     pub fn histogram(&self, first: u64, count: u64) -> Result<[u64; 8], Error> {
         self.check_range(first, count)?;
         let mut h = [0u64; 8];
@@ -401,6 +398,13 @@ impl PageMap {
             let stop = end.min((i as u64 + 1) * CHUNK_PAGES);
             match &self.chunks[i] {
                 Chunk::Uniform(s) => h[*s as usize] += stop - pfn,
+                // A whole chunk is read from its counters: a memory map of a large guest costs
+                // one step per chunk, not one per word.
+                Chunk::Mixed(m) if stop - pfn == self.chunk_pages(i) => {
+                    for (n, c) in h.iter_mut().zip(m.counts) {
+                        *n += u64::from(c);
+                    }
+                }
                 Chunk::Mixed(m) => {
                     while pfn < stop {
                         let off = pfn & (CHUNK_PAGES - 1);
@@ -501,7 +505,7 @@ mod tests {
     }
 
     #[test]
-    fn states_in_agrees_with_count_in_across_uniform_and_mixed_chunks() {
+    fn histogram_agrees_with_count_in_across_uniform_and_mixed_chunks() {
         let mut m = PageMap::new(CHUNK_PAGES * 4).unwrap();
         m.take(
             StateSet::ALLOCATABLE,
@@ -522,13 +526,13 @@ mod tests {
             (CHUNK_PAGES * 3 - 10, 20),
             (5, 0),
         ] {
-            let all = m.states_in(first, count).unwrap();
+            let all = m.histogram(first, count).unwrap();
             for (n, s) in all.iter().zip(PageState::ALL) {
                 assert_eq!(*n, m.count_in(first, count, StateSet::one(s)).unwrap());
             }
             assert_eq!(all.iter().sum::<u64>(), count);
         }
-        assert!(m.states_in(CHUNK_PAGES * 4, 1).is_err());
+        assert!(m.histogram(CHUNK_PAGES * 4, 1).is_err());
     }
 
     #[test]
@@ -592,6 +596,44 @@ mod tests {
         assert_eq!(m.block_counts(0), (509, 0));
         assert_eq!(m.block_counts(1), (0, 512));
         assert_eq!(m.count_in(0, 1024, StateSet::ALLOCATABLE).unwrap(), 1021);
+    }
+
+    #[test]
+    fn histogram_agrees_with_counting_each_state() {
+        let mut m = PageMap::new(3 * CHUNK_PAGES + 1024).unwrap();
+        m.take(StateSet::ALLOCATABLE, PageState::Used, 5_000, Direction::Up);
+        m.take(
+            StateSet::ALLOCATABLE,
+            PageState::Inflating,
+            40_000,
+            Direction::Down,
+        );
+        m.take(
+            StateSet::ALLOCATABLE,
+            PageState::Cache,
+            2 * CHUNK_PAGES,
+            Direction::Up,
+        );
+        let total = m.nr_pages();
+        for (first, count) in [
+            (0, total),
+            (0, CHUNK_PAGES),
+            (CHUNK_PAGES, 2 * CHUNK_PAGES),
+            (100, CHUNK_PAGES + 77),
+            (total - 1024, 1024),
+            (4_990, 20),
+        ] {
+            let h = m.histogram(first, count).unwrap();
+            for s in PageState::ALL {
+                assert_eq!(
+                    h[s as usize],
+                    m.count_in(first, count, StateSet::one(s)).unwrap(),
+                    "{s:?} in {first}+{count}"
+                );
+            }
+            assert_eq!(h.iter().sum::<u64>(), count);
+        }
+        assert!(m.mixed_chunks() >= 2, "the test covers mixed chunks");
     }
 
     #[test]

@@ -111,6 +111,12 @@ impl Session {
         Ok(self.history.seek(index)?)
     }
 
+    /// Approximate bytes held by the snapshots (their count × the world's size), so that what
+    /// a session holds per event can be told apart from its bounded snapshot budget.
+    pub fn snapshot_bytes(&self) -> usize {
+        self.history.snapshot_count() * self.history.world().approx_bytes()
+    }
+
     /// Events in the timeline.
     pub fn event_count(&self) -> u64 {
         self.history.len()

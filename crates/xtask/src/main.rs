@@ -1,8 +1,9 @@
-//! `cargo xtask serve|test`: installs the tools the project needs, then runs everything.
+//! `cargo xtask serve|test|bench`: installs the tools the project needs, then runs everything.
 //!
 //! Deliberately std-only so that it compiles in seconds on a fresh machine.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod docs;
 mod error;
 mod lockfile;
@@ -25,7 +26,11 @@ commands:
   test [-p PACKAGE]...
           install every tool if needed, then fmt, clippy, native tests, wasm tests in headless
           Chromium and Firefox, a release trunk build, the book and the end-to-end browser tests;
-          with -p, the cargo steps cover only those packages (CI runs the whole workspace)";
+          with -p, the cargo steps cover only those packages (CI runs the whole workspace)
+  bench [--no-criterion] [--no-browser]
+          the benchmarks (criterion micro-benchmarks, the 64 GiB bulk inflate on both backends
+          and its virtio_queue floor, seeks, then the same in headless Chromium, wasm size,
+          first render, frame times): one table, and target/bench/summary.json";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,6 +42,7 @@ fn main() -> ExitCode {
             Ok(packages) => test::run_all(&packages),
             Err(err) => Err(err),
         },
+        Some("bench") => bench::run(&args[1..]),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

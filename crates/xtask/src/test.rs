@@ -61,6 +61,11 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
         )?;
     }
     step("cargo test (native)", cargo().arg("test").args(&scope))?;
+    if selected("balloon-sim") || selected("virtq") {
+        for (name, cmd) in crate::bench::smoke_steps(&env) {
+            step(&name, cmd)?;
+        }
+    }
     // The geckodriver whose version tools::ensure checked: the first one on the PATH.
     let geckodriver = env
         .which("geckodriver")

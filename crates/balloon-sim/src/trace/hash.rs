@@ -24,17 +24,29 @@ impl Fnv64 {
     /// Feeds bytes.
     pub fn update(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(FNV_PRIME);
+            self.update_byte(b);
         }
+    }
+
+    /// Feeds one byte.
+    #[inline]
+    pub fn update_byte(&mut self, b: u8) {
+        self.0 ^= u64::from(b);
+        self.0 = self.0.wrapping_mul(FNV_PRIME);
     }
 
     /// Feeds one serialisable value, then a record separator (so `ab`,`c` ≠ `a`,`bc`).
     pub fn feed<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
-        // Writing into the hasher cannot fail; a value that fails to serialise (never for the
-        // derive-based types of the trace) is hashed as its error text.
-        if let Err(e) = serde_json::to_writer(&mut *self, value) {
-            self.update(e.to_string().as_bytes());
+        // The direct encoder writes serde_json's bytes for the shapes the trace uses; for
+        // anything else it gives up and the value goes through serde_json from the same state.
+        let saved = *self;
+        if super::encode::write_json(self, value).is_err() {
+            *self = saved;
+            // Writing into the hasher cannot fail; a value that fails to serialise (never for
+            // the derive-based types of the trace) is hashed as its error text.
+            if let Err(e) = serde_json::to_writer(&mut *self, value) {
+                self.update(e.to_string().as_bytes());
+            }
         }
         self.update(b"\x1e");
     }

@@ -2,6 +2,7 @@
 //! what moved, PFN ranges, a sentence and references (the QEMU or Linux function, the spec
 //! section). PFN arrays are stored as ranges, so memory is O(ring operations), never O(pages).
 
+mod encode;
 pub mod hash;
 
 use serde::Serialize;

@@ -497,19 +497,30 @@ impl TraceEvent {
     /// Moves, PFN ranges and the queue concerned.
     pub(crate) fn analyse(&self) -> (Vec<Move>, Vec<PfnRange>, Option<QueueName>) {
         let (mut moves, mut pfns) = (Vec::new(), Vec::new());
-        let queue = match &self.detail {
-            Detail::Device(ev) => device_moves(ev, &mut moves, &mut pfns),
+        let queue = self.analyse_into(&mut moves, &mut pfns);
+        (moves, pfns, queue)
+    }
+
+    /// [`TraceEvent::analyse`] into the caller's vectors (which must come empty), returning the
+    /// queue: the world derives every event's queue this way without allocating.
+    pub(crate) fn analyse_into(
+        &self,
+        moves: &mut Vec<Move>,
+        pfns: &mut Vec<PfnRange>,
+    ) -> Option<QueueName> {
+        match &self.detail {
+            Detail::Device(ev) => device_moves(ev, moves, pfns),
             Detail::Monitor(m) => m
                 .device
                 .as_ref()
-                .and_then(|ev| device_moves(ev, &mut moves, &mut pfns)),
+                .and_then(|ev| device_moves(ev, moves, pfns)),
             Detail::Host { device, .. } => device
                 .as_deref()
-                .and_then(|ev| device_moves(ev, &mut moves, &mut pfns)),
+                .and_then(|ev| device_moves(ev, moves, pfns)),
             Detail::Driver { event, host } => {
-                let mut queue = super::guest::driver_moves(event, &mut moves, &mut pfns);
+                let mut queue = super::guest::driver_moves(event, moves, pfns);
                 for ev in host {
-                    let q = device_moves(ev, &mut moves, &mut pfns);
+                    let q = device_moves(ev, moves, pfns);
                     queue = queue.or(q);
                 }
                 // The driver's kick and the device's view of it are one move.
@@ -530,8 +541,7 @@ impl TraceEvent {
             }
             Detail::Guest { .. } => None,
             Detail::Fault(f) => Some(f.queue),
-        };
-        (moves, pfns, queue)
+        }
     }
 
     /// Whether this is the actor's own step (for filters): operator, host, guest.

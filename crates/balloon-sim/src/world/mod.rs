@@ -26,7 +26,7 @@ pub use self::views::{BalloonView, ConfigView, MemoryCell, QueueCounts, QueueVie
 use crate::command::{Command, HostOp, MachineConfig, QueueName};
 use crate::error::Error;
 use crate::history::Replayable;
-use crate::trace::{Actor, Move};
+use crate::trace::{Actor, Move, PfnRange};
 
 /// An operator input: everything that changes the world from outside. Recorded by the history
 /// at the event index where it happened.
@@ -51,6 +51,8 @@ pub struct World<B: Backend> {
     /// Kicks and used-buffer interrupts per queue, in [`QueueName::ALL`] order: counted as
     /// events are made so the UI never scans the timeline for them.
     counts: [QueueCounts; 5],
+    /// Kept between events so that deriving each event's queue allocates nothing.
+    scratch: (Vec<Move>, Vec<PfnRange>),
 }
 
 impl<B: Backend> Clone for World<B>
@@ -68,6 +70,7 @@ where
             guest: self.guest.clone(),
             pending_irqs: self.pending_irqs.clone(),
             counts: self.counts,
+            scratch: Default::default(),
         }
     }
 }
@@ -102,6 +105,7 @@ impl<B: Backend> World<B> {
             guest,
             pending_irqs: Vec::new(),
             counts: [QueueCounts::default(); 5],
+            scratch: Default::default(),
         })
     }
 
@@ -187,9 +191,12 @@ impl<B: Backend> World<B> {
             queue: None,
             detail,
         };
-        let (moves, _, queue) = ev.analyse();
-        ev.queue = queue;
-        if let Some(c) = queue
+        let (mut moves, mut pfns) = std::mem::take(&mut self.scratch);
+        moves.clear();
+        pfns.clear();
+        ev.queue = ev.analyse_into(&mut moves, &mut pfns);
+        if let Some(c) = ev
+            .queue
             .and_then(|q| QueueName::ALL.iter().position(|n| *n == q))
             .and_then(|i| self.counts.get_mut(i))
         {
@@ -201,6 +208,7 @@ impl<B: Backend> World<B> {
                 }
             }
         }
+        self.scratch = (moves, pfns);
         self.events += 1;
         ev
     }

@@ -93,7 +93,7 @@ pub struct MemoryCell {
     pub first_pfn: u64,
     /// Pages in the cell.
     pub pages: u64,
-    /// Pages per state, in [`PageState::ALL`] order (free, used, cache, ballooned, reported,
+    /// Pages per state, in [`balloon_driver::PageState::ALL`] order (free, used, cache, ballooned, reported,
     /// hinted, inflating, reporting).
     pub states: [u64; 8],
     /// Frames the host discarded in the cell.
@@ -162,7 +162,8 @@ impl<B: Backend> World<B> {
         let mut first = 0;
         while first < total {
             let pages = per.min(total - first);
-            let states = map.states_in(first, pages).unwrap_or([0; 8]);
+            // One pass for the eight states, whole chunks from their counters.
+            let states = map.histogram(first, pages).unwrap_or([0; 8]);
             let discarded = self.device.memory().discarded_in(first, pages);
             out.push(MemoryCell {
                 first_pfn: first,

@@ -1,0 +1,100 @@
+//! The browser half of the bulk benchmark: the bulk inflate and seeks, timed with
+//! `performance.now()` inside headless Chromium. `cargo xtask bench` builds it with
+//! `--profile release` and `BALLOON_BENCH_FULL=1` (the 64 GiB preset, a 100,000-event session)
+//! and reads the `bench:` lines it prints; without that variable it runs a smoke size.
+//!
+//! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown
+//! -p balloon-sim --test wasm_bench -- --nocapture`.
+#![cfg(target_arch = "wasm32")]
+
+use balloon_sim::command::parse_script;
+use balloon_sim::{Runner, Session, presets};
+use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const FULL: bool = option_env!("BALLOON_BENCH_FULL").is_some();
+
+const SMOKE_BULK: &str = "-m 1G -device virtio-balloon -seed 10
+run
+{\"execute\": \"balloon\", \"arguments\": {\"value\": 268435456}}
+run
+";
+const SEEK_FULL: &str = "-m 16G -device virtio-balloon -seed 1
+run
+{\"execute\": \"balloon\", \"arguments\": {\"value\": 6442450944}}
+run
+";
+const SEEK_SMOKE: &str = "-m 256M -device virtio-balloon -seed 1
+run
+{\"execute\": \"balloon\", \"arguments\": {\"value\": 134217728}}
+run
+";
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .expect("performance.now() in a browser window")
+}
+
+#[wasm_bindgen_test]
+fn bulk_inflate_in_the_browser() {
+    let text = if FULL {
+        presets::get("bulk-64g").expect("preset").text
+    } else {
+        SMOKE_BULK
+    };
+    let script = parse_script(text).expect("script parses");
+    let started = now_ms();
+    let mut runner = Runner::<virtq::Portable>::new(&script).expect("machine");
+    runner.run_script(&script, &mut |_| {}, &mut |_| {});
+    let summary = runner.summary();
+    let took = now_ms() - started;
+    let pages = if FULL { 15 << 20 } else { 196_608 };
+    assert_eq!(
+        u64::from(summary.actual),
+        pages,
+        "the balloon holds every page"
+    );
+    assert_eq!(summary.pages_discarded_by_device, pages);
+    if FULL {
+        let golden = include_str!("golden/bulk-64g.txt");
+        assert!(
+            golden.contains(&format!("\"trace_hash\": \"{}\"", summary.trace_hash)),
+            "the browser run's trace hash {} is not the golden one",
+            summary.trace_hash
+        );
+    }
+    console_log!("bench: bulk_inflate_browser_s={:.4}", took / 1e3);
+}
+
+#[wasm_bindgen_test]
+fn seek_in_the_browser() {
+    let (text, min_events, count) = if FULL {
+        (SEEK_FULL, 100_000, 100)
+    } else {
+        (SEEK_SMOKE, 1_000, 20)
+    };
+    let (mut s, _) = Session::from_script(text).expect("seek script runs");
+    let len = s.event_count();
+    assert!(len >= min_events, "only {len} events");
+    let (mut worst, mut total) = (0f64, 0f64);
+    let mut k: u64 = 12_345;
+    for _ in 0..count {
+        k = (k
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407)
+            >> 11)
+            % (len + 1);
+        let started = now_ms();
+        s.seek(k).expect("in range");
+        let took = now_ms() - started;
+        assert_eq!(s.current_index(), k);
+        worst = worst.max(took);
+        total += took;
+    }
+    console_log!("bench: seek_browser_events={len}");
+    console_log!("bench: seek_browser_ms={worst:.3}");
+    console_log!("bench: seek_browser_mean_ms={:.3}", total / count as f64);
+}

@@ -1,0 +1,504 @@
+//! `cargo xtask bench`: the benchmarks of issue 9, native then in headless Chromium, summed up
+//! in one table and in `target/bench/summary.json`.
+//!
+//! The figures come from programs that print `bench: key=value` lines: the whole-run benchmark
+//! (`crates/balloon-sim/benches/bulk.rs`), its browser half (`crates/balloon-sim/tests/
+//! wasm_bench.rs`) and the page benchmark of the end-to-end tests (`tests/tests/browser/
+//! bench.rs`). The criterion micro-benchmarks print their own reports on the way.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+use crate::run::{Cmd, Env, elapsed};
+use crate::{Error, tools};
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// One figure: a number, or why there is none.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Figure {
+    /// The measured value, in the unit its key names.
+    Value(f64),
+    /// Not measured, and why.
+    Missing(String),
+}
+
+/// The keys of the summary with their goals (issue 9), in table order.
+const GOALS: &[(&str, &str, Goal)] = &[
+    (
+        "bulk_inflate_native_s",
+        "bulk inflate 64 GiB -> 60 GiB balloon, native (s)",
+        Goal::AtMost(0.1),
+    ),
+    (
+        "bare_virtio_queue_s",
+        "the floor: same PFN arrays through virtio_queue alone (s)",
+        Goal::Info,
+    ),
+    (
+        "sim_vs_bare_ratio",
+        "whole simulation / floor",
+        Goal::AtMost(3.0),
+    ),
+    (
+        "bulk_inflate_browser_s",
+        "bulk inflate in headless Chromium (s)",
+        Goal::Info,
+    ),
+    (
+        "browser_vs_native_ratio",
+        "browser / native, same run",
+        Goal::AtMost(2.0),
+    ),
+    (
+        "portable_vs_rustvmm_ratio",
+        "rust-vmm time / portable time",
+        Goal::AtLeast(1.0),
+    ),
+    (
+        "peak_rss_mib",
+        "peak RSS of the native bulk run (MiB)",
+        Goal::AtMost(64.0),
+    ),
+    (
+        "trace_bytes_per_event",
+        "session memory per event, snapshots aside (B)",
+        Goal::AtMost(64.0),
+    ),
+    (
+        "seek_native_ms",
+        "worst seek, >= 100,000-event session, native (ms)",
+        Goal::AtMost(50.0),
+    ),
+    (
+        "seek_browser_ms",
+        "worst seek, same session, Chromium (ms)",
+        Goal::AtMost(100.0),
+    ),
+    (
+        "wasm_gz_kb",
+        "release wasm, gzip -9 (kB)",
+        Goal::AtMost(300.0),
+    ),
+    (
+        "first_render_ms",
+        "first render after load, Chromium (ms)",
+        Goal::AtMost(500.0),
+    ),
+    (
+        "frame_p95_ms",
+        "script time per frame playing 64 GiB, p95 (ms)",
+        Goal::AtMost(8.0),
+    ),
+];
+
+#[derive(Debug, Clone, Copy)]
+enum Goal {
+    AtMost(f64),
+    AtLeast(f64),
+    Info,
+}
+
+impl Goal {
+    fn describe(self) -> String {
+        match self {
+            Goal::AtMost(g) => format!("<= {g}"),
+            Goal::AtLeast(g) => format!(">= {g}"),
+            Goal::Info => "-".to_owned(),
+        }
+    }
+    fn verdict(self, figure: &Figure) -> &'static str {
+        match (self, figure) {
+            (_, Figure::Missing(_)) => "not measured",
+            (Goal::Info, _) => "",
+            (Goal::AtMost(g), Figure::Value(v)) if *v <= g => "met",
+            (Goal::AtLeast(g), Figure::Value(v)) if *v >= g => "met",
+            _ => "NOT met",
+        }
+    }
+}
+
+/// `cargo xtask bench [--no-criterion] [--no-browser]`.
+pub fn run(args: &[String]) -> Result<(), Error> {
+    let mut criterion = true;
+    let mut browser = true;
+    for arg in args {
+        match arg.as_str() {
+            "--no-criterion" => criterion = false,
+            "--no-browser" => browser = false,
+            other => return Err(Error::Usage(format!("bench {other}"))),
+        }
+    }
+    let env = Env::detect()?;
+    let started = Instant::now();
+    tools::ensure(
+        &env,
+        if browser {
+            tools::Needs::Test
+        } else {
+            tools::Needs::Serve
+        },
+    )?;
+    let cargo = || env.cmd(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let mut figures: BTreeMap<String, Figure> = BTreeMap::new();
+
+    if criterion {
+        for (package, bench) in [("virtq", "pop_add"), ("balloon-sim", "seek")] {
+            step(
+                &format!("criterion: {package} {bench}"),
+                cargo().args(["bench", "-p", package, "--bench", bench]),
+            )?;
+        }
+    }
+
+    // The release profile (opt-level "s", LTO), as the CLI and the browser build ship: the
+    // browser/native ratio then compares the same optimisation settings.
+    let native = capture(
+        "whole runs, native (bulk inflate on both backends, the floor, seeks)",
+        cargo().args([
+            "bench",
+            "--profile",
+            "release",
+            "-p",
+            "balloon-sim",
+            "--bench",
+            "bulk",
+        ]),
+    )?;
+    figures.extend(parse_lines(&native));
+
+    if browser {
+        let crate_dir = env.root.join("crates").join("balloon-sim");
+        let wasm = capture(
+            "bulk inflate and seeks in headless Chromium (release wasm)",
+            cargo()
+                .args(["test", "--profile", "release", "--target", WASM_TARGET])
+                .args([
+                    "-p",
+                    "balloon-sim",
+                    "--test",
+                    "wasm_bench",
+                    "--",
+                    "--nocapture",
+                ])
+                .current_dir(&crate_dir)
+                .env("BALLOON_BENCH_FULL", "1")
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "900")
+                .env("CHROMEDRIVER", tools::CHROMEDRIVER)
+                .env_remove("GECKODRIVER")
+                .env_remove("WASM_BINDGEN_USE_BROWSER"),
+        )?;
+        figures.extend(parse_lines(&wasm));
+
+        step(
+            "trunk build --release",
+            env.cmd("trunk").args(["build", "--release", "--offline"]),
+        )?;
+        match gzipped_wasm_bytes(&env.root.join("dist")) {
+            Some(bytes) => figures.insert("wasm_gz_kb".into(), Figure::Value(bytes as f64 / 1e3)),
+            None => figures.insert(
+                "wasm_gz_kb".into(),
+                Figure::Missing("no .wasm in dist/ after trunk build".into()),
+            ),
+        };
+        figures.extend(page_figures(&env, &cargo)?);
+    } else {
+        for key in [
+            "bulk_inflate_browser_s",
+            "seek_browser_ms",
+            "wasm_gz_kb",
+            "first_render_ms",
+            "frame_p95_ms",
+        ] {
+            figures.insert(key.into(), Figure::Missing("--no-browser".into()));
+        }
+    }
+
+    if let (Some(Figure::Value(b)), Some(Figure::Value(n))) = (
+        figures.get("bulk_inflate_browser_s"),
+        figures.get("bulk_inflate_native_s"),
+    ) {
+        let ratio = b / n;
+        figures.insert("browser_vs_native_ratio".into(), Figure::Value(ratio));
+    }
+    for (key, _, _) in GOALS {
+        figures
+            .entry((*key).to_owned())
+            .or_insert_with(|| Figure::Missing("the benchmark printed no figure".into()));
+    }
+
+    let machine = machine();
+    print!("{}", table(&figures, &machine));
+    let dir = env.root.join("target").join("bench");
+    let path = dir.join("summary.json");
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(&path, to_json(&figures, &machine))
+    };
+    write().map_err(|e| Error::ProjectFile {
+        path: path.display().to_string(),
+        problem: format!("writing the summary: {e}"),
+    })?;
+    println!("xtask: wrote {} in {}", path.display(), elapsed(started));
+    Ok(())
+}
+
+/// The smoke runs `cargo xtask test` makes of every benchmark: tiny sizes, debug builds,
+/// checking that each still runs and measures what it claims (not how fast).
+pub fn smoke_steps(env: &Env) -> Vec<(String, Cmd)> {
+    let cargo = || env.cmd(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    vec![
+        (
+            "benchmarks, smoke size (criterion test mode, bulk without --bench)".to_owned(),
+            // Without `--bench` the criterion benches run each routine once and the bulk
+            // benchmark runs its smoke size.
+            // (`--bench '*'`: the bench targets only; `--benches` would rerun the lib tests.)
+            cargo().args(["test", "--bench", "*", "-p", "virtq", "-p", "balloon-sim"]),
+        ),
+        (
+            "browser benchmark, smoke size, in headless Chromium".to_owned(),
+            cargo()
+                .args(["test", "--target", WASM_TARGET, "-p", "balloon-sim"])
+                .args(["--test", "wasm_bench"])
+                .current_dir(&env.root.join("crates").join("balloon-sim"))
+                .env("CHROMEDRIVER", tools::CHROMEDRIVER)
+                .env_remove("BALLOON_BENCH_FULL")
+                .env_remove("GECKODRIVER")
+                .env_remove("WASM_BINDGEN_USE_BROWSER"),
+        ),
+    ]
+}
+
+/// First render and frame times from the end-to-end page benchmark, run against the `dist/`
+/// just built; its figures go through a file because the test harness owns stdout.
+fn page_figures(env: &Env, cargo: &dyn Fn() -> Cmd) -> Result<BTreeMap<String, Figure>, Error> {
+    let out = env.root.join("target").join("bench").join("page.txt");
+    let _ = std::fs::remove_file(&out);
+    if let Some(dir) = out.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    step(
+        "page benchmark in headless Chromium (first render, frame times)",
+        cargo()
+            .args(["test", "-p", "e2e", "--test", "browser", "bench::"])
+            .args(["--", "--ignored", "--test-threads=1"])
+            .current_dir(&env.root.join("tests"))
+            .env("E2E_DIST", env.root.join("dist"))
+            .env("E2E_BENCH_OUT", &out)
+            .env("CHROMEDRIVER", tools::CHROMEDRIVER),
+    )?;
+    let text = std::fs::read_to_string(&out).map_err(|e| Error::ProjectFile {
+        path: out.display().to_string(),
+        problem: format!("the page benchmark wrote no figures: {e}"),
+    })?;
+    Ok(parse_lines(&text))
+}
+
+fn step(name: &str, cmd: Cmd) -> Result<(), Error> {
+    println!("xtask: ── {name}");
+    let started = Instant::now();
+    cmd.status_ok(name)?;
+    println!("xtask: ── {name}: ok in {}", elapsed(started));
+    Ok(())
+}
+
+/// Runs `cmd`, echoes its stdout and returns it.
+fn capture(name: &str, cmd: Cmd) -> Result<String, Error> {
+    println!("xtask: ── {name}");
+    let started = Instant::now();
+    let out = cmd.stdout_ok(name)?;
+    print!("{out}");
+    println!("xtask: ── {name}: ok in {}", elapsed(started));
+    Ok(out)
+}
+
+/// `bench: key=value` lines (anywhere in a line: test runners prefix their output). A value
+/// that is not a number is kept as the reason the figure is missing.
+pub fn parse_lines(text: &str) -> BTreeMap<String, Figure> {
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        let Some(at) = line.find("bench: ") else {
+            continue;
+        };
+        let Some((key, value)) = line[at + 7..].split_once('=') else {
+            continue;
+        };
+        let (key, value) = (key.trim(), value.trim());
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let figure = match value.parse::<f64>() {
+            Ok(v) if v.is_finite() => Figure::Value(v),
+            _ => Figure::Missing(
+                value
+                    .strip_prefix("null:")
+                    .map_or(value, str::trim_start)
+                    .to_owned(),
+            ),
+        };
+        out.insert(key.to_owned(), figure);
+    }
+    out
+}
+
+/// The size of the release wasm in `dist/` as a server would send it (gzip -9).
+fn gzipped_wasm_bytes(dist: &Path) -> Option<u64> {
+    let wasm = std::fs::read_dir(dist)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "wasm"))?;
+    let out = std::process::Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(&wasm)
+        .output()
+        .ok()?;
+    out.status.success().then_some(out.stdout.len() as u64)
+}
+
+/// CPU model, logical CPUs and kernel: enough to tell two machines' figures apart.
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")?
+                .split_once(':')
+                .map(|(_, m)| m.trim())
+        })
+        .unwrap_or("unknown CPU")
+        .to_owned();
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|k| k.trim().to_owned())
+        .unwrap_or_else(|_| std::env::consts::OS.to_owned());
+    format!("{model}, {cpus} CPUs, Linux {kernel}")
+}
+
+fn table(figures: &BTreeMap<String, Figure>, machine: &str) -> String {
+    let mut out = format!("\nbenchmarks on {machine}\n");
+    out += &format!(
+        "{:<27} {:>12}  {:<8} {:<13} {}\n",
+        "key", "value", "goal", "verdict", "what"
+    );
+    for (key, what, goal) in GOALS {
+        let figure = figures
+            .get(*key)
+            .cloned()
+            .unwrap_or(Figure::Missing(String::new()));
+        let value = match &figure {
+            Figure::Value(v) => format_value(*v),
+            Figure::Missing(_) => "null".to_owned(),
+        };
+        out += &format!(
+            "{key:<27} {value:>12}  {:<8} {:<13} {what}\n",
+            goal.describe(),
+            goal.verdict(&figure)
+        );
+        if let Figure::Missing(why) = figure {
+            out += &format!("{:<27} {:>12}  ({why})\n", "", "");
+        }
+    }
+    out
+}
+
+fn format_value(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else if v.abs() >= 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// One flat JSON object: every figure (numbers, or `null` plus a `<key>_note` saying why),
+/// and `machine`.
+pub fn to_json(figures: &BTreeMap<String, Figure>, machine: &str) -> String {
+    let mut fields = vec![format!("  \"machine\": {}", json_string(machine))];
+    for (key, figure) in figures {
+        match figure {
+            Figure::Value(v) => fields.push(format!("  {}: {v}", json_string(key))),
+            Figure::Missing(why) => {
+                fields.push(format!("  {}: null", json_string(key)));
+                fields.push(format!(
+                    "  {}: {}",
+                    json_string(&format!("{key}_note")),
+                    json_string(why)
+                ));
+            }
+        }
+    }
+    format!("{{\n{}\n}}\n", fields.join(",\n"))
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bench_lines_are_found_inside_runner_output() {
+        let text = "running 2 tests\n\
+                    bench: seek_browser_ms=89.745\n\
+                    [log] bench: bulk_inflate_browser_s=1.6507\n\
+                    bench: first_render_ms=null: window.__balloonFirstRenderMs is not set\n\
+                    bench: bad key=1\n\
+                    test ok\n";
+        let f = parse_lines(text);
+        assert_eq!(f.get("seek_browser_ms"), Some(&Figure::Value(89.745)));
+        assert_eq!(
+            f.get("bulk_inflate_browser_s"),
+            Some(&Figure::Value(1.6507))
+        );
+        assert_eq!(
+            f.get("first_render_ms"),
+            Some(&Figure::Missing(
+                "window.__balloonFirstRenderMs is not set".into()
+            ))
+        );
+        assert_eq!(f.len(), 3, "a key with a space is not a figure");
+    }
+
+    #[test]
+    fn summary_is_one_flat_object_with_notes_for_missing_figures() {
+        let mut f = BTreeMap::new();
+        f.insert("peak_rss_mib".to_owned(), Figure::Value(4.5));
+        f.insert(
+            "frame_p95_ms".to_owned(),
+            Figure::Missing("no \"play\" button".into()),
+        );
+        let json = to_json(&f, "CPU \\ 2");
+        assert_eq!(
+            json,
+            "{\n  \"machine\": \"CPU \\\\ 2\",\n  \"frame_p95_ms\": null,\n  \
+             \"frame_p95_ms_note\": \"no \\\"play\\\" button\",\n  \"peak_rss_mib\": 4.5\n}\n"
+        );
+    }
+
+    #[test]
+    fn verdicts_follow_the_goals() {
+        assert_eq!(Goal::AtMost(3.0).verdict(&Figure::Value(2.9)), "met");
+        assert_eq!(Goal::AtMost(3.0).verdict(&Figure::Value(3.1)), "NOT met");
+        assert_eq!(Goal::AtLeast(1.0).verdict(&Figure::Value(0.9)), "NOT met");
+        assert_eq!(
+            Goal::AtLeast(1.0).verdict(&Figure::Missing(String::new())),
+            "not measured"
+        );
+    }
+}
