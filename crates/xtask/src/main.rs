@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod fuzz;
 mod lockfile;
 mod run;
 mod test;
@@ -23,7 +24,10 @@ commands:
   test [-p PACKAGE]...
           install every tool if needed, then fmt, clippy, native tests, wasm tests in headless
           Chromium and Firefox, a release trunk build and the end-to-end browser tests;
-          with -p, the cargo steps cover only those packages (CI runs the whole workspace)";
+          with -p, the cargo steps cover only those packages (CI runs the whole workspace)
+  fuzz [--seconds N] [--cases N]
+          install nightly and cargo-fuzz if needed, run each fuzz target for N seconds
+          (default 60), then the property tests with PROPTEST_CASES=N (default 2000)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
             Ok(packages) => test::run_all(&packages),
             Err(err) => Err(err),
         },
+        Some("fuzz") => fuzz::parse_args(&args[1..]).and_then(fuzz::run_all),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
