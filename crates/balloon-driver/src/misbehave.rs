@@ -32,6 +32,16 @@ pub enum Misbehaviour {
     SecondStatsBuffer,
     /// The next deflate frees its pages before the host's ack (breaks MUST_TELL_HOST).
     ReleaseBeforeAck,
+    /// The PFN buffer's address lies past the end of guest RAM (case 5).
+    PfnArrayBeyondRam,
+    /// The PFN buffer split over two chained descriptors (case 6; legal, if unlike Linux).
+    ChainedPfnArray,
+    /// The second PFN repeats the first (case 7).
+    DuplicatePfn,
+    /// The next deflate message names PFN 0, which the balloon never held (case 8).
+    DeflateNeverInflated,
+    /// The `actual` written after the next inflate is 0xffff_ffff pages (case 9).
+    NonsenseActual,
 }
 
 /// Applies a segment-shaped misbehaviour; returns an empty list for the ring-shaped ones.
@@ -57,6 +67,25 @@ pub(crate) fn tamper_segments(
             seg.len = 1200;
         }
         Misbehaviour::PfnBeyondRam => ram.write_u32(PFN_ARRAY, (nr_pages + 0x1000) as u32)?,
+        Misbehaviour::PfnArrayBeyondRam => seg.addr = (nr_pages + 0x1000) << 12,
+        Misbehaviour::ChainedPfnArray => {
+            // Whole PFNs in each half; a one-PFN message stays one descriptor rather than
+            // gain an empty one (that would be case 12).
+            let first = (seg.len / 8) * 4;
+            if first > 0 {
+                let second = Segment {
+                    addr: seg.addr + u64::from(first),
+                    len: seg.len - first,
+                    writable: false,
+                };
+                seg.len = first;
+                segs.push(second);
+            }
+        }
+        Misbehaviour::DuplicatePfn if seg.len >= 8 => {
+            let first = ram.read_u32(PFN_ARRAY)?;
+            ram.write_u32(PFN_ARRAY + 4, first)?;
+        }
         _ => return Ok(Vec::new()),
     }
     Ok(segs)
@@ -103,4 +132,25 @@ pub(crate) fn tamper_publish(
         _ => return Ok(None),
     };
     Ok(Some(DriverEvent::Misbehaved { what }))
+}
+
+/// Applies a deflate-message misbehaviour to the PFN array just written; true if it applied.
+pub(crate) fn tamper_deflate(
+    m: Option<Misbehaviour>,
+    ram: &mut impl GuestRam,
+) -> Result<bool, Error> {
+    if m != Some(Misbehaviour::DeflateNeverInflated) {
+        return Ok(false);
+    }
+    // Linux balloons from the top of memory down; PFN 0 is never in the balloon.
+    ram.write_u32(PFN_ARRAY, 0)?;
+    Ok(true)
+}
+
+/// The `actual` a misbehaving `update_balloon_size` writes instead of the real one.
+pub(crate) fn tamper_actual(m: Option<Misbehaviour>, actual: u32) -> (u32, bool) {
+    match m {
+        Some(Misbehaviour::NonsenseActual) => (u32::MAX, true),
+        _ => (actual, false),
+    }
 }

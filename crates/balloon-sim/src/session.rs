@@ -308,16 +308,6 @@ fn format_duration(ns: u64) -> String {
 }
 
 fn fault_text(f: &crate::command::Fault) -> String {
-    use crate::command::FaultKind::*;
-    let name = match f.kind {
-        DeviceWritable => "device-writable".to_owned(),
-        OddLength => "odd-length".to_owned(),
-        Oversized => "oversized".to_owned(),
-        PfnOutsideRam => "pfn-outside-ram".to_owned(),
-        AvailIdxJump => "avail-idx-jump".to_owned(),
-        HeadOutOfRange => "head-out-of-range".to_owned(),
-        DescLoop => "desc-loop".to_owned(),
-        ZeroLength => "zero-length".to_owned(),
-    };
+    let name = f.kind.name();
     format!("fault {} {name}", f.queue.as_str())
 }

@@ -47,6 +47,7 @@
 //! guest cache 200M        # file reads grow the page cache (reclaimable)
 //! guest touch 64M         # the application touches its memory (swapped pages fault back)
 //! fault ivq device-writable    # the guest's next inflate message is malformed this way
+//! fault dvq never-inflated     # the next deflate names a PFN never inflated
 //! host hint start         # QEMU's migration precopy starts a free page hinting round
 //! run                     # until quiet (no work and no timer within the next 10 s)
 //! run 5s                  # virtual time advances by 5 s, firing timers on the way
@@ -153,8 +154,8 @@ impl QueueName {
     }
 }
 
-/// A malformed-guest behaviour (reference section 8), armed for the next inflate message (the
-/// guest driver models misbehaviour on ivq only).
+/// A malformed-guest behaviour (reference section 8), armed for the next buffer on its queue
+/// (ivq for most; dvq for the deflate fault, see [`FaultKind::queue`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
     /// The queue whose next buffer is malformed (ignored by ring-wide faults on other queues).
@@ -182,11 +183,21 @@ pub enum FaultKind {
     DescLoop,
     /// `zero-length`: a zero-length descriptor (row 12).
     ZeroLength,
+    /// `pfn-array-outside-ram`: the PFN buffer itself lies past the end of RAM (row 5).
+    PfnArrayOutsideRam,
+    /// `chain`: the PFN buffer split over two chained descriptors (row 6).
+    Chain,
+    /// `duplicate-pfn`: the second PFN of the message repeats the first (row 7).
+    DuplicatePfn,
+    /// `nonsense-actual`: the `actual` written after the next inflate is 0xffffffff (row 9).
+    NonsenseActual,
+    /// `fault dvq never-inflated`: the next deflate names PFN 0, never ballooned (row 8).
+    NeverInflated,
 }
 
 impl FaultKind {
     /// The names the `fault` line accepts, for error messages and completion.
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 13] = [
         "device-writable",
         "odd-length",
         "oversized",
@@ -195,7 +206,48 @@ impl FaultKind {
         "head-out-of-range",
         "desc-loop",
         "zero-length",
+        "pfn-array-outside-ram",
+        "chain",
+        "duplicate-pfn",
+        "nonsense-actual",
+        "never-inflated",
     ];
+
+    /// The name the `fault` line spells.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// The kind called `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        use FaultKind::*;
+        const ALL: [FaultKind; 13] = [
+            DeviceWritable,
+            OddLength,
+            Oversized,
+            PfnOutsideRam,
+            AvailIdxJump,
+            HeadOutOfRange,
+            DescLoop,
+            ZeroLength,
+            PfnArrayOutsideRam,
+            Chain,
+            DuplicatePfn,
+            NonsenseActual,
+            NeverInflated,
+        ];
+        ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The queue whose buffers this fault breaks: the inflate path, except for the deflate
+    /// fault. (No stats fault: with a second stats buffer in flight, Linux's stats_request
+    /// re-adds each one QEMU pushes back, forever, at one instant of virtual time.)
+    pub fn queue(self) -> QueueName {
+        match self {
+            FaultKind::NeverInflated => QueueName::Dvq,
+            _ => QueueName::Ivq,
+        }
+    }
 }
 
 /// Host-side actions that are not monitor commands.

@@ -83,7 +83,7 @@ impl Guest {
         self.driver.run(w);
         format!("{w:?} queued")
     }
-    /// Arms a malformed-guest behaviour for the next inflate message.
+    /// Arms a malformed-guest behaviour for the next buffer on its queue.
     pub fn arm_fault(&mut self, f: &Fault) {
         let m = match f.kind {
             FaultKind::DeviceWritable => Misbehaviour::WritableDescriptor,
@@ -94,6 +94,11 @@ impl Guest {
             FaultKind::AvailIdxJump => Misbehaviour::AvailIdxJump,
             FaultKind::HeadOutOfRange => Misbehaviour::HeadOutOfRange,
             FaultKind::DescLoop => Misbehaviour::LoopingChain,
+            FaultKind::PfnArrayOutsideRam => Misbehaviour::PfnArrayBeyondRam,
+            FaultKind::Chain => Misbehaviour::ChainedPfnArray,
+            FaultKind::DuplicatePfn => Misbehaviour::DuplicatePfn,
+            FaultKind::NonsenseActual => Misbehaviour::NonsenseActual,
+            FaultKind::NeverInflated => Misbehaviour::DeflateNeverInflated,
         };
         self.driver.set_misbehaviour(Some(m));
     }
