@@ -63,6 +63,9 @@ impl Session {
     /// Applies console input: one line, or several separated by newlines. Everything is parsed
     /// first; a bad line returns its error (line and column) and changes nothing.
     pub fn apply_line(&mut self, text: &str) -> Result<Vec<Reply>, ScriptError> {
+        if text.len() > crate::command::MAX_SCRIPT_LEN {
+            return Err(crate::command::script_too_long());
+        }
         let mut commands = Vec::new();
         for (i, raw) in text.split('\n').enumerate() {
             let n = u32::try_from(i + 1).unwrap_or(u32::MAX);

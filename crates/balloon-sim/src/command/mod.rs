@@ -72,6 +72,42 @@ pub use qmp::{MAX_JSON_DEPTH, QmpRequest};
 /// Longest line accepted (64 KiB): longer input is refused before it is parsed.
 pub const MAX_LINE_LEN: usize = 64 * 1024;
 
+/// Longest script or console input accepted (1 MiB, thousands of times a preset): longer
+/// input is refused before anything is parsed, so a pasted or uploaded file cannot make the
+/// parser (or the run after it) take unbounded time or memory.
+pub const MAX_SCRIPT_LEN: usize = 1024 * 1024;
+
+/// The error for input longer than [`MAX_SCRIPT_LEN`].
+pub fn script_too_long() -> ScriptError {
+    ScriptError::new(
+        1,
+        1,
+        "a script of at most 1 MiB",
+        "the input is longer than 1 MiB",
+    )
+}
+
+/// A script read from a file or stdin as bytes: refused if longer than [`MAX_SCRIPT_LEN`] or
+/// not UTF-8 (the error names the line and column of the first bad byte).
+pub fn script_from_bytes(bytes: &[u8]) -> Result<&str, ScriptError> {
+    if bytes.len() > MAX_SCRIPT_LEN {
+        return Err(script_too_long());
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        let good = &bytes[..e.valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        // Columns count characters, as everywhere else; the prefix is valid UTF-8.
+        let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+        ScriptError::new(
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+            "UTF-8 text",
+            format!("byte {:#04x} is not UTF-8", bytes[e.valid_up_to()]),
+        )
+    })
+}
+
 /// One parsed command line.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -293,8 +329,12 @@ pub struct Script {
 }
 
 /// Parses a whole script: the machine line (if the first command line starts with `-`), then
-/// one command per line. Nothing runs until everything parsed.
+/// one command per line. Nothing runs until everything parsed. Input longer than
+/// [`MAX_SCRIPT_LEN`] is refused without looking at it.
 pub fn parse_script(text: &str) -> Result<Script, ScriptError> {
+    if text.len() > MAX_SCRIPT_LEN {
+        return Err(script_too_long());
+    }
     let mut machine = None;
     let mut lines = Vec::new();
     for (i, raw) in text.split('\n').enumerate() {
