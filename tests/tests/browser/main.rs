@@ -4,4 +4,5 @@
 //! `--test browser` while keeping the native test step's feature set (and its build cache).
 //! Every test is `#[ignore]`d: it needs `trunk build --release` output and chromedriver.
 
+mod csp;
 mod playground;
