@@ -3,7 +3,7 @@
 
 use virtq::{GuestRam, Segment};
 
-use crate::driver::{PFN_ARRAY, Vq};
+use crate::driver::{PFN_ARRAY, STATS_BUFFER, Vq};
 use crate::error::Error;
 use crate::event::DriverEvent;
 use crate::layout_ext::{desc_next_loop, raw_avail};
@@ -42,6 +42,13 @@ pub enum Misbehaviour {
     DeflateNeverInflated,
     /// The `actual` written after the next inflate is 0xffff_ffff pages (case 9).
     NonsenseActual,
+    /// The next stats buffer ends 3 bytes into its last entry (case 13).
+    StatsPartialEntry,
+    /// The next stats buffer repeats its entries to 4000 bytes (case 14; Linux sends 160 or
+    /// so, Firecracker holds anything over 2560 unparsed).
+    StatsLargeBuffer,
+    /// The next stats buffer's first entry has tag 0xff, which no device knows (case 15).
+    StatsUnknownTag,
 }
 
 /// Applies a segment-shaped misbehaviour; returns an empty list for the ring-shaped ones.
@@ -153,4 +160,35 @@ pub(crate) fn tamper_actual(m: Option<Misbehaviour>, actual: u32) -> (u32, bool)
         Some(Misbehaviour::NonsenseActual) => (u32::MAX, true),
         _ => (actual, false),
     }
+}
+
+/// Applies a stats-buffer misbehaviour to the buffer just written at `STATS_BUFFER` (`len`
+/// bytes); returns the length to send, or `None` when `m` is not about stats.
+pub(crate) fn tamper_stats(
+    m: Option<Misbehaviour>,
+    ram: &mut impl GuestRam,
+    len: u32,
+) -> Result<Option<u32>, Error> {
+    Ok(Some(match m {
+        Some(Misbehaviour::StatsPartialEntry) => len.saturating_sub(3),
+        Some(Misbehaviour::StatsLargeBuffer) => {
+            // Stays below the cmd id buffers 4 KiB further on.
+            const LARGE: u32 = 4000;
+            let mut entries = vec![0u8; len as usize];
+            ram.read(STATS_BUFFER, &mut entries)?;
+            let bytes: Vec<u8> = entries
+                .iter()
+                .copied()
+                .cycle()
+                .take(LARGE as usize)
+                .collect();
+            ram.write(STATS_BUFFER, &bytes)?;
+            LARGE
+        }
+        Some(Misbehaviour::StatsUnknownTag) => {
+            ram.write_u16(STATS_BUFFER, 0xff)?;
+            len
+        }
+        _ => return Ok(None),
+    }))
 }

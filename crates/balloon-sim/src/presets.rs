@@ -57,6 +57,9 @@ presets!(
     "malformed-avail-idx-jump",
     "malformed-desc-loop",
     "malformed-zero-length",
+    "malformed-stats-partial-entry",
+    "malformed-stats-large",
+    "malformed-stats-unknown-tag",
     "monitor-errors",
     "bulk-64g",
 );

@@ -15,9 +15,11 @@ enum Outcome {
     /// Every ivq element acked; the host discarded `delta` pages more than the guest holds in
     /// its balloon, and some event says `says`.
     Acked { delta: i64, says: &'static str },
+    /// The stats buffer was parsed as `virtio_balloon_receive_stats` says; the device is fine.
+    Stats(&'static str),
 }
 
-const CATALOGUE: [(u8, &str, Outcome); 13] = [
+const CATALOGUE: [(u8, &str, Outcome); 16] = [
     (
         1,
         "malformed-tolerated",
@@ -107,6 +109,21 @@ const CATALOGUE: [(u8, &str, Outcome); 13] = [
         "malformed-zero-length",
         Outcome::NeedsReset("virtio: zero sized buffers are not allowed"),
     ),
+    (
+        13,
+        "malformed-stats-partial-entry",
+        Outcome::Stats("parsed 15 entries (0 unknown tag(s) ignored, 7 trailing byte(s) ignored)"),
+    ),
+    (
+        14,
+        "malformed-stats-large",
+        Outcome::Stats("parsed 400 entries (0 unknown tag(s) ignored, 0 trailing byte(s) ignored)"),
+    ),
+    (
+        15,
+        "malformed-stats-unknown-tag",
+        Outcome::Stats("parsed 16 entries (1 unknown tag(s) ignored, 0 trailing byte(s) ignored)"),
+    ),
 ];
 
 #[test]
@@ -131,6 +148,16 @@ fn every_scriptable_row_ends_as_qemu_ends_it() {
                 // The faulty element was popped and never returned: the guest's tell_host waits.
                 assert_eq!(ivq.used_idx, 0, "{ctx}");
                 assert!(b.guest_ballooned_pages > 0, "{ctx}");
+            }
+            Outcome::Stats(says) => {
+                assert_eq!(b.status & NEEDS_RESET, 0, "{ctx}: {b:?}");
+                assert!(!said("virtio_error("), "{ctx}");
+                assert!(
+                    said(&format!(
+                        "virtio_balloon_receive_stats holds descriptor 0: reset the stats, {says}"
+                    )),
+                    "{ctx}"
+                );
             }
             Outcome::Acked { delta, says } => {
                 assert_eq!(b.status & NEEDS_RESET, 0, "{ctx}: {b:?}");

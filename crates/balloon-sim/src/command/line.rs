@@ -226,8 +226,9 @@ fn parse_guest(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, S
 
 fn parse_fault(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, ScriptError> {
     let form = format!(
-        "fault ivq <{}> | fault dvq never-inflated",
-        FaultKind::NAMES[..12].join("|")
+        "fault ivq <{}> | fault dvq never-inflated | fault svq <{}>",
+        FaultKind::NAMES[..12].join("|"),
+        FaultKind::NAMES[13..].join("|")
     );
     let Some(&(qp, q)) = w.get(1) else {
         return Err(ScriptError::in_line(text, end, form, "fault needs a queue"));

@@ -48,6 +48,7 @@
 //! guest touch 64M         # the application touches its memory (swapped pages fault back)
 //! fault ivq device-writable    # the guest's next inflate message is malformed this way
 //! fault dvq never-inflated     # the next deflate names a PFN never inflated
+//! fault svq unknown-tag        # the next stats buffer is malformed this way
 //! host hint start         # QEMU's migration precopy starts a free page hinting round
 //! run                     # until quiet (no work and no timer within the next 10 s)
 //! run 5s                  # virtual time advances by 5 s, firing timers on the way
@@ -191,7 +192,7 @@ impl QueueName {
 }
 
 /// A malformed-guest behaviour (reference section 8), armed for the next buffer on its queue
-/// (ivq for most; dvq for the deflate fault, see [`FaultKind::queue`]).
+/// (ivq for most, dvq and svq for the deflate and stats faults: [`FaultKind::queue`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
     /// The queue whose next buffer is malformed (ignored by ring-wide faults on other queues).
@@ -229,11 +230,17 @@ pub enum FaultKind {
     NonsenseActual,
     /// `fault dvq never-inflated`: the next deflate names PFN 0, never ballooned (row 8).
     NeverInflated,
+    /// `fault svq partial-entry`: the next stats buffer ends inside its last entry (row 13).
+    PartialEntry,
+    /// `fault svq large-buffer`: the next stats buffer is 4000 bytes long (row 14).
+    LargeBuffer,
+    /// `fault svq unknown-tag`: the next stats buffer starts with tag 0xff (row 15).
+    UnknownTag,
 }
 
 impl FaultKind {
     /// The names the `fault` line accepts, for error messages and completion.
-    pub const NAMES: [&'static str; 13] = [
+    pub const NAMES: [&'static str; 16] = [
         "device-writable",
         "odd-length",
         "oversized",
@@ -247,6 +254,9 @@ impl FaultKind {
         "duplicate-pfn",
         "nonsense-actual",
         "never-inflated",
+        "partial-entry",
+        "large-buffer",
+        "unknown-tag",
     ];
 
     /// The name the `fault` line spells.
@@ -257,7 +267,7 @@ impl FaultKind {
     /// The kind called `name`.
     pub fn parse(name: &str) -> Option<Self> {
         use FaultKind::*;
-        const ALL: [FaultKind; 13] = [
+        const ALL: [FaultKind; 16] = [
             DeviceWritable,
             OddLength,
             Oversized,
@@ -271,16 +281,22 @@ impl FaultKind {
             DuplicatePfn,
             NonsenseActual,
             NeverInflated,
+            PartialEntry,
+            LargeBuffer,
+            UnknownTag,
         ];
         ALL.into_iter().find(|k| k.name() == name)
     }
 
-    /// The queue whose buffers this fault breaks: the inflate path, except for the deflate
-    /// fault. (No stats fault: with a second stats buffer in flight, Linux's stats_request
-    /// re-adds each one QEMU pushes back, forever, at one instant of virtual time.)
+    /// The queue whose buffers this fault breaks. (No "second stats buffer" fault: with two
+    /// in flight, Linux's stats_request re-adds each one QEMU pushes back, forever, at one
+    /// instant of virtual time.)
     pub fn queue(self) -> QueueName {
         match self {
             FaultKind::NeverInflated => QueueName::Dvq,
+            FaultKind::PartialEntry | FaultKind::LargeBuffer | FaultKind::UnknownTag => {
+                QueueName::Svq
+            }
             _ => QueueName::Ivq,
         }
     }

@@ -99,6 +99,9 @@ impl Guest {
             FaultKind::DuplicatePfn => Misbehaviour::DuplicatePfn,
             FaultKind::NonsenseActual => Misbehaviour::NonsenseActual,
             FaultKind::NeverInflated => Misbehaviour::DeflateNeverInflated,
+            FaultKind::PartialEntry => Misbehaviour::StatsPartialEntry,
+            FaultKind::LargeBuffer => Misbehaviour::StatsLargeBuffer,
+            FaultKind::UnknownTag => Misbehaviour::StatsUnknownTag,
         };
         self.driver.set_misbehaviour(Some(m));
     }
