@@ -384,7 +384,12 @@ impl BalloonDriver {
         if tampered {
             self.misbehaviour = None;
         }
-        tr.write_config(config::ACTUAL, &actual.to_le_bytes());
+        let (offset, misplaced) =
+            crate::misbehave::actual_offset(self.misbehaviour, config::ACTUAL);
+        if misplaced {
+            self.misbehaviour = None;
+        }
+        tr.write_config(offset, &actual.to_le_bytes());
         self.op = Op::Idle;
         if purpose == Purpose::Resize && diff != 0 && !self.stop_update {
             self.size_pending = true;

@@ -49,6 +49,13 @@ pub enum Misbehaviour {
     StatsLargeBuffer,
     /// The next stats buffer's first entry has tag 0xff, which no device knows (case 15).
     StatsUnknownTag,
+    /// The next free page hint cmd id buffer is 2 bytes, not 4 (case 17; QEMU reads 4 bytes
+    /// and only a shorter buffer is an error).
+    HintCmdIdLength,
+    /// The next free page report's first range starts 2 KiB into its block (case 18).
+    ReportMisaligned,
+    /// The next `actual` is written one byte too far, at config offset 5 (case 19).
+    ActualAtWrongOffset,
 }
 
 /// Applies a segment-shaped misbehaviour; returns an empty list for the ring-shaped ones.
@@ -191,4 +198,32 @@ pub(crate) fn tamper_stats(
         }
         _ => return Ok(None),
     }))
+}
+
+/// Applies the cmd-id misbehaviour to the hint's cmd id segment; true if it applied.
+pub(crate) fn tamper_cmd_id(m: Option<Misbehaviour>, seg: &mut Segment) -> bool {
+    if m != Some(Misbehaviour::HintCmdIdLength) {
+        return false;
+    }
+    seg.len = 2;
+    true
+}
+
+/// Applies the report misbehaviour to a report's ranges; true if it applied.
+pub(crate) fn tamper_report(m: Option<Misbehaviour>, segs: &mut [Segment]) -> bool {
+    match (m, segs.first_mut()) {
+        (Some(Misbehaviour::ReportMisaligned), Some(seg)) => {
+            seg.addr += 0x800;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The config offset this `actual` write goes to: 4, or 5 when misbehaving.
+pub(crate) fn actual_offset(m: Option<Misbehaviour>, offset: u32) -> (u32, bool) {
+    match m {
+        Some(Misbehaviour::ActualAtWrongOffset) => (offset + 1, true),
+        _ => (offset, false),
+    }
 }

@@ -60,6 +60,9 @@ presets!(
     "malformed-stats-partial-entry",
     "malformed-stats-large",
     "malformed-stats-unknown-tag",
+    "malformed-hint-cmd-id",
+    "malformed-report-misaligned",
+    "malformed-config-offset",
     "monitor-errors",
     "bulk-64g",
 );

@@ -10,16 +10,19 @@ use balloon_sim::presets;
 const NEEDS_RESET: u8 = 0x40;
 
 enum Outcome {
-    /// virtio_error with this message: DEVICE_NEEDS_RESET, the element lost, nothing discarded.
+    /// virtio_error with this message: DEVICE_NEEDS_RESET, the ivq element lost, nothing
+    /// discarded.
     NeedsReset(&'static str),
+    /// virtio_error with this message on the free page hint queue.
+    HintNeedsReset(&'static str),
     /// Every ivq element acked; the host discarded `delta` pages more than the guest holds in
     /// its balloon, and some event says `says`.
     Acked { delta: i64, says: &'static str },
-    /// The stats buffer was parsed as `virtio_balloon_receive_stats` says; the device is fine.
-    Stats(&'static str),
+    /// The device is fine and some event says this.
+    Says(&'static str),
 }
 
-const CATALOGUE: [(u8, &str, Outcome); 16] = [
+const CATALOGUE: [(u8, &str, Outcome); 19] = [
     (
         1,
         "malformed-tolerated",
@@ -112,17 +115,38 @@ const CATALOGUE: [(u8, &str, Outcome); 16] = [
     (
         13,
         "malformed-stats-partial-entry",
-        Outcome::Stats("parsed 15 entries (0 unknown tag(s) ignored, 7 trailing byte(s) ignored)"),
+        Outcome::Says(
+            "virtio_balloon_receive_stats holds descriptor 0: reset the stats, parsed 15 entries (0 unknown tag(s) ignored, 7 trailing byte(s) ignored)",
+        ),
     ),
     (
         14,
         "malformed-stats-large",
-        Outcome::Stats("parsed 400 entries (0 unknown tag(s) ignored, 0 trailing byte(s) ignored)"),
+        Outcome::Says(
+            "virtio_balloon_receive_stats holds descriptor 0: reset the stats, parsed 400 entries (0 unknown tag(s) ignored, 0 trailing byte(s) ignored)",
+        ),
     ),
     (
         15,
         "malformed-stats-unknown-tag",
-        Outcome::Stats("parsed 16 entries (1 unknown tag(s) ignored, 0 trailing byte(s) ignored)"),
+        Outcome::Says(
+            "virtio_balloon_receive_stats holds descriptor 0: reset the stats, parsed 16 entries (1 unknown tag(s) ignored, 0 trailing byte(s) ignored)",
+        ),
+    ),
+    (
+        17,
+        "malformed-hint-cmd-id",
+        Outcome::HintNeedsReset("received an incorrect cmd id"),
+    ),
+    (
+        18,
+        "malformed-report-misaligned",
+        Outcome::Says("1 range(s) skipped as misaligned or past RAM"),
+    ),
+    (
+        19,
+        "malformed-config-offset",
+        Outcome::Says(r#""event": "BALLOON_CHANGE", "data": {"actual": 805306368}"#),
     ),
 ];
 
@@ -130,14 +154,20 @@ const CATALOGUE: [(u8, &str, Outcome); 16] = [
 fn every_scriptable_row_ends_as_qemu_ends_it() {
     for (row, name, outcome) in CATALOGUE {
         let p = presets::get(name).unwrap_or_else(|| panic!("row {row}: no preset {name}"));
-        let (s, _) = Session::from_script(p.text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (s, replies) = Session::from_script(p.text).unwrap_or_else(|e| panic!("{name}: {e}"));
         let b = s.balloon();
         let ivq = s
             .queue_views()
             .into_iter()
             .find(|q| q.name == QueueName::Ivq)
             .expect("ivq");
-        let sentences: Vec<String> = s.events().iter().map(|e| e.sentence()).collect();
+        // What the trace says, and what the monitor said (QMP events such as BALLOON_CHANGE).
+        let sentences: Vec<String> = s
+            .events()
+            .iter()
+            .map(|e| e.sentence())
+            .chain(replies.iter().map(|r| r.to_line()))
+            .collect();
         let said = |text: &str| sentences.iter().any(|l| l.contains(text));
         let ctx = format!("row {row} ({name})");
         match outcome {
@@ -149,15 +179,21 @@ fn every_scriptable_row_ends_as_qemu_ends_it() {
                 assert_eq!(ivq.used_idx, 0, "{ctx}");
                 assert!(b.guest_ballooned_pages > 0, "{ctx}");
             }
-            Outcome::Stats(says) => {
+            Outcome::Says(says) => {
                 assert_eq!(b.status & NEEDS_RESET, 0, "{ctx}: {b:?}");
                 assert!(!said("virtio_error("), "{ctx}");
-                assert!(
-                    said(&format!(
-                        "virtio_balloon_receive_stats holds descriptor 0: reset the stats, {says}"
-                    )),
-                    "{ctx}"
-                );
+                assert!(said(says), "{ctx}: no event says {says:?}");
+                assert_eq!(u64::from(b.actual), b.guest_ballooned_pages, "{ctx}");
+            }
+            Outcome::HintNeedsReset(message) => {
+                assert!(b.status & NEEDS_RESET != 0 && b.broken, "{ctx}: {b:?}");
+                assert!(said(&format!("virtio_error(\"{message}\")")), "{ctx}");
+                let vq = s
+                    .queue_views()
+                    .into_iter()
+                    .find(|q| q.name == QueueName::FreePageVq)
+                    .expect("free_page_vq");
+                assert_eq!(vq.used_idx, 0, "{ctx}: the cmd id is lost");
             }
             Outcome::Acked { delta, says } => {
                 assert_eq!(b.status & NEEDS_RESET, 0, "{ctx}: {b:?}");

@@ -192,7 +192,7 @@ impl QueueName {
 }
 
 /// A malformed-guest behaviour (reference section 8), armed for the next buffer on its queue
-/// (ivq for most, dvq and svq for the deflate and stats faults: [`FaultKind::queue`]).
+/// (ivq for most; each fault has its queue: [`FaultKind::queue`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
     /// The queue whose next buffer is malformed (ignored by ring-wide faults on other queues).
@@ -236,11 +236,17 @@ pub enum FaultKind {
     LargeBuffer,
     /// `fault svq unknown-tag`: the next stats buffer starts with tag 0xff (row 15).
     UnknownTag,
+    /// `fault free_page_vq cmd-id-length`: the next hint cmd id buffer is 2 bytes (row 17).
+    CmdIdLength,
+    /// `fault reporting_vq misaligned`: the next report's first range is misaligned (row 18).
+    Misaligned,
+    /// `fault ivq actual-offset`: the next `actual` is written at config offset 5 (row 19).
+    ActualOffset,
 }
 
 impl FaultKind {
     /// The names the `fault` line accepts, for error messages and completion.
-    pub const NAMES: [&'static str; 16] = [
+    pub const NAMES: [&'static str; 19] = [
         "device-writable",
         "odd-length",
         "oversized",
@@ -257,6 +263,9 @@ impl FaultKind {
         "partial-entry",
         "large-buffer",
         "unknown-tag",
+        "cmd-id-length",
+        "misaligned",
+        "actual-offset",
     ];
 
     /// The name the `fault` line spells.
@@ -267,7 +276,7 @@ impl FaultKind {
     /// The kind called `name`.
     pub fn parse(name: &str) -> Option<Self> {
         use FaultKind::*;
-        const ALL: [FaultKind; 16] = [
+        const ALL: [FaultKind; 19] = [
             DeviceWritable,
             OddLength,
             Oversized,
@@ -284,6 +293,9 @@ impl FaultKind {
             PartialEntry,
             LargeBuffer,
             UnknownTag,
+            CmdIdLength,
+            Misaligned,
+            ActualOffset,
         ];
         ALL.into_iter().find(|k| k.name() == name)
     }
@@ -297,6 +309,8 @@ impl FaultKind {
             FaultKind::PartialEntry | FaultKind::LargeBuffer | FaultKind::UnknownTag => {
                 QueueName::Svq
             }
+            FaultKind::CmdIdLength => QueueName::FreePageVq,
+            FaultKind::Misaligned => QueueName::ReportingVq,
             _ => QueueName::Ivq,
         }
     }

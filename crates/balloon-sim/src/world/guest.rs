@@ -102,6 +102,9 @@ impl Guest {
             FaultKind::PartialEntry => Misbehaviour::StatsPartialEntry,
             FaultKind::LargeBuffer => Misbehaviour::StatsLargeBuffer,
             FaultKind::UnknownTag => Misbehaviour::StatsUnknownTag,
+            FaultKind::CmdIdLength => Misbehaviour::HintCmdIdLength,
+            FaultKind::Misaligned => Misbehaviour::ReportMisaligned,
+            FaultKind::ActualOffset => Misbehaviour::ActualAtWrongOffset,
         };
         self.driver.set_misbehaviour(Some(m));
     }
