@@ -7,6 +7,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// A running server; it lives until the test process exits.
 #[derive(Debug)]
@@ -17,15 +18,25 @@ pub struct StaticServer {
 impl StaticServer {
     /// Serves `root` on a free port of 127.0.0.1.
     pub fn start(root: &Path) -> std::io::Result<Self> {
+        Self::start_with_headers(root, &[])
+    }
+
+    /// Serves `root`, adding `headers` to every response (e.g. a Content-Security-Policy).
+    pub fn start_with_headers(root: &Path, headers: &[(&str, &str)]) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let root = root.to_path_buf();
+        let extra: Arc<str> = headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect::<String>()
+            .into();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let root = root.clone();
+                let (root, extra) = (root.clone(), Arc::clone(&extra));
                 std::thread::spawn(move || {
                     // A browser that drops a connection mid-response is not a test failure.
-                    let _ = respond(stream, &root);
+                    let _ = respond(stream, &root, &extra);
                 });
             }
         });
@@ -38,7 +49,7 @@ impl StaticServer {
     }
 }
 
-fn respond(stream: TcpStream, root: &Path) -> std::io::Result<()> {
+fn respond(stream: TcpStream, root: &Path, extra_headers: &str) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
@@ -59,7 +70,7 @@ fn respond(stream: TcpStream, root: &Path) -> std::io::Result<()> {
     write!(
         stream,
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-         Cache-Control: no-store\r\nAccess-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n",
+         Cache-Control: no-store\r\nAccess-Control-Allow-Origin: *\r\nConnection: close\r\n{extra_headers}\r\n",
         body.len()
     )?;
     if method != "HEAD" {
@@ -137,6 +148,15 @@ mod tests {
         assert!(wasm.contains("Access-Control-Allow-Origin: *"), "{wasm}");
         assert!(get(&server, "/missing.js").starts_with("HTTP/1.1 404"));
         assert!(get(&server, "/../etc/passwd").starts_with("HTTP/1.1 404"));
+        assert!(!index.contains("Content-Security-Policy"));
+
+        let csp = StaticServer::start_with_headers(&dir, &[("Content-Security-Policy", "a 'b'")])
+            .unwrap();
+        let index = get(&csp, "/");
+        assert!(
+            index.contains("\r\nContent-Security-Policy: a 'b'\r\n\r\n<p>hi</p>"),
+            "{index}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

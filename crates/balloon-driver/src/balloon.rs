@@ -226,6 +226,9 @@ impl BalloonDriver {
                 }
                 self.num_pages -= pages.pages();
                 self.write_pfns(ram, &pages)?;
+                if crate::misbehave::tamper_deflate(self.misbehaviour, ram)? {
+                    self.misbehaviour = None;
+                }
                 if self.misbehaviour == Some(Misbehaviour::ReleaseBeforeAck) {
                     self.misbehaviour = None;
                     self.release_early(&pages)?;
@@ -376,8 +379,17 @@ impl BalloonDriver {
         purpose: Purpose,
         diff: i64,
     ) -> Result<DriverEvent, Error> {
-        let actual = self.num_pages as u32;
-        tr.write_config(config::ACTUAL, &actual.to_le_bytes());
+        let (actual, tampered) =
+            crate::misbehave::tamper_actual(self.misbehaviour, self.num_pages as u32);
+        if tampered {
+            self.misbehaviour = None;
+        }
+        let (offset, misplaced) =
+            crate::misbehave::actual_offset(self.misbehaviour, config::ACTUAL);
+        if misplaced {
+            self.misbehaviour = None;
+        }
+        tr.write_config(offset, &actual.to_le_bytes());
         self.op = Op::Idle;
         if purpose == Purpose::Resize && diff != 0 && !self.stop_update {
             self.size_pending = true;

@@ -121,11 +121,14 @@ impl BalloonDriver {
                 } else {
                     self.hint.cmd_id_active = cmd_id;
                     ram.write_u32(CMD_ID_ACTIVE, cmd_id)?;
-                    let seg = Segment {
+                    let mut seg = Segment {
                         addr: CMD_ID_ACTIVE,
                         len: 4,
                         writable: false,
                     };
+                    if crate::misbehave::tamper_cmd_id(self.misbehaviour, &mut seg) {
+                        self.misbehaviour = None;
+                    }
                     self.hint.state = HState::Start(Tell::new(Role::FreePage, vec![seg], false));
                     "a new id: send_cmd_id_start"
                 };

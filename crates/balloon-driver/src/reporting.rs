@@ -246,6 +246,9 @@ impl BalloonDriver {
                 writable: true,
             });
         }
+        if crate::misbehave::tamper_report(self.misbehaviour, &mut segs) {
+            self.misbehaviour = None;
+        }
         self.report.state = RState::Tell {
             tell: Tell::new(Role::Reporting, segs, true),
             blocks: blocks.clone(),

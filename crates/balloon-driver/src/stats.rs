@@ -142,7 +142,11 @@ impl BalloonDriver {
                 let entries = update_balloon_stats(&self.mm, self.cfg.hugetlb, self.cfg.stats_v612);
                 let bytes = encode(&entries);
                 ram.write(STATS_BUFFER, &bytes)?;
-                let len = bytes.len() as u32;
+                let mut len = bytes.len() as u32;
+                if let Some(l) = crate::misbehave::tamper_stats(self.misbehaviour, ram, len)? {
+                    self.misbehaviour = None;
+                    len = l;
+                }
                 self.stats = if first {
                     self.stats_tell(len)
                 } else {

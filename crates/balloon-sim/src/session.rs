@@ -63,6 +63,9 @@ impl Session {
     /// Applies console input: one line, or several separated by newlines. Everything is parsed
     /// first; a bad line returns its error (line and column) and changes nothing.
     pub fn apply_line(&mut self, text: &str) -> Result<Vec<Reply>, ScriptError> {
+        if text.len() > crate::command::MAX_SCRIPT_LEN {
+            return Err(crate::command::script_too_long());
+        }
         let mut commands = Vec::new();
         for (i, raw) in text.split('\n').enumerate() {
             let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
@@ -356,16 +359,6 @@ fn format_duration(ns: u64) -> String {
 }
 
 fn fault_text(f: &crate::command::Fault) -> String {
-    use crate::command::FaultKind::*;
-    let name = match f.kind {
-        DeviceWritable => "device-writable".to_owned(),
-        OddLength => "odd-length".to_owned(),
-        Oversized => "oversized".to_owned(),
-        PfnOutsideRam => "pfn-outside-ram".to_owned(),
-        AvailIdxJump => "avail-idx-jump".to_owned(),
-        HeadOutOfRange => "head-out-of-range".to_owned(),
-        DescLoop => "desc-loop".to_owned(),
-        ZeroLength => "zero-length".to_owned(),
-    };
+    let name = f.kind.name();
     format!("fault {} {name}", f.queue.as_str())
 }

@@ -1,4 +1,4 @@
-//! `cargo xtask serve|test|bench`: installs the tools the project needs, then runs everything.
+//! `cargo xtask serve|test|docs|bench|fuzz`: installs the tools the project needs, then runs everything.
 //!
 //! Deliberately std-only so that it compiles in seconds on a fresh machine.
 #![forbid(unsafe_code)]
@@ -6,6 +6,7 @@
 mod bench;
 mod docs;
 mod error;
+mod fuzz;
 mod lockfile;
 mod run;
 mod test;
@@ -30,7 +31,10 @@ commands:
   bench [--no-criterion] [--no-browser]
           the benchmarks (criterion micro-benchmarks, the 64 GiB bulk inflate on both backends
           and its virtio_queue floor, seeks, then the same in headless Chromium, wasm size,
-          first render, frame times): one table, and target/bench/summary.json";
+          first render, frame times): one table, and target/bench/summary.json
+  fuzz [--seconds N] [--cases N]
+          install nightly and cargo-fuzz if needed, run each fuzz target for N seconds
+          (default 60), then the property tests with PROPTEST_CASES=N (default 2000)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -43,6 +47,7 @@ fn main() -> ExitCode {
             Err(err) => Err(err),
         },
         Some("bench") => bench::run(&args[1..]),
+        Some("fuzz") => fuzz::parse_args(&args[1..]).and_then(fuzz::run_all),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -6,6 +6,7 @@
 
 mod bench;
 mod book;
+mod csp;
 mod perf;
 mod playground;
 mod session_file;

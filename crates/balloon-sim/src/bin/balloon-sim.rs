@@ -14,7 +14,7 @@
 use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
-use balloon_sim::command::{Backend, Script, parse_script};
+use balloon_sim::command::{Backend, MAX_SCRIPT_LEN, Script, parse_script, script_from_bytes};
 use balloon_sim::reply::{Reply, qemu_json};
 use balloon_sim::world::TraceEvent;
 use balloon_sim::{Error, Runner, Summary, presets};
@@ -145,21 +145,31 @@ fn run(o: &Options) -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        (None, Some(path)) if path == "-" => {
-            let mut s = String::new();
-            if let Err(e) = io::stdin().read_to_string(&mut s) {
-                eprintln!("balloon-sim: cannot read stdin: {e}");
-                return ExitCode::FAILURE;
+        (None, Some(path)) => {
+            let (name, read) = if path == "-" {
+                ("<stdin>".to_owned(), read_capped(io::stdin().lock()))
+            } else {
+                let file = std::fs::File::open(path);
+                (path.clone(), file.and_then(read_capped))
+            };
+            let bytes = match read {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("balloon-sim: cannot read {name}: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match script_from_bytes(&bytes) {
+                Ok(text) => (name, text.to_owned()),
+                Err(e) => {
+                    eprintln!(
+                        "{name}:{}:{}: error: {}; expected {}",
+                        e.line, e.column, e.message, e.expected
+                    );
+                    return ExitCode::from(2);
+                }
             }
-            ("<stdin>".to_owned(), s)
         }
-        (None, Some(path)) => match std::fs::read_to_string(path) {
-            Ok(s) => (path.clone(), s),
-            Err(e) => {
-                eprintln!("balloon-sim: cannot read {path}: {e}");
-                return ExitCode::FAILURE;
-            }
-        },
         (None, None) => unreachable_usage(),
     };
     let mut script = match parse_script(&text) {
@@ -294,4 +304,12 @@ fn summary_line(s: &Summary, format: Format) -> String {
             s.trace_hash
         ),
     }
+}
+
+/// Reads at most one byte more than a script may hold, so a huge file or an endless pipe is
+/// refused (by `script_from_bytes`) without being read whole.
+fn read_capped(r: impl Read) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    r.take(MAX_SCRIPT_LEN as u64 + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }

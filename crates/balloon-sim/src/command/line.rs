@@ -225,24 +225,22 @@ fn parse_guest(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, S
 }
 
 fn parse_fault(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, ScriptError> {
-    let form = format!("fault ivq <{}>", FaultKind::NAMES.join("|"));
+    let form = format!(
+        "fault ivq <{}|actual-offset> | fault dvq never-inflated | fault svq <{}> | \
+         fault free_page_vq cmd-id-length | fault reporting_vq misaligned",
+        FaultKind::NAMES[..12].join("|"),
+        FaultKind::NAMES[13..16].join("|")
+    );
     let Some(&(qp, q)) = w.get(1) else {
         return Err(ScriptError::in_line(text, end, form, "fault needs a queue"));
     };
-    let queue = match QueueName::parse(q) {
-        Some(QueueName::Ivq) => QueueName::Ivq,
-        Some(_) => {
-            let msg = format!("faults on {q} are not modelled (the guest misbehaves on ivq)");
-            return Err(ScriptError::in_line(text, qp, form, msg));
-        }
-        None => {
-            return Err(ScriptError::in_line(
-                text,
-                qp,
-                form,
-                format!("unknown queue \"{q}\""),
-            ));
-        }
+    let Some(queue) = QueueName::parse(q) else {
+        return Err(ScriptError::in_line(
+            text,
+            qp,
+            form,
+            format!("unknown queue \"{q}\""),
+        ));
     };
     let Some(&(kp, k)) = w.get(2) else {
         return Err(ScriptError::in_line(
@@ -252,24 +250,21 @@ fn parse_fault(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, S
             "the fault name is missing",
         ));
     };
-    let kind = match k {
-        "device-writable" => FaultKind::DeviceWritable,
-        "odd-length" => FaultKind::OddLength,
-        "oversized" => FaultKind::Oversized,
-        "pfn-outside-ram" => FaultKind::PfnOutsideRam,
-        "avail-idx-jump" => FaultKind::AvailIdxJump,
-        "head-out-of-range" => FaultKind::HeadOutOfRange,
-        "desc-loop" => FaultKind::DescLoop,
-        "zero-length" => FaultKind::ZeroLength,
-        _ => {
-            return Err(ScriptError::in_line(
-                text,
-                kp,
-                form,
-                format!("unknown fault \"{k}\""),
-            ));
-        }
+    let Some(kind) = FaultKind::parse(k) else {
+        return Err(ScriptError::in_line(
+            text,
+            kp,
+            form,
+            format!("unknown fault \"{k}\""),
+        ));
     };
+    if kind.queue() != queue {
+        let msg = format!(
+            "{k} is a fault on {} (the guest misbehaves on the queue the fault is about)",
+            kind.queue().as_str()
+        );
+        return Err(ScriptError::in_line(text, qp, form, msg));
+    }
     if let Some(&(xp, extra)) = w.get(3) {
         return Err(ScriptError::in_line(
             text,

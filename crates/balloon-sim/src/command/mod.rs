@@ -47,6 +47,8 @@
 //! guest cache 200M        # file reads grow the page cache (reclaimable)
 //! guest touch 64M         # the application touches its memory (swapped pages fault back)
 //! fault ivq device-writable    # the guest's next inflate message is malformed this way
+//! fault dvq never-inflated     # the next deflate names a PFN never inflated
+//! fault svq unknown-tag        # the next stats buffer is malformed this way
 //! host hint start         # QEMU's migration precopy starts a free page hinting round
 //! run                     # until quiet (no work and no timer within the next 10 s)
 //! run 5s                  # virtual time advances by 5 s, firing timers on the way
@@ -70,6 +72,42 @@ pub use qmp::{MAX_JSON_DEPTH, QmpRequest};
 
 /// Longest line accepted (64 KiB): longer input is refused before it is parsed.
 pub const MAX_LINE_LEN: usize = 64 * 1024;
+
+/// Longest script or console input accepted (1 MiB, thousands of times a preset): longer
+/// input is refused before anything is parsed, so a pasted or uploaded file cannot make the
+/// parser (or the run after it) take unbounded time or memory.
+pub const MAX_SCRIPT_LEN: usize = 1024 * 1024;
+
+/// The error for input longer than [`MAX_SCRIPT_LEN`].
+pub fn script_too_long() -> ScriptError {
+    ScriptError::new(
+        1,
+        1,
+        "a script of at most 1 MiB",
+        "the input is longer than 1 MiB",
+    )
+}
+
+/// A script read from a file or stdin as bytes: refused if longer than [`MAX_SCRIPT_LEN`] or
+/// not UTF-8 (the error names the line and column of the first bad byte).
+pub fn script_from_bytes(bytes: &[u8]) -> Result<&str, ScriptError> {
+    if bytes.len() > MAX_SCRIPT_LEN {
+        return Err(script_too_long());
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        let good = &bytes[..e.valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        // Columns count characters, as everywhere else; the prefix is valid UTF-8.
+        let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+        ScriptError::new(
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+            "UTF-8 text",
+            format!("byte {:#04x} is not UTF-8", bytes[e.valid_up_to()]),
+        )
+    })
+}
 
 /// One parsed command line.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,8 +191,8 @@ impl QueueName {
     }
 }
 
-/// A malformed-guest behaviour (reference section 8), armed for the next inflate message (the
-/// guest driver models misbehaviour on ivq only).
+/// A malformed-guest behaviour (reference section 8), armed for the next buffer on its queue
+/// (ivq for most; each fault has its queue: [`FaultKind::queue`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
     /// The queue whose next buffer is malformed (ignored by ring-wide faults on other queues).
@@ -182,11 +220,33 @@ pub enum FaultKind {
     DescLoop,
     /// `zero-length`: a zero-length descriptor (row 12).
     ZeroLength,
+    /// `pfn-array-outside-ram`: the PFN buffer itself lies past the end of RAM (row 5).
+    PfnArrayOutsideRam,
+    /// `chain`: the PFN buffer split over two chained descriptors (row 6).
+    Chain,
+    /// `duplicate-pfn`: the second PFN of the message repeats the first (row 7).
+    DuplicatePfn,
+    /// `nonsense-actual`: the `actual` written after the next inflate is 0xffffffff (row 9).
+    NonsenseActual,
+    /// `fault dvq never-inflated`: the next deflate names PFN 0, never ballooned (row 8).
+    NeverInflated,
+    /// `fault svq partial-entry`: the next stats buffer ends inside its last entry (row 13).
+    PartialEntry,
+    /// `fault svq large-buffer`: the next stats buffer is 4000 bytes long (row 14).
+    LargeBuffer,
+    /// `fault svq unknown-tag`: the next stats buffer starts with tag 0xff (row 15).
+    UnknownTag,
+    /// `fault free_page_vq cmd-id-length`: the next hint cmd id buffer is 2 bytes (row 17).
+    CmdIdLength,
+    /// `fault reporting_vq misaligned`: the next report's first range is misaligned (row 18).
+    Misaligned,
+    /// `fault ivq actual-offset`: the next `actual` is written at config offset 5 (row 19).
+    ActualOffset,
 }
 
 impl FaultKind {
     /// The names the `fault` line accepts, for error messages and completion.
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 19] = [
         "device-writable",
         "odd-length",
         "oversized",
@@ -195,7 +255,65 @@ impl FaultKind {
         "head-out-of-range",
         "desc-loop",
         "zero-length",
+        "pfn-array-outside-ram",
+        "chain",
+        "duplicate-pfn",
+        "nonsense-actual",
+        "never-inflated",
+        "partial-entry",
+        "large-buffer",
+        "unknown-tag",
+        "cmd-id-length",
+        "misaligned",
+        "actual-offset",
     ];
+
+    /// The name the `fault` line spells.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// The kind called `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        use FaultKind::*;
+        const ALL: [FaultKind; 19] = [
+            DeviceWritable,
+            OddLength,
+            Oversized,
+            PfnOutsideRam,
+            AvailIdxJump,
+            HeadOutOfRange,
+            DescLoop,
+            ZeroLength,
+            PfnArrayOutsideRam,
+            Chain,
+            DuplicatePfn,
+            NonsenseActual,
+            NeverInflated,
+            PartialEntry,
+            LargeBuffer,
+            UnknownTag,
+            CmdIdLength,
+            Misaligned,
+            ActualOffset,
+        ];
+        ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The queue whose buffers this fault breaks. (No "second stats buffer" fault: with two
+    /// in flight, Linux's stats_request re-adds each one QEMU pushes back, forever, at one
+    /// instant of virtual time.)
+    pub fn queue(self) -> QueueName {
+        match self {
+            FaultKind::NeverInflated => QueueName::Dvq,
+            FaultKind::PartialEntry | FaultKind::LargeBuffer | FaultKind::UnknownTag => {
+                QueueName::Svq
+            }
+            FaultKind::CmdIdLength => QueueName::FreePageVq,
+            FaultKind::Misaligned => QueueName::ReportingVq,
+            _ => QueueName::Ivq,
+        }
+    }
 }
 
 /// Host-side actions that are not monitor commands.
@@ -241,8 +359,12 @@ pub struct Script {
 }
 
 /// Parses a whole script: the machine line (if the first command line starts with `-`), then
-/// one command per line. Nothing runs until everything parsed.
+/// one command per line. Nothing runs until everything parsed. Input longer than
+/// [`MAX_SCRIPT_LEN`] is refused without looking at it.
 pub fn parse_script(text: &str) -> Result<Script, ScriptError> {
+    if text.len() > MAX_SCRIPT_LEN {
+        return Err(script_too_long());
+    }
     let mut machine = None;
     let mut lines = Vec::new();
     for (i, raw) in text.split('\n').enumerate() {

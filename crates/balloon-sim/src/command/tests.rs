@@ -234,3 +234,39 @@ mod props {
         }
     }
 }
+
+#[test]
+fn every_fault_name_parses_on_its_own_queue_only() {
+    for name in FaultKind::NAMES {
+        let kind = FaultKind::parse(name).expect(name);
+        assert_eq!(kind.name(), name);
+        let line = format!("fault {} {name}", kind.queue().as_str());
+        assert_eq!(
+            parse_line(&line),
+            Ok(Some(Command::Fault(Fault {
+                queue: kind.queue(),
+                kind
+            })))
+        );
+        let other = if kind.queue() == QueueName::Ivq {
+            "dvq"
+        } else {
+            "ivq"
+        };
+        let e = err(&format!("fault {other} {name}"));
+        assert_eq!(e.column, 7, "{e}");
+        assert!(e.message.contains(kind.queue().as_str()), "{e}");
+    }
+    assert_eq!(FaultKind::parse("second-buffer"), None);
+    assert!(err("fault svq chain").message.contains("fault on ivq"));
+    assert!(err("fault ivq nope").message.contains("unknown fault"));
+}
+
+#[test]
+fn input_over_the_script_limit_is_refused_before_parsing() {
+    let e = err(&"x\n".repeat(MAX_SCRIPT_LEN / 2 + 1));
+    assert_eq!((e.line, e.column), (1, 1));
+    assert!(e.message.contains("longer than 1 MiB"));
+    // Lines that would each fail are never looked at.
+    assert!(parse_script(&"\n".repeat(MAX_SCRIPT_LEN)).is_ok());
+}

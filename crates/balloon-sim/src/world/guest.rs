@@ -83,7 +83,7 @@ impl Guest {
         self.driver.run(w);
         format!("{w:?} queued")
     }
-    /// Arms a malformed-guest behaviour for the next inflate message.
+    /// Arms a malformed-guest behaviour for the next buffer on its queue.
     pub fn arm_fault(&mut self, f: &Fault) {
         let m = match f.kind {
             FaultKind::DeviceWritable => Misbehaviour::WritableDescriptor,
@@ -94,6 +94,17 @@ impl Guest {
             FaultKind::AvailIdxJump => Misbehaviour::AvailIdxJump,
             FaultKind::HeadOutOfRange => Misbehaviour::HeadOutOfRange,
             FaultKind::DescLoop => Misbehaviour::LoopingChain,
+            FaultKind::PfnArrayOutsideRam => Misbehaviour::PfnArrayBeyondRam,
+            FaultKind::Chain => Misbehaviour::ChainedPfnArray,
+            FaultKind::DuplicatePfn => Misbehaviour::DuplicatePfn,
+            FaultKind::NonsenseActual => Misbehaviour::NonsenseActual,
+            FaultKind::NeverInflated => Misbehaviour::DeflateNeverInflated,
+            FaultKind::PartialEntry => Misbehaviour::StatsPartialEntry,
+            FaultKind::LargeBuffer => Misbehaviour::StatsLargeBuffer,
+            FaultKind::UnknownTag => Misbehaviour::StatsUnknownTag,
+            FaultKind::CmdIdLength => Misbehaviour::HintCmdIdLength,
+            FaultKind::Misaligned => Misbehaviour::ReportMisaligned,
+            FaultKind::ActualOffset => Misbehaviour::ActualAtWrongOffset,
         };
         self.driver.set_misbehaviour(Some(m));
     }
