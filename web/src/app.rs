@@ -9,7 +9,9 @@ use crate::components::{
     PresetsMenu, QueuePanels, SessionFile, StatsChart, TargetControls, Timeline, Transcript,
     Workload,
 };
-use crate::hooks::{use_auto_pause, use_keyboard_shortcuts, use_play_loop, use_share_hash};
+use crate::hooks::{
+    use_auto_pause, use_detail, use_keyboard_shortcuts, use_play_loop, use_share_hash,
+};
 use crate::state::{Action, AppState};
 use crate::view_model as vm;
 
@@ -62,6 +64,7 @@ pub fn App() -> Html {
         .and_then(|i| s.events().get(i))
         .map(|ev| (ev.sentence(), ev.function()));
     let spec = vm::current_event(&s).and_then(|ev| ev.spec());
+    let detail = use_detail(&s, state.playing, state.speed);
     html! {
         <main class="playground" data-testid="playground">
             <header class="topbar">
@@ -96,8 +99,8 @@ pub fn App() -> Html {
                     { format!(" pages of 4 KiB ({} MiB)", b.ram_size >> 20) }
                 </p>
                 <BalloonOutline balloon={vm::BalloonModel::from_session(&s)} />
-                <MemoryMap cells={vm::memory_map(&s)} />
-                <StatsChart chart={vm::stats_chart(s.stats_series(), vm::CHART_POINTS)} />
+                <MemoryMap cells={detail.cells.clone()} />
+                <StatsChart chart={detail.chart.clone()} />
             </section>
             <section class="operate" aria-label="Controls">
                 <Controls on_action={on_action.clone()} playing={state.playing}
@@ -108,14 +111,14 @@ pub fn App() -> Html {
                 <Workload on_action={on_action.clone()} />
             </section>
             <section class="panels" aria-label="Device and driver">
-                <InitFlow stages={vm::init_flow(&s)} />
+                <InitFlow stages={detail.stages.clone()} />
                 <Explanation {index} {event} {spec} />
-                <QueuePanels queues={vm::queue_models(&s)} />
-                <ConfigPanel config={vm::config_model(&s)} />
+                <QueuePanels queues={detail.queues.clone()} />
+                <ConfigPanel config={detail.config.clone()} />
             </section>
             <section class="console-area">
                 <Console on_action={on_action.clone()} lines={state.console.clone()} />
-                <Transcript lines={vm::transcript(&s, vm::TRANSCRIPT_LEN)} />
+                <Transcript lines={detail.transcript.clone()} />
             </section>
             if state.help {
                 <Help on_action={on_action.clone()} />

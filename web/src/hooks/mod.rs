@@ -1,11 +1,13 @@
 //! Hooks that tie the app to the browser: the play loop, keyboard shortcuts, the share link in
 //! the URL and auto-pause. Each owns its listeners and drops them with the component.
 
+pub mod detail;
 pub mod keyboard;
 pub mod play_loop;
 pub mod share_hash;
 pub mod visibility;
 
+pub use detail::use_detail;
 pub use keyboard::use_keyboard_shortcuts;
 pub use play_loop::{FrameClock, use_play_loop};
 pub use share_hash::use_share_hash;
