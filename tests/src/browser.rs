@@ -198,6 +198,15 @@ impl WebDriverCompatibleCommand for Cdp {
     }
 }
 
+/// Runs one DevTools Protocol command (`cmd` with `params`) in `client`'s page.
+pub async fn cdp(
+    client: &Client,
+    cmd: &'static str,
+    params: Value,
+) -> Result<Value, fantoccini::error::CmdError> {
+    client.issue_cmd(Cdp { cmd, params }).await
+}
+
 /// Emulates a viewport of `(width, height)` CSS pixels (scale 1, desktop), or ends the
 /// emulation with `None`: Chromium windows cannot be made as narrow as a phone.
 pub async fn emulate_viewport(

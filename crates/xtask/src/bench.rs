@@ -4,13 +4,14 @@
 //! The figures come from programs that print `bench: key=value` lines: the whole-run benchmark
 //! (`crates/balloon-sim/benches/bulk.rs`), its browser half (`crates/balloon-sim/tests/
 //! wasm_bench.rs`) and the page benchmark of the end-to-end tests (`tests/tests/browser/
-//! bench.rs`). The criterion micro-benchmarks print their own reports on the way.
+//! perf.rs`). The criterion micro-benchmarks print their own reports on the way.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
 use crate::run::{Cmd, Env, elapsed};
+use crate::test::step;
 use crate::{Error, tools};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -281,7 +282,7 @@ fn page_figures(env: &Env, cargo: &dyn Fn() -> Cmd) -> Result<BTreeMap<String, F
     step(
         "page benchmark in headless Chromium (first render, frame times)",
         cargo()
-            .args(["test", "-p", "e2e", "--test", "browser", "bench::"])
+            .args(["test", "-p", "e2e", "--test", "browser", "perf::"])
             .args(["--", "--ignored", "--test-threads=1"])
             .current_dir(&env.root.join("tests"))
             .env("E2E_DIST", env.root.join("dist"))
@@ -293,14 +294,6 @@ fn page_figures(env: &Env, cargo: &dyn Fn() -> Cmd) -> Result<BTreeMap<String, F
         problem: format!("the page benchmark wrote no figures: {e}"),
     })?;
     Ok(parse_lines(&text))
-}
-
-fn step(name: &str, cmd: Cmd) -> Result<(), Error> {
-    println!("xtask: ── {name}");
-    let started = Instant::now();
-    cmd.status_ok(name)?;
-    println!("xtask: ── {name}: ok in {}", elapsed(started));
-    Ok(())
 }
 
 /// Runs `cmd`, echoes its stdout and returns it.

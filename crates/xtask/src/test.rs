@@ -146,7 +146,7 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
     Ok(())
 }
 
-fn step(name: &str, cmd: Cmd) -> Result<(), Error> {
+pub(crate) fn step(name: &str, cmd: Cmd) -> Result<(), Error> {
     println!("xtask: ── {name}");
     let started = Instant::now();
     cmd.status_ok(name)?;

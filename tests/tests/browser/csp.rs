@@ -6,9 +6,8 @@
 
 use std::time::Duration;
 
-use e2e::browser::{ChromeDriver, console};
+use e2e::browser::{ChromeDriver, cdp, console};
 use e2e::server::StaticServer;
-use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
@@ -21,31 +20,6 @@ const APPLY: Locator<'static> = Locator::Css("[data-testid=\"apply-target\"]");
 const RECORDER: &str = "window.__cspViolations = [];\
     document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(\
     `${e.effectiveDirective} blocked ${e.blockedURI || '?'} at ${e.sourceFile}:${e.lineNumber}`));";
-
-/// chromedriver's DevTools passthrough (`goog/cdp/execute`).
-#[derive(Debug)]
-struct Cdp {
-    cmd: &'static str,
-    params: Value,
-}
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({ "cmd": self.cmd, "params": self.params });
-        (http::Method::POST, Some(body.to_string()))
-    }
-}
 
 async fn violations(client: &Client) -> Vec<String> {
     let v = client
@@ -111,13 +85,13 @@ async fn the_page_runs_under_a_strict_content_security_policy() {
 
     let driver = ChromeDriver::start().expect("starting chromedriver");
     let client = driver.session().await.expect("a headless Chromium session");
-    client
-        .issue_cmd(Cdp {
-            cmd: "Page.addScriptToEvaluateOnNewDocument",
-            params: json!({ "source": RECORDER }),
-        })
-        .await
-        .expect("installing the violation recorder");
+    cdp(
+        &client,
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": RECORDER }),
+    )
+    .await
+    .expect("installing the violation recorder");
 
     // The control: the same policy refuses an inline script, and both detectors see it.
     client

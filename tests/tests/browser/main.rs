@@ -4,7 +4,6 @@
 //! `--test browser` while keeping the native test step's feature set (and its build cache).
 //! Every test is `#[ignore]`d: it needs `trunk build --release` output and chromedriver.
 
-mod bench;
 mod book;
 mod csp;
 mod perf;

@@ -27,7 +27,7 @@ pub fn InitFlow(props: &InitFlowProps) -> Html {
             <li class={class} aria-current={(s.state == StageState::Current).then_some("step")}
                 title={format!("{}()", s.function)}>
                 <span class="mark" aria-hidden="true">{ mark }</span>
-                <span class="stage">{ s.name }</span>
+                <span class="stage-name">{ s.name }</span>
                 <code>{ s.function }</code>
             </li>
         }
