@@ -9,7 +9,7 @@ use std::time::Duration;
 use e2e::browser::{ChromeDriver, cdp, console};
 use e2e::server::StaticServer;
 use fantoccini::{Client, Locator};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The policy under test: what the issue asks for, plus the usual hardening that costs nothing.
 const POLICY: &str = "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'";
