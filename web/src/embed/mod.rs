@@ -100,6 +100,9 @@ pub fn Embed(props: &EmbedProps) -> Html {
             <div class="embed-body">
                 <div class="embed-balloon">
                     <BalloonOutline balloon={BalloonModel::from_session(s)} />
+                    <p class="embed-numbers">
+                        { format!("num_pages {}, actual {}", s.balloon().num_pages, s.balloon().actual) }
+                    </p>
                 </div>
                 <div class="embed-rings">
                     { for props.panels.iter().map(|&q| html! {
