@@ -101,6 +101,9 @@ pub struct GuestMm {
     /// Counters that move for real reasons.
     pub events: VmEvents,
     rng: XorShift,
+    /// Runs of pages written since the host last looked ([`GuestMm::take_written`]): a page
+    /// the host discarded (reported, say) is backed again once the guest writes to it.
+    written: Vec<(u64, u64)>,
 }
 
 impl GuestMm {
@@ -152,6 +155,7 @@ impl GuestMm {
             wmark_high: wmark_min + wmark_min / 2,
             events: VmEvents::default(),
             rng: XorShift::new(seed),
+            written: Vec::new(),
         })
     }
 
@@ -298,6 +302,7 @@ impl GuestMm {
     /// An application allocates and touches `n` pages (one minor fault each).
     pub fn alloc_app(&mut self, n: u64) -> Alloc {
         let a = self.alloc(n, PageState::Used, Direction::Up);
+        self.written.extend_from_slice(a.pages.runs());
         self.add_app(&a.pages);
         self.events.pgfault += a.got();
         a
@@ -368,6 +373,7 @@ impl GuestMm {
         let hits =
             (u128::from(n.min(total)) * u128::from(self.app_swapped) / u128::from(total)) as u64;
         let a = self.alloc(hits, PageState::Used, Direction::Up);
+        self.written.extend_from_slice(a.pages.runs());
         let got = a.got();
         self.app_swapped -= got;
         self.add_app(&a.pages);
@@ -388,14 +394,20 @@ impl GuestMm {
     /// low watermark (the cache never pushes the guest into reclaim here).
     pub fn read_file(&mut self, n: u64) -> u64 {
         let room = self.free_pages().saturating_sub(self.wmark_low);
-        self.map
-            .take(
-                StateSet::ALLOCATABLE,
-                PageState::Cache,
-                n.min(room),
-                Direction::Up,
-            )
-            .pages()
+        let got = self.map.take(
+            StateSet::ALLOCATABLE,
+            PageState::Cache,
+            n.min(room),
+            Direction::Up,
+        );
+        self.written.extend_from_slice(got.runs());
+        got.pages()
+    }
+
+    /// The runs of pages applications and the page cache wrote since the last call, for the
+    /// host: writing to a frame it had discarded faults it back in.
+    pub fn take_written(&mut self) -> Vec<(u64, u64)> {
+        std::mem::take(&mut self.written)
     }
 
     /// `echo 1 > /proc/sys/vm/drop_caches`.
@@ -476,6 +488,20 @@ impl GuestMm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn written_pages_are_handed_to_the_host_once() {
+        let mut mm = GuestMm::with_boot_used(256 << 20, 64 << 20, 8 << 20, 1).unwrap();
+        let _ = mm.take_written();
+        let got = mm.alloc_app(1000).got();
+        let cached = mm.read_file(24);
+        let written = mm.take_written();
+        assert_eq!(written.iter().map(|r| r.1).sum::<u64>(), got + cached);
+        assert!(mm.take_written().is_empty(), "handed over twice");
+        // The balloon's own pages are not written by the guest.
+        mm.alloc(16, PageState::Inflating, Direction::Down);
+        assert!(mm.take_written().is_empty());
+    }
 
     #[test]
     fn freeing_and_swapping_touch_only_application_pages() {

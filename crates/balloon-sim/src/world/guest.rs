@@ -30,6 +30,10 @@ impl Guest {
     pub fn mm(&self) -> &GuestMm {
         self.driver.mm()
     }
+    /// Pages the guest wrote since the last call (see [`GuestMm::take_written`]).
+    pub fn take_written(&mut self) -> Vec<(u64, u64)> {
+        self.driver.mm_mut().take_written()
+    }
     /// The driver.
     pub fn driver(&self) -> &BalloonDriver {
         &self.driver

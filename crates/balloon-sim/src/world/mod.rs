@@ -177,6 +177,10 @@ impl<B: Backend> World<B> {
         let mut bus = Bus::new(&mut self.device, self.now_ns);
         let event = self.guest.step(&mut bus, &mut self.ram, self.now_ns);
         let host = bus.into_log();
+        // Frames the host discarded (free page reporting) are backed again once written.
+        for (first, count) in self.guest.take_written() {
+            self.device.memory_mut().touch(first, count);
+        }
         self.collect_interrupts();
         let event = event?;
         let actor = guest::actor_of(&event);
