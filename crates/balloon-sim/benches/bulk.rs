@@ -49,16 +49,10 @@ mod native {
 
     const PFNS_PER_ARRAY: u64 = 256;
 
-    const SEEK_FULL: &str = "-m 16G -device virtio-balloon -seed 1
-run
-{\"execute\": \"balloon\", \"arguments\": {\"value\": 6442450944}}
-run
-";
-    const SEEK_SMOKE: &str = "-m 256M -device virtio-balloon -seed 1
-run
-{\"execute\": \"balloon\", \"arguments\": {\"value\": 134217728}}
-run
-";
+    // The same scripts as the browser half (tests/wasm_bench.rs), so the runs compare.
+    const SEEK_FULL: &str = include_str!("scripts/seek-full.bpl");
+    const SEEK_SMOKE: &str = include_str!("scripts/seek-smoke.bpl");
+    const BULK_SMOKE: &str = include_str!("scripts/bulk-smoke.bpl");
 
     pub fn main() {
         let full = std::env::args().any(|a| a == "--bench");
@@ -74,9 +68,7 @@ run
             }
         } else {
             Size {
-                bulk: "-m 1G -device virtio-balloon -seed 10\nrun\n\
-                       {\"execute\": \"balloon\", \"arguments\": {\"value\": 268435456}}\nrun\n"
-                    .to_owned(),
+                bulk: BULK_SMOKE.to_owned(),
                 arrays: 768,
                 guest_pages: 1 << 18,
                 seek: SEEK_SMOKE,

@@ -15,21 +15,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const FULL: bool = option_env!("BALLOON_BENCH_FULL").is_some();
 
-const SMOKE_BULK: &str = "-m 1G -device virtio-balloon -seed 10
-run
-{\"execute\": \"balloon\", \"arguments\": {\"value\": 268435456}}
-run
-";
-const SEEK_FULL: &str = "-m 16G -device virtio-balloon -seed 1
-run
-{\"execute\": \"balloon\", \"arguments\": {\"value\": 6442450944}}
-run
-";
-const SEEK_SMOKE: &str = "-m 256M -device virtio-balloon -seed 1
-run
-{\"execute\": \"balloon\", \"arguments\": {\"value\": 134217728}}
-run
-";
+// The same scripts as the native half (benches/bulk.rs), so the runs compare.
+const SMOKE_BULK: &str = include_str!("../benches/scripts/bulk-smoke.bpl");
+const SEEK_FULL: &str = include_str!("../benches/scripts/seek-full.bpl");
+const SEEK_SMOKE: &str = include_str!("../benches/scripts/seek-smoke.bpl");
 
 fn now_ms() -> f64 {
     web_sys::window()

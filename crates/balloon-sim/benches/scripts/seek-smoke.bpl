@@ -1,0 +1,4 @@
+-m 256M -device virtio-balloon -seed 1
+run
+{"execute": "balloon", "arguments": {"value": 134217728}}
+run
