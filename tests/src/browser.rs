@@ -171,6 +171,17 @@ pub async fn console(client: &Client) -> Result<Vec<ConsoleEntry>, fantoccini::e
         .unwrap_or_default())
 }
 
+/// Fails on any error (SEVERE entry) in `client`'s browser console since the last read.
+pub async fn assert_no_console_errors(client: &Client) {
+    let errors: Vec<_> = console(client)
+        .await
+        .expect("browser console")
+        .into_iter()
+        .filter(|e| e.level == "SEVERE")
+        .collect();
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
 /// A Chrome DevTools Protocol command through chromedriver's `goog/cdp/execute` endpoint.
 #[derive(Debug)]
 struct Cdp {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use e2e::browser::{ChromeDriver, console};
+use e2e::browser::{ChromeDriver, assert_no_console_errors};
 use e2e::server::StaticServer;
 use fantoccini::{Client, Locator};
 
@@ -170,13 +170,7 @@ async fn two_embeds_in_a_chapter_step_independently() {
     );
     client.enter_parent_frame().await.expect("back");
 
-    let errors: Vec<_> = console(&client)
-        .await
-        .expect("browser console")
-        .into_iter()
-        .filter(|e| e.level == "SEVERE")
-        .collect();
-    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    assert_no_console_errors(&client).await;
 
     // The chapter's top with its first embed, as the README shows it.
     client
@@ -235,12 +229,6 @@ async fn the_js_api_mounts_and_drives_an_embed() {
         .await
         .expect("its text");
     assert_eq!(title, "Embedding the playground");
-    let errors: Vec<_> = console(&client)
-        .await
-        .expect("browser console")
-        .into_iter()
-        .filter(|e| e.level == "SEVERE")
-        .collect();
-    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    assert_no_console_errors(&client).await;
     client.close().await.expect("closing the session");
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use e2e::browser::{ChromeDriver, console};
+use e2e::browser::{ChromeDriver, assert_no_console_errors};
 use e2e::server::StaticServer;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -160,13 +160,7 @@ impl Page {
 
     /// Fails on any error in the browser console.
     pub async fn assert_no_console_errors(&self) {
-        let errors: Vec<_> = console(&self.client)
-            .await
-            .expect("browser console")
-            .into_iter()
-            .filter(|e| e.level == "SEVERE")
-            .collect();
-        assert!(errors.is_empty(), "console errors: {errors:#?}");
+        assert_no_console_errors(&self.client).await;
     }
 
     /// A screenshot of the whole page at `width` CSS pixels, saved as `name` in the screenshot
