@@ -14,19 +14,23 @@ pub fn fragment(session: &Session) -> String {
     })
 }
 
+/// The script a link's source stands for: its own text, or the named preset's.
+pub fn source_text(source: &Source) -> Result<&str, String> {
+    match source {
+        Source::Script(text) => Ok(text),
+        Source::Preset(name) => balloon_sim::presets::get(name)
+            .map(|p| p.text)
+            .ok_or_else(|| {
+                format!("the link names preset `{name}`, which this playground does not have")
+            }),
+    }
+}
+
 /// The session a fragment describes, at its step. Every way a link can be wrong is a message
 /// (for the page to show); nothing here panics.
 pub fn session_from_fragment(fragment: &str) -> Result<Session, String> {
     let state = decode(fragment).map_err(|e| e.to_string())?;
-    let script = match &state.source {
-        Source::Script(text) => text.clone(),
-        Source::Preset(name) => balloon_sim::presets::get(name)
-            .map(|p| p.text.to_owned())
-            .ok_or_else(|| {
-                format!("the link names preset `{name}`, which this playground does not have")
-            })?,
-    };
-    let (mut session, _) = Session::from_script(&script)
+    let (mut session, _) = Session::from_script(source_text(&state.source)?)
         .map_err(|e| format!("the link's script does not run: {e}"))?;
     session
         .seek(state.step)

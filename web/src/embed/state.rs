@@ -8,8 +8,8 @@
 use std::cell::Ref;
 use std::rc::Rc;
 
+use balloon_sim::Session;
 use balloon_sim::share::{ShareState, Source};
-use balloon_sim::{Session, presets};
 use yew::Reducible;
 
 use crate::state::{Action, AppState};
@@ -97,13 +97,7 @@ impl EmbedState {
 
 /// The session a link's source describes, run to its end.
 fn build(source: &Source) -> Result<Session, String> {
-    let text = match source {
-        Source::Preset(name) => presets::get(name)
-            .map(|p| p.text)
-            .ok_or_else(|| format!("there is no preset \"{name}\""))?,
-        Source::Script(text) => text.as_str(),
-    };
-    Session::from_script(text)
+    Session::from_script(crate::share::source_text(source)?)
         .map(|(s, _)| s)
         .map_err(|e| format!("the script does not run: {e}"))
 }
