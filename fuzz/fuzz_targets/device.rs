@@ -9,8 +9,7 @@
 
 use arbitrary::Arbitrary;
 use balloon_device::consts::{
-    STATUS_ACKNOWLEDGE, STATUS_DEVICE_NEEDS_RESET, STATUS_DRIVER, STATUS_DRIVER_OK,
-    STATUS_FEATURES_OK,
+    status,
 };
 use balloon_device::{BalloonDevice, BalloonProps, DeviceProfile, PrecopyNotifyReason};
 use libfuzzer_sys::fuzz_target;
@@ -134,14 +133,14 @@ impl<B: Backend> Guest<B> {
     fn probe(&mut self, features: u64) {
         let mut log = vec![
             self.dev.set_status(0),
-            self.dev.set_status(STATUS_ACKNOWLEDGE),
-            self.dev.set_status(STATUS_ACKNOWLEDGE | STATUS_DRIVER),
+            self.dev.set_status(status::ACKNOWLEDGE),
+            self.dev.set_status(status::ACKNOWLEDGE | status::DRIVER),
         ];
         let offered = self.dev.device_features();
         log.push(self.dev.set_driver_features(offered & features));
         log.push(
             self.dev
-                .set_status(STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK),
+                .set_status(status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK),
         );
         let event_idx = self.dev.driver_features() & (1 << 29) != 0;
         self.qs.clear();
@@ -154,7 +153,7 @@ impl<B: Backend> Guest<B> {
             log.push(self.dev.set_queue(i, layout));
         }
         log.push(self.dev.set_status(
-            STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK,
+            status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK | status::DRIVER_OK,
         ));
         self.log.extend(log.iter().map(|e| format!("{e:?}")));
     }
@@ -173,7 +172,7 @@ impl<B: Backend> Guest<B> {
         };
         let version_1 = self.dev.driver_features() & (1 << 32) != 0;
         if self.dev.is_broken() && !was_broken && version_1 {
-            assert!(self.dev.status() & STATUS_DEVICE_NEEDS_RESET != 0, "{e:?}");
+            assert!(self.dev.status() & status::DEVICE_NEEDS_RESET != 0, "{e:?}");
         }
         self.log.push(format!("{e:?}"));
         true

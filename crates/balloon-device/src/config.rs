@@ -4,9 +4,7 @@
 
 use serde::Serialize;
 
-use crate::consts::{
-    CONFIG_SIZE_MAX, VIRTIO_BALLOON_F_FREE_PAGE_HINT, VIRTIO_BALLOON_F_PAGE_POISON, bit,
-};
+use crate::consts::{VIRTIO_BALLOON_F_FREE_PAGE_HINT, VIRTIO_BALLOON_F_PAGE_POISON, bit};
 
 /// `virtio_balloon_config_size`.
 pub fn qemu_config_size(host_features: u64, qemu_4_0_config_size: bool) -> usize {
@@ -34,8 +32,8 @@ pub struct BalloonConfig {
 
 impl BalloonConfig {
     /// The 16-byte little-endian image (`struct virtio_balloon_config`).
-    pub fn to_bytes(&self) -> [u8; CONFIG_SIZE_MAX] {
-        let mut b = [0u8; CONFIG_SIZE_MAX];
+    pub fn to_bytes(&self) -> [u8; balloon_spec::config::SIZE_MAX] {
+        let mut b = [0u8; balloon_spec::config::SIZE_MAX];
         b[0..4].copy_from_slice(&self.num_pages.to_le_bytes());
         b[4..8].copy_from_slice(&self.actual.to_le_bytes());
         b[8..12].copy_from_slice(&self.free_page_hint_cmd_id.to_le_bytes());
@@ -44,7 +42,7 @@ impl BalloonConfig {
     }
 
     /// Reads the four fields back from a 16-byte image.
-    pub fn from_bytes(b: &[u8; CONFIG_SIZE_MAX]) -> Self {
+    pub fn from_bytes(b: &[u8; balloon_spec::config::SIZE_MAX]) -> Self {
         let f = |o: usize| u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
         Self {
             num_pages: f(0),

@@ -6,8 +6,8 @@ use virtq::{Backend, DeviceQueue};
 
 use crate::config::{BalloonConfig, qemu_config_size};
 use crate::consts::{
-    CONFIG_SIZE_MAX, STATUS_DRIVER_OK, VIRTIO_BALLOON_F_FREE_PAGE_HINT,
-    VIRTIO_BALLOON_F_PAGE_REPORTING, VIRTIO_BALLOON_F_STATS_VQ, VIRTIO_ID_BALLOON, bit,
+    VIRTIO_BALLOON_F_FREE_PAGE_HINT, VIRTIO_BALLOON_F_PAGE_REPORTING, VIRTIO_BALLOON_F_STATS_VQ,
+    VIRTIO_ID_BALLOON, bit, status,
 };
 use crate::error::Error;
 use crate::event::{DeviceEvent, QueueRef};
@@ -62,7 +62,7 @@ pub struct QueueInfo {
     /// The device's next avail index.
     pub next_avail: u16,
     /// The device's next used index (= used.idx it last published).
-    pub next_used: u16,
+    pub used_idx: u16,
     /// The handler is between steps on this queue.
     pub busy: bool,
     /// A kick is waiting.
@@ -86,7 +86,7 @@ pub struct BalloonDevice<B: Backend> {
     pub(crate) poison_val: u32,
     pub(crate) hint: FreePageHint,
     /// QEMU's `vdev->config`: the byte copy accesses go through.
-    pub(crate) config_copy: [u8; CONFIG_SIZE_MAX],
+    pub(crate) config_copy: [u8; balloon_spec::config::SIZE_MAX],
     pub(crate) stats: StatValues,
     pub(crate) stats_last_update: i64,
     pub(crate) stats_held: Option<u16>,
@@ -164,7 +164,7 @@ impl<B: Backend> BalloonDevice<B> {
             actual: 0,
             poison_val: 0,
             hint: FreePageHint::default(),
-            config_copy: [0; CONFIG_SIZE_MAX],
+            config_copy: [0; balloon_spec::config::SIZE_MAX],
             stats: StatValues::default(),
             stats_last_update: 0,
             stats_held: None,
@@ -227,7 +227,7 @@ impl<B: Backend> BalloonDevice<B> {
                     ConfigSizeRule::QemuByFeatures => {
                         qemu_config_size(self.device_features(), self.props.qemu_4_0_config_size)
                     }
-                    ConfigSizeRule::Fixed(n) => (n as usize).min(CONFIG_SIZE_MAX),
+                    ConfigSizeRule::Fixed(n) => (n as usize).min(balloon_spec::config::SIZE_MAX),
                 };
                 self.kinds = vec![QueueKind::Inflate, QueueKind::Deflate];
                 if self.profile.stats_queue_always || self.offered(VIRTIO_BALLOON_F_STATS_VQ) {
@@ -391,7 +391,7 @@ impl<B: Backend> BalloonDevice<B> {
             max_size: q.queue.max_size(),
             ready: q.queue.ready(),
             next_avail: q.queue.next_avail(),
-            next_used: q.queue.next_used(),
+            used_idx: q.queue.next_used(),
             busy: q.stage != Stage::Idle,
             kicked: q.kicked,
         })
@@ -410,7 +410,7 @@ impl<B: Backend> BalloonDevice<B> {
 
     /// `virtio_notify_config`: only with DRIVER_OK.
     pub(crate) fn notify_config(&mut self) -> bool {
-        if self.status & STATUS_DRIVER_OK == 0 {
+        if self.status & status::DRIVER_OK == 0 {
             return false;
         }
         self.interrupts.push(Interrupt::Config);

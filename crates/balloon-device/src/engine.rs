@@ -5,7 +5,7 @@
 
 use virtq::{Backend, DescriptorChain, DeviceQueue, GuestRam, QueueError};
 
-use crate::consts::{STATUS_DEVICE_NEEDS_RESET, VIRTIO_BALLOON_F_STATS_VQ, VIRTIO_F_VERSION_1};
+use crate::consts::{VIRTIO_BALLOON_F_STATS_VQ, VIRTIO_F_VERSION_1, status};
 use crate::device::{BalloonDevice, Interrupt};
 use crate::event::DeviceEvent;
 use crate::profile::MalformedReaction;
@@ -73,7 +73,7 @@ impl<B: Backend> BalloonDevice<B> {
         let mut config_interrupt = false;
         let MalformedReaction::VirtioError = self.profile.malformed;
         if self.negotiated(VIRTIO_F_VERSION_1) {
-            self.status |= STATUS_DEVICE_NEEDS_RESET;
+            self.status |= status::DEVICE_NEEDS_RESET;
             config_interrupt = self.notify_config();
         }
         self.broken = true;

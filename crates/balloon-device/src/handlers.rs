@@ -3,7 +3,7 @@
 
 use virtq::{Backend, DescriptorChain};
 
-use crate::consts::BALLOON_PAGE_SIZE;
+use crate::consts::PAGE_SIZE;
 use crate::device::BalloonDevice;
 use crate::engine::{BOGUS, NS_PER_SEC};
 use crate::event::DeviceEvent;
@@ -229,11 +229,8 @@ impl<B: Backend> BalloonDevice<B> {
         if taken {
             for d in chain.writable() {
                 newly_hinted += self.memory.hint_free(d.addr, u64::from(d.len));
-                let first = d.addr / BALLOON_PAGE_SIZE;
-                let end = d
-                    .addr
-                    .saturating_add(u64::from(d.len))
-                    .div_ceil(BALLOON_PAGE_SIZE);
+                let first = d.addr / PAGE_SIZE;
+                let end = d.addr.saturating_add(u64::from(d.len)).div_ceil(PAGE_SIZE);
                 runs.push_run(first, end - first);
             }
         }
@@ -278,10 +275,7 @@ impl<B: Backend> BalloonDevice<B> {
                 match self.memory.discard_reported(d.addr, u64::from(d.len)) {
                     Some(n) => {
                         frames += n;
-                        discarded.push_run(
-                            d.addr / BALLOON_PAGE_SIZE,
-                            u64::from(d.len) / BALLOON_PAGE_SIZE,
-                        );
+                        discarded.push_run(d.addr / PAGE_SIZE, u64::from(d.len) / PAGE_SIZE);
                     }
                     None => misaligned += 1,
                 }

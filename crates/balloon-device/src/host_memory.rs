@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::bitmap::FrameBitmap;
-use crate::consts::BALLOON_PAGE_SIZE;
+use crate::consts::PAGE_SIZE;
 use crate::error::Error;
 
 /// The page size backing guest RAM on the host (`qemu_ram_pagesize`).
@@ -43,7 +43,7 @@ impl HostPageSize {
     }
     /// 4 KiB frames per host page (`subpages`).
     pub fn frames(self) -> u64 {
-        self.bytes() / BALLOON_PAGE_SIZE
+        self.bytes() / PAGE_SIZE
     }
 }
 
@@ -99,7 +99,7 @@ pub struct HostMemory {
 impl HostMemory {
     /// Host memory for a guest of `ram_size` bytes on host pages of `page_size`.
     pub fn new(ram_size: u64, page_size: HostPageSize) -> Self {
-        let frames = ram_size / BALLOON_PAGE_SIZE;
+        let frames = ram_size / PAGE_SIZE;
         Self {
             ram_size,
             page_size,
@@ -139,7 +139,7 @@ impl HostMemory {
     }
     /// The host's resident size for this guest, in bytes.
     pub fn resident_bytes(&self) -> u64 {
-        (self.frames() - self.discarded.count()) * BALLOON_PAGE_SIZE
+        (self.frames() - self.discarded.count()) * PAGE_SIZE
     }
     /// Frames hinted free during migration ("may skip migrating").
     pub fn hinted_frames(&self) -> u64 {
@@ -223,17 +223,14 @@ impl HostMemory {
         if !(addr | len).is_multiple_of(page) || end > self.ram_size {
             return None;
         }
-        Some(
-            self.discarded
-                .set_range(addr / BALLOON_PAGE_SIZE, len / BALLOON_PAGE_SIZE),
-        )
+        Some(self.discarded.set_range(addr / PAGE_SIZE, len / PAGE_SIZE))
     }
 
     /// `qemu_guest_free_page_hint`: the range is left out of the migration dirty bitmap.
     /// Returns frames newly hinted.
     pub fn hint_free(&mut self, addr: u64, len: u64) -> u64 {
-        let first = addr / BALLOON_PAGE_SIZE;
-        let last = addr.saturating_add(len).div_ceil(BALLOON_PAGE_SIZE);
+        let first = addr / PAGE_SIZE;
+        let last = addr.saturating_add(len).div_ceil(PAGE_SIZE);
         self.hinted.set_range(first, last.saturating_sub(first))
     }
 

@@ -1,6 +1,6 @@
 //! The plain sentence of each device event, for the UI.
 
-use crate::consts::{feature_names, status_names};
+use crate::consts::{feature_names, status};
 use crate::event::{BalloonChange, DeviceEvent};
 use crate::runs::{describe, total};
 use crate::vq::PushReason;
@@ -38,7 +38,7 @@ impl DeviceEvent {
             DriverFeaturesSet { requested, .. } => format!(
                 "The driver wrote features {requested:#x} after FEATURES_OK; virtio_set_features refused the change."
             ),
-            StatusSet { old, new } => format!("The driver set the device status from {} to {}.", status_names(*old), status_names(*new)),
+            StatusSet { old, new } => format!("The driver set the device status from {} to {}.", status::names(*old), status::names(*new)),
             DeviceReset { num_pages, actual, unpopped_stats, .. } => format!(
                 "The driver wrote status 0: virtio_balloon_device_reset stopped hinting, {}set poison_val to 0 and kept num_pages {num_pages} and actual {actual}; every queue is reset.",
                 match unpopped_stats {

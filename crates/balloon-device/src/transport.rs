@@ -4,7 +4,7 @@
 use virtq::{Backend, DeviceQueue, QueueLayout};
 
 use crate::config::{BalloonConfig, access_fits, split_access};
-use crate::consts::{STATUS_FEATURES_OK, VIRTIO_BALLOON_F_PAGE_POISON, VIRTIO_F_EVENT_IDX};
+use crate::consts::{VIRTIO_BALLOON_F_PAGE_POISON, VIRTIO_F_EVENT_IDX, status};
 use crate::device::{BalloonDevice, InitStage};
 use crate::event::DeviceEvent;
 use crate::stats::StatValues;
@@ -21,7 +21,7 @@ impl<B: Backend> BalloonDevice<B> {
     /// The driver writes its features (`virtio_set_features`: refused after FEATURES_OK,
     /// masked with the offered features).
     pub fn set_driver_features(&mut self, features: u64) -> DeviceEvent {
-        if self.status & STATUS_FEATURES_OK != 0 {
+        if self.status & status::FEATURES_OK != 0 {
             return DeviceEvent::DriverFeaturesSet {
                 requested: features,
                 accepted: self.driver_features,

@@ -1,9 +1,7 @@
 //! Large balloons: cost is per message, never per page in events.
 //! Timing: `cargo test -p balloon-device --release --test bulk -- --ignored --nocapture`.
 
-use balloon_device::consts::{
-    STATUS_ACKNOWLEDGE, STATUS_DRIVER, STATUS_DRIVER_OK, STATUS_FEATURES_OK,
-};
+use balloon_device::consts::status;
 use balloon_device::{BalloonDevice, BalloonProps, DeviceEvent, DeviceProfile};
 use virtq::driver::Segment;
 use virtq::{Backend, DriverQueue, GuestRam, Portable, QueueLayout};
@@ -20,13 +18,13 @@ fn inflate<B: Backend>(ram_size: u64, pages: u32) -> (usize, u64) {
     .unwrap();
     while dev.init_step().is_some() {}
     let mut ram = B::new_ram(ram_size).unwrap();
-    dev.set_status(STATUS_ACKNOWLEDGE | STATUS_DRIVER);
+    dev.set_status(status::ACKNOWLEDGE | status::DRIVER);
     dev.set_driver_features(dev.device_features());
-    dev.set_status(STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
+    dev.set_status(status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK);
     let layout = QueueLayout::contiguous(0x10_0000, 128);
     let mut q = DriverQueue::new(&mut ram, layout, true).unwrap();
     dev.set_queue(0, layout);
-    dev.set_status(STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
+    dev.set_status(status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK | status::DRIVER_OK);
     dev.balloon((ram_size - u64::from(pages) * 4096) as i64)
         .unwrap();
     let top = (ram_size >> 12) as u32;

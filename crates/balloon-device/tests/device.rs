@@ -3,9 +3,9 @@
 mod common;
 
 use balloon_device::consts::{
-    STATUS_ACKNOWLEDGE, STATUS_DRIVER, STATUS_FEATURES_OK, VIRTIO_BALLOON_F_DEFLATE_ON_OOM,
-    VIRTIO_BALLOON_F_FREE_PAGE_HINT, VIRTIO_BALLOON_F_PAGE_POISON, VIRTIO_BALLOON_F_STATS_VQ,
-    VIRTIO_F_EVENT_IDX, VIRTIO_F_INDIRECT_DESC, VIRTIO_F_VERSION_1, bit,
+    VIRTIO_BALLOON_F_DEFLATE_ON_OOM, VIRTIO_BALLOON_F_FREE_PAGE_HINT, VIRTIO_BALLOON_F_PAGE_POISON,
+    VIRTIO_BALLOON_F_STATS_VQ, VIRTIO_F_EVENT_IDX, VIRTIO_F_INDIRECT_DESC, VIRTIO_F_VERSION_1, bit,
+    status,
 };
 use balloon_device::{
     BalloonDevice, BalloonProps, DeviceEvent, DeviceProfile, Error, InitStage, Interrupt,
@@ -145,13 +145,13 @@ fn operator_errors_use_qemu_words() {
 #[test]
 fn features_frozen_after_features_ok() {
     let (mut g, _) = Guest::<Portable>::realize(BalloonProps::default());
-    g.dev.set_status(STATUS_ACKNOWLEDGE | STATUS_DRIVER);
+    g.dev.set_status(status::ACKNOWLEDGE | status::DRIVER);
     let ev = g.dev.set_driver_features(u64::MAX);
     assert!(
         matches!(ev, DeviceEvent::DriverFeaturesSet { accepted, applied: true, .. } if accepted == g.dev.device_features())
     );
     g.dev
-        .set_status(STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
+        .set_status(status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK);
     let ev = g
         .dev
         .set_driver_features(bit(VIRTIO_BALLOON_F_DEFLATE_ON_OOM));
@@ -207,10 +207,10 @@ fn huge_pages<B: Backend>(host_page: u64) -> (u64, u64) {
         now: 0,
         log: Vec::new(),
     };
-    g.dev.set_status(STATUS_ACKNOWLEDGE | STATUS_DRIVER);
+    g.dev.set_status(status::ACKNOWLEDGE | status::DRIVER);
     g.dev.set_driver_features(u64::MAX);
     g.dev
-        .set_status(STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
+        .set_status(status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK);
     let layout = virtq::QueueLayout::contiguous(common::RING_BASE, 128);
     g.qs.push(virtq::DriverQueue::new(&mut g.ram, layout, true).unwrap());
     g.dev.set_queue(0, layout);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use balloon_device::consts::STATUS_DEVICE_NEEDS_RESET;
+use balloon_device::consts::status;
 use balloon_device::{BalloonProps, DeviceEvent};
 use common::{Guest, RING_BASE};
 use proptest::prelude::*;
@@ -45,7 +45,7 @@ fn run<B: Backend>(ring_bytes: &[(u16, Vec<u8>)], config: &[(u32, Vec<u8>)]) -> 
             DeviceEvent::ConfigRead { .. } | DeviceEvent::ConfigAccessOutOfRange { .. }
         ));
     }
-    assert!(!g.dev.is_broken() || g.dev.status() & STATUS_DEVICE_NEEDS_RESET != 0);
+    assert!(!g.dev.is_broken() || g.dev.status() & status::DEVICE_NEEDS_RESET != 0);
     out.push(format!(
         "status {} broken {}",
         g.dev.status(),

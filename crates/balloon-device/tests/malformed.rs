@@ -2,9 +2,7 @@
 
 mod common;
 
-use balloon_device::consts::{
-    STATUS_DEVICE_NEEDS_RESET, STATUS_DRIVER_OK, VIRTIO_BALLOON_F_MUST_TELL_HOST, bit,
-};
+use balloon_device::consts::{VIRTIO_BALLOON_F_MUST_TELL_HOST, bit, status};
 use balloon_device::stats::encode_entries;
 use balloon_device::{
     BalloonProps, DeviceEvent, HintStatus, Interrupt, PfnRun, PrecopyNotifyReason,
@@ -49,13 +47,13 @@ fn needs_reset<B: Backend>(g: &mut Guest<B>, evs: &[DeviceEvent], message: &str)
             ..
         } => {
             assert_eq!(m, message);
-            assert_eq!(status.1, status.0 | STATUS_DEVICE_NEEDS_RESET);
+            assert_eq!(status.1, status.0 | status::DEVICE_NEEDS_RESET);
             assert!(*config_interrupt);
         }
         _ => unreachable!(),
     }
     assert!(g.dev.is_broken());
-    assert_ne!(g.dev.status() & STATUS_DEVICE_NEEDS_RESET, 0);
+    assert_ne!(g.dev.status() & status::DEVICE_NEEDS_RESET, 0);
     assert!(g.interrupts().contains(&Interrupt::Config));
     assert!(matches!(
         g.dev.notify(0),
@@ -479,8 +477,8 @@ fn row21_error_before_driver_ok_has_no_interrupt<B: Backend>() {
             ..
         } => {
             assert!(!config_interrupt);
-            assert_eq!(status.1 & STATUS_DRIVER_OK, 0);
-            assert_ne!(status.1 & STATUS_DEVICE_NEEDS_RESET, 0);
+            assert_eq!(status.1 & status::DRIVER_OK, 0);
+            assert_ne!(status.1 & status::DEVICE_NEEDS_RESET, 0);
         }
         _ => unreachable!(),
     }

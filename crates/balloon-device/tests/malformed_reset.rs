@@ -8,10 +8,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use balloon_device::consts::{
-    STATUS_ACKNOWLEDGE, STATUS_DEVICE_NEEDS_RESET, STATUS_DRIVER, STATUS_DRIVER_OK,
-    STATUS_FEATURES_OK,
-};
+use balloon_device::consts::status;
 use balloon_device::{BalloonProps, DeviceEvent};
 use common::{BUF_BASE, Guest, RAM, readable};
 use proptest::prelude::*;
@@ -91,12 +88,12 @@ impl Break {
 
 /// virtio_dev_probe again after the reset: handshake, fresh rings at the same places.
 fn reprobe<B: Backend>(g: &mut Guest<B>) {
-    g.dev.set_status(STATUS_ACKNOWLEDGE);
-    g.dev.set_status(STATUS_ACKNOWLEDGE | STATUS_DRIVER);
+    g.dev.set_status(status::ACKNOWLEDGE);
+    g.dev.set_status(status::ACKNOWLEDGE | status::DRIVER);
     let features = g.dev.device_features();
     g.dev.set_driver_features(features);
     g.dev
-        .set_status(STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
+        .set_status(status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK);
     let event_idx = g.dev.driver_features() & (1 << 29) != 0;
     for i in 0..g.dev.num_queues() {
         let layout = g.qs[usize::from(i)].layout();
@@ -139,7 +136,7 @@ fn run<B: Backend>(how: Break, first: &BTreeSet<u32>, second: &BTreeSet<u32>) ->
         "{how:?}: {evs:#?}"
     );
     assert!(g.dev.is_broken());
-    assert_ne!(g.dev.status() & STATUS_DEVICE_NEEDS_RESET, 0);
+    assert_ne!(g.dev.status() & status::DEVICE_NEEDS_RESET, 0);
     // Breaking loses nothing the host had done.
     assert_eq!(discarded(&g), first.len() as u64, "{how:?}");
     let num_pages = g.dev.config().num_pages;
@@ -153,7 +150,7 @@ fn run<B: Backend>(how: Break, first: &BTreeSet<u32>, second: &BTreeSet<u32>) ->
     assert!(!g.dev.is_broken());
     assert_eq!(
         g.dev.status(),
-        STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK
+        status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK | status::DRIVER_OK
     );
     assert_eq!(g.dev.config().num_pages, num_pages, "the target survives");
     assert_eq!(

@@ -4,7 +4,7 @@
 
 mod common;
 
-use balloon_device::consts::{STATUS_DRIVER_OK, bit};
+use balloon_device::consts::{bit, status};
 use balloon_device::{
     BalloonProps, DeviceEvent, HintStatus, Interrupt, PfnRun, PrecopyNotifyReason, QueueKind,
 };
@@ -183,7 +183,7 @@ fn scenario<B: Backend>() -> Vec<String> {
     assert_eq!(g.dev.memory().discarded_frames(), 1000);
     assert_eq!(g.dev.memory().resident_bytes(), RAM - 1000 * 4096);
     assert_eq!(g.dev.queue_info(0).unwrap().next_avail, 4);
-    assert_eq!(g.dev.queue_info(0).unwrap().next_used, 4);
+    assert_eq!(g.dev.queue_info(0).unwrap().used_idx, 4);
     assert_eq!(
         g.dev.query_balloon().unwrap().actual,
         (RAM - 1000 * 4096) as i64
@@ -414,7 +414,7 @@ fn scenario<B: Backend>() -> Vec<String> {
     assert_eq!(g.dev.memory().discarded_frames(), 700 + 16384);
     trace.extend(evs.iter().map(|e| e.sentence()));
 
-    assert_eq!(g.dev.status() & STATUS_DRIVER_OK, STATUS_DRIVER_OK);
+    assert_eq!(g.dev.status() & status::DRIVER_OK, status::DRIVER_OK);
     assert!(!g.dev.is_broken());
     assert_eq!(
         g.dev.driver_features() & bit(0),
@@ -424,10 +424,10 @@ fn scenario<B: Backend>() -> Vec<String> {
     for q in 0..5 {
         let info = g.dev.queue_info(q).unwrap();
         trace.push(format!(
-            "{:?} next_avail {} next_used {} used.idx {}",
+            "{:?} next_avail {} used_idx {} used.idx {}",
             info.queue.kind,
             info.next_avail,
-            info.next_used,
+            info.used_idx,
             g.used_idx(q)
         ));
     }

@@ -2,9 +2,7 @@
 //! transport called directly, every device step collected.
 #![allow(dead_code)]
 
-use balloon_device::consts::{
-    STATUS_ACKNOWLEDGE, STATUS_DRIVER, STATUS_DRIVER_OK, STATUS_FEATURES_OK,
-};
+use balloon_device::consts::status;
 use balloon_device::{BalloonDevice, BalloonProps, DeviceEvent, DeviceProfile, Interrupt};
 use virtq::driver::Segment;
 use virtq::{Backend, DriverQueue, GuestRam, QueueLayout};
@@ -47,12 +45,12 @@ impl<B: Backend> Guest<B> {
     /// queue placed, DRIVER_OK.
     pub fn boot(props: BalloonProps, features: u64) -> Self {
         let (mut g, _) = Self::realize(props);
-        g.dev.set_status(STATUS_ACKNOWLEDGE);
-        g.dev.set_status(STATUS_ACKNOWLEDGE | STATUS_DRIVER);
+        g.dev.set_status(status::ACKNOWLEDGE);
+        g.dev.set_status(status::ACKNOWLEDGE | status::DRIVER);
         let offered = g.dev.device_features();
         g.dev.set_driver_features(offered & features);
         g.dev
-            .set_status(STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
+            .set_status(status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK);
         let event_idx = g.dev.driver_features() & (1 << 29) != 0;
         for i in 0..g.dev.num_queues() {
             let size = g.dev.queue_max_size(i);
@@ -64,8 +62,9 @@ impl<B: Backend> Guest<B> {
     }
 
     pub fn driver_ok(&mut self) {
-        self.dev
-            .set_status(STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
+        self.dev.set_status(
+            status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK | status::DRIVER_OK,
+        );
     }
 
     /// Adds one buffer on queue `q`, publishes it and kicks if the device wants it.
