@@ -69,14 +69,6 @@ fn bulk_64g_render_props_cost() {
     time("memory_map", &|| {
         std::hint::black_box(vm::memory_map(&s));
     });
-    let frames = s.balloon().ram_size / 4096;
-    time("discarded_in (whole guest)", &|| {
-        std::hint::black_box(s.world().device().memory().discarded_in(0, frames));
-    });
-    println!(
-        "  mixed page-map chunks: {}",
-        s.world().guest().mm().map().mixed_chunks()
-    );
     time("transcript", &|| {
         std::hint::black_box(vm::transcript(&s, vm::TRANSCRIPT_LEN));
     });

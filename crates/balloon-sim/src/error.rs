@@ -12,15 +12,12 @@ pub enum Error {
     #[error("{0}")]
     Script(#[from] ScriptError),
     /// The device refused the machine configuration.
-    #[cfg(feature = "world")]
     #[error("device: {0}")]
     Device(balloon_device::Error),
     /// The guest model refused the machine configuration.
-    #[cfg(feature = "world")]
     #[error("guest: {0}")]
     Guest(balloon_driver::Error),
     /// Guest RAM could not be created.
-    #[cfg(feature = "world")]
     #[error("guest RAM: {0}")]
     Memory(virtq::MemError),
     /// A seek outside the timeline.

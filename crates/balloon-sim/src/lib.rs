@@ -65,25 +65,18 @@ pub mod error;
 pub mod history;
 pub mod presets;
 pub mod reply;
-#[cfg(feature = "world")]
 pub mod runner;
-#[cfg(feature = "world")]
 pub mod session;
 pub mod share;
-#[cfg(feature = "world")]
 pub mod stepping;
 pub mod timeline;
 pub mod trace;
-#[cfg(feature = "world")]
+pub mod view;
 pub mod world;
 
 pub use error::Error;
 pub use reply::Reply;
-#[cfg(feature = "world")]
 pub use runner::{Runner, Summary, run_text};
-#[cfg(feature = "world")]
 pub use session::{Session, StatsSample};
-#[cfg(feature = "world")]
 pub use stepping::StepSize;
-#[cfg(feature = "world")]
 pub use world::{TraceEvent, World};

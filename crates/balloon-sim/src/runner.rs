@@ -9,7 +9,8 @@ use crate::error::Error;
 use crate::reply::Reply;
 use crate::stepping::{Engine, run_step};
 use crate::trace::hash::Fnv64;
-use crate::world::{BalloonView, Detail, Input, TraceEvent, World};
+use crate::view::BalloonView;
+use crate::world::{Detail, Input, TraceEvent, World};
 
 /// What a run ends with.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -113,7 +114,7 @@ impl<B: Backend> Runner<B> {
             status,
             now_ns,
             ..
-        } = self.world.numbers();
+        } = self.world.balloon_view();
         Summary {
             ram_size,
             num_pages,

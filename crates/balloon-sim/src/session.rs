@@ -10,9 +10,8 @@ use crate::reply::Reply;
 use crate::stepping::{Engine, StepSize, run_step};
 use crate::timeline::Timeline;
 use crate::trace::hash::{FNV_OFFSET, Fnv64};
-use crate::world::{
-    BalloonView, ConfigView, Detail, Input, MemoryCell, QueueView, TraceEvent, World,
-};
+use crate::view::{BalloonView, ConfigView, InitStageView, MemoryCell, QueueView};
+use crate::world::{Detail, Input, TraceEvent, World};
 
 /// One stats sample, as the device parsed it from the guest's buffer.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -132,8 +131,20 @@ impl Session {
     pub fn events(&self) -> &Timeline<TraceEvent> {
         self.history.events()
     }
-    /// The world as shown.
+    /// The event the shown state lived through last (`None` before the first one).
+    pub fn current_event(&self) -> Option<&TraceEvent> {
+        let i = usize::try_from(self.current_index().checked_sub(1)?).ok()?;
+        self.events().get(i)
+    }
+    /// The world as shown. Readers outside this crate go through the views; only this
+    /// crate's own invariant tests, which check the device against the guest frame by frame,
+    /// see the world (feature `internals`, which nothing else enables).
+    #[cfg(feature = "internals")]
     pub fn world(&self) -> &World<Portable> {
+        self.history.world()
+    }
+    #[cfg(not(feature = "internals"))]
+    pub(crate) fn world(&self) -> &World<Portable> {
         self.history.world()
     }
     /// The machine configuration.
@@ -171,15 +182,19 @@ impl Session {
     }
     /// The balloon's numbers.
     pub fn balloon(&self) -> BalloonView {
-        self.world().numbers()
+        self.world().balloon_view()
     }
     /// The config space.
     pub fn config_view(&self) -> ConfigView {
         self.world().config_view()
     }
-    /// The queues.
+    /// Every queue the device created, both sides of it, its ring and its payloads.
     pub fn queue_views(&self) -> Vec<QueueView> {
         self.world().queue_views()
+    }
+    /// The bring-up from QOM type registration to DRIVER_OK.
+    pub fn init_flow(&self) -> Vec<InitStageView> {
+        self.world().init_flow()
     }
     /// The guest memory map in `cells` cells.
     pub fn memory_map(&self, cells: usize) -> Vec<MemoryCell> {

@@ -17,7 +17,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use balloon_driver::PageState;
-use balloon_sim::world::{BalloonView, ConfigView, QueueView};
+use balloon_sim::view::{BalloonView, ConfigView, QueueView};
 use balloon_sim::{Session, StepSize, run_text};
 use proptest::prelude::*;
 use virtq::GuestRam;

@@ -4,19 +4,19 @@
 
 use yew::prelude::*;
 
-use crate::view_model::{InitStageModel, StageState};
+use crate::view_model::{InitStageView, StageState};
 
 /// Properties of [`InitFlow`].
 #[derive(Properties, PartialEq, Debug)]
 pub struct InitFlowProps {
     /// The stages, in order.
-    pub stages: Vec<InitStageModel>,
+    pub stages: Vec<InitStageView>,
 }
 
 /// The init stages as an ordered list.
 #[component]
 pub fn InitFlow(props: &InitFlowProps) -> Html {
-    let item = |s: &InitStageModel| {
+    let item = |s: &InitStageView| {
         let (class, mark) = match s.state {
             StageState::Done => ("done", "✓"),
             StageState::Current => ("current", "▶"),

@@ -2,7 +2,7 @@
 //! state (free, used, page cache, ballooned, reported, hinted, in flight). The cell count is
 //! fixed, so a 64 GiB guest costs what a 1 GiB one does.
 
-use balloon_sim::world::MemoryCell;
+use balloon_sim::view::MemoryCell;
 use yew::prelude::*;
 
 use crate::view_model::format_mib;

@@ -4,7 +4,7 @@
 //! the guest and the device. What the current step changed is highlighted.
 
 use balloon_sim::command::QueueName;
-use virtq::{DescState, DescView};
+use balloon_sim::view::{DescState, DescView};
 use yew::prelude::*;
 
 use crate::view_model::{Payload, QueueModel, Side, format_desc_flags, format_pfn_range};
@@ -58,7 +58,15 @@ pub fn payload_lines(p: &Payload) -> Vec<String> {
             lines
         }
         Payload::Pages(r) => vec![format!("pages {}", format_pfn_range(*r))],
-        Payload::Stats(n) => vec![format!("{n} virtio_balloon_stat entries (tag, value)")],
+        Payload::Stats {
+            entries,
+            trailing: 0,
+        } => vec![format!(
+            "{entries} virtio_balloon_stat entries (tag, value)"
+        )],
+        Payload::Stats { entries, trailing } => vec![format!(
+            "{entries} virtio_balloon_stat entries (tag, value) and {trailing} bytes of a cut entry"
+        )],
         Payload::Unreadable => vec!["buffer outside guest RAM or not a whole PFN array".to_owned()],
     }
 }
@@ -122,7 +130,7 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
                 { lane }
                 <dl class="indices">
                     { index_row(format!("{label}-next-avail"), "next_avail", "device", q.next_avail.to_string(), ch.next_avail) }
-                    { index_row(format!("{label}-used-idx"), "used.idx", "device", q.device_used_idx.to_string(), ch.used_idx) }
+                    { index_row(format!("{label}-used-idx"), "used.idx", "device", q.used_idx.to_string(), ch.used_idx) }
                 </dl>
                 <p class="note">{ if q.ready { "The driver has not set up this ring yet." } else { "Not configured yet (the driver sets it up in init_vqs)." } }</p>
             </section>
@@ -193,7 +201,7 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
     });
     let used_tail = (1..=RING_TAIL.min(ring.used.idx).min(size)).rev().map(|k| {
         let slot = ring.used.idx.wrapping_sub(k) % size;
-        let e = ring.used.ring.get(usize::from(slot)).copied().unwrap_or(virtq::UsedEntry { id: 0, len: 0 });
+        let e = ring.used.ring.get(usize::from(slot)).copied().unwrap_or(balloon_sim::view::UsedEntry { id: 0, len: 0 });
         let newest = k == 1 && ch.used_idx;
         html! { <li class={classes!(newest.then_some("changed"))}>{ format!("[{slot}] id {} len {}", e.id, e.len) }</li> }
     });
@@ -261,12 +269,12 @@ pub fn QueuePanels(props: &QueuePanelsProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use balloon_sim::trace::PfnRange;
+    use balloon_sim::trace::PfnRun;
 
     #[test]
     fn long_pfn_arrays_are_cut_to_a_few_lines() {
-        let runs: Vec<PfnRange> = (0..100)
-            .map(|i| PfnRange {
+        let runs: Vec<PfnRun> = (0..100)
+            .map(|i| PfnRun {
                 first: i * 10,
                 count: 2,
             })

@@ -3,6 +3,7 @@
 
 use balloon_sim::Session;
 use balloon_sim::command::QueueName;
+use balloon_sim::view::QueueView;
 use yew::prelude::*;
 
 /// One ring's four indices, as the embed shows them.
@@ -10,56 +11,41 @@ use yew::prelude::*;
 pub struct RingNumbers {
     /// Linux name.
     pub name: QueueName,
-    /// Transport index and size, once the device created the queue.
-    pub device: Option<(u16, u16)>,
-    /// Driver side: avail.idx and last_used, once the driver set the queue up.
-    pub driver: Option<(u16, u16)>,
-    /// Device side: next_avail and used.idx.
-    pub next_avail: u16,
-    /// used.idx as the device last published it.
-    pub used_idx: u16,
+    /// The queue, once the device created it.
+    pub queue: Option<QueueView>,
 }
 
 impl RingNumbers {
     /// The ring `name` of the session's current state.
     pub fn of(session: &Session, name: QueueName) -> Self {
-        let view = session.queue_views().into_iter().find(|q| q.name == name);
-        let driver = view.as_ref().and_then(|q| {
-            session
-                .world()
-                .guest()
-                .driver()
-                .vqs()
-                .iter()
-                .find(|vq| vq.index == q.index)
-                .map(|vq| (vq.queue.avail_idx(), vq.queue.last_used()))
-        });
-        Self {
-            name,
-            device: view.as_ref().map(|q| (q.index, q.max_size)),
-            driver,
-            next_avail: view.as_ref().map_or(0, |q| q.next_avail),
-            used_idx: view.as_ref().map_or(0, |q| q.used_idx),
-        }
+        let queue = session.queue_views().into_iter().find(|q| q.name == name);
+        Self { name, queue }
+    }
+
+    /// Transport index and size, once the device created the queue.
+    pub fn device(&self) -> Option<(u16, u16)> {
+        self.queue.as_ref().map(|q| (q.index, q.max_size))
+    }
+
+    /// Driver side: avail.idx and last_used, once the driver set the queue up.
+    pub fn driver(&self) -> Option<(u16, u16)> {
+        let d = self.queue.as_ref()?.driver?;
+        Some((d.avail_idx, d.last_used))
     }
 
     /// Buffers made available that the device has not popped yet (avail.idx − next_avail).
     pub fn waiting_for_device(&self) -> Option<u16> {
-        self.driver
-            .map(|(avail, _)| avail.wrapping_sub(self.next_avail))
+        self.queue.as_ref()?.waiting_for_device()
     }
 
-    /// Buffers the device popped and has not returned (next_avail − used.idx): the stats
-    /// buffer QEMU holds between polls, or one a broken device will never return.
+    /// Buffers the device popped and has not returned (next_avail − used.idx).
     pub fn held_by_device(&self) -> Option<u16> {
-        self.device
-            .map(|_| self.next_avail.wrapping_sub(self.used_idx))
+        self.queue.as_ref().map(QueueView::held_by_device)
     }
 
     /// Buffers the device returned that the driver has not collected (used.idx − last_used).
     pub fn waiting_for_driver(&self) -> Option<u16> {
-        self.driver
-            .map(|(_, last_used)| self.used_idx.wrapping_sub(last_used))
+        self.queue.as_ref()?.waiting_for_driver()
     }
 }
 
@@ -75,7 +61,7 @@ pub struct RingPanelProps {
 pub fn RingPanel(props: &RingPanelProps) -> Html {
     let r = &props.ring;
     let name = r.name.as_str();
-    let Some((index, size)) = r.device else {
+    let Some(q) = &r.queue else {
         return html! {
             <section class="embed-ring" data-testid={format!("ring-{name}")}>
                 <h2>{ name }</h2>
@@ -89,16 +75,16 @@ pub fn RingPanel(props: &RingPanelProps) -> Html {
     };
     html! {
         <section class="embed-ring" data-testid={format!("ring-{name}")}>
-            <h2>{ name }<small>{ format!(" queue {index}, {size} entries") }</small></h2>
+            <h2>{ name }<small>{ format!(" queue {}, {} entries", q.index, q.max_size) }</small></h2>
             <table>
                 <tr><th scope="col">{ "driver" }</th><th></th><th scope="col">{ "device" }</th><th></th></tr>
                 <tr>
-                    <th scope="row">{ "avail.idx" }</th>{ cell("avail-idx", shown(r.driver.map(|d| d.0))) }
-                    <th scope="row">{ "next_avail" }</th>{ cell("next-avail", r.next_avail.to_string()) }
+                    <th scope="row">{ "avail.idx" }</th>{ cell("avail-idx", shown(q.driver.map(|d| d.avail_idx))) }
+                    <th scope="row">{ "next_avail" }</th>{ cell("next-avail", q.next_avail.to_string()) }
                 </tr>
                 <tr>
-                    <th scope="row">{ "last_used" }</th>{ cell("last-used", shown(r.driver.map(|d| d.1))) }
-                    <th scope="row">{ "used.idx" }</th>{ cell("used-idx", r.used_idx.to_string()) }
+                    <th scope="row">{ "last_used" }</th>{ cell("last-used", shown(q.driver.map(|d| d.last_used))) }
+                    <th scope="row">{ "used.idx" }</th>{ cell("used-idx", q.used_idx.to_string()) }
                 </tr>
             </table>
             <p class="embed-flight">
@@ -121,8 +107,8 @@ mod tests {
         // Event #30 put the first inflate buffer in the avail ring (avail.idx 0 -> 1).
         s.seek(31).unwrap();
         let r = RingNumbers::of(&s, QueueName::Ivq);
-        assert_eq!(r.device, Some((0, 128)));
-        assert_eq!(r.driver, Some((1, 0)));
+        assert_eq!(r.device(), Some((0, 128)));
+        assert_eq!(r.driver(), Some((1, 0)));
         assert_eq!(
             (r.waiting_for_device(), r.waiting_for_driver()),
             (Some(1), Some(0))
@@ -165,7 +151,7 @@ mod tests {
     fn a_queue_the_device_lacks_has_no_numbers() {
         let (s, _) = Session::from_script("-m 1G -device virtio-balloon\nrun\n").unwrap();
         let r = RingNumbers::of(&s, QueueName::ReportingVq);
-        assert_eq!((r.device, r.driver), (None, None));
+        assert_eq!((r.device(), r.driver()), (None, None));
         assert_eq!(r.waiting_for_device(), None);
         assert_eq!(r.held_by_device(), None);
     }

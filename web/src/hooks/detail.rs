@@ -9,12 +9,12 @@
 use std::rc::Rc;
 
 use balloon_sim::Session;
-use balloon_sim::world::MemoryCell;
+use balloon_sim::view::MemoryCell;
 use yew::prelude::*;
 
 use crate::clock;
 use crate::view_model::{
-    self as vm, ConfigModel, InitStageModel, QueueModel, StatsChartModel, TranscriptLine,
+    self as vm, ConfigModel, InitStageView, QueueModel, StatsChartModel, TranscriptLine,
 };
 
 /// How often the large panels follow the session while playing fast.
@@ -30,7 +30,7 @@ pub struct Detail {
     /// Config space.
     pub config: ConfigModel,
     /// The device's init flow.
-    pub stages: Vec<InitStageModel>,
+    pub stages: Vec<InitStageView>,
     /// Guest memory, aggregated.
     pub cells: Vec<MemoryCell>,
     /// The svq numbers over virtual time.

@@ -35,14 +35,8 @@ impl Actor {
     }
 }
 
-/// A run of consecutive guest page frame numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct PfnRange {
-    /// First PFN.
-    pub first: u64,
-    /// How many.
-    pub count: u64,
-}
+/// A run of consecutive guest page frame numbers (the one PFN run type of every crate).
+pub use balloon_spec::runs::PfnRun;
 
 /// A config-space field of the balloon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::command::{Fault, GuestOp, HostOp, QueueName};
 use crate::reply::Reply;
-use crate::trace::{Actor, ConfigField, Move, PfnRange};
+use crate::trace::{Actor, ConfigField, Move, PfnRun};
 
 /// What one trace event is about.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -168,18 +168,15 @@ fn qn(q: &QueueRef) -> Option<QueueName> {
     Some(queue_name(q.kind))
 }
 
-fn runs(r: &[balloon_device::PfnRun]) -> impl Iterator<Item = PfnRange> + '_ {
-    r.iter().map(|r| PfnRange {
-        first: r.first,
-        count: r.count,
-    })
+fn runs(r: &[PfnRun]) -> impl Iterator<Item = PfnRun> + '_ {
+    r.iter().copied()
 }
 
 /// The queue, moves and PFNs of a device event.
 pub(crate) fn device_moves(
     ev: &DeviceEvent,
     moves: &mut Vec<Move>,
-    pfns: &mut Vec<PfnRange>,
+    pfns: &mut Vec<PfnRun>,
 ) -> Option<QueueName> {
     use DeviceEvent::*;
     match ev {
@@ -490,12 +487,12 @@ impl TraceEvent {
     }
 
     /// The PFN ranges this step carried (derived, not stored).
-    pub fn pfns(&self) -> Vec<PfnRange> {
+    pub fn pfns(&self) -> Vec<PfnRun> {
         self.analyse().1
     }
 
     /// Moves, PFN ranges and the queue concerned.
-    pub(crate) fn analyse(&self) -> (Vec<Move>, Vec<PfnRange>, Option<QueueName>) {
+    pub(crate) fn analyse(&self) -> (Vec<Move>, Vec<PfnRun>, Option<QueueName>) {
         let (mut moves, mut pfns) = (Vec::new(), Vec::new());
         let queue = self.analyse_into(&mut moves, &mut pfns);
         (moves, pfns, queue)
@@ -506,7 +503,7 @@ impl TraceEvent {
     pub(crate) fn analyse_into(
         &self,
         moves: &mut Vec<Move>,
-        pfns: &mut Vec<PfnRange>,
+        pfns: &mut Vec<PfnRun>,
     ) -> Option<QueueName> {
         match &self.detail {
             Detail::Device(ev) => device_moves(ev, moves, pfns),

@@ -8,7 +8,7 @@ use virtq::{GuestRam, Transport};
 
 use crate::command::{Fault, FaultKind, GuestOp, MachineConfig, QueueName};
 use crate::error::Error;
-use crate::trace::{Actor, Move, PfnRange};
+use crate::trace::{Actor, Move, PfnRun};
 
 /// The guest: driver plus memory.
 #[derive(Debug, Clone)]
@@ -139,11 +139,11 @@ pub(crate) fn actor_of(ev: &DriverEvent) -> Actor {
     }
 }
 
-fn runs(r: &balloon_driver::Runs, pfns: &mut Vec<PfnRange>) {
+fn runs(r: &balloon_driver::Runs, pfns: &mut Vec<PfnRun>) {
     pfns.extend(
         r.runs()
             .iter()
-            .map(|&(first, count)| PfnRange { first, count }),
+            .map(|&(first, count)| PfnRun { first, count }),
     );
 }
 
@@ -151,7 +151,7 @@ fn runs(r: &balloon_driver::Runs, pfns: &mut Vec<PfnRange>) {
 pub(crate) fn driver_moves(
     ev: &DriverEvent,
     moves: &mut Vec<Move>,
-    pfns: &mut Vec<PfnRange>,
+    pfns: &mut Vec<PfnRun>,
 ) -> Option<QueueName> {
     use DriverEvent as E;
     match ev {
@@ -213,11 +213,7 @@ pub(crate) fn driver_moves(
             None
         }
         E::ReportIsolated { blocks } => {
-            pfns.extend(
-                blocks
-                    .iter()
-                    .map(|&(first, count)| PfnRange { first, count }),
-            );
+            pfns.extend(blocks.iter().map(|&(first, count)| PfnRun { first, count }));
             Some(QueueName::ReportingVq)
         }
         _ => None,

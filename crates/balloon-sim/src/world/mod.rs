@@ -22,11 +22,11 @@ pub use self::event::{
     queue_name,
 };
 pub use self::guest::Guest;
-pub use self::views::{BalloonView, ConfigView, MemoryCell, QueueCounts, QueueView};
 use crate::command::{Command, HostOp, MachineConfig, QueueName};
 use crate::error::Error;
 use crate::history::Replayable;
-use crate::trace::{Actor, Move, PfnRange};
+use crate::trace::{Actor, Move, PfnRun};
+use crate::view::QueueCounts;
 
 /// An operator input: everything that changes the world from outside. Recorded by the history
 /// at the event index where it happened.
@@ -52,7 +52,7 @@ pub struct World<B: Backend> {
     /// events are made so the UI never scans the timeline for them.
     counts: [QueueCounts; 5],
     /// Kept between events so that deriving each event's queue allocates nothing.
-    scratch: (Vec<Move>, Vec<PfnRange>),
+    scratch: (Vec<Move>, Vec<PfnRun>),
 }
 
 impl<B: Backend> Clone for World<B>
@@ -369,21 +369,6 @@ impl<B: Backend> World<B> {
         let frames = self.machine.ram_size / 4096;
         // Host discarded + hinted bitmaps (2 bits a frame) plus the guest page map.
         (frames / 4) as usize + self.guest.heap_bytes() + 64 * 1024
-    }
-
-    /// Summary numbers for the CLI and tests.
-    pub fn numbers(&self) -> BalloonView {
-        views::balloon_view(self)
-    }
-
-    /// Kicks the device accepted and used-buffer interrupts it raised on `queue` so far.
-    pub fn queue_counts(&self, queue: QueueName) -> QueueCounts {
-        QueueName::ALL
-            .iter()
-            .position(|n| *n == queue)
-            .and_then(|i| self.counts.get(i))
-            .copied()
-            .unwrap_or_default()
     }
 
     /// Whether `kind` exists on the device.

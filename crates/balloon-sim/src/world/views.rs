@@ -1,124 +1,35 @@
-//! Plain-data views of the world for the UI, the CLI summary and tests.
+//! The world's state as the plain-data views of [`crate::view`].
 
-#[cfg(doc)]
-use balloon_driver::PageState;
-use serde::Serialize;
-use virtq::{Backend, GuestRam};
+use balloon_spec::PAGE_SIZE;
+use virtq::{Backend, DescState};
 
 use super::{World, queue_name};
 use crate::command::QueueName;
-
-/// The balloon's numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BalloonView {
-    /// Guest RAM in bytes.
-    pub ram_size: u64,
-    /// Target balloon size in pages (config `num_pages`).
-    pub num_pages: u32,
-    /// Balloon size the guest reported, in pages (config `actual`).
-    pub actual: u32,
-    /// The operator's target guest size in bytes (`ram_size - num_pages * 4096`).
-    pub target_bytes: u64,
-    /// What `query-balloon` says: `ram_size - actual * 4096`.
-    pub logical_bytes: i64,
-    /// 4 KiB frames the host discarded (inflate, reporting).
-    pub discarded_frames: u64,
-    /// Host resident size of the guest's RAM in bytes.
-    pub host_resident_bytes: u64,
-    /// Pages the guest holds in its balloon (acked).
-    pub guest_ballooned_pages: u64,
-    /// The device status byte.
-    pub status: u8,
-    /// Whether the device is broken (`virtio_error`).
-    pub broken: bool,
-    /// Virtual time in ns.
-    pub now_ns: u64,
-}
-
-/// The balloon's config space as the device holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ConfigView {
-    /// `num_pages`.
-    pub num_pages: u32,
-    /// `actual`.
-    pub actual: u32,
-    /// `free_page_hint_cmd_id`.
-    pub free_page_hint_cmd_id: u32,
-    /// `poison_val`.
-    pub poison_val: u32,
-    /// Config size in bytes (8, 12 or 16).
-    pub size: usize,
-    /// Device features offered.
-    pub device_features: u64,
-    /// Features the driver accepted.
-    pub driver_features: u64,
-    /// Status byte.
-    pub status: u8,
-}
-
-/// One virtqueue: the device's private indices and the shared ones read from guest memory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct QueueView {
-    /// Linux name.
-    pub name: QueueName,
-    /// Transport index.
-    pub index: u16,
-    /// Maximum size offered.
-    pub max_size: u16,
-    /// Configured and enabled.
-    pub ready: bool,
-    /// The device's next_avail.
-    pub next_avail: u16,
-    /// used.idx as the device last published it.
-    pub used_idx: u16,
-    /// A kick is pending.
-    pub kicked: bool,
-    /// The handler is mid-way.
-    pub busy: bool,
-}
-
-/// How often a queue was notified each way.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct QueueCounts {
-    /// Kicks (driver to device notifications) the device accepted.
-    pub kicks: u64,
-    /// Used-buffer interrupts (device to driver notifications) the device raised.
-    pub interrupts: u64,
-}
-
-/// One cell of the guest memory map: how many pages of a slice of guest RAM are in each state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MemoryCell {
-    /// First PFN of the cell.
-    pub first_pfn: u64,
-    /// Pages in the cell.
-    pub pages: u64,
-    /// Pages per state, in [`balloon_driver::PageState::ALL`] order (free, used, cache, ballooned, reported,
-    /// hinted, inflating, reporting).
-    pub states: [u64; 8],
-    /// Frames the host discarded in the cell.
-    pub discarded: u64,
-}
-
-pub(super) fn balloon_view<B: Backend>(w: &World<B>) -> BalloonView {
-    let c = w.device.config();
-    let ram = w.machine.ram_size;
-    BalloonView {
-        ram_size: ram,
-        num_pages: c.num_pages,
-        actual: c.actual,
-        target_bytes: ram.saturating_sub(u64::from(c.num_pages) << 12),
-        logical_bytes: ram.wrapping_sub(u64::from(c.actual) << 12) as i64,
-        discarded_frames: w.device.memory().discarded_frames(),
-        host_resident_bytes: w.device.memory().resident_bytes(),
-        guest_ballooned_pages: w.guest.ballooned_pages(),
-        status: w.device.status(),
-        broken: w.device.is_broken(),
-        now_ns: w.now_ns,
-    }
-}
+use crate::view::{
+    BalloonView, ConfigView, DriverIndices, InitStageView, MemoryCell, QueueCounts, QueueView,
+    RingView, decode_payload,
+};
 
 impl<B: Backend> World<B> {
+    /// The balloon's numbers.
+    pub fn balloon_view(&self) -> BalloonView {
+        let c = self.device.config();
+        let ram = self.machine.ram_size;
+        BalloonView {
+            ram_size: ram,
+            num_pages: c.num_pages,
+            actual: c.actual,
+            target_bytes: ram.saturating_sub(u64::from(c.num_pages) * PAGE_SIZE),
+            logical_bytes: ram.wrapping_sub(u64::from(c.actual) * PAGE_SIZE) as i64,
+            discarded_frames: self.device.memory().discarded_frames(),
+            host_resident_bytes: self.device.memory().resident_bytes(),
+            guest_ballooned_pages: self.guest.ballooned_pages(),
+            status: self.device.status(),
+            broken: self.device.is_broken(),
+            now_ns: self.now_ns,
+        }
+    }
+
     /// The config space.
     pub fn config_view(&self) -> ConfigView {
         let c = self.device.config();
@@ -134,27 +45,74 @@ impl<B: Backend> World<B> {
         }
     }
 
-    /// Every queue the device created.
+    /// Every queue the device created, in transport order, with both sides' indices, the ring
+    /// read from guest memory and the payload of every descriptor in flight. O(ring sizes).
     pub fn queue_views(&self) -> Vec<QueueView> {
         (0..self.device.num_queues())
             .filter_map(|i| self.device.queue_info(i))
-            .map(|q| QueueView {
-                name: queue_name(q.queue.kind),
-                index: q.queue.index,
-                max_size: q.max_size,
-                ready: q.ready,
-                next_avail: q.next_avail,
-                used_idx: q.next_used,
-                kicked: q.kicked,
-                busy: q.busy,
+            .map(|q| {
+                let name = queue_name(q.queue.kind);
+                let driver_q = self
+                    .guest
+                    .driver()
+                    .vqs()
+                    .iter()
+                    .find(|vq| vq.index == q.queue.index)
+                    .map(|vq| &vq.queue);
+                let ring = driver_q.and_then(|dq| RingView::new(dq, q.next_avail, &self.ram).ok());
+                let payloads = ring
+                    .as_ref()
+                    .map(|r| {
+                        r.descriptors
+                            .iter()
+                            .filter(|d| d.state != DescState::Free)
+                            .map(|d| {
+                                let p = decode_payload(name, d.desc.addr, d.desc.len, &self.ram);
+                                (d.index, p)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                QueueView {
+                    name,
+                    index: q.queue.index,
+                    max_size: q.max_size,
+                    ready: q.ready,
+                    next_avail: q.next_avail,
+                    used_idx: q.used_idx,
+                    kicked: q.kicked,
+                    busy: q.busy,
+                    driver: driver_q.map(|dq| DriverIndices {
+                        avail_idx: dq.avail_idx(),
+                        last_used: dq.last_used(),
+                    }),
+                    counts: self.queue_counts(name),
+                    ring,
+                    payloads,
+                }
             })
             .collect()
+    }
+
+    /// Kicks the device accepted and used-buffer interrupts it raised on `queue` so far.
+    pub fn queue_counts(&self, queue: QueueName) -> QueueCounts {
+        QueueName::ALL
+            .iter()
+            .position(|n| *n == queue)
+            .and_then(|i| self.counts.get(i))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The init flow from type registration to DRIVER_OK.
+    pub fn init_flow(&self) -> Vec<InitStageView> {
+        crate::view::init::init_flow(self.device.init_stage(), self.device.status())
     }
 
     /// The guest memory map in `cells` cells (at most 4096); the cost depends on the number of
     /// cells, not on the guest's size.
     pub fn memory_map(&self, cells: usize) -> Vec<MemoryCell> {
-        let total = self.machine.ram_size / 4096;
+        let total = self.machine.ram_size / PAGE_SIZE;
         let cells = (cells.clamp(1, 4096) as u64).min(total.max(1));
         let per = total.div_ceil(cells);
         let map = self.guest.mm().map();
@@ -174,10 +132,5 @@ impl<B: Backend> World<B> {
             first += pages;
         }
         out
-    }
-
-    /// Bytes of guest RAM the protocol touched (backed frames), through the RAM trait.
-    pub fn ram_size(&self) -> u64 {
-        self.ram.size()
     }
 }

@@ -1,0 +1,80 @@
+//! The config space panel's data.
+
+use balloon_sim::Session;
+use balloon_sim::trace::{ConfigField, Move};
+use balloon_sim::view::{features, status};
+
+/// A status bit and whether it is set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusBit {
+    /// Spec name.
+    pub name: &'static str,
+    /// Set.
+    pub set: bool,
+}
+
+/// The config space panel's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigModel {
+    /// `num_pages`.
+    pub num_pages: u32,
+    /// `actual`.
+    pub actual: u32,
+    /// `free_page_hint_cmd_id`.
+    pub free_page_hint_cmd_id: u32,
+    /// `poison_val`.
+    pub poison_val: u32,
+    /// Config size in bytes.
+    pub size: usize,
+    /// The status byte.
+    pub status: u8,
+    /// Its bits, decoded.
+    pub status_bits: Vec<StatusBit>,
+    /// Negotiated features by name.
+    pub features: Vec<&'static str>,
+    /// Offered but not accepted, by name.
+    pub declined: Vec<&'static str>,
+    /// Fields the current step changed.
+    pub changed: Vec<ConfigField>,
+    /// The current step changed the status byte.
+    pub status_changed: bool,
+}
+
+fn feature_list(bits: u64) -> Vec<&'static str> {
+    (0..64)
+        .filter(|b| bits & features::bit(*b) != 0)
+        .map(features::feature_name)
+        .collect()
+}
+
+/// The config space, decoded, with what the current step changed.
+pub fn config_model(s: &Session) -> ConfigModel {
+    let c = s.config_view();
+    let (mut changed, mut status_changed) = (Vec::new(), false);
+    for m in s.current_event().map(|e| e.moves()).unwrap_or_default() {
+        match m {
+            Move::Config { field, .. } => changed.push(field),
+            Move::Status { .. } => status_changed = true,
+            _ => {}
+        }
+    }
+    ConfigModel {
+        num_pages: c.num_pages,
+        actual: c.actual,
+        free_page_hint_cmd_id: c.free_page_hint_cmd_id,
+        poison_val: c.poison_val,
+        size: c.size,
+        status: c.status,
+        status_bits: status::BITS
+            .iter()
+            .map(|&(bit, name)| StatusBit {
+                name,
+                set: c.status & bit != 0,
+            })
+            .collect(),
+        features: feature_list(c.driver_features),
+        declined: feature_list(c.device_features & !c.driver_features),
+        changed,
+        status_changed,
+    }
+}

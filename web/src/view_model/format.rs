@@ -1,0 +1,46 @@
+//! Numbers as the panels print them.
+
+use balloon_sim::view::{PAGE_SIZE, PfnRun};
+
+/// `pages` balloon pages in MiB, with one decimal when not whole ("512 MiB", "0.5 MiB").
+pub fn format_mib(pages: u64) -> String {
+    let bytes = pages.saturating_mul(PAGE_SIZE);
+    format_bytes_mib(bytes)
+}
+
+/// Bytes in MiB, with one decimal when not whole.
+pub fn format_bytes_mib(bytes: u64) -> String {
+    let mib = 1u64 << 20;
+    if bytes.is_multiple_of(mib) {
+        format!("{} MiB", bytes / mib)
+    } else {
+        format!("{:.1} MiB", bytes as f64 / mib as f64)
+    }
+}
+
+/// A PFN run as the ring panels print it: `0x1a000–0x1a0ff (256 pages)`.
+pub fn format_pfn_range(r: PfnRun) -> String {
+    match r.count {
+        0 => format!("{:#x} (0 pages)", r.first),
+        1 => format!("{:#x} (1 page)", r.first),
+        n => format!(
+            "{:#x}–{:#x} ({n} pages)",
+            r.first,
+            r.first.saturating_add(n - 1)
+        ),
+    }
+}
+
+/// Descriptor flags by name (`NEXT|WRITE`), "0" when none.
+pub fn format_desc_flags(flags: u16) -> String {
+    let names: Vec<&str> = [(1, "NEXT"), (2, "WRITE"), (4, "INDIRECT")]
+        .into_iter()
+        .filter(|(b, _)| flags & b != 0)
+        .map(|(_, n)| n)
+        .collect();
+    if names.is_empty() {
+        "0".to_owned()
+    } else {
+        names.join("|")
+    }
+}

@@ -1,0 +1,140 @@
+//! The ring panels' data: each queue as both sides see it, and what the current step changed.
+
+use balloon_sim::Session;
+use balloon_sim::command::QueueName;
+use balloon_sim::trace::{Actor, Move, PfnRun};
+use balloon_sim::view::{Payload, QueueCounts, RingView};
+
+/// Which side of the ring holds the work right now (where the travelling token sits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The guest driver: nothing published, or a used buffer waits to be collected.
+    Guest,
+    /// The device: a published buffer waits to be popped, or the handler is mid-way.
+    Device,
+}
+
+/// What the current step changed on one queue: the cells the panel highlights.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueChanges {
+    /// Descriptors written.
+    pub descs: Vec<u16>,
+    /// avail.idx moved.
+    pub avail_idx: bool,
+    /// The device's next_avail moved.
+    pub next_avail: bool,
+    /// used.idx moved.
+    pub used_idx: bool,
+    /// The driver's last_used moved.
+    pub last_used: bool,
+    /// The driver kicked.
+    pub kick: bool,
+    /// The device raised a used-buffer interrupt.
+    pub interrupt: bool,
+    /// The step went from guest to device (driver work) rather than back.
+    pub towards_device: Option<bool>,
+}
+
+/// One queue, as both sides see it, with what the current step changed on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueModel {
+    /// Linux name.
+    pub name: QueueName,
+    /// Transport index.
+    pub index: u16,
+    /// Size offered by the device.
+    pub max_size: u16,
+    /// Configured and enabled.
+    pub ready: bool,
+    /// The device's next_avail (QEMU `last_avail_idx`).
+    pub next_avail: u16,
+    /// used.idx as the device published it.
+    pub used_idx: u16,
+    /// The handler is mid-way.
+    pub busy: bool,
+    /// The ring read from guest memory, once the driver set it up.
+    pub ring: Option<RingView>,
+    /// What the buffer of each descriptor that is not free holds, by descriptor index.
+    pub payloads: Vec<(u16, Payload)>,
+    /// Kicks and interrupts so far.
+    pub counts: QueueCounts,
+    /// What the current step changed here.
+    pub changes: QueueChanges,
+    /// PFN runs the current step carried on this queue.
+    pub step_pfns: Vec<PfnRun>,
+    /// Who holds the work.
+    pub side: Side,
+}
+
+impl QueueModel {
+    /// The test-id suffix and heading: `ivq`, `dvq`, `svq`, `free_page_vq`, `reporting_vq`.
+    pub fn label(&self) -> &'static str {
+        self.name.as_str()
+    }
+}
+
+/// Every queue the device created, in transport order.
+pub fn queue_models(s: &Session) -> Vec<QueueModel> {
+    let ev = s.current_event();
+    let (moves, step_pfns, ev_queue) = match ev {
+        Some(e) => (e.moves(), e.pfns(), e.queue),
+        None => (Vec::new(), Vec::new(), None),
+    };
+    s.queue_views()
+        .into_iter()
+        .map(|q| {
+            let here = ev_queue == Some(q.name);
+            let changes = if here {
+                changes_of(&moves, ev.map(|e| e.actor))
+            } else {
+                QueueChanges::default()
+            };
+            let side = match &q.ring {
+                Some(r) if r.pending_avail > 0 || q.busy || q.kicked => Side::Device,
+                _ => Side::Guest,
+            };
+            QueueModel {
+                name: q.name,
+                index: q.index,
+                max_size: q.max_size,
+                ready: q.ready,
+                next_avail: q.next_avail,
+                used_idx: q.used_idx,
+                busy: q.busy,
+                ring: q.ring,
+                payloads: q.payloads,
+                counts: q.counts,
+                changes,
+                step_pfns: if here { step_pfns.clone() } else { Vec::new() },
+                side,
+            }
+        })
+        .collect()
+}
+
+fn changes_of(moves: &[Move], actor: Option<Actor>) -> QueueChanges {
+    let mut c = QueueChanges::default();
+    for m in moves {
+        match *m {
+            Move::DescWritten { desc, .. } => c.descs.push(desc),
+            Move::AvailIdx { .. } => c.avail_idx = true,
+            Move::NextAvail { .. } => c.next_avail = true,
+            Move::UsedIdx { .. } => c.used_idx = true,
+            Move::LastUsed { .. } => c.last_used = true,
+            Move::Kick => c.kick = true,
+            Move::UsedInterrupt => c.interrupt = true,
+            _ => {}
+        }
+    }
+    // Publishing, kicking and popping move a buffer to the device; pushing it to the used
+    // ring, the interrupt and its delivery bring it back. Work inside one side (the device
+    // discarding pages, the driver filling an array) goes nowhere.
+    c.towards_device = if c.kick || c.avail_idx || c.next_avail {
+        Some(true)
+    } else if c.used_idx || c.interrupt || c.last_used || actor == Some(Actor::Transport) {
+        Some(false)
+    } else {
+        None
+    };
+    c
+}
