@@ -4,7 +4,8 @@
 
 use virtq::{GuestRam, Segment, Transport};
 
-use crate::driver::{ARRAY_PFNS_MAX, BalloonDriver, OOM_NR_PAGES, OUT_OF_PUFF_NS, PFN_ARRAY};
+use crate::buffers::{ARRAY_PFNS_MAX, PFN_ARRAY};
+use crate::driver::BalloonDriver;
 use crate::error::Error;
 use crate::event::{DriverEvent, Purpose, Violation};
 use crate::features::{F_DEFLATE_ON_OOM, F_MUST_TELL_HOST, Role, config};
@@ -12,6 +13,11 @@ use crate::misbehave::Misbehaviour;
 use crate::pagemap::{Direction, PageState, StateSet};
 use crate::runs::Runs;
 use crate::tell::{Stage, Tell};
+
+/// `VIRTIO_BALLOON_OOM_NR_PAGES`: what one `virtio_balloon_oom_notify` deflates at most.
+const OOM_NR_PAGES: u64 = 256;
+/// `fill_balloon`'s `msleep(200)` after "Out of puff!".
+const OUT_OF_PUFF_NS: u64 = 200_000_000;
 
 /// Where the balloon work is.
 #[derive(Debug, Clone, PartialEq)]

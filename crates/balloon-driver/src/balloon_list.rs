@@ -7,7 +7,8 @@
 
 use virtq::GuestRam;
 
-use crate::driver::{BalloonDriver, PFN_ARRAY};
+use crate::buffers::PFN_ARRAY;
+use crate::driver::BalloonDriver;
 use crate::error::Error;
 use crate::runs::Runs;
 

@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 
 use virtq::{DriverQueue, GuestRam, Transport};
 
+use crate::buffers::RING_AREA;
 use crate::error::Error;
 use crate::event::{DriverEvent, Violation};
 use crate::features::{self, PagePoison, Role};
@@ -14,25 +15,6 @@ use crate::misbehave::Misbehaviour;
 use crate::mm::GuestMm;
 use crate::probe::{Phase, Probe};
 use crate::workload::Workload;
-
-/// Guest RAM the driver uses for its own buffers (inside the kernel's reserved pages).
-pub const DRIVER_AREA: u64 = 0x10_0000;
-/// `vb->pfns[256]`.
-pub const PFN_ARRAY: u64 = DRIVER_AREA;
-/// `vb->stats[]`.
-pub const STATS_BUFFER: u64 = DRIVER_AREA + 0x1000;
-/// `vb->cmd_id_active` (the hint start buffer).
-pub const CMD_ID_ACTIVE: u64 = DRIVER_AREA + 0x2000;
-/// `vb->cmd_id_stop`.
-pub const CMD_ID_STOP: u64 = DRIVER_AREA + 0x2004;
-/// Rings start here, each 4 KiB aligned.
-pub const RING_AREA: u64 = DRIVER_AREA + 0x4000;
-/// `VIRTIO_BALLOON_ARRAY_PFNS_MAX`.
-pub const ARRAY_PFNS_MAX: u64 = 256;
-/// `VIRTIO_BALLOON_OOM_NR_PAGES`.
-pub const OOM_NR_PAGES: u64 = 256;
-/// `fill_balloon`'s sleep after an allocation failure.
-pub const OUT_OF_PUFF_NS: u64 = 200_000_000;
 
 /// The guest kernel's build and boot options that change what the driver does.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

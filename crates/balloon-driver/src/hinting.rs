@@ -2,7 +2,8 @@
 
 use virtq::{GuestRam, Segment, Transport};
 
-use crate::driver::{BalloonDriver, CMD_ID_ACTIVE, CMD_ID_STOP};
+use crate::buffers::{CMD_ID_ACTIVE, CMD_ID_STOP};
+use crate::driver::BalloonDriver;
 use crate::error::Error;
 use crate::event::DriverEvent;
 use crate::features::{F_FREE_PAGE_HINT, Role, config};

@@ -3,7 +3,8 @@
 
 use virtq::{GuestRam, Segment};
 
-use crate::driver::{PFN_ARRAY, STATS_BUFFER, Vq};
+use crate::buffers::{PFN_ARRAY, STATS_BUFFER};
+use crate::driver::Vq;
 use crate::error::Error;
 use crate::event::DriverEvent;
 use crate::layout_ext::{desc_next_loop, raw_avail};

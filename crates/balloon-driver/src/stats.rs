@@ -2,7 +2,8 @@
 
 use virtq::{GuestRam, Segment, Transport};
 
-use crate::driver::{BalloonDriver, STATS_BUFFER};
+use crate::buffers::STATS_BUFFER;
+use crate::driver::BalloonDriver;
 use crate::error::Error;
 use crate::event::{DriverEvent, Violation};
 use crate::features::Role;
