@@ -14,6 +14,7 @@ use crate::features::{self, PagePoison, Role};
 use crate::misbehave::Misbehaviour;
 use crate::mm::GuestMm;
 use crate::probe::{Phase, Probe};
+use crate::stats::{SState, StatsOp};
 use crate::workload::Workload;
 
 /// The guest kernel's build and boot options that change what the driver does.
@@ -97,9 +98,7 @@ pub struct BalloonDriver {
     pub(crate) oom_result: Option<u64>,
     pub(crate) migrate_pending: bool,
     pub(crate) migrate_old: u64,
-    pub(crate) stats_pending: bool,
-    pub(crate) stats: crate::stats::StatsOp,
-    pub(crate) stats_outstanding: bool,
+    pub(crate) stats: StatsOp,
     pub(crate) report: crate::reporting::ReportOp,
     pub(crate) hint: crate::hinting::HintOp,
     pub(crate) workloads: VecDeque<Workload>,
@@ -132,9 +131,7 @@ impl BalloonDriver {
             oom_result: None,
             migrate_pending: false,
             migrate_old: 0,
-            stats_pending: false,
-            stats: crate::stats::StatsOp::Idle,
-            stats_outstanding: false,
+            stats: StatsOp::default(),
             report: crate::reporting::ReportOp::default(),
             hint: crate::hinting::HintOp::default(),
             workloads: VecDeque::new(),
@@ -223,7 +220,7 @@ impl BalloonDriver {
         if let Some(v) = self.vqs.iter_mut().find(|v| v.index == queue_index) {
             v.irq = true;
             if v.role == Role::Stats {
-                self.stats_pending = true;
+                self.stats.pending = true;
             }
         }
     }
@@ -295,7 +292,7 @@ impl BalloonDriver {
             Phase::Running => {
                 if self.second_stats_due() {
                     self.misbehaviour = None;
-                    self.stats = crate::stats::StatsOp::Fill { first: true };
+                    self.stats.state = SState::Fill { first: true };
                     let what = "a second stats buffer while the device holds one".to_string();
                     return Ok(Some(DriverEvent::Misbehaved { what }));
                 }

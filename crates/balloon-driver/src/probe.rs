@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::event::DriverEvent;
 use crate::features::{self, F_PAGE_POISON, F_PAGE_REPORTING, F_RING_EVENT_IDX, Role, status};
 use crate::misbehave::Misbehaviour;
+use crate::stats::SState;
 
 /// Where probe is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +132,7 @@ impl BalloonDriver {
                     },
                 );
                 if i + 1 == roles.len() && stats {
-                    self.stats = crate::stats::StatsOp::Fill { first: true };
+                    self.stats.state = SState::Fill { first: true };
                 }
                 DriverEvent::QueueSetUp {
                     role,
@@ -141,7 +142,7 @@ impl BalloonDriver {
             }
             Probe::FirstStats => {
                 let ev = self.stats_step(tr, ram)?;
-                if matches!(self.stats, crate::stats::StatsOp::Idle) {
+                if self.stats.state == SState::Idle {
                     next(self, Probe::Poison);
                 }
                 ev
@@ -189,8 +190,8 @@ impl BalloonDriver {
 
     pub(crate) fn second_stats_due(&self) -> bool {
         self.misbehaviour == Some(Misbehaviour::SecondStatsBuffer)
-            && self.stats_outstanding
-            && matches!(self.stats, crate::stats::StatsOp::Idle)
+            && self.stats.outstanding
+            && self.stats.state == SState::Idle
     }
 
     /// Starts `virtballoon_remove`: no more resizes; the balloon is emptied, then the device
