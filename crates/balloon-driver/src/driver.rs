@@ -7,13 +7,16 @@ use std::collections::VecDeque;
 
 use virtq::{DriverQueue, GuestRam, Transport};
 
+use crate::balloon::BalloonOp;
 use crate::buffers::RING_AREA;
 use crate::error::Error;
 use crate::event::{DriverEvent, Violation};
 use crate::features::{self, PagePoison, Role};
+use crate::hinting::HintOp;
 use crate::misbehave::Misbehaviour;
 use crate::mm::GuestMm;
 use crate::probe::{Phase, Probe};
+use crate::reporting::ReportOp;
 use crate::stats::{SState, StatsOp};
 use crate::workload::Workload;
 
@@ -87,20 +90,12 @@ pub struct BalloonDriver {
     pub(crate) vqs: Vec<Vq>,
     pub(crate) next_ring: u64,
     pub(crate) now: u64,
-    /// vb->num_pages: balloon size in 4 KiB pages (counted at enqueue / dequeue).
-    pub(crate) num_pages: u64,
-    /// The balloon page list, LIFO like `balloon_page_enqueue` / `balloon_page_dequeue`.
-    pub(crate) balloon: Vec<(u64, u64)>,
+    /// `vb->stop_update`: `virtballoon_remove` started; no more config-change work.
     pub(crate) stop_update: bool,
-    pub(crate) size_pending: bool,
-    pub(crate) op: crate::balloon::Op,
-    pub(crate) oom_pending: bool,
-    pub(crate) oom_result: Option<u64>,
-    pub(crate) migrate_pending: bool,
-    pub(crate) migrate_old: u64,
+    pub(crate) balloon: BalloonOp,
     pub(crate) stats: StatsOp,
-    pub(crate) report: crate::reporting::ReportOp,
-    pub(crate) hint: crate::hinting::HintOp,
+    pub(crate) report: ReportOp,
+    pub(crate) hint: HintOp,
     pub(crate) workloads: VecDeque<Workload>,
     pub(crate) workload_blocked: bool,
     pub(crate) misbehaviour: Option<Misbehaviour>,
@@ -122,18 +117,11 @@ impl BalloonDriver {
             vqs: Vec::new(),
             next_ring: RING_AREA,
             now: 0,
-            num_pages: 0,
-            balloon: Vec::new(),
             stop_update: false,
-            size_pending: false,
-            op: crate::balloon::Op::Idle,
-            oom_pending: false,
-            oom_result: None,
-            migrate_pending: false,
-            migrate_old: 0,
+            balloon: BalloonOp::default(),
             stats: StatsOp::default(),
-            report: crate::reporting::ReportOp::default(),
-            hint: crate::hinting::HintOp::default(),
+            report: ReportOp::default(),
+            hint: HintOp::default(),
             workloads: VecDeque::new(),
             workload_blocked: false,
             misbehaviour: None,
@@ -163,7 +151,7 @@ impl BalloonDriver {
     }
     /// vb->num_pages.
     pub fn num_pages(&self) -> u64 {
-        self.num_pages
+        self.balloon.num_pages
     }
     /// The queues set up by `init_vqs`.
     pub fn vqs(&self) -> &[Vq] {
@@ -187,7 +175,7 @@ impl BalloonDriver {
     }
     /// The balloon list as runs, most recently enqueued last.
     pub fn balloon_runs(&self) -> &[(u64, u64)] {
-        &self.balloon
+        self.balloon.list.runs()
     }
     pub(crate) fn vq(&self, role: Role) -> Option<&Vq> {
         self.vqs.iter().find(|v| v.role == role)
@@ -207,7 +195,7 @@ impl BalloonDriver {
         if self.stop_update || !matches!(self.phase, Phase::Running) {
             return;
         }
-        self.size_pending = true;
+        self.balloon.size_pending = true;
         if self.has(features::F_FREE_PAGE_HINT) {
             self.hint.config_read_cmd_id = true;
             self.hint.pending = true;
@@ -227,7 +215,7 @@ impl BalloonDriver {
 
     /// The earliest virtual time at which a timer of the driver fires.
     pub fn next_timer(&self) -> Option<u64> {
-        [self.op.timer(), self.report.timer()]
+        [self.balloon.state.timer(), self.report.timer()]
             .into_iter()
             .flatten()
             .min()
@@ -236,7 +224,7 @@ impl BalloonDriver {
     /// Fires the timers due at `now_ns`.
     pub fn fire_timer(&mut self, now_ns: u64) {
         self.now = self.now.max(now_ns);
-        self.op.fire(now_ns);
+        self.balloon.state.fire(now_ns);
         self.report.fire(now_ns);
     }
 
@@ -244,14 +232,14 @@ impl BalloonDriver {
     pub fn has_work(&self) -> bool {
         match self.phase {
             Phase::Probe(_) => true,
-            Phase::Removing(_) => self.op.is_idle() || self.op_ready(),
+            Phase::Removing(_) => self.balloon.state.is_idle() || self.op_ready(),
             Phase::Removed | Phase::Failed => false,
             Phase::Running => {
                 self.op_ready()
-                    || (self.op.is_idle()
-                        && (self.oom_pending
-                            || self.migrate_pending
-                            || (self.size_pending && !self.stop_update)))
+                    || (self.balloon.state.is_idle()
+                        && (self.balloon.oom_pending
+                            || self.balloon.migrate_pending
+                            || (self.balloon.size_pending && !self.stop_update)))
                     || self.stats_ready()
                     || self.report_ready()
                     || self.hint_ready()
@@ -297,8 +285,10 @@ impl BalloonDriver {
                     return Ok(Some(DriverEvent::Misbehaved { what }));
                 }
                 if (self.op_ready()
-                    || self.op.is_idle()
-                        && (self.oom_pending || self.migrate_pending || self.size_pending))
+                    || self.balloon.state.is_idle()
+                        && (self.balloon.oom_pending
+                            || self.balloon.migrate_pending
+                            || self.balloon.size_pending))
                     && let Some(ev) = self.balloon_step(tr, ram)?
                 {
                     return Ok(Some(ev));

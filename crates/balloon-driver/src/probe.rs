@@ -3,6 +3,7 @@
 
 use virtq::{DriverQueue, GuestRam, QueueLayout, Transport};
 
+use crate::balloon::BState;
 use crate::driver::{BalloonDriver, Vq};
 use crate::error::Error;
 use crate::event::DriverEvent;
@@ -173,7 +174,7 @@ impl BalloonDriver {
                 }
                 DriverEvent::TargetRead {
                     num_pages,
-                    balloon_pages: self.num_pages,
+                    balloon_pages: self.balloon.num_pages,
                     diff,
                 }
             }
@@ -185,7 +186,7 @@ impl BalloonDriver {
         let mut b = [0; 4];
         tr.read_config(features::config::NUM_PAGES, &mut b);
         let target = u32::from_le_bytes(b);
-        (target, i64::from(target) - self.num_pages as i64)
+        (target, i64::from(target) - self.balloon.num_pages as i64)
     }
 
     pub(crate) fn second_stats_due(&self) -> bool {
@@ -199,7 +200,7 @@ impl BalloonDriver {
     pub fn remove(&mut self) {
         if matches!(self.phase, Phase::Running) {
             self.stop_update = true;
-            self.size_pending = false;
+            self.balloon.size_pending = false;
             self.phase = Phase::Removing(Remove::Drain);
         }
     }
@@ -211,7 +212,7 @@ impl BalloonDriver {
         ram: &mut impl GuestRam,
     ) -> Result<Option<DriverEvent>, Error> {
         match r {
-            Remove::Drain if !self.op.is_idle() => {
+            Remove::Drain if !self.balloon.state.is_idle() => {
                 if self.op_ready() {
                     return self.balloon_step(tr, ram);
                 }
@@ -219,11 +220,11 @@ impl BalloonDriver {
             }
             Remove::Drain => {
                 self.phase = Phase::Removing(Remove::Leak);
-                self.op = crate::balloon::Op::start_remove();
+                self.balloon.state = BState::start_remove();
                 self.remove_step(Remove::Leak, tr, ram)
             }
             Remove::Leak => {
-                if self.op.is_idle() {
+                if self.balloon.state.is_idle() {
                     self.phase = Phase::Removing(Remove::ReturnHints);
                     return self.remove_step(Remove::ReturnHints, tr, ram);
                 }
