@@ -10,7 +10,7 @@ use crate::driver::BalloonDriver;
 use crate::error::Error;
 use crate::event::{DriverEvent, Purpose, Violation};
 use crate::features::{F_DEFLATE_ON_OOM, F_MUST_TELL_HOST, Role, config};
-use crate::misbehave::Misbehaviour;
+use crate::misbehave::{Misbehaviour, Site};
 use crate::pagemap::{Direction, PageState, StateSet};
 use crate::runs::Runs;
 use crate::tell::{Stage, Tell};
@@ -135,13 +135,14 @@ impl BalloonDriver {
     ) -> Result<(), Error> {
         write_pfns(ram, &pages)?;
         let mut segs = pfn_segment(pages.pages());
-        if let Some(m) = self.misbehaviour.take() {
-            segs = crate::misbehave::tamper_segments(m, segs, ram, self.mm.nr_pages())?;
-            if segs.is_empty() {
-                self.misbehaviour = Some(m);
-                segs = pfn_segment(pages.pages());
-            }
-        }
+        let nr_pages = self.mm.nr_pages();
+        self.misbehaviour.hook(
+            Site::InflateSegments {
+                segs: &mut segs,
+                nr_pages,
+            },
+            ram,
+        )?;
         self.balloon.state = BState::Tell {
             tell: Tell::new(Role::Inflate, segs, true),
             pages,
@@ -219,7 +220,7 @@ impl BalloonDriver {
                     return Ok(None);
                 }
                 if pages.is_empty() {
-                    return self.update_step(tr, Purpose::Resize, diff).map(Some);
+                    return self.update_step(tr, ram, Purpose::Resize, diff).map(Some);
                 }
                 let wanted = (diff as u64).min(ARRAY_PFNS_MAX);
                 self.enqueue_and_tell(ram, pages, wanted, diff, Default::default())?
@@ -231,7 +232,7 @@ impl BalloonDriver {
             } => {
                 let n = want.min(ARRAY_PFNS_MAX).min(self.balloon.num_pages);
                 if n == 0 {
-                    return self.update_step(tr, purpose, diff).map(Some);
+                    return self.update_step(tr, ram, purpose, diff).map(Some);
                 }
                 let pages = self.balloon.list.dequeue(n);
                 for &(f, c) in pages.runs() {
@@ -248,11 +249,9 @@ impl BalloonDriver {
                 }
                 self.balloon.num_pages -= pages.pages();
                 write_pfns(ram, &pages)?;
-                if crate::misbehave::tamper_deflate(self.misbehaviour, ram)? {
-                    self.misbehaviour = None;
-                }
-                if self.misbehaviour == Some(Misbehaviour::ReleaseBeforeAck) {
-                    self.misbehaviour = None;
+                if let Some(a) = self.misbehaviour.hook(Site::DeflatePfns, ram)?
+                    && a.mode == Misbehaviour::ReleaseBeforeAck
+                {
                     self.release_early(&pages)?;
                 }
                 let segs = pfn_segment(pages.pages());
@@ -353,7 +352,7 @@ impl BalloonDriver {
                 };
                 DriverEvent::PagesReleased { pages }
             }
-            BState::Update { purpose, diff } => self.update_step(tr, purpose, diff)?,
+            BState::Update { purpose, diff } => self.update_step(tr, ram, purpose, diff)?,
             BState::MigrateOld { old } => {
                 self.balloon.list.remove(old);
                 let mut pages = Runs::default();
@@ -398,19 +397,19 @@ impl BalloonDriver {
     fn update_step(
         &mut self,
         tr: &mut impl Transport,
+        ram: &mut impl GuestRam,
         purpose: Purpose,
         diff: i64,
     ) -> Result<DriverEvent, Error> {
-        let (actual, tampered) =
-            crate::misbehave::tamper_actual(self.misbehaviour, self.balloon.num_pages as u32);
-        if tampered {
-            self.misbehaviour = None;
-        }
-        let (offset, misplaced) =
-            crate::misbehave::actual_offset(self.misbehaviour, config::ACTUAL);
-        if misplaced {
-            self.misbehaviour = None;
-        }
+        let mut actual = self.balloon.num_pages as u32;
+        let mut offset = config::ACTUAL;
+        self.misbehaviour.hook(
+            Site::Actual {
+                actual: &mut actual,
+                offset: &mut offset,
+            },
+            ram,
+        )?;
         tr.write_config(offset, &actual.to_le_bytes());
         self.balloon.state = BState::Idle;
         if purpose == Purpose::Resize && diff != 0 && !self.stop_update {

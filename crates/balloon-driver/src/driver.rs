@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::event::{DriverEvent, Violation};
 use crate::features::{self, PagePoison, Role};
 use crate::hinting::HintOp;
-use crate::misbehave::Misbehaviour;
+use crate::misbehave::Armed;
 use crate::mm::GuestMm;
 use crate::probe::{Phase, Probe};
 use crate::reporting::ReportOp;
@@ -78,6 +78,17 @@ pub struct Vq {
     pub irq: bool,
 }
 
+/// The queue of `role` among `vqs` (a free function so a caller can hold the queue and
+/// another field of the driver at once).
+pub(crate) fn find_vq(vqs: &mut [Vq], role: Role) -> Result<&mut Vq, Error> {
+    vqs.iter_mut()
+        .find(|v| v.role == role)
+        .ok_or(Error::NotNow {
+            what: "use a queue",
+            why: "it was not set up",
+        })
+}
+
 /// The Linux virtio-balloon driver and the guest it runs in.
 #[derive(Debug, Clone)]
 pub struct BalloonDriver {
@@ -98,7 +109,7 @@ pub struct BalloonDriver {
     pub(crate) hint: HintOp,
     pub(crate) workloads: VecDeque<Workload>,
     pub(crate) workload_blocked: bool,
-    pub(crate) misbehaviour: Option<Misbehaviour>,
+    pub(crate) misbehaviour: Armed,
     pub(crate) violations: Vec<Violation>,
 }
 
@@ -124,7 +135,7 @@ impl BalloonDriver {
             hint: HintOp::default(),
             workloads: VecDeque::new(),
             workload_blocked: false,
-            misbehaviour: None,
+            misbehaviour: Armed::default(),
             violations: Vec::new(),
         })
     }
@@ -181,13 +192,7 @@ impl BalloonDriver {
         self.vqs.iter().find(|v| v.role == role)
     }
     pub(crate) fn vq_mut(&mut self, role: Role) -> Result<&mut Vq, Error> {
-        self.vqs
-            .iter_mut()
-            .find(|v| v.role == role)
-            .ok_or(Error::NotNow {
-                what: "use a queue",
-                why: "it was not set up",
-            })
+        find_vq(&mut self.vqs, role)
     }
 
     /// `virtballoon_changed`: the config-change interrupt.
@@ -279,7 +284,7 @@ impl BalloonDriver {
             Phase::Removed | Phase::Failed => Ok(None),
             Phase::Running => {
                 if self.second_stats_due() {
-                    self.misbehaviour = None;
+                    self.misbehaviour.disarm();
                     self.stats.state = SState::Fill { first: true };
                     let what = "a second stats buffer while the device holds one".to_string();
                     return Ok(Some(DriverEvent::Misbehaved { what }));

@@ -190,7 +190,7 @@ impl BalloonDriver {
     }
 
     pub(crate) fn second_stats_due(&self) -> bool {
-        self.misbehaviour == Some(Misbehaviour::SecondStatsBuffer)
+        self.misbehaviour.is(Misbehaviour::SecondStatsBuffer)
             && self.stats.outstanding
             && self.stats.state == SState::Idle
     }

@@ -7,6 +7,7 @@ use crate::driver::BalloonDriver;
 use crate::error::Error;
 use crate::event::{DriverEvent, Violation};
 use crate::features::Role;
+use crate::misbehave::Site;
 use crate::mm::{GuestMm, PAGE_SIZE};
 use crate::tell::{Stage, Tell};
 
@@ -151,10 +152,8 @@ impl BalloonDriver {
                 let bytes = encode(&entries);
                 ram.write(STATS_BUFFER, &bytes)?;
                 let mut len = bytes.len() as u32;
-                if let Some(l) = crate::misbehave::tamper_stats(self.misbehaviour, ram, len)? {
-                    self.misbehaviour = None;
-                    len = l;
-                }
+                self.misbehaviour
+                    .hook(Site::StatsBuffer { len: &mut len }, ram)?;
                 self.stats.state = if first {
                     self.stats_tell(len)
                 } else {

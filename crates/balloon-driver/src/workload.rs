@@ -81,7 +81,7 @@ impl BalloonDriver {
     }
     /// Makes the next inflate message break a rule (malformed-input scenarios).
     pub fn set_misbehaviour(&mut self, m: Option<Misbehaviour>) {
-        self.misbehaviour = m;
+        self.misbehaviour.set(m);
     }
 
     pub(crate) fn workload_ready(&self) -> bool {
