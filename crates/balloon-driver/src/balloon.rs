@@ -78,13 +78,6 @@ impl BState {
             *woke = true;
         }
     }
-    pub(crate) fn start_remove() -> BState {
-        BState::Leak {
-            want: u64::MAX,
-            purpose: Purpose::Remove,
-            diff: 0,
-        }
-    }
 }
 
 /// The balloon's state: its size and page list, and the work Linux does on them under
@@ -106,6 +99,17 @@ pub(crate) struct BalloonOp {
     /// The page a migration in progress is moving off.
     pub migrate_old: u64,
     pub state: BState,
+}
+
+impl BalloonOp {
+    /// `remove_common`: `leak_balloon` until the balloon is empty.
+    pub(crate) fn start_remove(&mut self) {
+        self.state = BState::Leak {
+            want: u64::MAX,
+            purpose: Purpose::Remove,
+            diff: 0,
+        };
+    }
 }
 
 fn pfn_segment(n: u64) -> Vec<Segment> {

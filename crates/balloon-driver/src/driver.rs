@@ -1,7 +1,10 @@
 //! `BalloonDriver`: the Linux driver as a state machine, one ring/config/status operation per
-//! [`BalloonDriver::step`]. This file holds the state and the dispatcher; probe and remove are
-//! in `probe.rs`, `tell_host`'s ring stages in `tell.rs`, the work items in `balloon.rs`,
-//! `stats.rs`, `reporting.rs`, `hinting.rs` and `workload.rs`.
+//! [`BalloonDriver::step`]. This file holds the driver's shared state and the dispatcher;
+//! probe and remove are in `probe.rs`, `tell_host`'s ring stages in `tell.rs`, the work items
+//! in `balloon.rs`, `stats.rs`, `reporting.rs`, `hinting.rs` and `workload.rs`. Each work item
+//! owns its state in one struct (`BalloonOp`, `StatsOp`, `ReportOp`, `HintOp`), the
+//! misbehaving guest is one hook (`misbehave.rs`), and the buffers' guest addresses are in
+//! the leaf module `buffers.rs`.
 
 use std::collections::VecDeque;
 
@@ -17,7 +20,7 @@ use crate::misbehave::Armed;
 use crate::mm::GuestMm;
 use crate::probe::{Phase, Probe};
 use crate::reporting::ReportOp;
-use crate::stats::{SState, StatsOp};
+use crate::stats::StatsOp;
 use crate::workload::Workload;
 
 /// The guest kernel's build and boot options that change what the driver does.
@@ -285,7 +288,7 @@ impl BalloonDriver {
             Phase::Running => {
                 if self.second_stats_due() {
                     self.misbehaviour.disarm();
-                    self.stats.state = SState::Fill { first: true };
+                    self.stats.fill_first();
                     let what = "a second stats buffer while the device holds one".to_string();
                     return Ok(Some(DriverEvent::Misbehaved { what }));
                 }

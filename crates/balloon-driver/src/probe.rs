@@ -3,13 +3,10 @@
 
 use virtq::{DriverQueue, GuestRam, QueueLayout, Transport};
 
-use crate::balloon::BState;
 use crate::driver::{BalloonDriver, Vq};
 use crate::error::Error;
 use crate::event::DriverEvent;
 use crate::features::{self, F_PAGE_POISON, F_PAGE_REPORTING, F_RING_EVENT_IDX, Role, status};
-use crate::misbehave::Misbehaviour;
-use crate::stats::SState;
 
 /// Where probe is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +130,7 @@ impl BalloonDriver {
                     },
                 );
                 if i + 1 == roles.len() && stats {
-                    self.stats.state = SState::Fill { first: true };
+                    self.stats.fill_first();
                 }
                 DriverEvent::QueueSetUp {
                     role,
@@ -143,7 +140,7 @@ impl BalloonDriver {
             }
             Probe::FirstStats => {
                 let ev = self.stats_step(tr, ram)?;
-                if self.stats.state == SState::Idle {
+                if self.stats.is_idle() {
                     next(self, Probe::Poison);
                 }
                 ev
@@ -189,12 +186,6 @@ impl BalloonDriver {
         (target, i64::from(target) - self.balloon.num_pages as i64)
     }
 
-    pub(crate) fn second_stats_due(&self) -> bool {
-        self.misbehaviour.is(Misbehaviour::SecondStatsBuffer)
-            && self.stats.outstanding
-            && self.stats.state == SState::Idle
-    }
-
     /// Starts `virtballoon_remove`: no more resizes; the balloon is emptied, then the device
     /// reset.
     pub fn remove(&mut self) {
@@ -220,7 +211,7 @@ impl BalloonDriver {
             }
             Remove::Drain => {
                 self.phase = Phase::Removing(Remove::Leak);
-                self.balloon.state = BState::start_remove();
+                self.balloon.start_remove();
                 self.remove_step(Remove::Leak, tr, ram)
             }
             Remove::Leak => {

@@ -10,7 +10,6 @@ use crate::features::{F_PAGE_REPORTING, Role};
 use crate::misbehave::Site;
 use crate::mm::PAGE_SIZE;
 use crate::pagemap::{BLOCK_PAGES, BLOCKS_PER_CHUNK, PageState, StateSet};
-use crate::probe::Phase;
 use crate::runs::Runs;
 use crate::tell::{Stage, Tell};
 
@@ -68,7 +67,7 @@ impl ReportOp {
 impl BalloonDriver {
     /// `__page_reporting_notify`: pages were freed.
     pub(crate) fn page_reporting_notify(&mut self) {
-        if !self.has(F_PAGE_REPORTING) || !matches!(self.phase, Phase::Running) {
+        if !self.has(F_PAGE_REPORTING) || !self.is_running() {
             return;
         }
         match self.report.state {

@@ -7,7 +7,7 @@ use crate::driver::BalloonDriver;
 use crate::error::Error;
 use crate::event::{DriverEvent, Violation};
 use crate::features::Role;
-use crate::misbehave::Site;
+use crate::misbehave::{Misbehaviour, Site};
 use crate::mm::{GuestMm, PAGE_SIZE};
 use crate::tell::{Stage, Tell};
 
@@ -128,7 +128,26 @@ pub(crate) struct StatsOp {
     pub state: SState,
 }
 
+impl StatsOp {
+    /// Fills and adds a buffer without taking one back first: `init_vqs`'s first buffer (or
+    /// a misbehaving guest's second).
+    pub(crate) fn fill_first(&mut self) {
+        self.state = SState::Fill { first: true };
+    }
+    /// Whether no stats request is in progress.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.state == SState::Idle
+    }
+}
+
 impl BalloonDriver {
+    /// A misbehaving guest adds a second stats buffer while the device holds the first.
+    pub(crate) fn second_stats_due(&self) -> bool {
+        self.misbehaviour.is(Misbehaviour::SecondStatsBuffer)
+            && self.stats.outstanding
+            && self.stats.is_idle()
+    }
+
     pub(crate) fn stats_ready(&self) -> bool {
         match &self.stats.state {
             SState::Idle => self.stats.pending,
