@@ -68,7 +68,8 @@ pub(crate) enum Site<'a> {
         segs: &'a mut Vec<Segment>,
         nr_pages: u64,
     },
-    /// `virtqueue_add_sgs`'s avail publish of an inflate message's `head`.
+    /// `virtqueue_add_split`'s avail ring entry and `avail->idx` update for an inflate
+    /// message's `head`.
     InflatePublish {
         queue: &'a mut DriverQueue,
         head: u16,

@@ -70,7 +70,8 @@ impl BalloonDriver {
                 })
             }
             Stage::Publish(head) => {
-                // Only inflate messages are broken at the ring (reference section 8).
+                // The ring-shaped modes break inflate messages (`tell_host` on inflate_vq);
+                // stats, hint and report buffers are published as Linux does.
                 if role == Role::Inflate
                     && let Some(a) = self.misbehaviour.hook(
                         Site::InflatePublish {
