@@ -1,6 +1,6 @@
 //! A deliberately misbehaving guest, for the malformed-input scenarios (reference section 8).
-//! Off unless the world switches it on. The driver's work calls one hook, [`Armed::hook`], at
-//! each [`Site`] where Linux writes a buffer, a ring entry or a config field; the armed mode
+//! Off unless the world switches it on. The driver's work calls one hook, `Armed::hook`, at
+//! each `Site` where Linux writes a buffer, a ring entry or a config field; the armed mode
 //! breaks its rule at the first site that is its own and is then spent.
 
 use virtq::{DriverQueue, GuestRam, Segment};
