@@ -4,23 +4,29 @@
 
 use virtq::{GuestRam, Segment, Transport};
 
-use crate::driver::{ARRAY_PFNS_MAX, BalloonDriver, OOM_NR_PAGES, OUT_OF_PUFF_NS, PFN_ARRAY};
+use crate::balloon_list::{BalloonList, write_pfns};
+use crate::buffers::{ARRAY_PFNS_MAX, PFN_ARRAY};
+use crate::driver::BalloonDriver;
 use crate::error::Error;
 use crate::event::{DriverEvent, Purpose, Violation};
 use crate::features::{F_DEFLATE_ON_OOM, F_MUST_TELL_HOST, Role, config};
-use crate::misbehave::Misbehaviour;
+use crate::misbehave::{Misbehaviour, Site};
 use crate::pagemap::{Direction, PageState, StateSet};
 use crate::runs::Runs;
 use crate::tell::{Stage, Tell};
 
+/// `VIRTIO_BALLOON_OOM_NR_PAGES`: what one `virtio_balloon_oom_notify` deflates at most.
+const OOM_NR_PAGES: u64 = 256;
+/// `fill_balloon`'s `msleep(200)` after "Out of puff!".
+const OUT_OF_PUFF_NS: u64 = 200_000_000;
+
 /// Where the balloon work is.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Op {
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) enum BState {
+    #[default]
     Idle,
     /// `fill_balloon`: allocate next.
-    Fill {
-        diff: i64,
-    },
+    Fill { diff: i64 },
     /// `msleep(200)` after "Out of puff!".
     Sleep {
         until: u64,
@@ -48,41 +54,61 @@ pub(crate) enum Op {
         diff: i64,
     },
     /// `update_balloon_size` next.
-    Update {
-        purpose: Purpose,
-        diff: i64,
-    },
+    Update { purpose: Purpose, diff: i64 },
     /// Migration: the new page is in; deflate the old one next.
-    MigrateOld {
-        old: u64,
-    },
+    MigrateOld { old: u64 },
 }
 
-impl Op {
+impl BState {
     pub(crate) fn is_idle(&self) -> bool {
-        matches!(self, Op::Idle)
+        matches!(self, BState::Idle)
     }
     pub(crate) fn timer(&self) -> Option<u64> {
         match self {
-            Op::Sleep {
+            BState::Sleep {
                 until, woke: false, ..
             } => Some(*until),
             _ => None,
         }
     }
     pub(crate) fn fire(&mut self, now: u64) {
-        if let Op::Sleep { until, woke, .. } = self
+        if let BState::Sleep { until, woke, .. } = self
             && *until <= now
         {
             *woke = true;
         }
     }
-    pub(crate) fn start_remove() -> Op {
-        Op::Leak {
+}
+
+/// The balloon's state: its size and page list, and the work Linux does on them under
+/// `balloon_lock`, pending or in progress.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct BalloonOp {
+    /// `vb->num_pages`: balloon size in 4 KiB pages (counted at enqueue / dequeue).
+    pub num_pages: u64,
+    /// `vb_dev_info.pages`.
+    pub list: BalloonList,
+    /// `virtballoon_changed` queued `update_balloon_size_func`.
+    pub size_pending: bool,
+    /// `out_of_memory` called `virtio_balloon_oom_notify`.
+    pub oom_pending: bool,
+    /// What the OOM notifiers freed, once they ran (0 sends the OOM killer).
+    pub oom_result: Option<u64>,
+    /// Compaction asked `virtballoon_migratepage` to move a balloon page.
+    pub migrate_pending: bool,
+    /// The page a migration in progress is moving off.
+    pub migrate_old: u64,
+    pub state: BState,
+}
+
+impl BalloonOp {
+    /// `remove_common`: `leak_balloon` until the balloon is empty.
+    pub(crate) fn start_remove(&mut self) {
+        self.state = BState::Leak {
             want: u64::MAX,
             purpose: Purpose::Remove,
             diff: 0,
-        }
+        };
     }
 }
 
@@ -96,10 +122,10 @@ fn pfn_segment(n: u64) -> Vec<Segment> {
 
 impl BalloonDriver {
     pub(crate) fn op_ready(&self) -> bool {
-        match &self.op {
-            Op::Idle => false,
-            Op::Sleep { woke, .. } => *woke,
-            Op::Tell { tell, .. } => self.tell_ready(tell),
+        match &self.balloon.state {
+            BState::Idle => false,
+            BState::Sleep { woke, .. } => *woke,
+            BState::Tell { tell, .. } => self.tell_ready(tell),
             _ => true,
         }
     }
@@ -111,16 +137,17 @@ impl BalloonDriver {
         purpose: Purpose,
         diff: i64,
     ) -> Result<(), Error> {
-        self.write_pfns(ram, &pages)?;
+        write_pfns(ram, &pages)?;
         let mut segs = pfn_segment(pages.pages());
-        if let Some(m) = self.misbehaviour.take() {
-            segs = crate::misbehave::tamper_segments(m, segs, ram, self.mm.nr_pages())?;
-            if segs.is_empty() {
-                self.misbehaviour = Some(m);
-                segs = pfn_segment(pages.pages());
-            }
-        }
-        self.op = Op::Tell {
+        let nr_pages = self.mm.nr_pages();
+        self.misbehaviour.hook(
+            Site::InflateSegments {
+                segs: &mut segs,
+                nr_pages,
+            },
+            ram,
+        )?;
+        self.balloon.state = BState::Tell {
             tell: Tell::new(Role::Inflate, segs, true),
             pages,
             purpose,
@@ -138,8 +165,8 @@ impl BalloonDriver {
         reclaim: crate::mm::Reclaim,
     ) -> Result<DriverEvent, Error> {
         let n = pages.pages();
-        self.enqueue(&pages);
-        self.num_pages += n;
+        self.balloon.list.enqueue(&pages);
+        self.balloon.num_pages += n;
         if !self.has(F_DEFLATE_ON_OOM) {
             self.mm.adjust_managed_page_count(-(n as i64));
         }
@@ -159,14 +186,14 @@ impl BalloonDriver {
         tr: &mut impl Transport,
         ram: &mut impl GuestRam,
     ) -> Result<Option<DriverEvent>, Error> {
-        let op = std::mem::replace(&mut self.op, Op::Idle);
+        let op = std::mem::take(&mut self.balloon.state);
         let ev = match op {
-            Op::Idle => return self.start_work(tr, ram),
-            Op::Fill { diff } => {
+            BState::Idle => return self.start_work(tr, ram),
+            BState::Fill { diff } => {
                 let wanted = (diff as u64).min(ARRAY_PFNS_MAX);
                 let alloc = self.mm.alloc(wanted, PageState::Inflating, Direction::Down);
                 if alloc.got() < wanted {
-                    self.op = Op::Sleep {
+                    self.balloon.state = BState::Sleep {
                         until: self.now + OUT_OF_PUFF_NS,
                         woke: false,
                         pages: alloc.pages.clone(),
@@ -181,14 +208,14 @@ impl BalloonDriver {
                     self.enqueue_and_tell(ram, alloc.pages, wanted, diff, alloc.reclaim)?
                 }
             }
-            Op::Sleep {
+            BState::Sleep {
                 pages,
                 diff,
                 until,
                 woke,
             } => {
                 if !woke {
-                    self.op = Op::Sleep {
+                    self.balloon.state = BState::Sleep {
                         pages,
                         diff,
                         until,
@@ -197,21 +224,21 @@ impl BalloonDriver {
                     return Ok(None);
                 }
                 if pages.is_empty() {
-                    return self.update_step(tr, Purpose::Resize, diff).map(Some);
+                    return self.update_step(tr, ram, Purpose::Resize, diff).map(Some);
                 }
                 let wanted = (diff as u64).min(ARRAY_PFNS_MAX);
                 self.enqueue_and_tell(ram, pages, wanted, diff, Default::default())?
             }
-            Op::Leak {
+            BState::Leak {
                 want,
                 purpose,
                 diff,
             } => {
-                let n = want.min(ARRAY_PFNS_MAX).min(self.num_pages);
+                let n = want.min(ARRAY_PFNS_MAX).min(self.balloon.num_pages);
                 if n == 0 {
-                    return self.update_step(tr, purpose, diff).map(Some);
+                    return self.update_step(tr, ram, purpose, diff).map(Some);
                 }
-                let pages = self.dequeue(n);
+                let pages = self.balloon.list.dequeue(n);
                 for &(f, c) in pages.runs() {
                     if self
                         .mm
@@ -224,18 +251,16 @@ impl BalloonDriver {
                             .push(Violation::UsedBeforeInflateAck { pfn: f });
                     }
                 }
-                self.num_pages -= pages.pages();
-                self.write_pfns(ram, &pages)?;
-                if crate::misbehave::tamper_deflate(self.misbehaviour, ram)? {
-                    self.misbehaviour = None;
-                }
-                if self.misbehaviour == Some(Misbehaviour::ReleaseBeforeAck) {
-                    self.misbehaviour = None;
+                self.balloon.num_pages -= pages.pages();
+                write_pfns(ram, &pages)?;
+                if let Some(a) = self.misbehaviour.hook(Site::DeflatePfns, ram)?
+                    && a.mode == Misbehaviour::ReleaseBeforeAck
+                {
                     self.release_early(&pages)?;
                 }
                 let segs = pfn_segment(pages.pages());
                 let diff = diff + pages.pages() as i64;
-                self.op = Op::Tell {
+                self.balloon.state = BState::Tell {
                     tell: Tell::new(Role::Deflate, segs, true),
                     pages: pages.clone(),
                     purpose,
@@ -247,7 +272,7 @@ impl BalloonDriver {
                     pfn_array: PFN_ARRAY,
                 }
             }
-            Op::Tell {
+            BState::Tell {
                 mut tell,
                 pages,
                 purpose,
@@ -267,21 +292,21 @@ impl BalloonDriver {
                         if let DriverEvent::UsedCollected { pages: p, .. } = &mut ev {
                             *p = pages.clone();
                         }
-                        self.op = match purpose {
-                            Purpose::Migrate => Op::MigrateOld {
-                                old: self.migrate_old,
+                        self.balloon.state = match purpose {
+                            Purpose::Migrate => BState::MigrateOld {
+                                old: self.balloon.migrate_old,
                             },
-                            _ => Op::Update { purpose, diff },
+                            _ => BState::Update { purpose, diff },
                         };
                     } else {
-                        self.op = Op::Release {
+                        self.balloon.state = BState::Release {
                             pages,
                             purpose,
                             diff,
                         };
                     }
                 } else {
-                    self.op = Op::Tell {
+                    self.balloon.state = BState::Tell {
                         tell,
                         pages,
                         purpose,
@@ -290,7 +315,7 @@ impl BalloonDriver {
                 }
                 ev
             }
-            Op::Release {
+            BState::Release {
                 pages,
                 purpose,
                 diff,
@@ -316,28 +341,28 @@ impl BalloonDriver {
                     self.mm.adjust_managed_page_count(n as i64);
                 }
                 self.page_reporting_notify();
-                self.op = match purpose {
-                    Purpose::Migrate => Op::Idle,
-                    Purpose::Remove if self.num_pages > 0 => Op::Leak {
+                self.balloon.state = match purpose {
+                    Purpose::Migrate => BState::Idle,
+                    Purpose::Remove if self.balloon.num_pages > 0 => BState::Leak {
                         want: u64::MAX,
                         purpose,
                         diff,
                     },
                     Purpose::Oom => {
-                        self.oom_result = Some(n);
-                        Op::Update { purpose, diff }
+                        self.balloon.oom_result = Some(n);
+                        BState::Update { purpose, diff }
                     }
-                    _ => Op::Update { purpose, diff },
+                    _ => BState::Update { purpose, diff },
                 };
                 DriverEvent::PagesReleased { pages }
             }
-            Op::Update { purpose, diff } => self.update_step(tr, purpose, diff)?,
-            Op::MigrateOld { old } => {
-                self.remove_from_list(old);
+            BState::Update { purpose, diff } => self.update_step(tr, ram, purpose, diff)?,
+            BState::MigrateOld { old } => {
+                self.balloon.list.remove(old);
                 let mut pages = Runs::default();
                 pages.push_up(old, 1);
-                self.write_pfns(ram, &pages)?;
-                self.op = Op::Tell {
+                write_pfns(ram, &pages)?;
+                self.balloon.state = BState::Tell {
                     tell: Tell::new(Role::Deflate, pfn_segment(1), true),
                     pages: pages.clone(),
                     purpose: Purpose::Migrate,
@@ -376,26 +401,26 @@ impl BalloonDriver {
     fn update_step(
         &mut self,
         tr: &mut impl Transport,
+        ram: &mut impl GuestRam,
         purpose: Purpose,
         diff: i64,
     ) -> Result<DriverEvent, Error> {
-        let (actual, tampered) =
-            crate::misbehave::tamper_actual(self.misbehaviour, self.num_pages as u32);
-        if tampered {
-            self.misbehaviour = None;
-        }
-        let (offset, misplaced) =
-            crate::misbehave::actual_offset(self.misbehaviour, config::ACTUAL);
-        if misplaced {
-            self.misbehaviour = None;
-        }
+        let mut actual = self.balloon.num_pages as u32;
+        let mut offset = config::ACTUAL;
+        self.misbehaviour.hook(
+            Site::Actual {
+                actual: &mut actual,
+                offset: &mut offset,
+            },
+            ram,
+        )?;
         tr.write_config(offset, &actual.to_le_bytes());
-        self.op = Op::Idle;
+        self.balloon.state = BState::Idle;
         if purpose == Purpose::Resize && diff != 0 && !self.stop_update {
-            self.size_pending = true;
+            self.balloon.size_pending = true;
         }
-        if purpose == Purpose::Oom && self.oom_result.is_none() {
-            self.oom_result = Some(0);
+        if purpose == Purpose::Oom && self.balloon.oom_result.is_none() {
+            self.balloon.oom_result = Some(0);
         }
         Ok(DriverEvent::ActualWritten { actual })
     }
@@ -405,13 +430,13 @@ impl BalloonDriver {
         tr: &mut impl Transport,
         ram: &mut impl GuestRam,
     ) -> Result<Option<DriverEvent>, Error> {
-        if self.oom_pending {
-            self.oom_pending = false;
-            let balloon_pages = self.num_pages;
+        if self.balloon.oom_pending {
+            self.balloon.oom_pending = false;
+            let balloon_pages = self.balloon.num_pages;
             if balloon_pages == 0 {
-                self.oom_result = Some(0);
+                self.balloon.oom_result = Some(0);
             } else {
-                self.op = Op::Leak {
+                self.balloon.state = BState::Leak {
                     want: OOM_NR_PAGES,
                     purpose: Purpose::Oom,
                     diff: 0,
@@ -419,17 +444,17 @@ impl BalloonDriver {
             }
             return Ok(Some(DriverEvent::OomNotify { balloon_pages }));
         }
-        if self.migrate_pending {
-            self.migrate_pending = false;
+        if self.balloon.migrate_pending {
+            self.balloon.migrate_pending = false;
             return self.start_migration(ram);
         }
-        if self.size_pending && !self.stop_update {
-            self.size_pending = false;
+        if self.balloon.size_pending && !self.stop_update {
+            self.balloon.size_pending = false;
             let (num_pages, diff) = self.towards_target(tr);
             if diff > 0 {
-                self.op = Op::Fill { diff };
+                self.balloon.state = BState::Fill { diff };
             } else if diff < 0 {
-                self.op = Op::Leak {
+                self.balloon.state = BState::Leak {
                     want: diff.unsigned_abs(),
                     purpose: Purpose::Resize,
                     diff,
@@ -437,7 +462,7 @@ impl BalloonDriver {
             }
             return Ok(Some(DriverEvent::TargetRead {
                 num_pages,
-                balloon_pages: self.num_pages,
+                balloon_pages: self.balloon.num_pages,
                 diff,
             }));
         }
@@ -447,7 +472,7 @@ impl BalloonDriver {
     /// `virtballoon_migratepage`: compaction moves the lowest balloon page to the highest free
     /// page above it.
     fn start_migration(&mut self, ram: &mut impl GuestRam) -> Result<Option<DriverEvent>, Error> {
-        let Some(old) = self.balloon.iter().map(|r| r.0).min() else {
+        let Some(old) = self.balloon.list.lowest() else {
             return Ok(Some(DriverEvent::Workload {
                 what: "Compaction found no balloon page to move.".into(),
                 pages: 0,
@@ -475,9 +500,9 @@ impl BalloonDriver {
                 reclaim: Default::default(),
             }));
         };
-        self.migrate_old = old;
+        self.balloon.migrate_old = old;
         // balloon_page_insert(newpage): the new page joins the list before the host is told.
-        self.enqueue(&new);
+        self.balloon.list.enqueue(&new);
         self.start_inflate_message(ram, new, Purpose::Migrate, 0)?;
         Ok(Some(DriverEvent::MigrationPicked { old, new: new_pfn }))
     }

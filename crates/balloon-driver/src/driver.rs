@@ -1,38 +1,27 @@
 //! `BalloonDriver`: the Linux driver as a state machine, one ring/config/status operation per
-//! [`BalloonDriver::step`]. This file holds the state and the dispatcher; probe and remove are
-//! in `probe.rs`, `tell_host`'s ring stages in `tell.rs`, the work items in `balloon.rs`,
-//! `stats.rs`, `reporting.rs`, `hinting.rs` and `workload.rs`.
+//! [`BalloonDriver::step`]. This file holds the driver's shared state and the dispatcher;
+//! probe and remove are in `probe.rs`, `tell_host`'s ring stages in `tell.rs`, the work items
+//! in `balloon.rs`, `stats.rs`, `reporting.rs`, `hinting.rs` and `workload.rs`. Each work item
+//! owns its state in one struct (`BalloonOp`, `StatsOp`, `ReportOp`, `HintOp`), the
+//! misbehaving guest is one hook (`misbehave.rs`), and the buffers' guest addresses are in
+//! the leaf module `buffers.rs`.
 
 use std::collections::VecDeque;
 
 use virtq::{DriverQueue, GuestRam, Transport};
 
+use crate::balloon::BalloonOp;
+use crate::buffers::RING_AREA;
 use crate::error::Error;
 use crate::event::{DriverEvent, Violation};
 use crate::features::{self, PagePoison, Role};
-use crate::misbehave::Misbehaviour;
+use crate::hinting::HintOp;
+use crate::misbehave::Armed;
 use crate::mm::GuestMm;
 use crate::probe::{Phase, Probe};
+use crate::reporting::ReportOp;
+use crate::stats::StatsOp;
 use crate::workload::Workload;
-
-/// Guest RAM the driver uses for its own buffers (inside the kernel's reserved pages).
-pub const DRIVER_AREA: u64 = 0x10_0000;
-/// `vb->pfns[256]`.
-pub const PFN_ARRAY: u64 = DRIVER_AREA;
-/// `vb->stats[]`.
-pub const STATS_BUFFER: u64 = DRIVER_AREA + 0x1000;
-/// `vb->cmd_id_active` (the hint start buffer).
-pub const CMD_ID_ACTIVE: u64 = DRIVER_AREA + 0x2000;
-/// `vb->cmd_id_stop`.
-pub const CMD_ID_STOP: u64 = DRIVER_AREA + 0x2004;
-/// Rings start here, each 4 KiB aligned.
-pub const RING_AREA: u64 = DRIVER_AREA + 0x4000;
-/// `VIRTIO_BALLOON_ARRAY_PFNS_MAX`.
-pub const ARRAY_PFNS_MAX: u64 = 256;
-/// `VIRTIO_BALLOON_OOM_NR_PAGES`.
-pub const OOM_NR_PAGES: u64 = 256;
-/// `fill_balloon`'s sleep after an allocation failure.
-pub const OUT_OF_PUFF_NS: u64 = 200_000_000;
 
 /// The guest kernel's build and boot options that change what the driver does.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -92,6 +81,17 @@ pub struct Vq {
     pub irq: bool,
 }
 
+/// The queue of `role` among `vqs` (a free function so a caller can hold the queue and
+/// another field of the driver at once).
+pub(crate) fn find_vq(vqs: &mut [Vq], role: Role) -> Result<&mut Vq, Error> {
+    vqs.iter_mut()
+        .find(|v| v.role == role)
+        .ok_or(Error::NotNow {
+            what: "use a queue",
+            why: "it was not set up",
+        })
+}
+
 /// The Linux virtio-balloon driver and the guest it runs in.
 #[derive(Debug, Clone)]
 pub struct BalloonDriver {
@@ -104,25 +104,15 @@ pub struct BalloonDriver {
     pub(crate) vqs: Vec<Vq>,
     pub(crate) next_ring: u64,
     pub(crate) now: u64,
-    /// vb->num_pages: balloon size in 4 KiB pages (counted at enqueue / dequeue).
-    pub(crate) num_pages: u64,
-    /// The balloon page list, LIFO like `balloon_page_enqueue` / `balloon_page_dequeue`.
-    pub(crate) balloon: Vec<(u64, u64)>,
+    /// `vb->stop_update`: `virtballoon_remove` started; no more config-change work.
     pub(crate) stop_update: bool,
-    pub(crate) size_pending: bool,
-    pub(crate) op: crate::balloon::Op,
-    pub(crate) oom_pending: bool,
-    pub(crate) oom_result: Option<u64>,
-    pub(crate) migrate_pending: bool,
-    pub(crate) migrate_old: u64,
-    pub(crate) stats_pending: bool,
-    pub(crate) stats: crate::stats::StatsOp,
-    pub(crate) stats_outstanding: bool,
-    pub(crate) report: crate::reporting::ReportOp,
-    pub(crate) hint: crate::hinting::HintOp,
+    pub(crate) balloon: BalloonOp,
+    pub(crate) stats: StatsOp,
+    pub(crate) report: ReportOp,
+    pub(crate) hint: HintOp,
     pub(crate) workloads: VecDeque<Workload>,
     pub(crate) workload_blocked: bool,
-    pub(crate) misbehaviour: Option<Misbehaviour>,
+    pub(crate) misbehaviour: Armed,
     pub(crate) violations: Vec<Violation>,
 }
 
@@ -141,23 +131,14 @@ impl BalloonDriver {
             vqs: Vec::new(),
             next_ring: RING_AREA,
             now: 0,
-            num_pages: 0,
-            balloon: Vec::new(),
             stop_update: false,
-            size_pending: false,
-            op: crate::balloon::Op::Idle,
-            oom_pending: false,
-            oom_result: None,
-            migrate_pending: false,
-            migrate_old: 0,
-            stats_pending: false,
-            stats: crate::stats::StatsOp::Idle,
-            stats_outstanding: false,
-            report: crate::reporting::ReportOp::default(),
-            hint: crate::hinting::HintOp::default(),
+            balloon: BalloonOp::default(),
+            stats: StatsOp::default(),
+            report: ReportOp::default(),
+            hint: HintOp::default(),
             workloads: VecDeque::new(),
             workload_blocked: false,
-            misbehaviour: None,
+            misbehaviour: Armed::default(),
             violations: Vec::new(),
         })
     }
@@ -184,7 +165,7 @@ impl BalloonDriver {
     }
     /// vb->num_pages.
     pub fn num_pages(&self) -> u64 {
-        self.num_pages
+        self.balloon.num_pages
     }
     /// The queues set up by `init_vqs`.
     pub fn vqs(&self) -> &[Vq] {
@@ -208,19 +189,13 @@ impl BalloonDriver {
     }
     /// The balloon list as runs, most recently enqueued last.
     pub fn balloon_runs(&self) -> &[(u64, u64)] {
-        &self.balloon
+        self.balloon.list.runs()
     }
     pub(crate) fn vq(&self, role: Role) -> Option<&Vq> {
         self.vqs.iter().find(|v| v.role == role)
     }
     pub(crate) fn vq_mut(&mut self, role: Role) -> Result<&mut Vq, Error> {
-        self.vqs
-            .iter_mut()
-            .find(|v| v.role == role)
-            .ok_or(Error::NotNow {
-                what: "use a queue",
-                why: "it was not set up",
-            })
+        find_vq(&mut self.vqs, role)
     }
 
     /// `virtballoon_changed`: the config-change interrupt.
@@ -228,7 +203,7 @@ impl BalloonDriver {
         if self.stop_update || !matches!(self.phase, Phase::Running) {
             return;
         }
-        self.size_pending = true;
+        self.balloon.size_pending = true;
         if self.has(features::F_FREE_PAGE_HINT) {
             self.hint.config_read_cmd_id = true;
             self.hint.pending = true;
@@ -241,14 +216,14 @@ impl BalloonDriver {
         if let Some(v) = self.vqs.iter_mut().find(|v| v.index == queue_index) {
             v.irq = true;
             if v.role == Role::Stats {
-                self.stats_pending = true;
+                self.stats.pending = true;
             }
         }
     }
 
     /// The earliest virtual time at which a timer of the driver fires.
     pub fn next_timer(&self) -> Option<u64> {
-        [self.op.timer(), self.report.timer()]
+        [self.balloon.state.timer(), self.report.timer()]
             .into_iter()
             .flatten()
             .min()
@@ -257,7 +232,7 @@ impl BalloonDriver {
     /// Fires the timers due at `now_ns`.
     pub fn fire_timer(&mut self, now_ns: u64) {
         self.now = self.now.max(now_ns);
-        self.op.fire(now_ns);
+        self.balloon.state.fire(now_ns);
         self.report.fire(now_ns);
     }
 
@@ -265,14 +240,14 @@ impl BalloonDriver {
     pub fn has_work(&self) -> bool {
         match self.phase {
             Phase::Probe(_) => true,
-            Phase::Removing(_) => self.op.is_idle() || self.op_ready(),
+            Phase::Removing(_) => self.balloon.state.is_idle() || self.op_ready(),
             Phase::Removed | Phase::Failed => false,
             Phase::Running => {
                 self.op_ready()
-                    || (self.op.is_idle()
-                        && (self.oom_pending
-                            || self.migrate_pending
-                            || (self.size_pending && !self.stop_update)))
+                    || (self.balloon.state.is_idle()
+                        && (self.balloon.oom_pending
+                            || self.balloon.migrate_pending
+                            || (self.balloon.size_pending && !self.stop_update)))
                     || self.stats_ready()
                     || self.report_ready()
                     || self.hint_ready()
@@ -312,14 +287,16 @@ impl BalloonDriver {
             Phase::Removed | Phase::Failed => Ok(None),
             Phase::Running => {
                 if self.second_stats_due() {
-                    self.misbehaviour = None;
-                    self.stats = crate::stats::StatsOp::Fill { first: true };
+                    self.misbehaviour.disarm();
+                    self.stats.fill_first();
                     let what = "a second stats buffer while the device holds one".to_string();
                     return Ok(Some(DriverEvent::Misbehaved { what }));
                 }
                 if (self.op_ready()
-                    || self.op.is_idle()
-                        && (self.oom_pending || self.migrate_pending || self.size_pending))
+                    || self.balloon.state.is_idle()
+                        && (self.balloon.oom_pending
+                            || self.balloon.migrate_pending
+                            || self.balloon.size_pending))
                     && let Some(ev) = self.balloon_step(tr, ram)?
                 {
                     return Ok(Some(ev));

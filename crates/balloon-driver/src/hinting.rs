@@ -2,10 +2,12 @@
 
 use virtq::{GuestRam, Segment, Transport};
 
-use crate::driver::{BalloonDriver, CMD_ID_ACTIVE, CMD_ID_STOP};
+use crate::buffers::{CMD_ID_ACTIVE, CMD_ID_STOP};
+use crate::driver::BalloonDriver;
 use crate::error::Error;
 use crate::event::DriverEvent;
 use crate::features::{F_FREE_PAGE_HINT, Role, config};
+use crate::misbehave::Site;
 use crate::mm::PAGE_SIZE;
 use crate::pagemap::{Direction, PageState, StateSet};
 use crate::tell::{Stage, Tell};
@@ -126,9 +128,7 @@ impl BalloonDriver {
                         len: 4,
                         writable: false,
                     };
-                    if crate::misbehave::tamper_cmd_id(self.misbehaviour, &mut seg) {
-                        self.misbehaviour = None;
-                    }
+                    self.misbehaviour.hook(Site::CmdId { seg: &mut seg }, ram)?;
                     self.hint.state = HState::Start(Tell::new(Role::FreePage, vec![seg], false));
                     "a new id: send_cmd_id_start"
                 };

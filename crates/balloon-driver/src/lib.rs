@@ -10,6 +10,7 @@
 
 mod balloon;
 mod balloon_list;
+pub mod buffers;
 mod chunk;
 pub mod driver;
 pub mod error;

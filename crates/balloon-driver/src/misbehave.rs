@@ -1,11 +1,12 @@
 //! A deliberately misbehaving guest, for the malformed-input scenarios (reference section 8).
-//! Off unless the world switches it on; each mode applies once, to the next inflate message.
+//! Off unless the world switches it on. The driver's work calls one hook, `Armed::hook`, at
+//! each `Site` where Linux writes a buffer, a ring entry or a config field; the armed mode
+//! breaks its rule at the first site that is its own and is then spent.
 
-use virtq::{GuestRam, Segment};
+use virtq::{DriverQueue, GuestRam, Segment};
 
-use crate::driver::{PFN_ARRAY, STATS_BUFFER, Vq};
+use crate::buffers::{PFN_ARRAY, STATS_BUFFER};
 use crate::error::Error;
-use crate::event::DriverEvent;
 use crate::layout_ext::{desc_next_loop, raw_avail};
 
 /// How the next inflate message breaks the rules.
@@ -58,15 +59,100 @@ pub enum Misbehaviour {
     ActualAtWrongOffset,
 }
 
-/// Applies a segment-shaped misbehaviour; returns an empty list for the ring-shaped ones.
-pub(crate) fn tamper_segments(
+/// A point in the driver's work where a misbehaviour may break its rule, with what it may
+/// change there.
+pub(crate) enum Site<'a> {
+    /// `tell_host(vb, vb->inflate_vq)`: the inflate message's PFN segment, the PFN array
+    /// already written; `nr_pages` is the size of guest RAM.
+    InflateSegments {
+        segs: &'a mut Vec<Segment>,
+        nr_pages: u64,
+    },
+    /// `virtqueue_add_split`'s avail ring entry and `avail->idx` update for an inflate
+    /// message's `head`.
+    InflatePublish {
+        queue: &'a mut DriverQueue,
+        head: u16,
+    },
+    /// `leak_balloon`: the deflate message's PFN array, just written, before `tell_host`.
+    DeflatePfns,
+    /// `update_balloon_size`: the `actual` it writes and the config offset it writes it at.
+    Actual {
+        actual: &'a mut u32,
+        offset: &'a mut u32,
+    },
+    /// `stats_handle_request`: `len` bytes of stats just written at `STATS_BUFFER`.
+    StatsBuffer { len: &'a mut u32 },
+    /// `send_cmd_id_start`: the cmd id segment.
+    CmdId { seg: &'a mut Segment },
+    /// `virtballoon_free_page_report`: the report's ranges.
+    Report { segs: &'a mut [Segment] },
+}
+
+/// What a misbehaviour did at its site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Applied {
+    /// The mode, now spent.
+    pub mode: Misbehaviour,
+    /// How a ring-shaped mode broke the ring, for the `Misbehaved` event.
+    pub what: Option<String>,
+}
+
+/// The misbehaviour armed for the driver's next messages, if any.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Armed(Option<Misbehaviour>);
+
+impl Armed {
+    /// Arms `m` (or disarms, with `None`).
+    pub(crate) fn set(&mut self, m: Option<Misbehaviour>) {
+        self.0 = m;
+    }
+    /// Whether `m` is armed (for modes the driver acts out itself, not at a site).
+    pub(crate) fn is(&self, m: Misbehaviour) -> bool {
+        self.0 == Some(m)
+    }
+    /// Spends the armed mode.
+    pub(crate) fn disarm(&mut self) {
+        self.0 = None;
+    }
+
+    /// The one hook: offers `site` to the armed mode, which changes what the driver is about
+    /// to send if the site is its own, and is then spent. `Ok(None)`: nothing changed.
+    pub(crate) fn hook(
+        &mut self,
+        site: Site<'_>,
+        ram: &mut impl GuestRam,
+    ) -> Result<Option<Applied>, Error> {
+        let Some(mode) = self.0 else {
+            return Ok(None);
+        };
+        let what = match site {
+            Site::InflateSegments { segs, nr_pages } => {
+                inflate_segments(mode, segs, ram, nr_pages)?.then_some(None)
+            }
+            Site::InflatePublish { queue, head } => publish(mode, queue, ram, head)?.map(Some),
+            Site::DeflatePfns => deflate_pfns(mode, ram)?.then_some(None),
+            Site::Actual { actual, offset } => actual_write(mode, actual, offset).then_some(None),
+            Site::StatsBuffer { len } => stats_buffer(mode, ram, len)?.then_some(None),
+            Site::CmdId { seg } => cmd_id(mode, seg).then_some(None),
+            Site::Report { segs } => report(mode, segs).then_some(None),
+        };
+        Ok(what.map(|what| {
+            self.0 = None;
+            Applied { mode, what }
+        }))
+    }
+}
+
+/// Breaks the inflate message's PFN segment; false for modes that are not segment-shaped.
+fn inflate_segments(
     m: Misbehaviour,
-    mut segs: Vec<Segment>,
+    segs: &mut Vec<Segment>,
     ram: &mut impl GuestRam,
     nr_pages: u64,
-) -> Result<Vec<Segment>, Error> {
+) -> Result<bool, Error> {
     let Some(seg) = segs.first_mut() else {
-        return Ok(segs);
+        return Ok(false);
     };
     match m {
         Misbehaviour::WritableDescriptor => seg.writable = true,
@@ -96,26 +182,28 @@ pub(crate) fn tamper_segments(
                 segs.push(second);
             }
         }
+        // A one-PFN message has no second PFN to repeat: the mode waits for a longer one.
         Misbehaviour::DuplicatePfn if seg.len >= 8 => {
             let first = ram.read_u32(PFN_ARRAY)?;
             ram.write_u32(PFN_ARRAY + 4, first)?;
         }
-        _ => return Ok(Vec::new()),
+        _ => return Ok(false),
     }
-    Ok(segs)
+    Ok(true)
 }
 
-/// Applies a ring-shaped misbehaviour at publish time.
-pub(crate) fn tamper_publish(
-    m: Option<Misbehaviour>,
-    vq: &mut Vq,
+/// Breaks the avail publish of `head`; the description of the break, or `None` for modes
+/// that are not ring-shaped.
+fn publish(
+    m: Misbehaviour,
+    queue: &mut DriverQueue,
     ram: &mut impl GuestRam,
     head: u16,
-) -> Result<Option<DriverEvent>, Error> {
-    let layout = vq.queue.layout();
-    let what = match m {
-        Some(Misbehaviour::AvailIdxJump) => {
-            let a = vq.queue.avail_idx();
+) -> Result<Option<String>, Error> {
+    let layout = queue.layout();
+    Ok(Some(match m {
+        Misbehaviour::AvailIdxJump => {
+            let a = queue.avail_idx();
             raw_avail(
                 ram,
                 &layout,
@@ -128,8 +216,8 @@ pub(crate) fn tamper_publish(
                 a.wrapping_add(layout.size).wrapping_add(1)
             )
         }
-        Some(Misbehaviour::HeadOutOfRange) => {
-            let (a, b) = vq.queue.publish(ram, head)?;
+        Misbehaviour::HeadOutOfRange => {
+            let (a, b) = queue.publish(ram, head)?;
             raw_avail(ram, &layout, a, layout.size + 3, b)?;
             format!(
                 "avail.ring[{}] = {} with a queue of {}",
@@ -138,50 +226,47 @@ pub(crate) fn tamper_publish(
                 layout.size
             )
         }
-        Some(Misbehaviour::LoopingChain) => {
+        Misbehaviour::LoopingChain => {
             desc_next_loop(ram, &layout, head)?;
-            vq.queue.publish(ram, head)?;
+            queue.publish(ram, head)?;
             format!("descriptor {head} chains to itself")
         }
         _ => return Ok(None),
-    };
-    Ok(Some(DriverEvent::Misbehaved { what }))
+    }))
 }
 
-/// Applies a deflate-message misbehaviour to the PFN array just written; true if it applied.
-pub(crate) fn tamper_deflate(
-    m: Option<Misbehaviour>,
-    ram: &mut impl GuestRam,
-) -> Result<bool, Error> {
-    if m != Some(Misbehaviour::DeflateNeverInflated) {
-        return Ok(false);
-    }
-    // Linux balloons from the top of memory down; PFN 0 is never in the balloon.
-    ram.write_u32(PFN_ARRAY, 0)?;
-    Ok(true)
-}
-
-/// The `actual` a misbehaving `update_balloon_size` writes instead of the real one.
-pub(crate) fn tamper_actual(m: Option<Misbehaviour>, actual: u32) -> (u32, bool) {
+/// Breaks the deflate message: names PFN 0, or (acted out by `leak_balloon`'s caller) frees
+/// the pages before the ack.
+fn deflate_pfns(m: Misbehaviour, ram: &mut impl GuestRam) -> Result<bool, Error> {
     match m {
-        Some(Misbehaviour::NonsenseActual) => (u32::MAX, true),
-        _ => (actual, false),
+        Misbehaviour::DeflateNeverInflated => {
+            // Linux balloons from the top of memory down; PFN 0 is never in the balloon.
+            ram.write_u32(PFN_ARRAY, 0)?;
+            Ok(true)
+        }
+        Misbehaviour::ReleaseBeforeAck => Ok(true),
+        _ => Ok(false),
     }
 }
 
-/// Applies a stats-buffer misbehaviour to the buffer just written at `STATS_BUFFER` (`len`
-/// bytes); returns the length to send, or `None` when `m` is not about stats.
-pub(crate) fn tamper_stats(
-    m: Option<Misbehaviour>,
-    ram: &mut impl GuestRam,
-    len: u32,
-) -> Result<Option<u32>, Error> {
-    Ok(Some(match m {
-        Some(Misbehaviour::StatsPartialEntry) => len.saturating_sub(3),
-        Some(Misbehaviour::StatsLargeBuffer) => {
+/// Breaks the `actual` write: a nonsense value, or one byte too far (config offset 5).
+fn actual_write(m: Misbehaviour, actual: &mut u32, offset: &mut u32) -> bool {
+    match m {
+        Misbehaviour::NonsenseActual => *actual = u32::MAX,
+        Misbehaviour::ActualAtWrongOffset => *offset += 1,
+        _ => return false,
+    }
+    true
+}
+
+/// Breaks the stats buffer just written at `STATS_BUFFER` and sets the length to send.
+fn stats_buffer(m: Misbehaviour, ram: &mut impl GuestRam, len: &mut u32) -> Result<bool, Error> {
+    match m {
+        Misbehaviour::StatsPartialEntry => *len = len.saturating_sub(3),
+        Misbehaviour::StatsLargeBuffer => {
             // Stays below the cmd id buffers 4 KiB further on.
             const LARGE: u32 = 4000;
-            let mut entries = vec![0u8; len as usize];
+            let mut entries = vec![0u8; *len as usize];
             ram.read(STATS_BUFFER, &mut entries)?;
             let bytes: Vec<u8> = entries
                 .iter()
@@ -190,40 +275,30 @@ pub(crate) fn tamper_stats(
                 .take(LARGE as usize)
                 .collect();
             ram.write(STATS_BUFFER, &bytes)?;
-            LARGE
+            *len = LARGE;
         }
-        Some(Misbehaviour::StatsUnknownTag) => {
-            ram.write_u16(STATS_BUFFER, 0xff)?;
-            len
-        }
-        _ => return Ok(None),
-    }))
+        Misbehaviour::StatsUnknownTag => ram.write_u16(STATS_BUFFER, 0xff)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
-/// Applies the cmd-id misbehaviour to the hint's cmd id segment; true if it applied.
-pub(crate) fn tamper_cmd_id(m: Option<Misbehaviour>, seg: &mut Segment) -> bool {
-    if m != Some(Misbehaviour::HintCmdIdLength) {
+/// Shortens the cmd id segment to 2 bytes.
+fn cmd_id(m: Misbehaviour, seg: &mut Segment) -> bool {
+    if m != Misbehaviour::HintCmdIdLength {
         return false;
     }
     seg.len = 2;
     true
 }
 
-/// Applies the report misbehaviour to a report's ranges; true if it applied.
-pub(crate) fn tamper_report(m: Option<Misbehaviour>, segs: &mut [Segment]) -> bool {
+/// Starts the report's first range 2 KiB into its block.
+fn report(m: Misbehaviour, segs: &mut [Segment]) -> bool {
     match (m, segs.first_mut()) {
-        (Some(Misbehaviour::ReportMisaligned), Some(seg)) => {
+        (Misbehaviour::ReportMisaligned, Some(seg)) => {
             seg.addr += 0x800;
             true
         }
         _ => false,
-    }
-}
-
-/// The config offset this `actual` write goes to: 4, or 5 when misbehaving.
-pub(crate) fn actual_offset(m: Option<Misbehaviour>, offset: u32) -> (u32, bool) {
-    match m {
-        Some(Misbehaviour::ActualAtWrongOffset) => (offset + 1, true),
-        _ => (offset, false),
     }
 }

@@ -7,7 +7,6 @@ use crate::driver::{BalloonDriver, Vq};
 use crate::error::Error;
 use crate::event::DriverEvent;
 use crate::features::{self, F_PAGE_POISON, F_PAGE_REPORTING, F_RING_EVENT_IDX, Role, status};
-use crate::misbehave::Misbehaviour;
 
 /// Where probe is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +130,7 @@ impl BalloonDriver {
                     },
                 );
                 if i + 1 == roles.len() && stats {
-                    self.stats = crate::stats::StatsOp::Fill { first: true };
+                    self.stats.fill_first();
                 }
                 DriverEvent::QueueSetUp {
                     role,
@@ -141,7 +140,7 @@ impl BalloonDriver {
             }
             Probe::FirstStats => {
                 let ev = self.stats_step(tr, ram)?;
-                if matches!(self.stats, crate::stats::StatsOp::Idle) {
+                if self.stats.is_idle() {
                     next(self, Probe::Poison);
                 }
                 ev
@@ -172,7 +171,7 @@ impl BalloonDriver {
                 }
                 DriverEvent::TargetRead {
                     num_pages,
-                    balloon_pages: self.num_pages,
+                    balloon_pages: self.balloon.num_pages,
                     diff,
                 }
             }
@@ -184,13 +183,7 @@ impl BalloonDriver {
         let mut b = [0; 4];
         tr.read_config(features::config::NUM_PAGES, &mut b);
         let target = u32::from_le_bytes(b);
-        (target, i64::from(target) - self.num_pages as i64)
-    }
-
-    pub(crate) fn second_stats_due(&self) -> bool {
-        self.misbehaviour == Some(Misbehaviour::SecondStatsBuffer)
-            && self.stats_outstanding
-            && matches!(self.stats, crate::stats::StatsOp::Idle)
+        (target, i64::from(target) - self.balloon.num_pages as i64)
     }
 
     /// Starts `virtballoon_remove`: no more resizes; the balloon is emptied, then the device
@@ -198,7 +191,7 @@ impl BalloonDriver {
     pub fn remove(&mut self) {
         if matches!(self.phase, Phase::Running) {
             self.stop_update = true;
-            self.size_pending = false;
+            self.balloon.size_pending = false;
             self.phase = Phase::Removing(Remove::Drain);
         }
     }
@@ -210,7 +203,7 @@ impl BalloonDriver {
         ram: &mut impl GuestRam,
     ) -> Result<Option<DriverEvent>, Error> {
         match r {
-            Remove::Drain if !self.op.is_idle() => {
+            Remove::Drain if !self.balloon.state.is_idle() => {
                 if self.op_ready() {
                     return self.balloon_step(tr, ram);
                 }
@@ -218,11 +211,11 @@ impl BalloonDriver {
             }
             Remove::Drain => {
                 self.phase = Phase::Removing(Remove::Leak);
-                self.op = crate::balloon::Op::start_remove();
+                self.balloon.start_remove();
                 self.remove_step(Remove::Leak, tr, ram)
             }
             Remove::Leak => {
-                if self.op.is_idle() {
+                if self.balloon.state.is_idle() {
                     self.phase = Phase::Removing(Remove::ReturnHints);
                     return self.remove_step(Remove::ReturnHints, tr, ram);
                 }

@@ -7,9 +7,9 @@ use crate::driver::BalloonDriver;
 use crate::error::Error;
 use crate::event::DriverEvent;
 use crate::features::{F_PAGE_REPORTING, Role};
+use crate::misbehave::Site;
 use crate::mm::PAGE_SIZE;
 use crate::pagemap::{BLOCK_PAGES, BLOCKS_PER_CHUNK, PageState, StateSet};
-use crate::probe::Phase;
 use crate::runs::Runs;
 use crate::tell::{Stage, Tell};
 
@@ -67,7 +67,7 @@ impl ReportOp {
 impl BalloonDriver {
     /// `__page_reporting_notify`: pages were freed.
     pub(crate) fn page_reporting_notify(&mut self) {
-        if !self.has(F_PAGE_REPORTING) || !matches!(self.phase, Phase::Running) {
+        if !self.has(F_PAGE_REPORTING) || !self.is_running() {
             return;
         }
         match self.report.state {
@@ -177,9 +177,9 @@ impl BalloonDriver {
                 let (o9, o10) = self.free_block_counts();
                 let budget = (o9.div_ceil(512) + o10.div_ceil(512)).max(1) as u32;
                 self.report.again = false;
-                self.report_active(0, budget)
+                self.report_active(ram, 0, budget)
             }
-            RState::Active { reports, budget } => self.report_active(reports, budget),
+            RState::Active { reports, budget } => self.report_active(ram, reports, budget),
             RState::Tell {
                 mut tell,
                 blocks,
@@ -218,7 +218,12 @@ impl BalloonDriver {
         }
     }
 
-    fn report_active(&mut self, reports: u32, budget: u32) -> Result<DriverEvent, Error> {
+    fn report_active(
+        &mut self,
+        ram: &mut impl GuestRam,
+        reports: u32,
+        budget: u32,
+    ) -> Result<DriverEvent, Error> {
         let blocks = if reports < budget {
             self.isolate_blocks()
         } else {
@@ -246,9 +251,8 @@ impl BalloonDriver {
                 writable: true,
             });
         }
-        if crate::misbehave::tamper_report(self.misbehaviour, &mut segs) {
-            self.misbehaviour = None;
-        }
+        self.misbehaviour
+            .hook(Site::Report { segs: &mut segs }, ram)?;
         self.report.state = RState::Tell {
             tell: Tell::new(Role::Reporting, segs, true),
             blocks: blocks.clone(),

@@ -2,10 +2,12 @@
 
 use virtq::{GuestRam, Segment, Transport};
 
-use crate::driver::{BalloonDriver, STATS_BUFFER};
+use crate::buffers::STATS_BUFFER;
+use crate::driver::BalloonDriver;
 use crate::error::Error;
 use crate::event::{DriverEvent, Violation};
 use crate::features::Role;
+use crate::misbehave::{Misbehaviour, Site};
 use crate::mm::{GuestMm, PAGE_SIZE};
 use crate::tell::{Stage, Tell};
 
@@ -104,26 +106,52 @@ pub fn decode(bytes: &[u8]) -> Vec<(u16, u64)> {
 }
 
 /// Where the stats work is.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum StatsOp {
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) enum SState {
+    #[default]
     Idle,
     /// `update_balloon_stats` next (`first`: from `init_vqs`, no get_buf before the add).
-    Fill {
-        first: bool,
-    },
+    Fill { first: bool },
     /// `virtqueue_get_buf` next.
-    GetBuf {
-        len: u32,
-    },
+    GetBuf { len: u32 },
     /// Add, publish, kick.
     Tell(Tell),
 }
 
+/// The stats work's state (`vb->stats_vq` and the `update_balloon_stats_work` item).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct StatsOp {
+    /// `stats_request` queued `update_balloon_stats_func`.
+    pub pending: bool,
+    /// The device holds a stats buffer (added and kicked, not yet taken back).
+    pub outstanding: bool,
+    pub state: SState,
+}
+
+impl StatsOp {
+    /// Fills and adds a buffer without taking one back first: `init_vqs`'s first buffer (or
+    /// a misbehaving guest's second).
+    pub(crate) fn fill_first(&mut self) {
+        self.state = SState::Fill { first: true };
+    }
+    /// Whether no stats request is in progress.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.state == SState::Idle
+    }
+}
+
 impl BalloonDriver {
+    /// A misbehaving guest adds a second stats buffer while the device holds the first.
+    pub(crate) fn second_stats_due(&self) -> bool {
+        self.misbehaviour.is(Misbehaviour::SecondStatsBuffer)
+            && self.stats.outstanding
+            && self.stats.is_idle()
+    }
+
     pub(crate) fn stats_ready(&self) -> bool {
-        match &self.stats {
-            StatsOp::Idle => self.stats_pending,
-            StatsOp::Tell(t) => self.tell_ready(t),
+        match &self.stats.state {
+            SState::Idle => self.stats.pending,
+            SState::Tell(t) => self.tell_ready(t),
             _ => true,
         }
     }
@@ -134,38 +162,36 @@ impl BalloonDriver {
         tr: &mut impl Transport,
         ram: &mut impl GuestRam,
     ) -> Result<DriverEvent, Error> {
-        let op = std::mem::replace(&mut self.stats, StatsOp::Idle);
+        let op = std::mem::take(&mut self.stats.state);
         match op {
-            StatsOp::Idle | StatsOp::Fill { .. } => {
-                let first = matches!(op, StatsOp::Fill { first: true });
-                self.stats_pending = false;
+            SState::Idle | SState::Fill { .. } => {
+                let first = matches!(op, SState::Fill { first: true });
+                self.stats.pending = false;
                 let entries = update_balloon_stats(&self.mm, self.cfg.hugetlb, self.cfg.stats_v612);
                 let bytes = encode(&entries);
                 ram.write(STATS_BUFFER, &bytes)?;
                 let mut len = bytes.len() as u32;
-                if let Some(l) = crate::misbehave::tamper_stats(self.misbehaviour, ram, len)? {
-                    self.misbehaviour = None;
-                    len = l;
-                }
-                self.stats = if first {
+                self.misbehaviour
+                    .hook(Site::StatsBuffer { len: &mut len }, ram)?;
+                self.stats.state = if first {
                     self.stats_tell(len)
                 } else {
-                    StatsOp::GetBuf { len }
+                    SState::GetBuf { len }
                 };
                 Ok(DriverEvent::StatsFilled {
                     entries,
                     addr: STATS_BUFFER,
                 })
             }
-            StatsOp::GetBuf { len } => {
+            SState::GetBuf { len } => {
                 let vq = self.vq_mut(Role::Stats)?;
                 vq.irq = false;
                 let queue = vq.index;
                 match vq.queue.get_used(ram)? {
                     Some(elem) => {
                         let last_used = vq.queue.last_used();
-                        self.stats_outstanding = false;
-                        self.stats = self.stats_tell(len);
+                        self.stats.outstanding = false;
+                        self.stats.state = self.stats_tell(len);
                         Ok(DriverEvent::UsedCollected {
                             role: Role::Stats,
                             queue,
@@ -180,24 +206,24 @@ impl BalloonDriver {
                     }),
                 }
             }
-            StatsOp::Tell(mut t) => {
-                if t.stage == Stage::Add && self.stats_outstanding {
+            SState::Tell(mut t) => {
+                if t.stage == Stage::Add && self.stats.outstanding {
                     self.violations.push(Violation::SecondStatsBuffer);
                 }
                 let ev = self.tell_step(&mut t, tr, ram)?;
                 if matches!(t.stage, Stage::Kick) {
-                    self.stats_outstanding = true;
+                    self.stats.outstanding = true;
                 }
                 if t.stage != Stage::Sent {
-                    self.stats = StatsOp::Tell(t);
+                    self.stats.state = SState::Tell(t);
                 }
                 Ok(ev)
             }
         }
     }
 
-    fn stats_tell(&self, len: u32) -> StatsOp {
-        StatsOp::Tell(Tell::new(
+    fn stats_tell(&self, len: u32) -> SState {
+        SState::Tell(Tell::new(
             Role::Stats,
             vec![Segment {
                 addr: STATS_BUFFER,

@@ -3,10 +3,11 @@
 
 use virtq::{GuestRam, Segment, Transport, UsedElem};
 
-use crate::driver::BalloonDriver;
+use crate::driver::{BalloonDriver, find_vq};
 use crate::error::Error;
 use crate::event::DriverEvent;
 use crate::features::Role;
+use crate::misbehave::Site;
 
 /// `tell_host`'s ring stages.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,12 +55,8 @@ impl BalloonDriver {
         ram: &mut impl GuestRam,
     ) -> Result<DriverEvent, Error> {
         let role = t.role;
-        let misbehaviour = if role == Role::Inflate {
-            self.misbehaviour
-        } else {
-            None
-        };
-        let vq = self.vq_mut(role)?;
+        // The queue is borrowed field by field so the misbehaviour can be spent meanwhile.
+        let vq = find_vq(&mut self.vqs, role)?;
         let queue = vq.index;
         match t.stage.clone() {
             Stage::Add => {
@@ -73,11 +70,21 @@ impl BalloonDriver {
                 })
             }
             Stage::Publish(head) => {
-                if let Some(ev) = crate::misbehave::tamper_publish(misbehaviour, vq, ram, head)? {
-                    self.misbehaviour = None;
+                // The ring-shaped modes break inflate messages (`tell_host` on inflate_vq);
+                // stats, hint and report buffers are published as Linux does.
+                if role == Role::Inflate
+                    && let Some(a) = self.misbehaviour.hook(
+                        Site::InflatePublish {
+                            queue: &mut vq.queue,
+                            head,
+                        },
+                        ram,
+                    )?
+                {
                     t.force_kick = true;
                     t.stage = Stage::Kick;
-                    return Ok(ev);
+                    let what = a.what.unwrap_or_else(|| format!("{:?}", a.mode));
+                    return Ok(DriverEvent::Misbehaved { what });
                 }
                 let (avail_old, avail_new) = vq.queue.publish(ram, head)?;
                 t.stage = Stage::Kick;

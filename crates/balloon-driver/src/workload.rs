@@ -81,20 +81,20 @@ impl BalloonDriver {
     }
     /// Makes the next inflate message break a rule (malformed-input scenarios).
     pub fn set_misbehaviour(&mut self, m: Option<Misbehaviour>) {
-        self.misbehaviour = m;
+        self.misbehaviour.set(m);
     }
 
     pub(crate) fn workload_ready(&self) -> bool {
-        !self.workloads.is_empty() && (!self.workload_blocked || self.oom_result.is_some())
+        !self.workloads.is_empty() && (!self.workload_blocked || self.balloon.oom_result.is_some())
     }
 
     /// An allocation came up short: the OOM path (notifier first if DEFLATE_ON_OOM).
     fn out_of_memory(&mut self) {
         self.workload_blocked = true;
         if self.has(F_DEFLATE_ON_OOM) {
-            self.oom_pending = true;
+            self.balloon.oom_pending = true;
         } else {
-            self.oom_result = Some(0);
+            self.balloon.oom_result = Some(0);
         }
     }
 
@@ -121,7 +121,7 @@ impl BalloonDriver {
     pub(crate) fn workload_step(&mut self) -> Option<DriverEvent> {
         if self.workload_blocked {
             self.workload_blocked = false;
-            if self.oom_result.take() == Some(0) {
+            if self.balloon.oom_result.take() == Some(0) {
                 // Nothing came back from the notifiers: the OOM killer picks the workload.
                 let freed = self.mm.oom_kill();
                 self.workloads.pop_front();
@@ -209,7 +209,7 @@ impl BalloonDriver {
                 )
             }
             Workload::Compact => {
-                self.migrate_pending = true;
+                self.balloon.migrate_pending = true;
                 (
                     true,
                     said(

@@ -1,0 +1,80 @@
+//! `PageMap::take`: the allocation walk that every allocation in the guest goes through
+//! (`alloc_pages` for applications, the page cache, `balloon_page_alloc` and hinting), one
+//! chunk at a time from either end of memory.
+
+use super::{BLOCK_WORDS, CHUNK_PAGES, Direction, PageMap, PageState, StateSet};
+use crate::chunk::{Chunk, keep_bits, push_bits, set_mask};
+use crate::runs::Runs;
+
+impl PageMap {
+    /// Moves up to `max` pages whose state is in `from` to `to`, searching from one end, and
+    /// returns them as runs (in search order).
+    pub fn take(&mut self, from: StateSet, to: PageState, max: u64, dir: Direction) -> Runs {
+        let mut runs = Runs::default();
+        let mut left = max;
+        let n = self.chunks.len();
+        for step in 0..n {
+            if left == 0 {
+                break;
+            }
+            let i = if dir == Direction::Up {
+                step
+            } else {
+                n - 1 - step
+            };
+            let pages = self.chunk_pages(i);
+            let base = i as u64 * CHUNK_PAGES;
+            if let Chunk::Uniform(s) = self.chunks[i] {
+                if !from.contains(s) {
+                    continue;
+                }
+                if left >= pages {
+                    self.counts[s as usize] -= pages;
+                    self.counts[to as usize] += pages;
+                    self.chunks[i] = Chunk::Uniform(to);
+                    match dir {
+                        Direction::Up => runs.push_up(base, pages),
+                        Direction::Down => runs.push_down(base, pages),
+                    }
+                    left -= pages;
+                    continue;
+                }
+            }
+            let words = (pages / 64) as usize;
+            let mut counts = self.counts;
+            let m = self.mixed(i);
+            let skip_blocks = from.counted_per_block();
+            let mut k = 0;
+            while k < words && left > 0 {
+                let w = if dir == Direction::Up {
+                    k
+                } else {
+                    words - 1 - k
+                };
+                k += 1;
+                // A block with none of the set is passed over by its counters, not read word
+                // by word: a balloon filling a chunk from the top would otherwise rescan the
+                // words it already took on every message.
+                let b = w / BLOCK_WORDS;
+                if skip_blocks && m.block_free[b] == 0 && m.block_reported[b] == 0 {
+                    k = match dir {
+                        Direction::Up => (b + 1) * BLOCK_WORDS,
+                        Direction::Down => words - b * BLOCK_WORDS,
+                    };
+                    continue;
+                }
+                let mask = set_mask(&m.planes, w, from);
+                if mask == 0 {
+                    continue;
+                }
+                let sel = keep_bits(mask, left.min(64) as u32, dir);
+                m.apply(w, sel, to, &mut counts);
+                push_bits(&mut runs, base + w as u64 * 64, sel, dir);
+                left -= u64::from(sel.count_ones());
+            }
+            self.counts = counts;
+            self.collapse(i);
+        }
+        runs
+    }
+}
