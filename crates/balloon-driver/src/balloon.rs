@@ -9,7 +9,9 @@ use crate::buffers::{ARRAY_PFNS_MAX, PFN_ARRAY};
 use crate::driver::BalloonDriver;
 use crate::error::Error;
 use crate::event::{DriverEvent, Purpose, Violation};
-use crate::features::{F_DEFLATE_ON_OOM, F_MUST_TELL_HOST, Role, config};
+use crate::features::{
+    Role, VIRTIO_BALLOON_F_DEFLATE_ON_OOM, VIRTIO_BALLOON_F_MUST_TELL_HOST, bit, config,
+};
 use crate::misbehave::{Misbehaviour, Site};
 use crate::pagemap::{Direction, PageState, StateSet};
 use crate::runs::Runs;
@@ -167,7 +169,7 @@ impl BalloonDriver {
         let n = pages.pages();
         self.balloon.list.enqueue(&pages);
         self.balloon.num_pages += n;
-        if !self.has(F_DEFLATE_ON_OOM) {
+        if !self.has(bit(VIRTIO_BALLOON_F_DEFLATE_ON_OOM)) {
             self.mm.adjust_managed_page_count(-(n as i64));
         }
         let ev = DriverEvent::PagesAllocated {
@@ -337,7 +339,7 @@ impl BalloonDriver {
                     }
                 }
                 let n = pages.pages();
-                if !self.has(F_DEFLATE_ON_OOM) && purpose != Purpose::Migrate {
+                if !self.has(bit(VIRTIO_BALLOON_F_DEFLATE_ON_OOM)) && purpose != Purpose::Migrate {
                     self.mm.adjust_managed_page_count(n as i64);
                 }
                 self.page_reporting_notify();
@@ -388,7 +390,7 @@ impl BalloonDriver {
                 StateSet::one(PageState::Ballooned),
                 PageState::Free,
             )?;
-            if self.has(F_MUST_TELL_HOST) {
+            if self.has(bit(VIRTIO_BALLOON_F_MUST_TELL_HOST)) {
                 self.violations
                     .push(Violation::ReusedBeforeDeflateAck { pfn: f });
             }

@@ -204,7 +204,7 @@ impl BalloonDriver {
             return;
         }
         self.balloon.size_pending = true;
-        if self.has(features::F_FREE_PAGE_HINT) {
+        if self.has(features::bit(features::VIRTIO_BALLOON_F_FREE_PAGE_HINT)) {
             self.hint.config_read_cmd_id = true;
             self.hint.pending = true;
         }

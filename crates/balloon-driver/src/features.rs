@@ -1,53 +1,20 @@
 //! Feature bits, `virtballoon_validate`, and the queue numbering Linux's `init_vqs` produces.
 
-/// `VIRTIO_BALLOON_F_MUST_TELL_HOST`: tell the host before reusing a page.
-pub const F_MUST_TELL_HOST: u64 = 1 << 0;
-/// `VIRTIO_BALLOON_F_STATS_VQ`: the statistics queue exists.
-pub const F_STATS_VQ: u64 = 1 << 1;
-/// `VIRTIO_BALLOON_F_DEFLATE_ON_OOM`: deflate when the guest runs out of memory.
-pub const F_DEFLATE_ON_OOM: u64 = 1 << 2;
-/// `VIRTIO_BALLOON_F_FREE_PAGE_HINT`: free page hinting (free_page_vq, cmd id).
-pub const F_FREE_PAGE_HINT: u64 = 1 << 3;
-/// `VIRTIO_BALLOON_F_PAGE_POISON`: the guest tells its poison value.
-pub const F_PAGE_POISON: u64 = 1 << 4;
-/// `VIRTIO_BALLOON_F_PAGE_REPORTING` (Linux `F_REPORTING`): free page reporting.
-pub const F_PAGE_REPORTING: u64 = 1 << 5;
-/// `VIRTIO_F_RING_EVENT_IDX`.
-pub const F_RING_EVENT_IDX: u64 = 1 << 29;
-/// `VIRTIO_F_VERSION_1`.
-pub const F_VERSION_1: u64 = 1 << 32;
-/// `VIRTIO_F_ACCESS_PLATFORM`: always cleared by `virtballoon_validate`.
-pub const F_ACCESS_PLATFORM: u64 = 1 << 33;
-/// The balloon's own feature table (bits 0-5) plus the transport bits Linux accepts here.
-pub const DRIVER_FEATURES: u64 = 0x3f | F_RING_EVENT_IDX | F_VERSION_1 | F_ACCESS_PLATFORM;
+pub use balloon_spec::features::*;
+pub use balloon_spec::{config, status};
 
-/// Device status bits (spec 2.1).
-pub mod status {
-    /// ACKNOWLEDGE.
-    pub const ACKNOWLEDGE: u8 = 1;
-    /// DRIVER.
-    pub const DRIVER: u8 = 2;
-    /// DRIVER_OK.
-    pub const DRIVER_OK: u8 = 4;
-    /// FEATURES_OK.
-    pub const FEATURES_OK: u8 = 8;
-    /// DEVICE_NEEDS_RESET.
-    pub const NEEDS_RESET: u8 = 64;
-    /// FAILED.
-    pub const FAILED: u8 = 128;
-}
-
-/// Config space offsets (all le32).
-pub mod config {
-    /// num_pages: the host's target.
-    pub const NUM_PAGES: u32 = 0;
-    /// actual: what the guest has given.
-    pub const ACTUAL: u32 = 4;
-    /// free_page_hint_cmd_id.
-    pub const FREE_PAGE_HINT_CMD_ID: u32 = 8;
-    /// poison_val.
-    pub const POISON_VAL: u32 = 12;
-}
+/// Linux's `features[]` table of virtio_balloon.c (bits 0-5) plus the transport bits Linux
+/// accepts here (`vring_transport_features`: EVENT_IDX, VERSION_1, ACCESS_PLATFORM,
+/// RING_RESET).
+pub const DRIVER_FEATURES: u64 = bit(VIRTIO_BALLOON_F_MUST_TELL_HOST)
+    | bit(VIRTIO_BALLOON_F_STATS_VQ)
+    | bit(VIRTIO_BALLOON_F_DEFLATE_ON_OOM)
+    | bit(VIRTIO_BALLOON_F_FREE_PAGE_HINT)
+    | bit(VIRTIO_BALLOON_F_PAGE_POISON)
+    | bit(VIRTIO_BALLOON_F_PAGE_REPORTING)
+    | bit(VIRTIO_F_EVENT_IDX)
+    | bit(VIRTIO_F_VERSION_1)
+    | bit(VIRTIO_F_ACCESS_PLATFORM);
 
 /// What the guest kernel does with freed pages, which decides PAGE_POISON and REPORTING.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -74,12 +41,12 @@ impl PagePoison {
 pub fn validate(offered: u64, poison: PagePoison) -> u64 {
     let mut f = offered & DRIVER_FEATURES;
     if poison == PagePoison::Off {
-        f &= !F_PAGE_POISON;
-    } else if offered & F_PAGE_POISON == 0 {
+        f &= !bit(VIRTIO_BALLOON_F_PAGE_POISON);
+    } else if offered & bit(VIRTIO_BALLOON_F_PAGE_POISON) == 0 {
         // The host cannot keep the poison value, so reported pages would come back wrong.
-        f &= !F_PAGE_REPORTING;
+        f &= !bit(VIRTIO_BALLOON_F_PAGE_REPORTING);
     }
-    f & !F_ACCESS_PLATFORM
+    f & !bit(VIRTIO_F_ACCESS_PLATFORM)
 }
 
 /// The balloon's queues, by job.
@@ -119,9 +86,9 @@ impl Role {
     fn feature(self) -> u64 {
         match self {
             Role::Inflate | Role::Deflate => 0,
-            Role::Stats => F_STATS_VQ,
-            Role::FreePage => F_FREE_PAGE_HINT,
-            Role::Reporting => F_PAGE_REPORTING,
+            Role::Stats => bit(VIRTIO_BALLOON_F_STATS_VQ),
+            Role::FreePage => bit(VIRTIO_BALLOON_F_FREE_PAGE_HINT),
+            Role::Reporting => bit(VIRTIO_BALLOON_F_PAGE_REPORTING),
         }
     }
     /// Smallest ring the driver accepts (`virtballoon_probe`: 2 for hinting, 32 for reporting).
@@ -151,20 +118,23 @@ mod tests {
 
     #[test]
     fn validate_drops_reporting_when_poisoning_without_device_poison() {
-        let all = 0x3f | F_VERSION_1 | F_ACCESS_PLATFORM;
+        let all = 0x3f | bit(VIRTIO_F_VERSION_1) | bit(VIRTIO_F_ACCESS_PLATFORM);
         assert_eq!(
             validate(all, PagePoison::Off),
-            all & !F_PAGE_POISON & !F_ACCESS_PLATFORM
+            all & !bit(VIRTIO_BALLOON_F_PAGE_POISON) & !bit(VIRTIO_F_ACCESS_PLATFORM)
         );
         assert_eq!(
             validate(all, PagePoison::Poisoning),
-            all & !F_ACCESS_PLATFORM
+            all & !bit(VIRTIO_F_ACCESS_PLATFORM)
         );
-        let no_poison = all & !F_PAGE_POISON;
+        let no_poison = all & !bit(VIRTIO_BALLOON_F_PAGE_POISON);
         assert_eq!(
-            validate(no_poison, PagePoison::Poisoning) & F_PAGE_REPORTING,
+            validate(no_poison, PagePoison::Poisoning) & bit(VIRTIO_BALLOON_F_PAGE_REPORTING),
             0
         );
-        assert_ne!(validate(no_poison, PagePoison::Off) & F_PAGE_REPORTING, 0);
+        assert_ne!(
+            validate(no_poison, PagePoison::Off) & bit(VIRTIO_BALLOON_F_PAGE_REPORTING),
+            0
+        );
     }
 }

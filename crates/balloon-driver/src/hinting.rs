@@ -6,7 +6,7 @@ use crate::buffers::{CMD_ID_ACTIVE, CMD_ID_STOP};
 use crate::driver::BalloonDriver;
 use crate::error::Error;
 use crate::event::DriverEvent;
-use crate::features::{F_FREE_PAGE_HINT, Role, config};
+use crate::features::{Role, VIRTIO_BALLOON_F_FREE_PAGE_HINT, bit, config};
 use crate::misbehave::Site;
 use crate::mm::PAGE_SIZE;
 use crate::pagemap::{Direction, PageState, StateSet};
@@ -103,7 +103,7 @@ impl BalloonDriver {
         tr: &mut impl Transport,
         ram: &mut impl GuestRam,
     ) -> Result<DriverEvent, Error> {
-        if !self.has(F_FREE_PAGE_HINT) {
+        if !self.has(bit(VIRTIO_BALLOON_F_FREE_PAGE_HINT)) {
             self.hint.pending = false;
             return Err(Error::NotNow {
                 what: "hint free pages",

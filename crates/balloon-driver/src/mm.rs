@@ -9,8 +9,8 @@ use crate::pagemap::{BLOCK_PAGES, BLOCKS_PER_CHUNK, Direction, PageMap, PageStat
 use crate::rng::XorShift;
 use crate::runs::Runs;
 
-/// Bytes in a page (and in a balloon PFN's unit).
-pub const PAGE_SIZE: u64 = 4096;
+/// The guest page size, one balloon page (re-exported for the driver's modules).
+pub use balloon_spec::PAGE_SIZE;
 /// Smallest guest: 64 MiB.
 pub const MIN_MEM: u64 = 64 << 20;
 /// Largest guest: 16 TiB (32-bit PFNs).

@@ -123,7 +123,7 @@ impl PageMap {
     pub fn new(nr_pages: u64) -> Result<PageMap, Error> {
         if nr_pages == 0 || !nr_pages.is_multiple_of(BLOCK_PAGES) || nr_pages > 1 << 32 {
             return Err(Error::InvalidMemorySize {
-                bytes: nr_pages.saturating_mul(4096),
+                bytes: nr_pages.saturating_mul(balloon_spec::PAGE_SIZE),
             });
         }
         let n = nr_pages.div_ceil(CHUNK_PAGES) as usize;

@@ -6,7 +6,10 @@ use virtq::{DriverQueue, GuestRam, QueueLayout, Transport};
 use crate::driver::{BalloonDriver, Vq};
 use crate::error::Error;
 use crate::event::DriverEvent;
-use crate::features::{self, F_PAGE_POISON, F_PAGE_REPORTING, F_RING_EVENT_IDX, Role, status};
+use crate::features::{
+    self, Role, VIRTIO_BALLOON_F_PAGE_POISON, VIRTIO_BALLOON_F_PAGE_REPORTING, VIRTIO_F_EVENT_IDX,
+    bit, status,
+};
 
 /// Where probe is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,8 +112,9 @@ impl BalloonDriver {
                     });
                 }
                 let layout = QueueLayout::contiguous(self.next_ring, max);
-                self.next_ring = (self.next_ring + layout.bytes()).next_multiple_of(4096);
-                let queue = DriverQueue::new(ram, layout, self.has(F_RING_EVENT_IDX))?;
+                self.next_ring =
+                    (self.next_ring + layout.bytes()).next_multiple_of(balloon_spec::PAGE_SIZE);
+                let queue = DriverQueue::new(ram, layout, self.has(bit(VIRTIO_F_EVENT_IDX)))?;
                 tr.set_queue(index, layout);
                 self.vqs.push(Vq {
                     role,
@@ -147,11 +151,11 @@ impl BalloonDriver {
             }
             Probe::Poison => {
                 next(self, Probe::DriverOk);
-                if self.has(F_PAGE_REPORTING) {
+                if self.has(bit(VIRTIO_BALLOON_F_PAGE_REPORTING)) {
                     // page_reporting_register flushes the zones once, after the usual delay.
                     self.report.notify = true;
                 }
-                if self.has(F_PAGE_POISON) {
+                if self.has(bit(VIRTIO_BALLOON_F_PAGE_POISON)) {
                     let v = self.cfg.poison.poison_val();
                     tr.write_config(features::config::POISON_VAL, &v.to_le_bytes());
                     DriverEvent::PoisonWritten { poison_val: v }

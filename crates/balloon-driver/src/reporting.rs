@@ -6,7 +6,7 @@ use virtq::{GuestRam, Segment, Transport};
 use crate::driver::BalloonDriver;
 use crate::error::Error;
 use crate::event::DriverEvent;
-use crate::features::{F_PAGE_REPORTING, Role};
+use crate::features::{Role, VIRTIO_BALLOON_F_PAGE_REPORTING, bit};
 use crate::misbehave::Site;
 use crate::mm::PAGE_SIZE;
 use crate::pagemap::{BLOCK_PAGES, BLOCKS_PER_CHUNK, PageState, StateSet};
@@ -67,7 +67,7 @@ impl ReportOp {
 impl BalloonDriver {
     /// `__page_reporting_notify`: pages were freed.
     pub(crate) fn page_reporting_notify(&mut self) {
-        if !self.has(F_PAGE_REPORTING) || !self.is_running() {
+        if !self.has(bit(VIRTIO_BALLOON_F_PAGE_REPORTING)) || !self.is_running() {
             return;
         }
         match self.report.state {

@@ -2,7 +2,7 @@
 
 use crate::driver::BalloonDriver;
 use crate::event::DriverEvent;
-use crate::features::F_DEFLATE_ON_OOM;
+use crate::features::{VIRTIO_BALLOON_F_DEFLATE_ON_OOM, bit};
 use crate::misbehave::Misbehaviour;
 use crate::mm::{Alloc, Reclaim};
 
@@ -91,7 +91,7 @@ impl BalloonDriver {
     /// An allocation came up short: the OOM path (notifier first if DEFLATE_ON_OOM).
     fn out_of_memory(&mut self) {
         self.workload_blocked = true;
-        if self.has(F_DEFLATE_ON_OOM) {
+        if self.has(bit(VIRTIO_BALLOON_F_DEFLATE_ON_OOM)) {
             self.balloon.oom_pending = true;
         } else {
             self.balloon.oom_result = Some(0);

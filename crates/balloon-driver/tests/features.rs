@@ -12,23 +12,24 @@ use common::{GIB, Seen, boot, run, run_no_timers};
 #[test]
 fn queue_indices_are_compacted_for_every_feature_combination() {
     for bits in 0u64..64 {
-        let offered = bits | F_VERSION_1;
+        let offered = bits | bit(VIRTIO_F_VERSION_1);
         let mut cfg = GuestConfig::new(256 << 20);
         cfg.poison = PagePoison::Poisoning;
         let (drv, dev, _) = boot(cfg, offered);
         let accepted = drv.features();
         // Poisoning guest: REPORTING only with PAGE_POISON (virtballoon_validate).
-        let reporting = bits & F_PAGE_REPORTING != 0 && bits & F_PAGE_POISON != 0;
+        let reporting = bits & bit(VIRTIO_BALLOON_F_PAGE_REPORTING) != 0
+            && bits & bit(VIRTIO_BALLOON_F_PAGE_POISON) != 0;
         assert_eq!(
-            accepted & F_PAGE_REPORTING != 0,
+            accepted & bit(VIRTIO_BALLOON_F_PAGE_REPORTING) != 0,
             reporting,
             "bits {bits:#x}"
         );
         let mut expect = vec![(Role::Inflate, 0u16), (Role::Deflate, 1)];
         for (f, r) in [
-            (F_STATS_VQ, Role::Stats),
-            (F_FREE_PAGE_HINT, Role::FreePage),
-            (F_PAGE_REPORTING, Role::Reporting),
+            (bit(VIRTIO_BALLOON_F_STATS_VQ), Role::Stats),
+            (bit(VIRTIO_BALLOON_F_FREE_PAGE_HINT), Role::FreePage),
+            (bit(VIRTIO_BALLOON_F_PAGE_REPORTING), Role::Reporting),
         ] {
             if accepted & f != 0 {
                 expect.push((r, expect.len() as u16));
@@ -45,8 +46,11 @@ fn queue_indices_are_compacted_for_every_feature_combination() {
             .iter()
             .filter(|s| matches!(s, Seen::Poison(_)))
             .collect();
-        assert_eq!(poison.len(), usize::from(bits & F_PAGE_POISON != 0));
-        if bits & F_PAGE_POISON != 0 {
+        assert_eq!(
+            poison.len(),
+            usize::from(bits & bit(VIRTIO_BALLOON_F_PAGE_POISON) != 0)
+        );
+        if bits & bit(VIRTIO_BALLOON_F_PAGE_POISON) != 0 {
             let p = dev
                 .seen
                 .iter()
@@ -64,7 +68,7 @@ fn queue_indices_are_compacted_for_every_feature_combination() {
 
 #[test]
 fn rings_do_not_overlap_and_stay_in_reserved_memory() {
-    let (drv, dev, _) = boot(GuestConfig::new(GIB), 0x3f | F_VERSION_1);
+    let (drv, dev, _) = boot(GuestConfig::new(GIB), 0x3f | bit(VIRTIO_F_VERSION_1));
     let mut spans: Vec<(u64, u64)> = dev
         .set_queue_calls
         .iter()
@@ -86,7 +90,7 @@ fn rings_do_not_overlap_and_stay_in_reserved_memory() {
 fn a_refused_features_ok_fails_probe() {
     let mut ram = virtq::SparseRam::new(GIB);
     let mut drv = balloon_driver::BalloonDriver::new(GuestConfig::new(GIB)).unwrap();
-    let mut dev = common::Dev::new(F_STATS_VQ | F_VERSION_1);
+    let mut dev = common::Dev::new(bit(VIRTIO_BALLOON_F_STATS_VQ) | bit(VIRTIO_F_VERSION_1));
     dev.refuse_features_ok = true;
     let evs = run_no_timers(&mut drv, &mut dev, &mut ram, 0, 100);
     assert!(matches!(evs.last(), Some(DriverEvent::Failed { .. })));
@@ -97,7 +101,9 @@ fn a_refused_features_ok_fails_probe() {
 fn reporting_sends_chains_of_32_writable_2_mib_ranges_every_2_s() {
     let mut cfg = GuestConfig::new(GIB);
     cfg.seed = 3;
-    let offered = F_STATS_VQ | F_PAGE_REPORTING | F_VERSION_1;
+    let offered = bit(VIRTIO_BALLOON_F_STATS_VQ)
+        | bit(VIRTIO_BALLOON_F_PAGE_REPORTING)
+        | bit(VIRTIO_F_VERSION_1);
     let (mut drv, mut dev, mut ram) = boot(cfg, offered);
     assert_eq!(dev.index_of(Role::Reporting), Some(3));
     // Pin one page in every odd pageblock: no free order-10 blocks, only order 9 ones.
@@ -146,7 +152,10 @@ fn reporting_sends_chains_of_32_writable_2_mib_ranges_every_2_s() {
 
 #[test]
 fn reporting_on_a_fresh_guest_reports_4_mib_blocks_and_reported_pages_stay_allocatable() {
-    let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), F_PAGE_REPORTING | F_VERSION_1);
+    let (mut drv, mut dev, mut ram) = boot(
+        GuestConfig::new(GIB),
+        bit(VIRTIO_BALLOON_F_PAGE_REPORTING) | bit(VIRTIO_F_VERSION_1),
+    );
     let mut now = 0;
     run(&mut drv, &mut dev, &mut ram, &mut now, 2000);
     let free = drv.mm().free_pages();
@@ -158,7 +167,7 @@ fn reporting_on_a_fresh_guest_reports_4_mib_blocks_and_reported_pages_stay_alloc
 
 #[test]
 fn hinting_follows_the_cmd_id_start_stop_done() {
-    let offered = F_FREE_PAGE_HINT | F_VERSION_1;
+    let offered = bit(VIRTIO_BALLOON_F_FREE_PAGE_HINT) | bit(VIRTIO_F_VERSION_1);
     let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), offered);
     dev.max_sizes[3] = 8;
     let q = dev.index_of(Role::FreePage).unwrap();
@@ -222,8 +231,10 @@ fn hinting_follows_the_cmd_id_start_stop_done() {
 
 #[test]
 fn the_hint_shrinker_returns_blocks_under_pressure() {
-    let (mut drv, mut dev, mut ram) =
-        boot(GuestConfig::new(256 << 20), F_FREE_PAGE_HINT | F_VERSION_1);
+    let (mut drv, mut dev, mut ram) = boot(
+        GuestConfig::new(256 << 20),
+        bit(VIRTIO_BALLOON_F_FREE_PAGE_HINT) | bit(VIRTIO_F_VERSION_1),
+    );
     dev.cmd_id = 0x8000_0000;
     drv.on_config_change();
     run_no_timers(&mut drv, &mut dev, &mut ram, 0, 100_000);
@@ -240,7 +251,10 @@ fn the_hint_shrinker_returns_blocks_under_pressure() {
 
 #[test]
 fn migration_inflates_the_new_page_then_deflates_the_old_and_keeps_actual() {
-    let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), F_STATS_VQ | F_VERSION_1);
+    let (mut drv, mut dev, mut ram) = boot(
+        GuestConfig::new(GIB),
+        bit(VIRTIO_BALLOON_F_STATS_VQ) | bit(VIRTIO_F_VERSION_1),
+    );
     // Page cache at the top of RAM pushes the balloon down; dropping it leaves room above.
     let top = drv.mm().nr_pages() - 1024;
     drv.mm_mut()
@@ -291,7 +305,10 @@ fn migration_inflates_the_new_page_then_deflates_the_old_and_keeps_actual() {
 
 #[test]
 fn remove_leaks_everything_then_resets() {
-    let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), F_STATS_VQ | F_VERSION_1);
+    let (mut drv, mut dev, mut ram) = boot(
+        GuestConfig::new(GIB),
+        bit(VIRTIO_BALLOON_F_STATS_VQ) | bit(VIRTIO_F_VERSION_1),
+    );
     dev.num_pages = 600;
     drv.on_config_change();
     run_no_timers(&mut drv, &mut dev, &mut ram, 0, 1000);
@@ -315,7 +332,10 @@ fn remove_leaks_everything_then_resets() {
 
 #[test]
 fn a_misbehaving_guest_marks_the_pfn_buffer_device_writable_once() {
-    let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), F_STATS_VQ | F_VERSION_1);
+    let (mut drv, mut dev, mut ram) = boot(
+        GuestConfig::new(GIB),
+        bit(VIRTIO_BALLOON_F_STATS_VQ) | bit(VIRTIO_F_VERSION_1),
+    );
     drv.set_misbehaviour(Some(Misbehaviour::WritableDescriptor));
     dev.num_pages = 300;
     dev.manual_ack = true;
@@ -334,7 +354,10 @@ fn a_misbehaving_guest_marks_the_pfn_buffer_device_writable_once() {
 
 #[test]
 fn a_misbehaving_guest_can_send_too_many_pfns() {
-    let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), F_STATS_VQ | F_VERSION_1);
+    let (mut drv, mut dev, mut ram) = boot(
+        GuestConfig::new(GIB),
+        bit(VIRTIO_BALLOON_F_STATS_VQ) | bit(VIRTIO_F_VERSION_1),
+    );
     drv.set_misbehaviour(Some(Misbehaviour::TooManyPfns));
     dev.num_pages = 10;
     drv.on_config_change();
@@ -344,7 +367,10 @@ fn a_misbehaving_guest_can_send_too_many_pfns() {
 
 #[test]
 fn a_second_stats_buffer_is_recorded_as_a_violation() {
-    let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), F_STATS_VQ | F_VERSION_1);
+    let (mut drv, mut dev, mut ram) = boot(
+        GuestConfig::new(GIB),
+        bit(VIRTIO_BALLOON_F_STATS_VQ) | bit(VIRTIO_F_VERSION_1),
+    );
     assert!(drv.violations().is_empty());
     drv.set_misbehaviour(Some(Misbehaviour::SecondStatsBuffer));
     let q = dev.index_of(Role::Stats).unwrap();
@@ -381,7 +407,10 @@ fn ring_misbehaviours_write_the_ring_directly() {
         (Misbehaviour::HeadOutOfRange, "InvalidHead"),
         (Misbehaviour::LoopingChain, "ChainTooLong"),
     ] {
-        let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), F_STATS_VQ | F_VERSION_1);
+        let (mut drv, mut dev, mut ram) = boot(
+            GuestConfig::new(GIB),
+            bit(VIRTIO_BALLOON_F_STATS_VQ) | bit(VIRTIO_F_VERSION_1),
+        );
         drv.set_misbehaviour(Some(m));
         dev.num_pages = 10;
         drv.on_config_change();
@@ -412,7 +441,7 @@ fn run_no_timers_no_service(
 fn a_reporting_queue_below_32_entries_fails_probe_with_enospc() {
     let mut ram = virtq::SparseRam::new(GIB);
     let mut drv = balloon_driver::BalloonDriver::new(GuestConfig::new(GIB)).unwrap();
-    let mut dev = common::Dev::new(F_PAGE_REPORTING | F_VERSION_1);
+    let mut dev = common::Dev::new(bit(VIRTIO_BALLOON_F_PAGE_REPORTING) | bit(VIRTIO_F_VERSION_1));
     dev.max_sizes[4] = 16;
     let evs = run_no_timers(&mut drv, &mut dev, &mut ram, 0, 100);
     assert!(drv.is_failed());
@@ -426,7 +455,7 @@ fn a_reporting_queue_below_32_entries_fails_probe_with_enospc() {
 fn a_target_set_before_driver_ok_is_acted_on_at_the_end_of_probe() {
     let mut ram = virtq::SparseRam::new(GIB);
     let mut drv = balloon_driver::BalloonDriver::new(GuestConfig::new(GIB)).unwrap();
-    let mut dev = common::Dev::new(F_STATS_VQ | F_VERSION_1);
+    let mut dev = common::Dev::new(bit(VIRTIO_BALLOON_F_STATS_VQ) | bit(VIRTIO_F_VERSION_1));
     dev.num_pages = 300;
     let evs = run_no_timers(&mut drv, &mut dev, &mut ram, 0, 1000);
     let ok = evs
@@ -446,7 +475,13 @@ fn a_target_set_before_driver_ok_is_acted_on_at_the_end_of_probe() {
 
 #[test]
 fn releasing_before_the_deflate_ack_breaks_must_tell_host_only_when_negotiated() {
-    for (offered, violates) in [(F_MUST_TELL_HOST | F_VERSION_1, true), (F_VERSION_1, false)] {
+    for (offered, violates) in [
+        (
+            bit(VIRTIO_BALLOON_F_MUST_TELL_HOST) | bit(VIRTIO_F_VERSION_1),
+            true,
+        ),
+        (bit(VIRTIO_F_VERSION_1), false),
+    ] {
         let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), offered);
         dev.num_pages = 100;
         drv.on_config_change();

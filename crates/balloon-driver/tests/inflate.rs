@@ -3,12 +3,13 @@
 mod common;
 
 use balloon_driver::features::{
-    F_DEFLATE_ON_OOM, F_MUST_TELL_HOST, F_STATS_VQ, F_VERSION_1, Role, status,
+    Role, VIRTIO_BALLOON_F_DEFLATE_ON_OOM, VIRTIO_BALLOON_F_MUST_TELL_HOST,
+    VIRTIO_BALLOON_F_STATS_VQ, VIRTIO_F_VERSION_1, bit, status,
 };
 use balloon_driver::{DriverEvent, GuestConfig, PageState, StateSet, Workload};
 use common::{GIB, MIB, Seen, boot, run, run_no_timers};
 
-const QEMU: u64 = F_STATS_VQ | F_VERSION_1;
+const QEMU: u64 = bit(VIRTIO_BALLOON_F_STATS_VQ) | bit(VIRTIO_F_VERSION_1);
 
 #[test]
 fn probe_writes_status_in_linux_order_and_kicks_stats_before_driver_ok() {
@@ -134,7 +135,10 @@ fn every_step_is_one_operation_and_pages_are_unusable_until_the_inflate_ack() {
 
 #[test]
 fn deflate_tells_the_host_before_pages_are_freed() {
-    let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), QEMU | F_MUST_TELL_HOST);
+    let (mut drv, mut dev, mut ram) = boot(
+        GuestConfig::new(GIB),
+        QEMU | bit(VIRTIO_BALLOON_F_MUST_TELL_HOST),
+    );
     dev.num_pages = 1000;
     drv.on_config_change();
     run_no_timers(&mut drv, &mut dev, &mut ram, 0, 1000);
@@ -185,7 +189,10 @@ fn deflate_tells_the_host_before_pages_are_freed() {
 
 #[test]
 fn memtotal_shrinks_with_the_balloon_unless_deflate_on_oom() {
-    for (offered, shrinks) in [(QEMU, true), (QEMU | F_DEFLATE_ON_OOM, false)] {
+    for (offered, shrinks) in [
+        (QEMU, true),
+        (QEMU | bit(VIRTIO_BALLOON_F_DEFLATE_ON_OOM), false),
+    ] {
         let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), offered);
         let total = drv.mm().total_pages();
         dev.num_pages = 1000;
@@ -266,9 +273,9 @@ fn a_64_gib_guest_inflates_8_gib_in_8192_messages() {
 
 #[test]
 fn with_event_idx_the_driver_still_gets_every_ack() {
-    use balloon_driver::features::F_RING_EVENT_IDX;
-    let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), QEMU | F_RING_EVENT_IDX);
-    assert!(drv.has(F_RING_EVENT_IDX));
+    use balloon_driver::features::{VIRTIO_F_EVENT_IDX, bit};
+    let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), QEMU | bit(VIRTIO_F_EVENT_IDX));
+    assert!(drv.has(bit(VIRTIO_F_EVENT_IDX)));
     dev.num_pages = 1000;
     drv.on_config_change();
     let evs = run_no_timers(&mut drv, &mut dev, &mut ram, 0, 1000);

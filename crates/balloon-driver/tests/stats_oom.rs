@@ -2,12 +2,14 @@
 
 mod common;
 
-use balloon_driver::features::{F_DEFLATE_ON_OOM, F_STATS_VQ, F_VERSION_1, Role};
+use balloon_driver::features::{
+    Role, VIRTIO_BALLOON_F_DEFLATE_ON_OOM, VIRTIO_BALLOON_F_STATS_VQ, VIRTIO_F_VERSION_1, bit,
+};
 use balloon_driver::stats::tag;
 use balloon_driver::{DriverEvent, GuestConfig, Purpose, Workload};
 use common::{GIB, MIB, Seen, boot, run_no_timers};
 
-const QEMU: u64 = F_STATS_VQ | F_VERSION_1;
+const QEMU: u64 = bit(VIRTIO_BALLOON_F_STATS_VQ) | bit(VIRTIO_F_VERSION_1);
 
 fn stats_seen(dev: &common::Dev) -> Vec<Vec<(u16, u64)>> {
     dev.seen
@@ -88,7 +90,10 @@ fn linux_6_1_without_hugetlb_sends_eight_entries_and_6_1_with_it_ten() {
 
 #[test]
 fn oom_deflates_256_pages_per_call_and_leaves_the_target_alone() {
-    let (mut drv, mut dev, mut ram) = boot(GuestConfig::new(GIB), QEMU | F_DEFLATE_ON_OOM);
+    let (mut drv, mut dev, mut ram) = boot(
+        GuestConfig::new(GIB),
+        QEMU | bit(VIRTIO_BALLOON_F_DEFLATE_ON_OOM),
+    );
     let target = (512 * MIB / 4096) as u32;
     dev.num_pages = target;
     drv.on_config_change();
@@ -181,8 +186,10 @@ fn pressure_reclaims_cache_then_swaps_then_stalls_are_counted() {
 
 #[test]
 fn the_reference_guest_needs_about_239_oom_deflates_for_600_mib() {
-    let (mut drv, mut dev, mut ram) =
-        boot(GuestConfig::linux_6_1_reference(), QEMU | F_DEFLATE_ON_OOM);
+    let (mut drv, mut dev, mut ram) = boot(
+        GuestConfig::linux_6_1_reference(),
+        QEMU | bit(VIRTIO_BALLOON_F_DEFLATE_ON_OOM),
+    );
     assert_eq!(stats_seen(&dev)[0].len(), 10, "Linux 6.1 fills tags 0-9");
     dev.num_pages = (512 * MIB / 4096) as u32;
     drv.on_config_change();

@@ -218,7 +218,9 @@ impl Transport for Dev {
     }
     fn set_queue(&mut self, index: u16, layout: QueueLayout) {
         let mut q = PortableQueue::new(self.queue_max_size(index)).unwrap();
-        let event_idx = self.accepted & balloon_driver::features::F_RING_EVENT_IDX != 0;
+        let event_idx = self.accepted
+            & balloon_driver::features::bit(balloon_driver::features::VIRTIO_F_EVENT_IDX)
+            != 0;
         q.configure(layout, event_idx).unwrap();
         self.queues[usize::from(index)] = Some(q);
         self.set_queue_calls.push((index, layout));

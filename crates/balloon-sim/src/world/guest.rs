@@ -77,7 +77,7 @@ impl Guest {
     }
     /// Queues a workload action (it runs in the driver's next steps); returns what was queued.
     pub fn workload(&mut self, op: GuestOp) -> String {
-        let pages = |b: u64| b.div_ceil(4096);
+        let pages = |b: u64| b.div_ceil(balloon_spec::PAGE_SIZE);
         let w = match op {
             GuestOp::Alloc(b) => Workload::Alloc { pages: pages(b) },
             GuestOp::Free(b) => Workload::Free { pages: pages(b) },
