@@ -157,7 +157,7 @@ impl AppState {
     /// The preset's machine line, booted (`run`), with no balloon target yet.
     pub fn booted() -> Self {
         let machine = balloon_sim::presets::get(PRESET)
-            .and_then(|p| p.text.lines().find(|l| l.trim_start().starts_with('-')))
+            .and_then(|p| balloon_sim::command::machine_line(p.text))
             .unwrap_or("-m 1G -device virtio-balloon -seed 1");
         let mut state = Self::with_session(boot(machine).unwrap_or_else(|_| default_session()));
         state.note("Booted a 1 GiB guest. Try: balloon 512, info balloon, guest alloc 300M, run.");
@@ -264,7 +264,7 @@ impl AppState {
         if text.trim().is_empty() {
             return;
         }
-        if starts_with_machine_line(text) {
+        if balloon_sim::command::machine_line(text).is_some() {
             self.import(text, "the pasted script");
             return;
         }
@@ -345,15 +345,6 @@ fn boot(machine: &str) -> Result<Session, String> {
 fn default_session() -> Session {
     Session::new(balloon_sim::command::MachineConfig::default())
         .unwrap_or_else(|e| panic!("the default machine does not build: {e}"))
-}
-
-/// Whether the first command line of `text` is a machine line (`-m 1G ...`): then the text is a
-/// whole script, not console input.
-fn starts_with_machine_line(text: &str) -> bool {
-    text.lines()
-        .map(str::trim_start)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .is_some_and(|l| l.starts_with('-'))
 }
 
 impl Reducible for AppState {

@@ -3,7 +3,9 @@
 
 use virtq::Portable;
 
-use crate::command::{Command, MachineConfig, ScriptError, StepCommand, parse_line, parse_script};
+use crate::command::{
+    Command, MachineConfig, ScriptError, StepCommand, is_machine_line, parse_line, parse_script,
+};
 use crate::error::Error;
 use crate::history::History;
 use crate::reply::Reply;
@@ -68,7 +70,7 @@ impl Session {
         let mut commands = Vec::new();
         for (i, raw) in text.split('\n').enumerate() {
             let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            if raw.trim_start().starts_with('-') {
+            if is_machine_line(raw) {
                 return Err(ScriptError::new(
                     n,
                     1,

@@ -13,6 +13,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use thiserror::Error;
 
+use crate::Session;
+
 /// The format this build writes and reads.
 pub const VERSION: u32 = 1;
 
@@ -65,6 +67,61 @@ pub enum ShareError {
     /// A preset name with characters no preset has.
     #[error("`{0}` is not a preset name")]
     Preset(String),
+    /// A well-formed preset name this build does not ship.
+    #[error("the link names preset `{0}`, which this playground does not have")]
+    UnknownPreset(String),
+    /// The link's script does not run (its line and column).
+    #[error("the link's script does not run: {0}")]
+    Run(String),
+    /// The link asks for an event the script never reaches.
+    #[error("the link asks for event {step}, but {why}")]
+    Seek {
+        /// The event index asked for.
+        step: u64,
+        /// Why the timeline cannot show it.
+        why: String,
+    },
+}
+
+impl Source {
+    /// The script this source stands for: its own text, or the named preset's.
+    pub fn script(&self) -> Result<&str, ShareError> {
+        match self {
+            Source::Script(text) => Ok(text),
+            Source::Preset(name) => crate::presets::get(name)
+                .map(|p| p.text)
+                .ok_or_else(|| ShareError::UnknownPreset(clip(name))),
+        }
+    }
+}
+
+impl ShareState {
+    /// The link that reopens `session` at its current event. The script is the session's
+    /// timeline (inputs at their places, scheduler steps counted), so a link made after
+    /// stepping back and acting reopens that fork, not the lines in the order they were typed.
+    pub fn of(session: &Session) -> Self {
+        ShareState {
+            source: Source::Script(session.timeline_script()),
+            step: session.current_index(),
+        }
+    }
+
+    /// Replays the link's script and seeks to its step.
+    pub fn open(&self) -> Result<Session, ShareError> {
+        let (mut session, _) = Session::from_script(self.source.script()?)
+            .map_err(|e| ShareError::Run(e.to_string()))?;
+        session.seek(self.step).map_err(|e| ShareError::Seek {
+            step: self.step,
+            why: e.to_string(),
+        })?;
+        Ok(session)
+    }
+}
+
+/// The session a fragment (with or without `#`) describes, at its step. Every way a link can
+/// be wrong is a [`ShareError`]; nothing here panics.
+pub fn open(fragment: &str) -> Result<Session, ShareError> {
+    decode(fragment)?.open()
 }
 
 /// The fragment (without `#`) for a session.
@@ -140,6 +197,57 @@ fn clip(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::StepSize;
+
+    #[test]
+    fn a_fragment_reopens_the_same_frame() {
+        let (mut s, _) =
+            Session::from_script("-m 1G -device virtio-balloon -seed 3\nrun\nballoon 700\n")
+                .unwrap();
+        for _ in 0..25 {
+            s.step(StepSize::Op);
+        }
+        s.step(StepSize::Message);
+        let frag = encode(&ShareState::of(&s));
+        let t = open(&frag).unwrap();
+        assert_eq!(t.current_index(), s.current_index());
+        assert_eq!(t.trace_hash(), s.trace_hash());
+        assert_eq!(t.balloon(), s.balloon());
+        // Back in time: the frame is the cursor, not the end.
+        s.seek(10).unwrap();
+        let t = open(&encode(&ShareState::of(&s))).unwrap();
+        assert_eq!((t.current_index(), t.trace_hash()), (10, s.trace_hash()));
+        // A fork (acting after a seek back) reopens as the fork.
+        s.seek(30).unwrap();
+        s.apply_line("balloon 900").unwrap();
+        s.step(StepSize::UntilQuiet);
+        let t = open(&encode(&ShareState::of(&s))).unwrap();
+        assert_eq!(t.trace_hash(), s.trace_hash());
+        assert_eq!(t.event_count(), s.event_count());
+    }
+
+    #[test]
+    fn broken_links_are_messages() {
+        for bad in [
+            "#section-2",
+            "v=9&step=0&preset=inflate-half",
+            "v=1&step=0&preset=nope",
+            "v=1&step=99999999&preset=inflate-half",
+            "v=1&step=0&script=***",
+        ] {
+            let msg = open(bad).unwrap_err().to_string();
+            assert!(!msg.is_empty(), "{bad}");
+        }
+        let bad_script = encode(&ShareState {
+            source: Source::Script("-m 1G\nballon 512\n".into()),
+            step: 0,
+        });
+        let msg = open(&bad_script).unwrap_err().to_string();
+        assert!(msg.contains("line 2"), "{msg}");
+        let preset = open("v=1&step=5&preset=inflate-half").unwrap();
+        assert_eq!(preset.current_index(), 5);
+    }
+
     use super::*;
 
     fn script(text: &str, step: u64) -> ShareState {

@@ -97,7 +97,7 @@ impl EmbedState {
 
 /// The session a link's source describes, run to its end.
 fn build(source: &Source) -> Result<Session, String> {
-    Session::from_script(crate::share::source_text(source)?)
+    Session::from_script(source.script().map_err(|e| e.to_string())?)
         .map(|(s, _)| s)
         .map_err(|e| format!("the script does not run: {e}"))
 }

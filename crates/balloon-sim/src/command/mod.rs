@@ -358,6 +358,21 @@ pub struct Script {
     pub lines: Vec<ScriptLine>,
 }
 
+/// Whether `line` is a machine line: QEMU's command-line options (`-m 1G -device ...`), which
+/// only a script's first command line may be.
+pub fn is_machine_line(line: &str) -> bool {
+    line.trim_start().starts_with('-')
+}
+
+/// The machine line of `text`, when its first command line (blank and `#` comment lines
+/// skipped) is one: then the text is a whole script, not console input.
+pub fn machine_line(text: &str) -> Option<&str> {
+    text.lines()
+        .map(str::trim_start)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter(|l| is_machine_line(l))
+}
+
 /// Parses a whole script: the machine line (if the first command line starts with `-`), then
 /// one command per line. Nothing runs until everything parsed. Input longer than
 /// [`MAX_SCRIPT_LEN`] is refused without looking at it.
@@ -382,7 +397,7 @@ pub fn parse_script(text: &str) -> Result<Script, ScriptError> {
         if body.trim().is_empty() {
             continue;
         }
-        if machine.is_none() && lines.is_empty() && body.trim_start().starts_with('-') {
+        if machine.is_none() && lines.is_empty() && is_machine_line(body) {
             machine = Some(MachineConfig::parse(body).map_err(|e| e.at_line(line_no))?);
             continue;
         }

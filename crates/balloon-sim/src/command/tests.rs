@@ -270,3 +270,17 @@ fn input_over_the_script_limit_is_refused_before_parsing() {
     // Lines that would each fail are never looked at.
     assert!(parse_script(&"\n".repeat(MAX_SCRIPT_LEN)).is_ok());
 }
+
+#[test]
+fn a_machine_line_is_the_first_command_line_starting_with_a_dash() {
+    use super::{is_machine_line, machine_line};
+    assert!(is_machine_line("  -m 1G -device virtio-balloon"));
+    assert!(!is_machine_line("balloon 512"));
+    assert_eq!(
+        machine_line("\n# a comment\n  -m 2G\nballoon 512\n"),
+        Some("-m 2G")
+    );
+    // A machine line after a command is not the script's machine line.
+    assert_eq!(machine_line("balloon 512\n-m 2G\n"), None);
+    assert_eq!(machine_line("\n\n"), None);
+}
