@@ -27,7 +27,7 @@ use crate::workload::Workload;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GuestConfig {
     /// RAM in bytes (64 MiB..=16 TiB, whole 2 MiB).
-    pub mem_bytes: u64,
+    pub ram_size: u64,
     /// Swap in bytes.
     pub swap_bytes: u64,
     /// Seed of the guest's RNG.
@@ -43,10 +43,10 @@ pub struct GuestConfig {
 }
 
 impl GuestConfig {
-    /// A guest of `mem_bytes` with no swap, no page poisoning, hugetlb, Linux 6.12 stats.
-    pub fn new(mem_bytes: u64) -> GuestConfig {
+    /// A guest of `ram_size` with no swap, no page poisoning, hugetlb, Linux 6.12 stats.
+    pub fn new(ram_size: u64) -> GuestConfig {
         GuestConfig {
-            mem_bytes,
+            ram_size,
             swap_bytes: 0,
             seed: 1,
             poison: PagePoison::Off,
@@ -120,7 +120,7 @@ impl BalloonDriver {
     /// A guest that has booted and is about to probe its balloon device.
     pub fn new(cfg: GuestConfig) -> Result<BalloonDriver, Error> {
         let mm =
-            GuestMm::with_boot_used(cfg.mem_bytes, cfg.swap_bytes, cfg.boot_used_bytes, cfg.seed)?;
+            GuestMm::with_boot_used(cfg.ram_size, cfg.swap_bytes, cfg.boot_used_bytes, cfg.seed)?;
         Ok(BalloonDriver {
             cfg,
             mm,

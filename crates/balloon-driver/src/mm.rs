@@ -107,27 +107,27 @@ pub struct GuestMm {
 }
 
 impl GuestMm {
-    /// A freshly booted guest of `mem_bytes` (64 MiB..=16 TiB, whole 2 MiB blocks) with
+    /// A freshly booted guest of `ram_size` (64 MiB..=16 TiB, whole 2 MiB blocks) with
     /// `swap_bytes` of swap. The kernel's memmap (64 bytes per page) and image (4 MiB) are
     /// reserved at the bottom, plus 8 MiB of boot allocations that count in MemTotal.
-    pub fn new(mem_bytes: u64, swap_bytes: u64, seed: u64) -> Result<GuestMm, Error> {
-        Self::with_boot_used(mem_bytes, swap_bytes, DEFAULT_BOOT_USED, seed)
+    pub fn new(ram_size: u64, swap_bytes: u64, seed: u64) -> Result<GuestMm, Error> {
+        Self::with_boot_used(ram_size, swap_bytes, DEFAULT_BOOT_USED, seed)
     }
 
     /// Like [`GuestMm::new`] with `boot_used_bytes` of unswappable memory in use after boot
     /// (kernel slab, daemons): what decides how far a workload gets before reclaim and OOM.
     pub fn with_boot_used(
-        mem_bytes: u64,
+        ram_size: u64,
         swap_bytes: u64,
         boot_used_bytes: u64,
         seed: u64,
     ) -> Result<GuestMm, Error> {
-        if !(MIN_MEM..=MAX_MEM).contains(&mem_bytes)
-            || !mem_bytes.is_multiple_of(BLOCK_PAGES * PAGE_SIZE)
+        if !(MIN_MEM..=MAX_MEM).contains(&ram_size)
+            || !ram_size.is_multiple_of(BLOCK_PAGES * PAGE_SIZE)
         {
-            return Err(Error::InvalidMemorySize { bytes: mem_bytes });
+            return Err(Error::InvalidMemorySize { bytes: ram_size });
         }
-        let nr = mem_bytes / PAGE_SIZE;
+        let nr = ram_size / PAGE_SIZE;
         let mut map = PageMap::new(nr)?;
         let reserved = nr / 64 + 1024;
         let boot_used = (boot_used_bytes / PAGE_SIZE).min(nr / 2);

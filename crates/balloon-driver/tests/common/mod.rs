@@ -296,7 +296,7 @@ pub const MIB: u64 = 1 << 20;
 
 /// A probed guest of `mem` bytes against a device offering `offered`.
 pub fn boot(cfg: balloon_driver::GuestConfig, offered: u64) -> (BalloonDriver, Dev, SparseRam) {
-    let mut ram = SparseRam::new(cfg.mem_bytes);
+    let mut ram = SparseRam::new(cfg.ram_size);
     let mut drv = BalloonDriver::new(cfg).unwrap();
     let mut dev = Dev::new(offered);
     run_no_timers(&mut drv, &mut dev, &mut ram, 0, 100);
