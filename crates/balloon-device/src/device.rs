@@ -70,7 +70,7 @@ pub struct QueueInfo {
 }
 
 /// The host's virtio-balloon device, generic over the queue backend.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct BalloonDevice<B: Backend> {
     pub(crate) profile: DeviceProfile,
     pub(crate) props: BalloonProps,
@@ -100,37 +100,6 @@ pub struct BalloonDevice<B: Backend> {
     pub(crate) interrupts: Vec<Interrupt>,
     /// The queue whose handler is mid-way (QEMU handlers run to completion under the BQL).
     pub(crate) active: Option<usize>,
-}
-
-impl<B: Backend> Clone for BalloonDevice<B> {
-    fn clone(&self) -> Self {
-        Self {
-            profile: self.profile.clone(),
-            props: self.props.clone(),
-            init: self.init,
-            kinds: self.kinds.clone(),
-            queues: self.queues.clone(),
-            config_size: self.config_size,
-            driver_features: self.driver_features,
-            status: self.status,
-            broken: self.broken,
-            num_pages: self.num_pages,
-            actual: self.actual,
-            poison_val: self.poison_val,
-            hint: self.hint,
-            config_copy: self.config_copy,
-            stats: self.stats,
-            stats_last_update: self.stats_last_update,
-            stats_held: self.stats_held,
-            stats_poll_interval: self.stats_poll_interval,
-            stats_timer: self.stats_timer,
-            memory: self.memory.clone(),
-            discard_inhibited: self.discard_inhibited,
-            throttle: self.throttle.clone(),
-            interrupts: self.interrupts.clone(),
-            active: self.active,
-        }
-    }
 }
 
 impl<B: Backend> BalloonDevice<B> {

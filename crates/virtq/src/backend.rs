@@ -6,7 +6,7 @@ use crate::memory::{GuestRam, SparseRam};
 
 /// A pairing of guest memory and device-side queue. Device and simulation code are generic
 /// over it, so the backend is chosen once, outside the device logic.
-pub trait Backend: std::fmt::Debug + 'static {
+pub trait Backend: std::fmt::Debug + Clone + 'static {
     /// Guest memory.
     type Ram: GuestRam + std::fmt::Debug;
     /// Device-side queue over that memory.

@@ -225,12 +225,7 @@ fn parse_guest(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, S
 }
 
 fn parse_fault(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, ScriptError> {
-    let form = format!(
-        "fault ivq <{}|actual-offset> | fault dvq never-inflated | fault svq <{}> | \
-         fault free_page_vq cmd-id-length | fault reporting_vq misaligned",
-        FaultKind::NAMES[..12].join("|"),
-        FaultKind::NAMES[13..16].join("|")
-    );
+    let form = super::fault::forms();
     let Some(&(qp, q)) = w.get(1) else {
         return Err(ScriptError::in_line(text, end, form, "fault needs a queue"));
     };

@@ -60,12 +60,14 @@
 //! Fault names: see [`FaultKind`].
 
 mod error;
+mod fault;
 mod line;
 mod machine;
 mod qmp;
 pub mod units;
 
 pub use error::ScriptError;
+pub use fault::FaultKind;
 pub use line::parse_line;
 pub use machine::{Backend, MachineConfig};
 pub use qmp::{MAX_JSON_DEPTH, QmpRequest};
@@ -199,121 +201,6 @@ pub struct Fault {
     pub queue: QueueName,
     /// What is wrong with it.
     pub kind: FaultKind,
-}
-
-/// The malformed-guest behaviours, named as the `fault` line spells them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultKind {
-    /// `device-writable`: the PFN buffer is marked VIRTQ_DESC_F_WRITE (row 1).
-    DeviceWritable,
-    /// `odd-length`: the buffer length is not a multiple of 4 (row 2).
-    OddLength,
-    /// `oversized`: more than 256 PFNs in one buffer (row 3).
-    Oversized,
-    /// `pfn-outside-ram`: a PFN beyond the end of guest RAM (row 4).
-    PfnOutsideRam,
-    /// `avail-idx-jump`: avail.idx moved more than the queue size ahead (row 10).
-    AvailIdxJump,
-    /// `head-out-of-range`: the avail entry names a head ≥ queue size (row 11).
-    HeadOutOfRange,
-    /// `desc-loop`: the chain's next fields form a loop (row 11).
-    DescLoop,
-    /// `zero-length`: a zero-length descriptor (row 12).
-    ZeroLength,
-    /// `pfn-array-outside-ram`: the PFN buffer itself lies past the end of RAM (row 5).
-    PfnArrayOutsideRam,
-    /// `chain`: the PFN buffer split over two chained descriptors (row 6).
-    Chain,
-    /// `duplicate-pfn`: the second PFN of the message repeats the first (row 7).
-    DuplicatePfn,
-    /// `nonsense-actual`: the `actual` written after the next inflate is 0xffffffff (row 9).
-    NonsenseActual,
-    /// `fault dvq never-inflated`: the next deflate names PFN 0, never ballooned (row 8).
-    NeverInflated,
-    /// `fault svq partial-entry`: the next stats buffer ends inside its last entry (row 13).
-    PartialEntry,
-    /// `fault svq large-buffer`: the next stats buffer is 4000 bytes long (row 14).
-    LargeBuffer,
-    /// `fault svq unknown-tag`: the next stats buffer starts with tag 0xff (row 15).
-    UnknownTag,
-    /// `fault free_page_vq cmd-id-length`: the next hint cmd id buffer is 2 bytes (row 17).
-    CmdIdLength,
-    /// `fault reporting_vq misaligned`: the next report's first range is misaligned (row 18).
-    Misaligned,
-    /// `fault ivq actual-offset`: the next `actual` is written at config offset 5 (row 19).
-    ActualOffset,
-}
-
-impl FaultKind {
-    /// The names the `fault` line accepts, for error messages and completion.
-    pub const NAMES: [&'static str; 19] = [
-        "device-writable",
-        "odd-length",
-        "oversized",
-        "pfn-outside-ram",
-        "avail-idx-jump",
-        "head-out-of-range",
-        "desc-loop",
-        "zero-length",
-        "pfn-array-outside-ram",
-        "chain",
-        "duplicate-pfn",
-        "nonsense-actual",
-        "never-inflated",
-        "partial-entry",
-        "large-buffer",
-        "unknown-tag",
-        "cmd-id-length",
-        "misaligned",
-        "actual-offset",
-    ];
-
-    /// The name the `fault` line spells.
-    pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-
-    /// The kind called `name`.
-    pub fn parse(name: &str) -> Option<Self> {
-        use FaultKind::*;
-        const ALL: [FaultKind; 19] = [
-            DeviceWritable,
-            OddLength,
-            Oversized,
-            PfnOutsideRam,
-            AvailIdxJump,
-            HeadOutOfRange,
-            DescLoop,
-            ZeroLength,
-            PfnArrayOutsideRam,
-            Chain,
-            DuplicatePfn,
-            NonsenseActual,
-            NeverInflated,
-            PartialEntry,
-            LargeBuffer,
-            UnknownTag,
-            CmdIdLength,
-            Misaligned,
-            ActualOffset,
-        ];
-        ALL.into_iter().find(|k| k.name() == name)
-    }
-
-    /// The queue whose buffers this fault breaks. (No "second stats buffer" fault: with two
-    /// in flight, Linux's stats_request re-adds each one QEMU pushes back, forever, at one
-    /// instant of virtual time.)
-    pub fn queue(self) -> QueueName {
-        match self {
-            FaultKind::NeverInflated => QueueName::Dvq,
-            FaultKind::PartialEntry | FaultKind::LargeBuffer | FaultKind::UnknownTag => {
-                QueueName::Svq
-            }
-            FaultKind::CmdIdLength => QueueName::FreePageVq,
-            FaultKind::Misaligned => QueueName::ReportingVq,
-            _ => QueueName::Ivq,
-        }
-    }
 }
 
 /// Host-side actions that are not monitor commands.

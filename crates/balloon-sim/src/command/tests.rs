@@ -237,7 +237,7 @@ mod props {
 
 #[test]
 fn every_fault_name_parses_on_its_own_queue_only() {
-    for name in FaultKind::NAMES {
+    for &name in FaultKind::NAMES {
         let kind = FaultKind::parse(name).expect(name);
         assert_eq!(kind.name(), name);
         let line = format!("fault {} {name}", kind.queue().as_str());
@@ -283,4 +283,17 @@ fn a_machine_line_is_the_first_command_line_starting_with_a_dash() {
     // A machine line after a command is not the script's machine line.
     assert_eq!(machine_line("balloon 512\n-m 2G\n"), None);
     assert_eq!(machine_line("\n\n"), None);
+}
+
+#[test]
+fn the_fault_line_form_names_every_fault_under_its_queue() {
+    let e = err("fault ivq nope");
+    for kind in FaultKind::ALL {
+        let under = e
+            .expected
+            .split(" | ")
+            .find(|f| f.starts_with(&format!("fault {} ", kind.queue().as_str())))
+            .unwrap_or_else(|| panic!("no form for {}: {}", kind.name(), e.expected));
+        assert!(under.contains(kind.name()), "{under}");
+    }
 }

@@ -1,12 +1,10 @@
 //! The guest side of the world: the Linux-shaped driver and the guest's memory manager, behind
 //! the few calls the scheduler makes.
 
-use balloon_driver::{
-    BalloonDriver, DriverEvent, GuestConfig, GuestMm, Misbehaviour, Role, Workload,
-};
+use balloon_driver::{BalloonDriver, DriverEvent, GuestConfig, GuestMm, Role, Workload};
 use virtq::{GuestRam, Transport};
 
-use crate::command::{Fault, FaultKind, GuestOp, MachineConfig, QueueName};
+use crate::command::{Fault, GuestOp, MachineConfig, QueueName};
 use crate::error::Error;
 use crate::trace::{Actor, Move, PfnRun};
 
@@ -89,27 +87,7 @@ impl Guest {
     }
     /// Arms a malformed-guest behaviour for the next buffer on its queue.
     pub fn arm_fault(&mut self, f: &Fault) {
-        let m = match f.kind {
-            FaultKind::DeviceWritable => Misbehaviour::WritableDescriptor,
-            FaultKind::OddLength => Misbehaviour::LengthNotMultipleOf4,
-            FaultKind::Oversized => Misbehaviour::TooManyPfns,
-            FaultKind::PfnOutsideRam => Misbehaviour::PfnBeyondRam,
-            FaultKind::ZeroLength => Misbehaviour::ZeroLength,
-            FaultKind::AvailIdxJump => Misbehaviour::AvailIdxJump,
-            FaultKind::HeadOutOfRange => Misbehaviour::HeadOutOfRange,
-            FaultKind::DescLoop => Misbehaviour::LoopingChain,
-            FaultKind::PfnArrayOutsideRam => Misbehaviour::PfnArrayBeyondRam,
-            FaultKind::Chain => Misbehaviour::ChainedPfnArray,
-            FaultKind::DuplicatePfn => Misbehaviour::DuplicatePfn,
-            FaultKind::NonsenseActual => Misbehaviour::NonsenseActual,
-            FaultKind::NeverInflated => Misbehaviour::DeflateNeverInflated,
-            FaultKind::PartialEntry => Misbehaviour::StatsPartialEntry,
-            FaultKind::LargeBuffer => Misbehaviour::StatsLargeBuffer,
-            FaultKind::UnknownTag => Misbehaviour::StatsUnknownTag,
-            FaultKind::CmdIdLength => Misbehaviour::HintCmdIdLength,
-            FaultKind::Misaligned => Misbehaviour::ReportMisaligned,
-            FaultKind::ActualOffset => Misbehaviour::ActualAtWrongOffset,
-        };
+        let m = f.kind.misbehaviour();
         self.driver.set_misbehaviour(Some(m));
     }
 }
