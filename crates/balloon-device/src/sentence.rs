@@ -6,6 +6,46 @@ use crate::runs::{describe, total};
 use crate::vq::PushReason;
 
 impl DeviceEvent {
+    /// A short stable code for filters and styling, next to the sentence so that a new
+    /// variant must be classified where it is explained: `boot`, `config`, `status`, `kick`,
+    /// `pop`, `pages`, `used`, `notify` or `timer`.
+    pub fn kind(&self) -> &'static str {
+        use DeviceEvent::*;
+        match self {
+            TypeRegistered { .. }
+            | ClassInit { .. }
+            | InstanceInit { .. }
+            | Realized { .. }
+            | RealizeFailed { .. }
+            | QueueAdded { .. }
+            | StatsReset
+            | Unrealized { .. } => "boot",
+            FeaturesRead { .. }
+            | DriverFeaturesSet { .. }
+            | ConfigRead { .. }
+            | ConfigAccessOutOfRange { .. }
+            | ConfigWritten { .. }
+            | QueueConfigured { .. }
+            | QueueConfigFailed { .. }
+            | NoSuchQueue { .. }
+            | TargetSet { .. }
+            | PollingIntervalSet { .. }
+            | HintStatusChanged { .. } => "config",
+            Kicked { .. } => "kick",
+            Popped { .. } | QueueDrained { .. } => "pop",
+            Inflated { .. }
+            | Deflated { .. }
+            | Reported { .. }
+            | HintRanges { .. }
+            | HintCmdId { .. }
+            | StatsReceived { .. } => "pages",
+            UsedPushed { .. } | PushDropped { .. } => "used",
+            Notified { .. } => "notify",
+            StatsPollFired { .. } | BalloonChangeFlushed { .. } => "timer",
+            VirtioError { .. } | StatusSet { .. } | DeviceReset { .. } => "status",
+        }
+    }
+
     /// One plain sentence for the UI.
     pub fn sentence(&self) -> String {
         use DeviceEvent::*;

@@ -3,6 +3,43 @@
 use crate::event::DriverEvent;
 
 impl DriverEvent {
+    /// A short stable code for filters and styling, next to the sentence so that a new
+    /// variant must be classified where it is explained: `boot`, `desc`, `avail`, `kick`,
+    /// `used`, `config`, `pages`, `timer`, `guest`, `fault` or `work`.
+    pub fn kind(&self) -> &'static str {
+        use DriverEvent as E;
+        match self {
+            E::Status { .. }
+            | E::FeaturesNegotiated { .. }
+            | E::Failed { .. }
+            | E::QueueSetUp { .. } => "boot",
+            E::BufferAdded { .. } => "desc",
+            E::Published { .. } => "avail",
+            E::Kicked { .. } => "kick",
+            E::UsedCollected { .. } | E::NothingUsed { .. } => "used",
+            E::TargetRead { .. }
+            | E::ActualWritten { .. }
+            | E::PoisonWritten { .. }
+            | E::HintCmdIdRead { .. } => "config",
+            E::PagesAllocated { .. }
+            | E::PagesDequeued { .. }
+            | E::PagesReleased { .. }
+            | E::StatsFilled { .. }
+            | E::ReportIsolated { .. }
+            | E::HintBlock { .. }
+            | E::HintsReturned { .. } => "pages",
+            E::OutOfPuff { .. } | E::ReportScheduled { .. } => "timer",
+            E::Workload { .. } | E::OomNotify { .. } | E::OomKill { .. } => "guest",
+            E::Misbehaved { .. } => "fault",
+            // Bookkeeping of the driver's work items (queue_work, the end of a reporting
+            // pass, balloon page migration, device removal): no ring or config moves.
+            E::WorkQueued { .. }
+            | E::ReportPassDone { .. }
+            | E::MigrationPicked { .. }
+            | E::Removed => "work",
+        }
+    }
+
     /// One plain sentence for the UI.
     pub fn sentence(&self) -> String {
         use DriverEvent as E;

@@ -265,16 +265,36 @@ pub(crate) fn device_moves(
             }
         }
         HintStatusChanged {
-            config_interrupt: true,
-            ..
-        } => moves.push(Move::ConfigInterrupt),
+            config_interrupt, ..
+        } => {
+            if *config_interrupt {
+                moves.push(Move::ConfigInterrupt);
+            }
+        }
         QueueAdded { queue, .. }
         | QueueConfigured { queue, .. }
         | QueueConfigFailed { queue, .. }
         | QueueDrained { queue, .. }
         | StatsReceived { queue, .. }
-        | HintCmdId { queue, .. } => return qn(queue),
-        _ => {}
+        | HintCmdId { queue, .. }
+        | PushDropped { queue, .. } => return qn(queue),
+        // Nothing in the rings or the config fields moves: the bring-up before the queues
+        // exist, feature and config reads, out-of-range accesses, timers and settings.
+        TypeRegistered { .. }
+        | ClassInit { .. }
+        | InstanceInit { .. }
+        | Realized { .. }
+        | RealizeFailed { .. }
+        | StatsReset
+        | Unrealized { .. }
+        | FeaturesRead { .. }
+        | DriverFeaturesSet { .. }
+        | ConfigRead { .. }
+        | ConfigAccessOutOfRange { .. }
+        | NoSuchQueue { .. }
+        | StatsPollFired { .. }
+        | BalloonChangeFlushed { .. }
+        | PollingIntervalSet { .. } => {}
     }
     None
 }
@@ -417,7 +437,7 @@ impl TraceEvent {
 
     /// A short stable code for filters and styling: `boot`, `config`, `status`, `desc`,
     /// `avail`, `kick`, `pop`, `pages`, `used`, `notify`, `interrupt`, `monitor`, `guest`,
-    /// `fault`, `host`, `timer`, `clock` or `other`.
+    /// `fault`, `host`, `timer`, `clock` or `work`.
     pub fn kind(&self) -> &'static str {
         match &self.detail {
             Detail::Monitor(_) => "monitor",
@@ -426,58 +446,8 @@ impl TraceEvent {
             Detail::Host { .. } => "host",
             Detail::Clock { .. } => "clock",
             Detail::Interrupt(_) => "interrupt",
-            Detail::Device(ev) => {
-                use DeviceEvent::*;
-                match ev {
-                    TypeRegistered { .. }
-                    | ClassInit { .. }
-                    | InstanceInit { .. }
-                    | Realized { .. }
-                    | RealizeFailed { .. }
-                    | QueueAdded { .. }
-                    | StatsReset => "boot",
-                    Popped { .. } | QueueDrained { .. } => "pop",
-                    Inflated { .. }
-                    | Deflated { .. }
-                    | Reported { .. }
-                    | HintRanges { .. }
-                    | HintCmdId { .. }
-                    | StatsReceived { .. } => "pages",
-                    UsedPushed { .. } => "used",
-                    Notified { .. } => "notify",
-                    StatsPollFired { .. } | BalloonChangeFlushed { .. } => "timer",
-                    VirtioError { .. } | StatusSet { .. } | DeviceReset { .. } => "status",
-                    _ => "config",
-                }
-            }
-            Detail::Driver { event, .. } => {
-                use DriverEvent as E;
-                match event {
-                    E::Status { .. }
-                    | E::FeaturesNegotiated { .. }
-                    | E::Failed { .. }
-                    | E::QueueSetUp { .. } => "boot",
-                    E::BufferAdded { .. } => "desc",
-                    E::Published { .. } => "avail",
-                    E::Kicked { .. } => "kick",
-                    E::UsedCollected { .. } | E::NothingUsed { .. } => "used",
-                    E::TargetRead { .. }
-                    | E::ActualWritten { .. }
-                    | E::PoisonWritten { .. }
-                    | E::HintCmdIdRead { .. } => "config",
-                    E::PagesAllocated { .. }
-                    | E::PagesDequeued { .. }
-                    | E::PagesReleased { .. }
-                    | E::StatsFilled { .. }
-                    | E::ReportIsolated { .. }
-                    | E::HintBlock { .. }
-                    | E::HintsReturned { .. } => "pages",
-                    E::OutOfPuff { .. } | E::ReportScheduled { .. } => "timer",
-                    E::Workload { .. } | E::OomNotify { .. } | E::OomKill { .. } => "guest",
-                    E::Misbehaved { .. } => "fault",
-                    _ => "other",
-                }
-            }
+            Detail::Device(ev) => ev.kind(),
+            Detail::Driver { event, .. } => event.kind(),
         }
     }
 

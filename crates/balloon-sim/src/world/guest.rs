@@ -194,6 +194,27 @@ pub(crate) fn driver_moves(
             pfns.extend(blocks.iter().map(|&(first, count)| PfnRun { first, count }));
             Some(QueueName::ReportingVq)
         }
-        _ => None,
+        // Work inside the guest that moves no ring index and carries no PFN run here (the
+        // device's side of a config write is its own event).
+        E::Status { .. }
+        | E::FeaturesNegotiated { .. }
+        | E::Failed { .. }
+        | E::PoisonWritten { .. }
+        | E::TargetRead { .. }
+        | E::WorkQueued { .. }
+        | E::OutOfPuff { .. }
+        | E::ActualWritten { .. }
+        | E::StatsFilled { .. }
+        | E::OomNotify { .. }
+        | E::OomKill { .. }
+        | E::Workload { .. }
+        | E::ReportScheduled { .. }
+        | E::ReportPassDone { .. }
+        | E::HintCmdIdRead { .. }
+        | E::HintBlock { .. }
+        | E::HintsReturned { .. }
+        | E::MigrationPicked { .. }
+        | E::Misbehaved { .. }
+        | E::Removed => None,
     }
 }
