@@ -53,6 +53,24 @@ pub enum PrecopyNotifyReason {
     Cleanup,
 }
 
+impl PrecopyNotifyReason {
+    /// QEMU's name for the reason (include/migration/misc.h `PrecopyNotifyReason`).
+    pub fn name(self) -> &'static str {
+        match self {
+            PrecopyNotifyReason::Setup => "PRECOPY_NOTIFY_SETUP",
+            PrecopyNotifyReason::BeforeBitmapSync => "PRECOPY_NOTIFY_BEFORE_BITMAP_SYNC",
+            PrecopyNotifyReason::AfterBitmapSync { vm_running: true } => {
+                "PRECOPY_NOTIFY_AFTER_BITMAP_SYNC (VM running)"
+            }
+            PrecopyNotifyReason::AfterBitmapSync { vm_running: false } => {
+                "PRECOPY_NOTIFY_AFTER_BITMAP_SYNC (VM stopped)"
+            }
+            PrecopyNotifyReason::Complete => "PRECOPY_NOTIFY_COMPLETE",
+            PrecopyNotifyReason::Cleanup => "PRECOPY_NOTIFY_CLEANUP",
+        }
+    }
+}
+
 /// The hinting state machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct FreePageHint {

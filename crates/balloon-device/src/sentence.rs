@@ -232,8 +232,8 @@ impl DeviceEvent {
                 }
             ),
             HintStatusChanged { reason, old, new, cmd_id, config_interrupt } => format!(
-                "Precopy notifier {reason:?}: free page hinting {} -> {} (cmd id {cmd_id:#x}); {}.",
-                old.name(), new.name(), irq(*config_interrupt)
+                "Precopy notifier {}: free page hinting {} -> {} (cmd id {cmd_id:#x}); {}.",
+                reason.name(), old.name(), new.name(), irq(*config_interrupt)
             ),
         }
     }

@@ -19,6 +19,18 @@ pub enum Purpose {
     Remove,
 }
 
+impl Purpose {
+    /// The Linux function that takes pages off the balloon for this purpose.
+    pub fn caller(self) -> &'static str {
+        match self {
+            Purpose::Resize => "update_balloon_size_func",
+            Purpose::Oom => "virtio_balloon_oom_notify",
+            Purpose::Migrate => "virtballoon_migratepage",
+            Purpose::Remove => "remove_common",
+        }
+    }
+}
+
 /// A spec rule the driver broke (only in a deliberate misbehaviour mode, or a bug).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Violation {

@@ -59,6 +59,35 @@ pub enum Misbehaviour {
     ActualAtWrongOffset,
 }
 
+impl Misbehaviour {
+    /// What the guest does wrong, in words (for sentences: never the variant's Debug name).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Misbehaviour::WritableDescriptor => "the PFN buffer is marked device-writable",
+            Misbehaviour::LengthNotMultipleOf4 => "the PFN buffer's length is not a multiple of 4",
+            Misbehaviour::TooManyPfns => "300 PFNs in one buffer, more than Linux's 256",
+            Misbehaviour::PfnBeyondRam => "a PFN lies past the end of guest RAM",
+            Misbehaviour::ZeroLength => "a zero-length descriptor",
+            Misbehaviour::AvailIdxJump => "avail.idx moves more than the queue size ahead",
+            Misbehaviour::HeadOutOfRange => "the avail ring names a head beyond the queue",
+            Misbehaviour::LoopingChain => "the descriptor's next points at itself",
+            Misbehaviour::SecondStatsBuffer => "a second stats buffer while the device holds one",
+            Misbehaviour::ReleaseBeforeAck => "deflated pages reused before the host's ack",
+            Misbehaviour::PfnArrayBeyondRam => "the PFN buffer lies past the end of guest RAM",
+            Misbehaviour::ChainedPfnArray => "the PFN buffer is split over two descriptors",
+            Misbehaviour::DuplicatePfn => "the second PFN repeats the first",
+            Misbehaviour::DeflateNeverInflated => "a deflate names a page the balloon never held",
+            Misbehaviour::NonsenseActual => "actual is written as 0xffffffff pages",
+            Misbehaviour::StatsPartialEntry => "the stats buffer ends inside its last entry",
+            Misbehaviour::StatsLargeBuffer => "a 4000-byte stats buffer",
+            Misbehaviour::StatsUnknownTag => "a stats entry with tag 0xff",
+            Misbehaviour::HintCmdIdLength => "a 2-byte free page hint cmd id buffer",
+            Misbehaviour::ReportMisaligned => "a free page report that starts mid-block",
+            Misbehaviour::ActualAtWrongOffset => "actual written at config offset 5",
+        }
+    }
+}
+
 /// A point in the driver's work where a misbehaviour may break its rule, with what it may
 /// change there.
 pub(crate) enum Site<'a> {

@@ -85,7 +85,8 @@ impl DriverEvent {
                 )
             }
             E::PagesDequeued { pages, purpose, .. } => format!(
-                "leak_balloon ({purpose:?}) took {} pages off the balloon list ({}); they stay unusable until the host acks.",
+                "leak_balloon (from {}) took {} pages off the balloon list ({}); they stay unusable until the host acks.",
+                purpose.caller(),
                 pages.pages(),
                 pages.describe()
             ),

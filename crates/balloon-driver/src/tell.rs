@@ -83,7 +83,7 @@ impl BalloonDriver {
                 {
                     t.force_kick = true;
                     t.stage = Stage::Kick;
-                    let what = a.what.unwrap_or_else(|| format!("{:?}", a.mode));
+                    let what = a.what.unwrap_or_else(|| a.mode.describe().to_owned());
                     return Ok(DriverEvent::Misbehaved { what });
                 }
                 let (avail_old, avail_new) = vq.queue.publish(ram, head)?;

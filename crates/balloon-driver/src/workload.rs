@@ -50,6 +50,31 @@ pub enum Workload {
     Compact,
 }
 
+/// What the workload does, in words (for sentences: never the variant's Debug name).
+impl std::fmt::Display for Workload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Workload::Alloc { pages } => write!(f, "an application allocates {pages} pages"),
+            Workload::Free { pages } => write!(f, "the application frees {pages} pages"),
+            Workload::Touch { pages } => write!(f, "the application touches {pages} of its pages"),
+            Workload::ReadFile { pages } => {
+                write!(f, "file reads add {pages} pages to the page cache")
+            }
+            Workload::DropCaches => f.write_str("echo 1 > /proc/sys/vm/drop_caches"),
+            Workload::HugePages { count } => {
+                write!(f, "the hugetlb pool grows by {count} 2 MiB pages")
+            }
+            Workload::Ramp { step, left } => {
+                write!(
+                    f,
+                    "a pressure ramp allocates {left} pages, {step} at a time"
+                )
+            }
+            Workload::Compact => f.write_str("compaction migrates one balloon page"),
+        }
+    }
+}
+
 fn said(what: String, pages: u64, reclaim: Reclaim) -> Option<DriverEvent> {
     Some(DriverEvent::Workload {
         what,

@@ -8,7 +8,7 @@ use super::QueueName;
 macro_rules! fault_table {
     ($( $(#[doc = $doc:expr])* $kind:ident = $name:literal on $queue:ident arms $mis:ident; )*) => {
         /// The malformed-guest behaviours, named as the `fault` line spells them (the rows
-        /// of the malformed-input catalogue).
+        /// of the malformed-input catalogue). Serialised as that name.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum FaultKind {
             $( $(#[doc = $doc])* $kind, )*
@@ -95,6 +95,12 @@ fault_table! {
     Misaligned = "misaligned" on ReportingVq arms ReportMisaligned;
     /// The next `actual` is written at config offset 5 (row 19).
     ActualOffset = "actual-offset" on Ivq arms ActualAtWrongOffset;
+}
+
+impl serde::Serialize for FaultKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
 }
 
 /// The `fault` line's forms, one per queue that has faults: `fault ivq <a|b|...>`.

@@ -139,7 +139,7 @@ impl Command {
 }
 
 /// Guest workload actions (the guest memory model's allocator).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum GuestOp {
     /// A process allocates `bytes` of anonymous memory.
     Alloc(u64),
@@ -195,7 +195,7 @@ impl QueueName {
 
 /// A malformed-guest behaviour (reference section 8), armed for the next buffer on its queue
 /// (ivq for most; each fault has its queue: [`FaultKind::queue`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Fault {
     /// The queue whose next buffer is malformed (ignored by ring-wide faults on other queues).
     pub queue: QueueName,
@@ -204,7 +204,7 @@ pub struct Fault {
 }
 
 /// Host-side actions that are not monitor commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum HostOp {
     /// `host hint start`: `virtio_balloon_free_page_start` (precopy after bitmap sync).
     HintStart,
@@ -321,6 +321,30 @@ pub(crate) fn strip_comment(line: &str) -> &str {
         }
     }
     line
+}
+
+/// The line that asks for it, as the console spells it (`guest alloc 600M`).
+impl std::fmt::Display for GuestOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (verb, bytes) = match self {
+            GuestOp::Alloc(b) => ("alloc", b),
+            GuestOp::Free(b) => ("free", b),
+            GuestOp::Cache(b) => ("cache", b),
+            GuestOp::Touch(b) => ("touch", b),
+        };
+        write!(f, "guest {verb} {}", units::format_size(*bytes))
+    }
+}
+
+/// The line that asks for it (`host hint start`).
+impl std::fmt::Display for HostOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HostOp::HintStart => "host hint start",
+            HostOp::HintStop => "host hint stop",
+            HostOp::HintDone => "host hint done",
+        })
+    }
 }
 
 #[cfg(test)]

@@ -28,16 +28,16 @@ pub enum Detail {
     /// A guest workload action.
     Guest {
         /// The action.
-        op: GuestOpView,
+        op: GuestOp,
         /// What the guest's memory manager reported.
         outcome: String,
     },
     /// A malformed-guest behaviour was armed.
-    Fault(FaultView),
+    Fault(Fault),
     /// A host action (migration's precopy notifier).
     Host {
         /// The action.
-        op: HostOpView,
+        op: HostOp,
         /// The device step, `None` when the notifier did nothing (feature not negotiated).
         device: Option<Box<DeviceEvent>>,
     },
@@ -73,69 +73,6 @@ pub enum DeliveredInterrupt {
     },
     /// A configuration change.
     Config,
-}
-
-/// [`GuestOp`] in serialisable form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum GuestOpView {
-    /// `guest alloc`.
-    Alloc(u64),
-    /// `guest free`.
-    Free(u64),
-    /// `guest cache`.
-    Cache(u64),
-    /// `guest touch`.
-    Touch(u64),
-}
-
-impl From<GuestOp> for GuestOpView {
-    fn from(op: GuestOp) -> Self {
-        match op {
-            GuestOp::Alloc(b) => Self::Alloc(b),
-            GuestOp::Free(b) => Self::Free(b),
-            GuestOp::Cache(b) => Self::Cache(b),
-            GuestOp::Touch(b) => Self::Touch(b),
-        }
-    }
-}
-
-/// [`Fault`] in serialisable form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FaultView {
-    /// Queue.
-    pub queue: QueueName,
-    /// The fault's name as the `fault` line spells it.
-    pub name: String,
-}
-
-impl From<&Fault> for FaultView {
-    fn from(f: &Fault) -> Self {
-        Self {
-            queue: f.queue,
-            name: format!("{:?}", f.kind),
-        }
-    }
-}
-
-/// [`HostOp`] in serialisable form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum HostOpView {
-    /// Hinting round starts.
-    HintStart,
-    /// Hinting round stops.
-    HintStop,
-    /// Hinting done.
-    HintDone,
-}
-
-impl From<HostOp> for HostOpView {
-    fn from(op: HostOp) -> Self {
-        match op {
-            HostOp::HintStart => Self::HintStart,
-            HostOp::HintStop => Self::HintStop,
-            HostOp::HintDone => Self::HintDone,
-        }
-    }
 }
 
 /// One event of the trace.
@@ -355,11 +292,11 @@ impl TraceEvent {
                     format!("The operator types `{request}`; the monitor answers {out}")
                 }
             }
-            Detail::Guest { op, outcome } => format!("Guest workload {op:?}: {outcome}"),
-            Detail::Fault(f) => format!("The next buffer the guest puts on {} will be malformed: {}.", f.queue.as_str(), f.name),
+            Detail::Guest { op, outcome } => format!("Guest workload `{op}`: {outcome}"),
+            Detail::Fault(f) => format!("The next buffer the guest puts on {} will be malformed: {}.", f.queue.as_str(), f.kind.misbehaviour().describe()),
             Detail::Host { op, device } => match device {
                 Some(ev) => ev.sentence(),
-                None => format!("Migration precopy notifier ({op:?}): nothing to do, free page hinting is not negotiated."),
+                None => format!("Migration precopy notifier (`{op}`): nothing to do, free page hinting is not negotiated."),
             },
             Detail::Clock { from, to } => format!(
                 "Virtual time runs from {} to {} with nothing to do.",

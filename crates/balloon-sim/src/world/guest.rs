@@ -83,7 +83,7 @@ impl Guest {
             GuestOp::Touch(b) => Workload::Touch { pages: pages(b) },
         };
         self.driver.run(w);
-        format!("{w:?} queued")
+        format!("{w} (queued)")
     }
     /// Arms a malformed-guest behaviour for the next buffer on its queue.
     pub fn arm_fault(&mut self, f: &Fault) {

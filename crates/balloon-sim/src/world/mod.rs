@@ -17,10 +17,7 @@ use balloon_device::{
 use virtq::Backend;
 
 pub use self::bus::Bus;
-pub use self::event::{
-    DeliveredInterrupt, Detail, FaultView, GuestOpView, HostOpView, MonitorDetail, TraceEvent,
-    queue_name,
-};
+pub use self::event::{DeliveredInterrupt, Detail, MonitorDetail, TraceEvent, queue_name};
 pub use self::guest::Guest;
 use crate::command::{Command, HostOp, MachineConfig, QueueName};
 use crate::error::Error;
@@ -323,18 +320,12 @@ impl<B: Backend> World<B> {
             }
             Command::Guest(op) => {
                 let outcome = self.guest.workload(*op);
-                let ev = self.make(
-                    Actor::GuestMm,
-                    Detail::Guest {
-                        op: GuestOpView::from(*op),
-                        outcome,
-                    },
-                );
+                let ev = self.make(Actor::GuestMm, Detail::Guest { op: *op, outcome });
                 return ev;
             }
             Command::Fault(f) => {
                 self.guest.arm_fault(f);
-                return self.make(Actor::GuestDriver, Detail::Fault(FaultView::from(f)));
+                return self.make(Actor::GuestDriver, Detail::Fault(*f));
             }
             Command::Host(op) => {
                 let reason = match op {
@@ -349,7 +340,7 @@ impl<B: Backend> World<B> {
                 return self.make(
                     Actor::HostDevice,
                     Detail::Host {
-                        op: HostOpView::from(*op),
+                        op: *op,
                         device: device.map(Box::new),
                     },
                 );
