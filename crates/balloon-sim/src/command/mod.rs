@@ -61,6 +61,7 @@
 
 mod error;
 mod fault;
+pub mod hmp_expr;
 mod line;
 mod machine;
 mod qmp;

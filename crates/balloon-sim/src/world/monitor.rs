@@ -192,23 +192,26 @@ pub fn qmp<B: Backend>(
     run().unwrap_or_else(|e| *e)
 }
 
-/// HMP `balloon <value>`: the value is MiB, parsed as HMP's expression parser does.
+/// HMP `balloon <value>`: the value is MiB, an expression as QEMU's monitor evaluates it
+/// (monitor/hmp.c `monitor_parse_arguments`, type `M`). A failed parse prints QEMU's message
+/// and `handle_hmp_command`'s hint; a parsed value goes to `qmp_balloon`, whose errors HMP
+/// prints after "Error: " (`hmp_handle_error`).
 pub fn hmp_balloon<B: Backend>(device: &mut BalloonDevice<B>, arg: &str) -> MonitorOutcome {
     let text = |s: String| MonitorOutcome {
         device: None,
         reply: Reply::Hmp(s),
     };
-    if let Some(bad) = arg.chars().find(|c| !c.is_ascii_digit() && *c != '-') {
-        return text(format!(
-            "invalid char '{bad}' in expression\nTry \"help balloon\" for more information"
-        ));
-    }
-    let Ok(mib) = arg.parse::<i64>() else {
-        return text(format!(
-            "invalid number '{arg}'\nTry \"help balloon\" for more information"
-        ));
+    let parse_error = |msg: &str| text(format!("{msg}\nTry \"help balloon\" for more information"));
+    let mib = match crate::command::hmp_expr::eval(arg) {
+        Err(msg) => return parse_error(&msg),
+        Ok((v, _)) if v < 0 => return parse_error("enter a positive value"),
+        Ok((_, rest)) if !rest.trim().is_empty() => {
+            return parse_error("balloon: extraneous characters at the end of line");
+        }
+        Ok((v, _)) => v,
     };
-    match device.balloon(mib.saturating_mul(1 << 20)) {
+    // `val *= MiB` on an int64_t: wraps as QEMU's arithmetic does on every host it runs on.
+    match device.balloon(mib.wrapping_mul(1 << 20)) {
         Ok(ev) => MonitorOutcome {
             device: Some(ev),
             reply: Reply::Hmp(String::new()),
