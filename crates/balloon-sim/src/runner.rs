@@ -7,7 +7,7 @@ use virtq::Backend;
 use crate::command::{Command, Script};
 use crate::error::Error;
 use crate::reply::Reply;
-use crate::stepping::{Engine, run_step};
+use crate::stepping::{Engine, apply_command};
 use crate::trace::hash::Fnv64;
 use crate::view::BalloonView;
 use crate::world::{Detail, Input, TraceEvent, World};
@@ -78,10 +78,7 @@ impl<B: Backend> Runner<B> {
                 reply(e);
             }
         };
-        match command {
-            Command::Step(s) => run_step(self, s, &mut sink),
-            other => self.act(Input::Command(other), &mut sink),
-        }
+        apply_command(self, command, &mut sink);
     }
 
     /// Runs a whole script.

@@ -9,7 +9,7 @@ use crate::command::{
 use crate::error::Error;
 use crate::history::History;
 use crate::reply::Reply;
-use crate::stepping::{Engine, StepSize, run_step};
+use crate::stepping::{Engine, StepSize, apply_command};
 use crate::timeline::Timeline;
 use crate::trace::hash::{FNV_OFFSET, Fnv64};
 use crate::view::{BalloonView, ConfigView, InitStageView, MemoryCell, QueueView};
@@ -271,10 +271,7 @@ impl Session {
             }
             replies.extend(ev.qmp_events());
         };
-        match command {
-            Command::Step(step) => run_step(self, step, &mut sink),
-            other => self.act(Input::Command(other), &mut sink),
-        }
+        apply_command(self, command, &mut sink);
         replies
     }
 

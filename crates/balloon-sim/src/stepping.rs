@@ -3,7 +3,7 @@
 
 use virtq::Backend;
 
-use crate::command::StepCommand;
+use crate::command::{Command, StepCommand};
 use crate::world::{Input, TraceEvent, World};
 
 /// Most events one stepping command may produce in a straight run (a guard against a guest
@@ -51,6 +51,36 @@ pub(crate) trait Engine {
     /// The input recorded at the current position, when replaying the past.
     fn recorded_input(&self) -> Option<&Input> {
         None
+    }
+}
+
+/// Runs one command: a stepping command steps; any other acts, once the machine exists.
+pub(crate) fn apply_command<E: Engine>(
+    e: &mut E,
+    command: Command,
+    sink: &mut dyn FnMut(&TraceEvent),
+) {
+    match command {
+        Command::Step(s) => run_step(e, s, sink),
+        other => {
+            if other.is_monitor() {
+                create_machine(e, sink);
+            }
+            e.act(Input::Command(other), sink);
+        }
+    }
+}
+
+/// Steps the device's bring-up (QOM type registration to its queues) if it has not run yet:
+/// QEMU creates the machine, realizing every `-device`, before its monitor takes a command
+/// (vl.c `qemu_init` → `qmp_x_exit_preconfig` → `qemu_create_cli_devices`; the QMP
+/// greeting comes after), so `query-balloon` answers before the guest boots. Only device
+/// steps run here: the scheduler takes them before any guest work.
+fn create_machine<E: Engine>(e: &mut E, sink: &mut dyn FnMut(&TraceEvent)) {
+    while e.recorded_input().is_none() && !e.world().machine_created() {
+        if !e.step(sink) {
+            break;
+        }
     }
 }
 

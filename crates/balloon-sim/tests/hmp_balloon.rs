@@ -54,3 +54,25 @@ fn bad_values_get_qemus_words() {
         "Error: Parameter 'target' expects a size"
     );
 }
+
+/// QEMU realizes the device when it creates the machine, before its monitor takes a command:
+/// a real QEMU 7.2 answers `{"return": {"actual": 1073741824}}` before the guest boots, and
+/// takes a target then (the driver acts once it probes).
+#[test]
+fn the_monitor_answers_before_the_guest_boots() {
+    let text = "-m 1G -device virtio-balloon -seed 1\n\
+        {\"execute\": \"query-balloon\"}\n\
+        info balloon\n\
+        balloon 512\n\
+        run\n";
+    let (s, replies) = Session::from_script(text).unwrap();
+    let lines: Vec<String> = replies.iter().map(Reply::to_line).collect();
+    assert_eq!(lines[0], r#"{"return": {"actual": 1073741824}}"#);
+    assert_eq!(lines[1], "balloon: actual=1024");
+    assert_eq!(lines[2], "");
+    assert_eq!(
+        s.balloon().actual,
+        131_072,
+        "the driver acted once it probed"
+    );
+}

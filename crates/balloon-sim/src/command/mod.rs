@@ -137,6 +137,15 @@ impl Command {
     pub fn acts(&self) -> bool {
         !matches!(self, Command::Step(_))
     }
+
+    /// Whether the command goes to QEMU's monitor (QMP or HMP), which answers only once the
+    /// machine exists: QEMU realizes its devices before the monitor accepts a command.
+    pub fn is_monitor(&self) -> bool {
+        matches!(
+            self,
+            Command::Qmp(_) | Command::HmpBalloon(_) | Command::HmpInfoBalloon
+        )
+    }
 }
 
 /// Guest workload actions (the guest memory model's allocator).

@@ -362,6 +362,14 @@ impl<B: Backend> World<B> {
         (frames / 4) as usize + self.guest.heap_bytes() + 64 * 1024
     }
 
+    /// Whether the device's bring-up has finished (realized with its queues, or failed).
+    pub fn machine_created(&self) -> bool {
+        matches!(
+            self.device.init_stage(),
+            InitStage::Done | InitStage::Failed | InitStage::Unrealized
+        )
+    }
+
     /// Whether `kind` exists on the device.
     pub fn has_queue(&self, kind: QueueKind) -> bool {
         self.device.queue_index(kind).is_some()
