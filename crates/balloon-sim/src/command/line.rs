@@ -185,7 +185,7 @@ pub fn parse_line(text: &str) -> Result<Option<Command>, ScriptError> {
 }
 
 fn parse_guest(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, ScriptError> {
-    let form = "guest alloc|free|cache|touch SIZE (e.g. guest alloc 600M)";
+    let form = "guest alloc|free|cache|touch SIZE (MiB, or with a unit: 600M, 1G, 64K)";
     let Some(&(p, action)) = w.get(1) else {
         return Err(ScriptError::in_line(
             text,
@@ -211,7 +211,9 @@ fn parse_guest(text: &str, w: &[(usize, &str)], end: usize) -> Result<Command, S
     let Some(&(sp, size)) = w.get(2) else {
         return Err(ScriptError::in_line(text, end, form, "the size is missing"));
     };
-    let bytes = parse_size(size, 0)
+    // A bare number is MiB here as in `-m 600` and HMP `balloon 600`: one rule for every size
+    // the language takes from a person.
+    let bytes = parse_size(size, 20)
         .filter(|b| *b > 0)
         .ok_or_else(|| ScriptError::in_line(text, sp, form, format!("invalid size \"{size}\"")))?;
     if let Some(&(xp, extra)) = w.get(3) {

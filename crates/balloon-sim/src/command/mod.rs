@@ -57,6 +57,9 @@
 //! step 10                 # ten ring operations
 //! ```
 //!
+//! A size without a unit is MiB everywhere, as QEMU's `-m 600` and HMP `balloon 600` read it:
+//! `guest alloc 600` is 600 MiB; `600M`, `1G`, `64K`, `4096B` say their unit.
+//!
 //! Fault names: see [`FaultKind`].
 
 mod error;

@@ -297,3 +297,15 @@ fn the_fault_line_form_names_every_fault_under_its_queue() {
         assert!(under.contains(kind.name()), "{under}");
     }
 }
+
+#[test]
+fn a_bare_guest_size_is_mib_as_for_m_and_balloon() {
+    assert_eq!(
+        parse_line("guest alloc 600"),
+        Ok(Some(Command::Guest(GuestOp::Alloc(600 << 20))))
+    );
+    assert_eq!(
+        parse_line("guest touch 4096B"),
+        Ok(Some(Command::Guest(GuestOp::Touch(4096))))
+    );
+}
