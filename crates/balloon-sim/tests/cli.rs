@@ -112,3 +112,13 @@ fn usage_errors_exit_2() {
         Some(2)
     );
 }
+
+#[test]
+fn run_help_prints_the_usage_and_succeeds() {
+    for flag in ["--help", "-h"] {
+        let out = bin().args(["run", flag]).output().expect("run --help");
+        assert_eq!(out.status.code(), Some(0), "{flag}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("balloon-sim run --preset NAME"), "{text}");
+    }
+}

@@ -118,6 +118,10 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Some("run") if args[1..].iter().any(|a| a == "--help" || a == "-h") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
         Some("run") => match parse_args(&args[1..]) {
             Ok(o) => run(&o),
             Err(e) => {
