@@ -102,6 +102,34 @@ impl FrameBitmap {
         head + middle + tail
     }
 
+    /// Moves the set bits of `first..first+count` (clipped) from `self` into `to` (same size):
+    /// they are cleared here and set there. Returns how many bits moved. Word by word, so a
+    /// whole message's range costs its words, not its frames.
+    pub fn move_range(&mut self, to: &mut FrameBitmap, first: u64, count: u64) -> u64 {
+        let end = first.saturating_add(count).min(self.frames.min(to.frames));
+        let mut moved = 0;
+        let mut f = first;
+        while f < end {
+            let (w, b) = ((f / 64) as usize, f % 64);
+            let span = (64 - b).min(end - f);
+            let bits = self.words[w] & Self::mask(b, span);
+            if bits != 0 {
+                let n = bits.count_ones();
+                self.words[w] &= !bits;
+                self.blocks[(f / BLOCK_FRAMES) as usize] -= n;
+                self.set -= u64::from(n);
+                let fresh = bits & !to.words[w];
+                let k = fresh.count_ones();
+                to.words[w] |= bits;
+                to.blocks[(f / BLOCK_FRAMES) as usize] += k;
+                to.set += u64::from(k);
+                moved += u64::from(n);
+            }
+            f += span;
+        }
+        moved
+    }
+
     /// Clears every bit.
     pub fn clear_all(&mut self) {
         self.words.fill(0);
@@ -209,5 +237,25 @@ mod tests {
     fn sixty_four_gib_is_two_mib_of_bits() {
         let b = FrameBitmap::new(16_777_216);
         assert_eq!(b.words.len() * 8, 2 << 20);
+    }
+
+    #[test]
+    fn move_range_moves_only_set_bits_and_keeps_counts() {
+        let mut a = FrameBitmap::new(3 * BLOCK_FRAMES);
+        let mut b = FrameBitmap::new(3 * BLOCK_FRAMES);
+        a.set_range(BLOCK_FRAMES - 10, 30);
+        b.set_range(BLOCK_FRAMES - 5, 2);
+        let moved = a.move_range(&mut b, BLOCK_FRAMES - 20, 25);
+        assert_eq!(moved, 15);
+        assert_eq!(a.count(), 15);
+        assert_eq!(
+            b.count(),
+            15,
+            "two of the moved bits were set there already"
+        );
+        assert_eq!(b.count_range(BLOCK_FRAMES - 10, 15), 15);
+        assert_eq!(a.count_range(0, 3 * BLOCK_FRAMES), a.count());
+        assert_eq!(b.count_range(0, 3 * BLOCK_FRAMES), b.count());
+        assert!(!a.get(BLOCK_FRAMES + 4) && a.get(BLOCK_FRAMES + 5));
     }
 }

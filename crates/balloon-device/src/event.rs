@@ -219,6 +219,9 @@ pub enum DeviceEvent {
         host_pages_discarded: u64,
         /// Subpages of partial host pages given up (other host page, or end of element).
         partial_subpages_lost: u64,
+        /// What the discards took off the host's resident size: only frames the guest had
+        /// written were resident, so a page never touched saves nothing.
+        resident_dropped_bytes: u64,
         /// Host resident size after.
         resident_bytes: u64,
         /// Discards inhibited (`virtio_balloon_inhibited`): acknowledged only.
@@ -236,8 +239,9 @@ pub enum DeviceEvent {
         bad_pfns: Vec<PfnRun>,
         /// Trailing bytes.
         tail_bytes: u64,
-        /// Frames made resident again (MADV_WILLNEED on whole host pages).
-        frames_resident: u64,
+        /// Frames no longer discarded. MADV_WILLNEED populates nothing for anonymous memory
+        /// (mm/madvise.c `madvise_willneed`), so they become resident only when written.
+        frames_undiscarded: u64,
         /// Host resident size after.
         resident_bytes: u64,
         /// Discards inhibited: acknowledged only.

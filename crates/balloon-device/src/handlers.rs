@@ -28,6 +28,7 @@ impl<B: Backend> BalloonDevice<B> {
         let (mut pfns, mut bad) = (RunBuilder::new(), RunBuilder::new());
         let (mut changed, mut host_pages, mut lost) = (0u64, 0u64, 0u64);
         let inhibited = self.discard_inhibited;
+        let resident_before = self.memory.resident_bytes();
         // QEMU parses every PFN of every out buffer; capped profiles (CH, FC) would act here.
         let PfnBufferCap::None = self.profile.pfn_buffer_cap;
         let mem = &mut self.memory;
@@ -122,6 +123,7 @@ impl<B: Backend> BalloonDevice<B> {
                 frames_discarded: changed,
                 host_pages_discarded: host_pages,
                 partial_subpages_lost: lost,
+                resident_dropped_bytes: resident_before - resident_bytes,
                 resident_bytes,
                 inhibited,
             }
@@ -132,7 +134,7 @@ impl<B: Backend> BalloonDevice<B> {
                 pfns: pfns.finish(),
                 bad_pfns: bad.finish(),
                 tail_bytes,
-                frames_resident: changed,
+                frames_undiscarded: changed,
                 resident_bytes,
                 inhibited,
             }

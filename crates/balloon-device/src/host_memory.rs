@@ -2,9 +2,13 @@
 //! (`ram_block_discard_range`), the resident size, and QEMU's `PartiallyBalloonedPage` for host
 //! pages larger than 4 KiB.
 //!
-//! Model: every frame of guest RAM starts resident (a booted guest has touched its memory).
-//! A discard makes frames non-resident; `balloon_deflate_page`'s MADV_WILLNEED (or a guest
-//! touch, reported through [`HostMemory::touch`]) makes them resident again.
+//! Model: QEMU backs guest RAM with anonymous memory, which becomes resident only when the
+//! guest first writes a page (Linux's demand paging); a fresh guest holds nothing. A guest
+//! write, reported through [`HostMemory::touch`], makes frames resident. A discard
+//! (`ram_block_discard_range`, MADV_DONTNEED) drops the frames that were resident and saves
+//! nothing on the ones that were not. `balloon_deflate_page`'s MADV_WILLNEED populates nothing
+//! for anonymous memory (mm/madvise.c `madvise_willneed` reads ahead only for swap and files),
+//! so a deflated page becomes resident again only when the guest writes it.
 
 use serde::Serialize;
 
@@ -92,6 +96,11 @@ pub struct HostMemory {
     ram_size: u64,
     page_size: HostPageSize,
     discarded: FrameBitmap,
+    /// Frames the guest wrote and nothing has dropped since.
+    resident: FrameBitmap,
+    /// Frames a discard dropped while they were resident, not written again since: what
+    /// ballooning and reporting saved the host.
+    saved: FrameBitmap,
     hinted: FrameBitmap,
     warned_large_pages: bool,
 }
@@ -104,6 +113,8 @@ impl HostMemory {
             ram_size,
             page_size,
             discarded: FrameBitmap::new(frames),
+            resident: FrameBitmap::new(frames),
+            saved: FrameBitmap::new(frames),
             hinted: FrameBitmap::new(frames),
             warned_large_pages: false,
         }
@@ -137,10 +148,31 @@ impl HostMemory {
     pub fn discarded_in(&self, first: u64, count: u64) -> u64 {
         self.discarded.count_range(first, count)
     }
-    /// The host's resident size for this guest, in bytes.
+    /// The host's resident size of this guest's RAM, in bytes.
     pub fn resident_bytes(&self) -> u64 {
-        (self.frames() - self.discarded.count()) * PAGE_SIZE
+        self.resident.count() * PAGE_SIZE
     }
+    /// Whether `frame` is resident on the host.
+    pub fn is_resident(&self, frame: u64) -> bool {
+        self.resident.get(frame)
+    }
+    /// Resident frames within a range.
+    pub fn resident_in(&self, first: u64, count: u64) -> u64 {
+        self.resident.count_range(first, count)
+    }
+    /// Bytes that discards took back from the host's resident memory and the guest has not
+    /// written again since: what the balloon and free page reporting saved.
+    pub fn saved_bytes(&self) -> u64 {
+        self.saved.count() * PAGE_SIZE
+    }
+
+    /// Marks `first..first+count` discarded and drops what of it was resident (MADV_DONTNEED):
+    /// those frames are now saved. Returns the frames newly discarded.
+    fn discard(&mut self, first: u64, count: u64) -> u64 {
+        self.resident.move_range(&mut self.saved, first, count);
+        self.discarded.set_range(first, count)
+    }
+
     /// Frames hinted free during migration ("may skip migrating").
     pub fn hinted_frames(&self) -> u64 {
         self.hinted.count()
@@ -159,7 +191,7 @@ impl HostMemory {
     pub fn inflate_page(&mut self, frame: u64, pbp: &mut PartiallyBalloonedPage) -> InflateOutcome {
         let subpages = self.page_size.frames();
         if subpages == 1 {
-            let newly = self.discarded.set_range(frame, 1);
+            let newly = self.discard(frame, 1);
             return InflateOutcome::Discarded {
                 first: frame,
                 count: 1,
@@ -180,7 +212,7 @@ impl HostMemory {
         pbp.bitmap[(sub / 64) as usize] |= 1 << (sub % 64);
         if pbp.subpages_seen() == subpages {
             *pbp = PartiallyBalloonedPage::default();
-            let newly = self.discarded.set_range(base, subpages);
+            let newly = self.discard(base, subpages);
             return InflateOutcome::Discarded {
                 first: base,
                 count: subpages,
@@ -195,7 +227,7 @@ impl HostMemory {
     /// discarded, the sum of what one call per PFN would return. `None` for larger host
     /// pages, whose partial-page bookkeeping goes PFN by PFN.
     pub fn inflate_run(&mut self, first: u64, count: u64) -> Option<u64> {
-        (self.page_size == HostPageSize::Size4K).then(|| self.discarded.set_range(first, count))
+        (self.page_size == HostPageSize::Size4K).then(|| self.discard(first, count))
     }
 
     /// `balloon_deflate_page` for the consecutive PFNs `first..first+count` at once on 4 KiB
@@ -223,7 +255,7 @@ impl HostMemory {
         if !(addr | len).is_multiple_of(page) || end > self.ram_size {
             return None;
         }
-        Some(self.discarded.set_range(addr / PAGE_SIZE, len / PAGE_SIZE))
+        Some(self.discard(addr / PAGE_SIZE, len / PAGE_SIZE))
     }
 
     /// `qemu_guest_free_page_hint`: the range is left out of the migration dirty bitmap.
@@ -239,9 +271,12 @@ impl HostMemory {
         self.hinted.clear_all();
     }
 
-    /// The guest wrote to these frames: they are resident again. Returns frames re-populated.
+    /// The guest wrote to these frames: the host faults them in (they are resident, no longer
+    /// discarded nor saved). Returns the frames that became resident.
     pub fn touch(&mut self, first: u64, count: u64) -> u64 {
-        self.discarded.clear_range(first, count)
+        self.discarded.clear_range(first, count);
+        self.saved.clear_range(first, count);
+        self.resident.set_range(first, count)
     }
 }
 
@@ -252,6 +287,7 @@ mod tests {
     #[test]
     fn four_k_discards_each_pfn() {
         let mut m = HostMemory::new(1 << 30, HostPageSize::Size4K);
+        m.touch(0, 1 << 18);
         let mut pbp = PartiallyBalloonedPage::default();
         assert_eq!(
             m.inflate_page(5, &mut pbp),
@@ -264,6 +300,41 @@ mod tests {
         assert_eq!(m.resident_bytes(), (1 << 30) - 4096);
         assert_eq!(m.deflate_page(5), (5, 1, 1));
         assert_eq!(m.discarded_frames(), 0);
+    }
+
+    /// QEMU's RAM is anonymous memory: resident only once written, so a discard saves only
+    /// what the guest had written, deflating populates nothing, and a write faults a page in.
+    #[test]
+    fn resident_follows_first_touch_and_discards_save_only_what_was_resident() {
+        let mut m = HostMemory::new(1 << 30, HostPageSize::Size4K);
+        assert_eq!(
+            m.resident_bytes(),
+            0,
+            "a fresh guest holds nothing on the host"
+        );
+        m.touch(0, 100);
+        // A balloon over frames 50..250: 50 of them were resident.
+        assert_eq!(m.inflate_run(50, 200), Some(200));
+        assert_eq!(m.resident_bytes(), 50 * 4096);
+        assert_eq!(m.saved_bytes(), 50 * 4096);
+        // Deflating (MADV_WILLNEED on anonymous memory) populates nothing.
+        assert_eq!(m.deflate_run(50, 200), Some(200));
+        assert_eq!(m.resident_bytes(), 50 * 4096);
+        assert_eq!(
+            m.saved_bytes(),
+            50 * 4096,
+            "still not resident: still saved"
+        );
+        // The guest writes 10 of the deflated pages: they fault in and are no longer saved.
+        assert_eq!(m.touch(60, 10), 10);
+        assert_eq!(
+            (m.resident_bytes(), m.saved_bytes()),
+            (60 * 4096, 40 * 4096)
+        );
+        // A reported 2 MiB block that was never written saves nothing.
+        assert_eq!(m.discard_reported(2 << 20, 2 << 20), Some(512));
+        assert_eq!(m.saved_bytes(), 40 * 4096);
+        assert!(!m.is_resident(512) && m.is_resident(0));
     }
 
     #[test]

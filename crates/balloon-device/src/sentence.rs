@@ -132,10 +132,10 @@ impl DeviceEvent {
                 "virtio_balloon_handle_output acknowledged {} deflated PFN(s) of descriptor {head} ({}) without MADV_WILLNEED: RAM discards are inhibited.",
                 total(pfns), describe(pfns)
             ),
-            Inflated { head, pfns, bad_pfns, tail_bytes, frames_discarded, host_pages_discarded, partial_subpages_lost, resident_bytes, .. } => {
+            Inflated { head, pfns, bad_pfns, tail_bytes, frames_discarded, host_pages_discarded, partial_subpages_lost, resident_dropped_bytes, resident_bytes, .. } => {
                 let mut s = format!(
-                    "balloon_inflate_page for {} PFN(s) of descriptor {head} ({}): {frames_discarded} frame(s) newly discarded in {host_pages_discarded} host page(s), host resident size now {} KiB",
-                    total(pfns), describe(pfns), resident_bytes / 1024
+                    "balloon_inflate_page for {} PFN(s) of descriptor {head} ({}): {frames_discarded} frame(s) newly discarded in {host_pages_discarded} host page(s), of which {} KiB had been written by the guest and were resident; host resident size of guest RAM now {} KiB",
+                    total(pfns), describe(pfns), resident_dropped_bytes / 1024, resident_bytes / 1024
                 );
                 if !bad_pfns.is_empty() {
                     s += &format!("; {} PFN(s) outside RAM skipped ({})", total(bad_pfns), describe(bad_pfns));
@@ -148,9 +148,9 @@ impl DeviceEvent {
                 }
                 s + "."
             }
-            Deflated { head, pfns, bad_pfns, tail_bytes, frames_resident, resident_bytes, .. } => {
+            Deflated { head, pfns, bad_pfns, tail_bytes, frames_undiscarded, resident_bytes, .. } => {
                 let mut s = format!(
-                    "balloon_deflate_page (MADV_WILLNEED on whole host pages) for {} PFN(s) of descriptor {head} ({}): {frames_resident} frame(s) resident again, host resident size now {} KiB",
+                    "balloon_deflate_page (MADV_WILLNEED on whole host pages) for {} PFN(s) of descriptor {head} ({}): {frames_undiscarded} frame(s) back in the guest's use, resident on the host again only once the guest writes them; host resident size of guest RAM stays {} KiB",
                     total(pfns), describe(pfns), resident_bytes / 1024
                 );
                 if !bad_pfns.is_empty() {

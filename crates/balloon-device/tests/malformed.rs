@@ -208,7 +208,7 @@ fn row8_deflate_never_inflated<B: Backend>() {
     assert!(matches!(
         find(&evs, "balloon_deflate_page"),
         DeviceEvent::Deflated {
-            frames_resident: 0,
+            frames_undiscarded: 0,
             ..
         }
     ));

@@ -201,8 +201,8 @@ fn scenario<B: Backend>() -> Vec<String> {
         let evs = message(&mut g, 1, chunk, k as u16);
         match &evs[1] {
             DeviceEvent::Deflated {
-                frames_resident, ..
-            } => assert_eq!(*frames_resident, chunk.len() as u64),
+                frames_undiscarded, ..
+            } => assert_eq!(*frames_undiscarded, chunk.len() as u64),
             e => panic!("{e:?}"),
         }
         actual -= chunk.len() as u32;

@@ -155,7 +155,9 @@ impl GuestMm {
             wmark_high: wmark_min + wmark_min / 2,
             events: VmEvents::default(),
             rng: XorShift::new(seed),
-            written: Vec::new(),
+            // Booting wrote the kernel's image, its memmap and the boot allocations: the host
+            // backs those frames from the first step on.
+            written: vec![(0, reserved + boot_used)],
         })
     }
 
@@ -488,6 +490,14 @@ impl GuestMm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn boot_wrote_the_pages_in_use_after_boot() {
+        let mut mm = GuestMm::with_boot_used(256 << 20, 0, 8 << 20, 1).unwrap();
+        let written: u64 = mm.take_written().iter().map(|r| r.1).sum();
+        assert_eq!(written, mm.map().count(PageState::Used));
+        assert!(written >= (8 << 20) / PAGE_SIZE);
+    }
 
     #[test]
     fn written_pages_are_handed_to_the_host_once() {

@@ -139,7 +139,7 @@ fn a_workload_of_2_pow_64_bytes_ends() {
     // must still end, with the OOM killer, not spin.
     let (mut s, _) = open_session();
     let t = Instant::now();
-    s.apply_line("guest alloc 18446744073709551615\nrun")
+    s.apply_line("guest alloc 18446744073709551615B\nrun")
         .unwrap();
     assert!(s.is_quiet());
     assert!(t.elapsed() < BOUND * 10, "took {:?}", t.elapsed());

@@ -81,7 +81,7 @@ const CATALOGUE: [(u8, &str, Outcome); 19] = [
         "malformed-never-inflated",
         Outcome::Acked {
             delta: 1,
-            says: "256 PFN(s) of descriptor 0 (0x0, 0x3f801..=0x3f8ff): 255 frame(s) resident again",
+            says: "256 PFN(s) of descriptor 0 (0x0, 0x3f801..=0x3f8ff): 255 frame(s) back in the guest's use",
         },
     ),
     (

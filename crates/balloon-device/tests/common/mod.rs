@@ -43,8 +43,12 @@ impl<B: Backend> Guest<B> {
 
     /// Realize plus the driver's handshake accepting `features` (masked with the offer), every
     /// queue placed, DRIVER_OK.
+    /// The guest has written all of its RAM (so every frame is resident on the host and a
+    /// discard's effect on the resident size is the number of frames it drops).
     pub fn boot(props: BalloonProps, features: u64) -> Self {
         let (mut g, _) = Self::realize(props);
+        let frames = g.dev.memory().frames();
+        g.dev.memory_mut().touch(0, frames);
         g.dev.set_status(status::ACKNOWLEDGE);
         g.dev.set_status(status::ACKNOWLEDGE | status::DRIVER);
         let offered = g.dev.device_features();

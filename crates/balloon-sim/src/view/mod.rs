@@ -43,8 +43,14 @@ pub struct BalloonView {
     pub logical_bytes: i64,
     /// Balloon pages the host discarded (inflate, reporting).
     pub discarded_frames: u64,
-    /// Host resident size of the guest's RAM in bytes.
+    /// Host resident size of the guest's RAM in bytes: the frames the guest has written and no
+    /// discard has dropped since (anonymous memory is resident only after its first write).
     pub host_resident_bytes: u64,
+    /// The VMM process's own resident memory besides guest RAM.
+    pub vmm_overhead_bytes: u64,
+    /// What discards (the balloon, free page reporting) took back from the host's resident
+    /// memory and the guest has not written again: never more than what had been resident.
+    pub saved_bytes: u64,
     /// Pages the guest holds in its balloon (acked).
     pub guest_ballooned_pages: u64,
     /// The device status byte.

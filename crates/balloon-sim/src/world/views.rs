@@ -23,6 +23,8 @@ impl<B: Backend> World<B> {
             logical_bytes: ram.wrapping_sub(u64::from(c.actual) * PAGE_SIZE) as i64,
             discarded_frames: self.device.memory().discarded_frames(),
             host_resident_bytes: self.device.memory().resident_bytes(),
+            vmm_overhead_bytes: self.device.profile().process_overhead_bytes,
+            saved_bytes: self.device.memory().saved_bytes(),
             guest_ballooned_pages: self.guest.ballooned_pages(),
             status: self.device.status(),
             broken: self.device.is_broken(),
