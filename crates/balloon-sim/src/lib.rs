@@ -63,6 +63,7 @@ pub mod clock;
 pub mod command;
 pub mod error;
 pub mod history;
+pub mod import;
 pub mod presets;
 pub mod reply;
 pub mod runner;
