@@ -29,6 +29,7 @@ mod importer;
 pub mod line;
 mod qmp;
 mod recording;
+mod sentence;
 
 pub use importer::Importer;
 pub use recording::{
