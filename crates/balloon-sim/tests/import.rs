@@ -417,3 +417,53 @@ fn plain_qmp_lines_work_too() {
     assert!(matches!(change.kind, ImportedKind::QmpBalloonChange { .. }));
     assert!(change.t_ns.is_some_and(|t| t > 0));
 }
+
+#[test]
+fn a_thread_switching_devices_is_followed_line_by_line() {
+    // Thread 9 works for the balloon (vdev 0xb), then for another device (vdev 0xf), then for
+    // the balloon again: only the balloon's pages and config writes count.
+    let trace = "\
+9@1.000000:virtio_queue_notify vdev 0xb n 0 vq 0xb0
+9@1.000001:virtqueue_pop vq 0xb0 elem 0x1 in_num 0 out_num 1
+9@1.000002:virtio_balloon_handle_output section name: pc.ram gpa: 0x1000
+9@1.000003:virtio_queue_notify vdev 0xf n 0 vq 0xf0
+9@1.000004:virtqueue_pop vq 0xf0 elem 0x2 in_num 0 out_num 1
+9@1.000005:virtio_balloon_handle_output section name: pc.ram gpa: 0x9000
+9@1.000006:virtio_balloon_set_config actual: 77 oldactual: 0
+9@1.000007:virtqueue_pop vq 0xf0 elem 0x2 in_num 0 out_num 1
+9@1.000008:virtqueue_pop vq 0xb0 elem 0x3 in_num 0 out_num 1
+9@1.000009:virtio_balloon_handle_output section name: pc.ram gpa: 0x2000
+9@1.000010:virtio_balloon_set_config actual: 2 oldactual: 0
+";
+    let rec = import(trace);
+    assert_eq!(rec.pops_per_queue, [2, 0, 0, 0, 0]);
+    assert_eq!(rec.pfns_inflated, 2);
+    assert_eq!(rec.actual_sequence, [2]);
+    assert_eq!(rec.report.foreign_lines, 5);
+    assert_eq!(rec.report.foreign_samples, [4, 5, 6, 7, 8]);
+    assert_eq!(rec.vdev, Some(0xb));
+}
+
+#[test]
+fn a_flood_of_valid_events_is_capped_on_the_timeline_with_exact_counts() {
+    use balloon_sim::import::MAX_EVENTS;
+    let n = MAX_EVENTS + 1000;
+    let mut im = Importer::default();
+    let mut buf = String::new();
+    for i in 0..n {
+        buf.push_str(&format!(
+            "virtio_balloon_set_config actual: {} oldactual: 0\n",
+            i % 7
+        ));
+        if buf.len() > 60_000 {
+            im.push_trace_bytes(buf.as_bytes());
+            buf.clear();
+        }
+    }
+    im.push_trace_bytes(buf.as_bytes());
+    let rec = im.finish().unwrap();
+    assert_eq!(rec.events.len(), MAX_EVENTS);
+    assert_eq!(rec.report.events_dropped, 1000);
+    assert_eq!(rec.actual_sequence.len(), MAX_EVENTS);
+    assert_eq!(rec.summary().actual_pages, Some(((n - 1) % 7) as u32));
+}

@@ -355,10 +355,14 @@ impl Importer {
     /// The balloon queue index of `vq`: `Ok(Some)` when a kick named it, `Ok(None)` when
     /// unknown, `Err` when it belongs to another device.
     fn queue_of(&mut self, th: usize, vq: u64) -> Result<Option<u32>, ()> {
+        // A known vq also tells whose work the thread is doing now, for the pointerless
+        // lines (handle_output, set_config) that follow it.
         if let Some(&(_, n)) = self.vqs.iter().find(|(p, _)| *p == vq) {
+            self.threads[th].foreign = false;
             return Ok(Some(n));
         }
         if self.foreign_vqs.contains(&vq) || self.threads[th].foreign {
+            self.threads[th].foreign = true;
             self.foreign();
             return Err(());
         }
@@ -537,8 +541,6 @@ impl Importer {
                 // One entry per config write: bounded by messages, and capped like the timeline.
                 if self.rec.actual_sequence.len() < MAX_EVENTS {
                     self.rec.actual_sequence.push(actual);
-                } else {
-                    self.rec.report.events_dropped += 1;
                 }
                 ImportedKind::SetConfig { actual, oldactual }
             }

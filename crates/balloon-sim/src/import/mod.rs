@@ -45,8 +45,9 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024;
 pub const MAX_SAMPLES: usize = 8;
 /// Distinct tracing threads followed (QEMU traces from its main loop, vCPU and I/O threads).
 pub const MAX_THREADS: usize = 256;
-/// Events kept on the timeline; later ones are counted, not kept.
-pub const MAX_EVENTS: usize = 1_000_000;
+/// Events kept on the timeline (about 100 bytes each); later ones are counted, not kept. A
+/// 512 MiB inflate and back is a few thousand events: pages fold into their element's runs.
+pub const MAX_EVENTS: usize = 200_000;
 
 /// What the trace cannot say and the importer must be told.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

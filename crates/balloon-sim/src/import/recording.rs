@@ -272,7 +272,7 @@ pub struct Recording {
     /// Pages of deflate elements.
     pub pfns_deflated: u64,
     /// Every `set_config` `actual`, in trace order (one per config write, so bounded by
-    /// messages, not pages).
+    /// messages, not pages; the first [`crate::import::MAX_EVENTS`] of them).
     pub actual_sequence: Vec<u32>,
     /// The last `num_pages` traced.
     pub num_pages: Option<u32>,
