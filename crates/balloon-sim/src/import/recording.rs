@@ -23,7 +23,7 @@ pub struct ImportedEvent {
 /// What an imported event says. Fields the trace does not contain are `None`: the importer
 /// never fills them in from a model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum ImportedKind {
     /// The driver wrote the device status (`virtio_set_status`).
     Status {
@@ -35,6 +35,7 @@ pub enum ImportedKind {
         /// Queue index.
         queue_index: u32,
         /// The queue's role, when the index has one.
+        #[serde(serialize_with = "linux_name")]
         queue: Option<QueueName>,
     },
     /// The device popped one element (`virtqueue_pop`), with the pages
@@ -43,6 +44,7 @@ pub enum ImportedKind {
         /// Queue index; `None` when no `virtio_queue_notify` named the vq before.
         queue_index: Option<u32>,
         /// The queue's role, when known.
+        #[serde(serialize_with = "linux_name")]
         queue: Option<QueueName>,
         /// Device-writable buffers.
         in_num: u32,
@@ -117,6 +119,11 @@ pub enum ImportedKind {
         /// Guest size QEMU reported, bytes.
         actual_bytes: u64,
     },
+}
+
+/// Queues by their Linux names (`ivq`, …), as the simulator's own trace shows them.
+fn linux_name<S: serde::Serializer>(q: &Option<QueueName>, s: S) -> Result<S::Ok, S::Error> {
+    q.map(QueueName::as_str).serialize(s)
 }
 
 impl ImportedKind {
