@@ -160,6 +160,28 @@ fn shipped_recording_matches_an_independent_count_of_its_lines() {
             .iter()
             .any(|e| matches!(e.kind, ImportedKind::QmpBalloonChange { .. }))
     );
+    // QMP host times land on the trace's clock to the microsecond: the first command, read
+    // here from both texts with integer arithmetic.
+    let us = |t: &str| {
+        let (s, f) = t.split_once('.').unwrap_or((t, ""));
+        s.parse::<i64>().unwrap() * 1_000_000 + format!("{f:0<6}").parse::<i64>().unwrap()
+    };
+    let first_trace = text.lines().next().unwrap();
+    let trace_us = us(first_trace.split(['@', ':']).nth(1).unwrap());
+    let first_out = qmp.lines().find(|l| l.contains("\"out\"")).unwrap();
+    let qmp_us = us(first_out
+        .split("\"t\": ")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap());
+    let command = rec
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, ImportedKind::QmpCommand { .. }))
+        .unwrap();
+    assert_eq!(command.t_ns, Some((qmp_us - trace_us) * 1000));
     eprintln!("took {:?}", t0.elapsed());
 }
 
