@@ -55,7 +55,8 @@
 //!
 //! The same language drives the CLI (`balloon-sim run`), see [`command`] for its grammar, and
 //! [`presets`] for the shipped scripts. [`Runner`] runs a script straight through without
-//! history (the CLI, golden tests, bulk runs).
+//! history (the CLI, golden tests, bulk runs). [`import`] reads a real QEMU run (trace events
+//! and a QMP transcript) into an [`import::Recording`] (`balloon-sim import`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -63,6 +64,7 @@ pub mod clock;
 pub mod command;
 pub mod error;
 pub mod history;
+pub mod import;
 pub mod presets;
 pub mod reply;
 pub mod runner;

@@ -122,3 +122,112 @@ fn run_help_prints_the_usage_and_succeeds() {
         assert!(text.contains("balloon-sim run --preset NAME"), "{text}");
     }
 }
+
+const QEMU_DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/qemu-trace");
+
+#[test]
+fn import_json_ends_with_the_summary_the_library_gives() {
+    let trace = format!("{QEMU_DATA}/trace-64M.log.gz");
+    let qmp = format!("{QEMU_DATA}/qmp-64M.jsonl");
+    let out = bin()
+        .args(["import", &trace, "--qmp", &qmp, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect(l))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|v| v["event"]["function"] == "virtqueue_pop")
+    );
+    let last = text.lines().last().unwrap();
+    // The keys in the order issue 19 gives them.
+    let keys = [
+        "inflate_messages",
+        "deflate_messages",
+        "stats_messages",
+        "reporting_messages",
+        "pfns_inflated",
+        "pfns_deflated",
+        "num_pages",
+        "actual_pages",
+        "balloon_change_events",
+        "duration_s",
+    ];
+    let at: Vec<usize> = keys
+        .iter()
+        .map(|k| last.find(&format!("\"{k}\"")).expect(k))
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{last}");
+
+    let mut gz = Vec::new();
+    let mut plain = String::new();
+    std::io::Read::read_to_end(&mut std::fs::File::open(&trace).unwrap(), &mut gz).unwrap();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut plain).unwrap();
+    let qmp_text = std::fs::read_to_string(&qmp).unwrap();
+    let rec =
+        balloon_sim::import::import_text(&plain, Some(&qmp_text), Default::default()).unwrap();
+    assert_eq!(
+        lines.last().unwrap()["summary"],
+        serde_json::to_value(rec.summary()).unwrap()
+    );
+}
+
+#[test]
+fn import_text_lists_events_and_reports_bad_input() {
+    let dir = std::env::temp_dir().join(format!("balloon-sim-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let run = |args: &[&str]| bin().arg("import").args(args).output().unwrap();
+
+    // Plain text from stdin, one bad line among trace lines.
+    let out = run_stdin(
+        &["import", "-"],
+        "7@1.000000:virtio_balloon_set_config actual: 256 oldactual: 0\nnot a trace line\n",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("virtio_balloon_set_config"), "{text}");
+    assert!(text.contains("line 2: not a trace line"), "{text}");
+    assert!(text.contains("actual_pages=256"), "{text}");
+
+    let empty = write("empty.log", b"");
+    let out = run(&[&empty]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
+
+    let binary = write("binary.log", b"\x7fELF\0\0\0\x01\n\xff\xfe\0\n");
+    let out = run(&[&binary]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("binary"));
+
+    // A gzip cut in half: what was read is listed, the exit status says it is incomplete.
+    let gz = std::fs::read(format!("{QEMU_DATA}/trace-64M.log.gz")).unwrap();
+    let cut = write("cut.log.gz", &gz[..gz.len() / 2]);
+    let out = run(&[&cut]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ends early"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("summary: inflate_messages="));
+
+    assert_eq!(run(&[]).status.code(), Some(2));
+    assert_eq!(run(&[&empty, "--format", "xml"]).status.code(), Some(2));
+    let help = bin().arg("help").output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("balloon-sim import TRACE"));
+}

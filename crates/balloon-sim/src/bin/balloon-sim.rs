@@ -5,7 +5,12 @@
 //!                          [--trace none|message|ring] [--format text|json]
 //! balloon-sim run --preset NAME [options]
 //! balloon-sim presets
+//! balloon-sim import TRACE|- [--qmp QMP.jsonl] [--format text|json] [--free-page-hint]
 //! ```
+//!
+//! `import` reads a real QEMU run (the `log` trace backend's output, plain or gzip) and prints
+//! its events and summary; see `balloon_sim::import`. Exit status 1 also when the trace gives
+//! no recording (empty, binary, no trace line) or could not be read to its end.
 //!
 //! Exit status: 0 on success, 2 on a script or usage error (the message, with line:column, goes
 //! to stderr), 1 when the machine cannot be built or the script cannot be read.
@@ -20,10 +25,14 @@ use balloon_sim::world::TraceEvent;
 use balloon_sim::{Error, Runner, Summary, presets};
 use serde_json::json;
 
+#[path = "balloon-sim/import.rs"]
+mod import;
+
 const USAGE: &str = "usage:
   balloon-sim run SCRIPT|- [--backend portable|rust-vmm] [--seed N] [--trace none|message|ring] [--format text|json]
   balloon-sim run --preset NAME [options]
-  balloon-sim presets";
+  balloon-sim presets
+  balloon-sim import TRACE|- [--qmp QMP.jsonl] [--format text|json] [--free-page-hint]";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TraceLevel {
@@ -124,6 +133,13 @@ fn main() -> ExitCode {
         }
         Some("run") => match parse_args(&args[1..]) {
             Ok(o) => run(&o),
+            Err(e) => {
+                eprintln!("balloon-sim: {e}\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
+        Some("import") => match import::parse_args(&args[1..]) {
+            Ok(o) => import::run(&o),
             Err(e) => {
                 eprintln!("balloon-sim: {e}\n{USAGE}");
                 ExitCode::from(2)
