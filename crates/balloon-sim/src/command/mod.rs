@@ -37,7 +37,7 @@
 //! {"execute": "qom-get", "arguments": {"path": "balloon0", "property": "guest-stats"}}
 //! ```
 //!
-//! HMP: `balloon 512` (target guest size in MiB) and `info balloon`.
+//! HMP: `balloon 512` (target guest size in MiB), `info balloon` and `help [COMMAND]`.
 //!
 //! # Simulation lines
 //!
@@ -60,12 +60,14 @@
 //! Fault names: see [`FaultKind`].
 
 mod error;
+mod help;
 mod line;
 mod machine;
 mod qmp;
 pub mod units;
 
 pub use error::ScriptError;
+pub use help::{hmp_help, is_read_only};
 pub use line::parse_line;
 pub use machine::{Backend, MachineConfig};
 pub use qmp::{MAX_JSON_DEPTH, QmpRequest};
@@ -118,6 +120,8 @@ pub enum Command {
     HmpBalloon(String),
     /// HMP `info balloon`.
     HmpInfoBalloon,
+    /// HMP `help [COMMAND]` (or `? [COMMAND]`): the command's one-line help.
+    HmpHelp(Option<String>),
     /// A guest workload action.
     Guest(GuestOp),
     /// Arms a malformed-guest behaviour for the next buffer on a queue.
@@ -133,6 +137,11 @@ impl Command {
     /// Acting while the session is in the past forks the run.
     pub fn acts(&self) -> bool {
         !matches!(self, Command::Step(_))
+    }
+
+    /// Whether the command only reads the world (see [`is_read_only`]).
+    pub fn is_read_only(&self) -> bool {
+        is_read_only(self)
     }
 }
 
