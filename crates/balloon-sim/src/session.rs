@@ -274,9 +274,9 @@ impl Session {
     /// does not parse would change nothing, so it does not fork either.
     pub fn would_fork(&self, text: &str) -> bool {
         self.is_in_the_past()
-            && text.split('\n').any(|raw| {
-                matches!(parse_line(raw), Ok(Some(c)) if c.acts() && !c.is_read_only())
-            })
+            && text
+                .split('\n')
+                .any(|raw| matches!(parse_line(raw), Ok(Some(c)) if c.acts() && !c.is_read_only()))
     }
 
     /// Answers a reading command on a copy of the world as shown, so that asking while seeked

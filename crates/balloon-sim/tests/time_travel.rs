@@ -85,7 +85,10 @@ fn reading_commands_in_the_past_keep_the_future() {
     }
     // The answer is about the world as shown, not the end of the timeline.
     let replies = s.apply_line("info balloon").unwrap();
-    let expected = format!("balloon: actual={}", 256 - u64::from(actual_then) * 4096 / (1 << 20));
+    let expected = format!(
+        "balloon: actual={}",
+        256 - u64::from(actual_then) * 4096 / (1 << 20)
+    );
     assert_eq!(replies[0].to_line(), expected);
     s.seek(len).unwrap();
     assert_eq!(s.trace_hash(), end_hash, "the future changed");

@@ -91,7 +91,7 @@ pub fn RingPanel(props: &RingPanelProps) -> Html {
         <section class="embed-ring" data-testid={format!("ring-{name}")}>
             <h2>{ name }<small>{ format!(" queue {index}, {size} entries") }</small></h2>
             <table>
-                <tr><th scope="col">{ "driver" }</th><th></th><th scope="col">{ "device" }</th><th></th></tr>
+                <tr><th scope="colgroup" colspan="2">{ "driver" }</th><th scope="colgroup" colspan="2">{ "device" }</th></tr>
                 <tr>
                     <th scope="row">{ "avail.idx" }</th>{ cell("avail-idx", shown(r.driver.map(|d| d.0))) }
                     <th scope="row">{ "next_avail" }</th>{ cell("next-avail", r.next_avail.to_string()) }
