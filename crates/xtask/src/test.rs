@@ -128,6 +128,7 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
             .env("E2E_DIST", env.root.join("dist"))
             .env("E2E_BOOK", &book)
             .env("E2E_SCREENSHOTS", &shots)
+            .env("E2E_AXE", tools::axe_script(&env))
             .env("CHROMEDRIVER", tools::CHROMEDRIVER),
     )?;
     publish_screenshot(
