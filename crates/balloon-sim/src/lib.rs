@@ -63,6 +63,7 @@ pub mod clock;
 pub mod command;
 pub mod error;
 pub mod history;
+pub mod loading;
 pub mod presets;
 pub mod reply;
 #[cfg(feature = "world")]
@@ -82,6 +83,7 @@ pub use reply::Reply;
 #[cfg(feature = "world")]
 pub use runner::{Runner, Summary, run_text};
 #[cfg(feature = "world")]
+pub use loading::ScriptLoad;
 pub use session::{Session, StatsSample};
 #[cfg(feature = "world")]
 pub use stepping::StepSize;

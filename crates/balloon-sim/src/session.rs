@@ -245,6 +245,17 @@ impl Session {
         out
     }
 
+    /// Records a stepping line in the script, for [`crate::ScriptLoad`], which runs its steps
+    /// a slice at a time.
+    pub(crate) fn note_line(&mut self, command: &Command) {
+        self.lines.push(command_text(command));
+    }
+
+    /// Runs one parsed command (for [`crate::ScriptLoad`]).
+    pub(crate) fn apply_command(&mut self, command: Command) -> Vec<Reply> {
+        self.run_command(command)
+    }
+
     fn run_command(&mut self, command: Command) -> Vec<Reply> {
         if command.is_read_only() && self.is_in_the_past() {
             return self.query_in_the_past(&command);
