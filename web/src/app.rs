@@ -39,14 +39,17 @@ pub fn App() -> Html {
         // A preset runs to its end when loaded, which takes seconds on a 64 GiB guest: let the
         // page paint its "loading" line first.
         let dispatcher = dispatcher.clone();
-        use_effect_with(state.loading.clone(), move |loading| {
-            let timer = loading.is_some().then(|| {
-                gloo_timers::callback::Timeout::new(LOAD_PAINT_DELAY_MS, move || {
-                    dispatcher.dispatch(Action::FinishLoad)
-                })
-            });
-            move || drop(timer)
-        });
+        use_effect_with(
+            (state.loading.clone(), state.load_progress),
+            move |(loading, _)| {
+                let timer = loading.is_some().then(|| {
+                    gloo_timers::callback::Timeout::new(LOAD_PAINT_DELAY_MS, move || {
+                        dispatcher.dispatch(Action::FinishLoad)
+                    })
+                });
+                move || drop(timer)
+            },
+        );
     }
     let on_action = Callback::from(move |a| dispatcher.dispatch(a));
     // One callback for the page's life: the session is shared by every state.
@@ -85,7 +88,15 @@ pub fn App() -> Html {
             </header>
             if let Some(name) = &state.loading {
                 <div class="notice" role="status" data-testid="loading">
-                    { format!("Loading preset {name}: its whole run is computed first…") }
+                    { match state.load_progress {
+                        Some((done, total, events)) => format!(
+                            "Loading preset {name}: line {done} of {total}, {events} events so far…"),
+                        None => format!("Loading preset {name}: its whole run is computed first…"),
+                    } }
+                    if let Some((done, total, _)) = state.load_progress {
+                        <progress max={total.to_string()} value={done.to_string()}
+                            aria-label="Preset loaded"></progress>
+                    }
                 </div>
             }
             if let Some(msg) = &state.notice {

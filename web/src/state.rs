@@ -7,13 +7,18 @@
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
-use balloon_sim::{Reply, Session};
+use balloon_sim::{Reply, ScriptLoad, Session};
 use yew::Reducible;
 
 use crate::{clock, playback, share};
 
 /// The preset whose machine the playground boots.
 pub const PRESET: &str = "inflate-half";
+
+/// Script time one slice of a preset load may take before the page paints its progress.
+pub const LOAD_SLICE_MS: f64 = 30.0;
+/// Events run between two looks at the clock while loading.
+const LOAD_CHUNK_EVENTS: u64 = 2_000;
 
 /// Lines the console keeps (older ones scroll away).
 pub const CONSOLE_LINES: usize = 300;
@@ -60,7 +65,8 @@ pub enum Action {
     Console(String),
     /// A shipped preset, by name: says "loading" first, since a big guest takes seconds.
     LoadPreset(String),
-    /// Runs the preset that `LoadPreset` announced (after the page painted the message).
+    /// Runs a slice (a few tens of ms) of the preset that `LoadPreset` announced; the page
+    /// paints the progress between slices, and the last one shows the session.
     FinishLoad,
     /// An imported script file.
     Import(String),
@@ -124,6 +130,11 @@ pub struct AppState {
     pub help: bool,
     /// The preset being loaded, while its script runs.
     pub loading: Option<String>,
+    /// The preset's run so far, while it loads a slice at a time.
+    /// Shared with the previous states like the session; emptied when the load ends.
+    loader: Option<Rc<RefCell<Option<ScriptLoad>>>>,
+    /// (command lines run, lines in the script, events so far) of the load.
+    pub load_progress: Option<(usize, usize, u64)>,
     /// Whether play ramps its speed up ([`playback::ramp_speed`]): until the operator picks a
     /// speed.
     pub ramp: bool,
@@ -146,6 +157,7 @@ impl PartialEq for AppState {
             && self.speed == other.speed
             && self.help == other.help
             && self.loading == other.loading
+            && self.load_progress == other.load_progress
             && self.ramp == other.ramp
             && self.pending_fork == other.pending_fork
             && self.guidance == other.guidance
@@ -166,6 +178,8 @@ impl AppState {
             speed: playback::DEFAULT_SPEED,
             help: false,
             loading: None,
+            loader: None,
+            load_progress: None,
             ramp: true,
             pending_fork: None,
             guidance: None,
@@ -329,20 +343,73 @@ impl AppState {
     /// A script that does not run changes nothing.
     fn import(&mut self, text: &str, what: &str) {
         match Session::from_script(text) {
-            Ok((mut session, _)) => {
-                let events = session.event_count();
-                let _ = session.seek(0);
-                *self.session.borrow_mut() = session;
-                self.playing = false;
-                self.note(format!(
-                    "Loaded {what}: {events} events. Press Play or step through it."
-                ));
+            Ok((session, _)) => self.show_loaded(session, what),
+            Err(e) => self.not_loaded(what, &e),
+        }
+    }
+
+    fn show_loaded(&mut self, mut session: Session, what: &str) {
+        let events = session.event_count();
+        let _ = session.seek(0);
+        *self.session.borrow_mut() = session;
+        self.playing = false;
+        self.note(format!(
+            "Loaded {what}: {events} events. Press Play or step through it."
+        ));
+    }
+
+    fn not_loaded(&mut self, what: &str, e: &dyn std::fmt::Display) {
+        let msg = format!("{what} was not loaded, the current session is kept: {e}");
+        self.push_console(LineKind::Error, msg.clone());
+        self.notice = Some(msg);
+    }
+
+    /// One slice of the announced preset's load: runs events for [`LOAD_SLICE_MS`], then
+    /// either shows the finished session or records the progress for the next slice.
+    fn load_slice(&mut self) {
+        let Some(p) = self.loading.as_deref().and_then(balloon_sim::presets::get) else {
+            self.loading = None;
+            return;
+        };
+        let what = format!("preset {} ({})", p.name, p.title());
+        let loader = match self.loader.clone() {
+            Some(l) => l,
+            None => match ScriptLoad::new(p.text) {
+                Ok(l) => Rc::new(RefCell::new(Some(l))),
+                Err(e) => {
+                    self.loading = None;
+                    self.load_progress = None;
+                    return self.not_loaded(&what, &e);
+                }
+            },
+        };
+        let deadline = clock::now_ms() + LOAD_SLICE_MS;
+        let mut slot = loader.borrow_mut();
+        let Some(load) = slot.as_mut() else {
+            // Already finished by an earlier slice.
+            self.loading = None;
+            self.loader = None;
+            return;
+        };
+        let done = loop {
+            let done = load.advance(LOAD_CHUNK_EVENTS);
+            if done || clock::now_ms() >= deadline {
+                break done;
             }
-            Err(e) => {
-                let msg = format!("{what} was not loaded, the current session is kept: {e}");
-                self.push_console(LineKind::Error, msg.clone());
-                self.notice = Some(msg);
-            }
+        };
+        self.load_progress = Some(load.progress());
+        if !done {
+            drop(slot);
+            self.loader = Some(loader);
+            return;
+        }
+        let finished = slot.take();
+        drop(slot);
+        self.loader = None;
+        self.loading = None;
+        self.load_progress = None;
+        if let Some(load) = finished {
+            self.show_loaded(load.into_session(), &what);
         }
     }
 
@@ -532,18 +599,12 @@ impl Reducible for AppState {
                 Some(p) => {
                     next.playing = false;
                     next.loading = Some(p.name.to_owned());
+                    next.loader = None;
+                    next.load_progress = None;
                 }
                 None => next.notice = Some(format!("there is no preset called `{name}`")),
             },
-            Action::FinishLoad => {
-                if let Some(p) = next
-                    .loading
-                    .take()
-                    .and_then(|name| balloon_sim::presets::get(&name))
-                {
-                    next.import(p.text, &format!("preset {} ({})", p.name, p.title()));
-                }
-            }
+            Action::FinishLoad => next.load_slice(),
             Action::Import(text) => next.import(&text, "the imported script"),
             Action::OpenLink(fragment) => next.open_link(&fragment),
             Action::Notify(msg) => next.notice = Some(msg),
@@ -671,8 +732,16 @@ mod tests {
     fn presets_load_at_event_zero_and_play_walks_them() {
         let s = state().reduce(Action::LoadPreset("inflate-half".into()));
         assert_eq!(s.loading.as_deref(), Some("inflate-half"));
-        let s = s.reduce(Action::FinishLoad);
-        assert_eq!(s.loading, None);
+        let mut s = s.reduce(Action::FinishLoad);
+        let mut slices = 1;
+        while s.loading.is_some() {
+            let (done, total, _) = s.load_progress.unwrap();
+            assert!(done <= total);
+            s = s.reduce(Action::FinishLoad);
+            slices += 1;
+            assert!(slices < 10_000, "the load never ends");
+        }
+        assert!(s.load_progress.is_none());
         assert_eq!(s.session().current_index(), 0);
         assert!(s.session().event_count() > 1000);
         let s = s.reduce(Action::Play).reduce(Action::Advance {

@@ -79,11 +79,11 @@ pub mod trace;
 pub mod world;
 
 pub use error::Error;
+#[cfg(feature = "world")]
+pub use loading::ScriptLoad;
 pub use reply::Reply;
 #[cfg(feature = "world")]
 pub use runner::{Runner, Summary, run_text};
-#[cfg(feature = "world")]
-pub use loading::ScriptLoad;
 pub use session::{Session, StatsSample};
 #[cfg(feature = "world")]
 pub use stepping::StepSize;

@@ -161,11 +161,7 @@ impl ScriptLoad {
     /// (command lines run, command lines in the script, events so far), for a progress line.
     pub fn progress(&self) -> (usize, usize, u64) {
         let pending = self.commands.len() + usize::from(self.running.is_some());
-        (
-            self.total - pending,
-            self.total,
-            self.session.event_count(),
-        )
+        (self.total - pending, self.total, self.session.event_count())
     }
 
     /// The session, finished or not.
@@ -181,7 +177,10 @@ mod tests {
     /// Every preset, loaded in slices of a few events, is the session `from_script` builds.
     #[test]
     fn sliced_loads_equal_whole_runs_for_every_small_preset() {
-        for p in crate::presets::PRESETS.iter().filter(|p| p.name != "bulk-64g") {
+        for p in crate::presets::PRESETS
+            .iter()
+            .filter(|p| p.name != "bulk-64g")
+        {
             let (whole, _) = Session::from_script(p.text).unwrap();
             let mut load = ScriptLoad::new(p.text).unwrap();
             let mut slices = 0;
@@ -194,7 +193,12 @@ mod tests {
             let sliced = load.into_session();
             assert_eq!(sliced.trace_hash(), whole.trace_hash(), "{}", p.name);
             assert_eq!(sliced.script_text(), whole.script_text(), "{}", p.name);
-            assert_eq!(sliced.timeline_script(), whole.timeline_script(), "{}", p.name);
+            assert_eq!(
+                sliced.timeline_script(),
+                whole.timeline_script(),
+                "{}",
+                p.name
+            );
         }
     }
 
