@@ -55,7 +55,8 @@ async fn emulate(page: &Page, size: Option<(u32, u32)>) {
     page.next_paint().await;
 }
 
-async fn dark(client: &Client, on: bool) {
+/// Emulates `prefers-color-scheme: dark` (or light).
+pub async fn dark(client: &Client, on: bool) {
     let value = if on { "dark" } else { "light" };
     cdp(
         client,
@@ -339,7 +340,6 @@ fn fail_on(what: &str, found: Vec<String>) {
 async fn axe_finds_nothing_on_the_page_light_dark_fresh_and_mid_inflate() {
     let page = Page::open("").await;
     fail_on("the fresh page", axe::violations(&page.client, &[]).await);
-    page.full_page_screenshot(390, "playground-390.png").await;
     page.click("apply-target").await;
     for _ in 0..3 {
         page.click("step-message").await;
@@ -368,7 +368,6 @@ async fn axe_finds_nothing_on_the_page_light_dark_fresh_and_mid_inflate() {
         "the page in dark mode",
         axe::violations(&page.client, &[]).await,
     );
-    page.full_page_screenshot(1440, "playground-dark.png").await;
     dark(&page.client, false).await;
     page.client
         .goto(&format!(
