@@ -191,9 +191,15 @@ fn ensure_wasm_opt(env: &Env) -> Result<u32, Error> {
     Ok(installed + 1)
 }
 
+/// axe-core's own npm prefix inside the tools folder: npm prunes packages it was not asked for
+/// from a prefix, so sharing binaryen's would make each install remove the other.
+fn axe_prefix(env: &Env) -> std::path::PathBuf {
+    env.tools_dir.join("axe-core")
+}
+
 /// The axe-core script the end-to-end tests inject (`E2E_AXE`).
 pub fn axe_script(env: &Env) -> std::path::PathBuf {
-    env.tools_dir
+    axe_prefix(env)
         .join("node_modules")
         .join("axe-core")
         .join("axe.min.js")
@@ -210,7 +216,8 @@ pub(crate) fn package_version(package_json: &str) -> Option<&str> {
 
 /// npm's axe-core at [`AXE`] into the tools folder, for the accessibility checks.
 fn ensure_axe(env: &Env) -> Result<u32, Error> {
-    let package_json = env.tools_dir.join("node_modules/axe-core/package.json");
+    let prefix = axe_prefix(env);
+    let package_json = prefix.join("node_modules/axe-core/package.json");
     let have = std::fs::read_to_string(&package_json).ok();
     let version = have.as_deref().and_then(package_version);
     if version == Some(AXE) && axe_script(env).is_file() {
@@ -223,11 +230,11 @@ fn ensure_axe(env: &Env) -> Result<u32, Error> {
     println!(
         "xtask: installing axe-core {AXE} (npm axe-core@{AXE} into {}) for the accessibility \
          checks: axe-core {}",
-        env.tools_dir.display(),
+        prefix.display(),
         version.unwrap_or("not found")
     );
-    std::fs::create_dir_all(&env.tools_dir).map_err(|e| Error::ProjectFile {
-        path: env.tools_dir.display().to_string(),
+    std::fs::create_dir_all(&prefix).map_err(|e| Error::ProjectFile {
+        path: prefix.display().to_string(),
         problem: e.to_string(),
     })?;
     env.cmd("npm")
@@ -238,7 +245,7 @@ fn ensure_axe(env: &Env) -> Result<u32, Error> {
             "--no-save",
             "--prefix",
         ])
-        .args([&env.tools_dir])
+        .args([&prefix])
         .args([format!("axe-core@{AXE}")])
         .status_ok("npm install axe-core")?;
     let now = std::fs::read_to_string(&package_json).unwrap_or_default();

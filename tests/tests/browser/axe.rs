@@ -14,7 +14,7 @@ fn axe_path() -> PathBuf {
             let home = std::env::var_os("HOME")
                 .map(PathBuf::from)
                 .unwrap_or_default();
-            home.join(".cache/balloon-playground/tools/node_modules/axe-core/axe.min.js")
+            home.join(".cache/balloon-playground/tools/axe-core/node_modules/axe-core/axe.min.js")
         })
 }
 
