@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use e2e::browser::{ChromeDriver, cdp, emulate_viewport};
 use e2e::server::StaticServer;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
@@ -80,14 +81,21 @@ async fn focused(page: &Page) -> String {
     .to_owned()
 }
 
+/// Presses `keys` as the keyboard does, into whatever has focus (WebDriver's element send-keys
+/// refuses elements that cannot take focus, such as the body at the start): modifiers in
+/// `keys` are held until the end.
 async fn press(page: &Page, keys: &str) {
+    let mut actions = KeyActions::new("keyboard".to_owned());
+    for c in keys.chars() {
+        actions = actions.then(KeyAction::Down { value: c });
+    }
+    for c in keys.chars().rev() {
+        actions = actions.then(KeyAction::Up { value: c });
+    }
     page.client
-        .active_element()
+        .perform_actions(actions)
         .await
-        .expect("a focused element")
-        .send_keys(keys)
-        .await
-        .expect("typing");
+        .expect("pressing keys");
     page.next_paint().await;
 }
 
@@ -165,8 +173,7 @@ async fn the_keyboard_reaches_the_console_presses_buttons_and_stays_in_the_help(
         vec![],
     )
     .await;
-    let body = page.client.find(Locator::Css("body")).await.expect("body");
-    body.send_keys(TAB).await.expect("tab");
+    press(&page, TAB).await;
     let mut presses = 1;
     while focused(&page).await != "console-input" {
         assert!(
