@@ -186,7 +186,9 @@ async fn the_keyboard_reaches_the_console_presses_buttons_and_stays_in_the_help(
     }
     println!("newcomer: Tab reaches the console in {presses} presses");
 
-    // Space on a focused button presses that button, not play.
+    // Space on a focused button presses that button, not play (with a target set, so that
+    // Step has work to do).
+    page.click("apply-target").await;
     let (index, _) = page.timeline().await;
     focus(&page, "step").await;
     press(&page, " ").await;
@@ -202,7 +204,6 @@ async fn the_keyboard_reaches_the_console_presses_buttons_and_stays_in_the_help(
     );
 
     // Arrow keys move inside a descriptor table (one widget).
-    page.click("apply-target").await;
     page.click("step-message").await;
     focus(&page, "ivq-desc-grid").await;
     let before = page

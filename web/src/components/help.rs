@@ -113,6 +113,11 @@ pub fn Help(props: &HelpProps) -> Html {
             }
             move || {
                 drop(cancel);
+                // While the modal dialog is open the rest of the page is inert and cannot take
+                // focus: close it before handing focus back.
+                if let Some(el) = el {
+                    el.close();
+                }
                 focus_opener();
             }
         });
