@@ -17,6 +17,8 @@ use crate::view_model as vm;
 
 /// How long a preset load waits for the page to paint its message (a frame or two).
 const LOAD_PAINT_DELAY_MS: u32 = 40;
+/// The pause between two slices of a load: one frame, for the progress line and for input.
+const LOAD_SLICE_GAP_MS: u32 = 16;
 
 /// The whole playground page.
 #[component]
@@ -37,13 +39,18 @@ pub fn App() -> Html {
 
     {
         // A preset runs to its end when loaded, which takes seconds on a 64 GiB guest: let the
-        // page paint its "loading" line first.
+        // page paint its "loading" line first, then a frame between slices.
         let dispatcher = dispatcher.clone();
         use_effect_with(
             (state.loading.clone(), state.load_progress),
-            move |(loading, _)| {
+            move |(loading, progress)| {
+                let delay = if progress.is_some() {
+                    LOAD_SLICE_GAP_MS
+                } else {
+                    LOAD_PAINT_DELAY_MS
+                };
                 let timer = loading.is_some().then(|| {
-                    gloo_timers::callback::Timeout::new(LOAD_PAINT_DELAY_MS, move || {
+                    gloo_timers::callback::Timeout::new(delay, move || {
                         dispatcher.dispatch(Action::FinishLoad)
                     })
                 });
@@ -51,7 +58,9 @@ pub fn App() -> Html {
             },
         );
     }
-    let on_action = Callback::from(move |a| dispatcher.dispatch(a));
+    // One callback for the page's life, so components whose other props did not change skip
+    // their render while playing.
+    let on_action = use_callback((), move |a, _| dispatcher.dispatch(a));
     // One callback for the page's life: the session is shared by every state.
     let script = {
         let state = (*state).clone();

@@ -15,8 +15,9 @@ use crate::{clock, playback, share};
 /// The preset whose machine the playground boots.
 pub const PRESET: &str = "inflate-half";
 
-/// Script time one slice of a preset load may take before the page paints its progress.
-pub const LOAD_SLICE_MS: f64 = 30.0;
+/// Script time one slice of a preset load may take before the page paints its progress (a frame
+/// passes between slices).
+pub const LOAD_SLICE_MS: f64 = 50.0;
 /// Events run between two looks at the clock while loading.
 const LOAD_CHUNK_EVENTS: u64 = 2_000;
 
