@@ -290,6 +290,11 @@ async fn play_pauses_when_the_tab_is_hidden() {
             .get_attribute("aria-pressed")
             .unwrap_or_default()
     };
+    // Play with nothing to do says so and stays off; with a target there is work to play.
+    click(&root, "play").await;
+    assert_eq!(pressed(&root), "false");
+    assert!(text(&root, "transport-status").contains("Nothing left to play"));
+    click(&root, "apply-target").await;
     click(&root, "play").await;
     assert_eq!(pressed(&root), "true");
     // What the browser does when the tab goes to the background.
