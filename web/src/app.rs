@@ -5,9 +5,9 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::components::{
-    BalloonOutline, ConfigPanel, Console, Controls, Explanation, Help, InitFlow, MemoryMap,
-    PresetsMenu, QueuePanels, SessionFile, StatsChart, TargetControls, Timeline, Transcript,
-    Workload,
+    BalloonOutline, BookLink, ConfigPanel, Console, Controls, Explanation, ForkQuestion, Guidance,
+    Help, InitFlow, MemoryMap, PresetsMenu, QueuePanels, SessionFile, StatsChart, TargetControls,
+    Timeline, Transcript, Workload,
 };
 use crate::hooks::{
     use_auto_pause, use_detail, use_keyboard_shortcuts, use_play_loop, use_share_hash,
@@ -17,13 +17,15 @@ use crate::view_model as vm;
 
 /// How long a preset load waits for the page to paint its message (a frame or two).
 const LOAD_PAINT_DELAY_MS: u32 = 40;
+/// The pause between two slices of a load: one frame, for the progress line and for input.
+const LOAD_SLICE_GAP_MS: u32 = 16;
 
 /// The whole playground page.
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(|| AppState::from_fragment(&browser::location_hash()));
     let dispatcher = state.dispatcher();
-    let frame_start = use_play_loop(state.playing, state.speed, dispatcher.clone());
+    let frame_start = use_play_loop(state.playing, state.speed, state.ramp, dispatcher.clone());
     use_keyboard_shortcuts(dispatcher.clone());
     use_auto_pause(dispatcher.clone());
     use_share_hash(&state, dispatcher.clone());
@@ -37,18 +39,28 @@ pub fn App() -> Html {
 
     {
         // A preset runs to its end when loaded, which takes seconds on a 64 GiB guest: let the
-        // page paint its "loading" line first.
+        // page paint its "loading" line first, then a frame between slices.
         let dispatcher = dispatcher.clone();
-        use_effect_with(state.loading.clone(), move |loading| {
-            let timer = loading.is_some().then(|| {
-                gloo_timers::callback::Timeout::new(LOAD_PAINT_DELAY_MS, move || {
-                    dispatcher.dispatch(Action::FinishLoad)
-                })
-            });
-            move || drop(timer)
-        });
+        use_effect_with(
+            (state.loading.clone(), state.load_progress),
+            move |(loading, progress)| {
+                let delay = if progress.is_some() {
+                    LOAD_SLICE_GAP_MS
+                } else {
+                    LOAD_PAINT_DELAY_MS
+                };
+                let timer = loading.is_some().then(|| {
+                    gloo_timers::callback::Timeout::new(delay, move || {
+                        dispatcher.dispatch(Action::FinishLoad)
+                    })
+                });
+                move || drop(timer)
+            },
+        );
     }
-    let on_action = Callback::from(move |a| dispatcher.dispatch(a));
+    // One callback for the page's life, so components whose other props did not change skip
+    // their render while playing.
+    let on_action = use_callback((), move |a, _| dispatcher.dispatch(a));
     // One callback for the page's life: the session is shared by every state.
     let script = {
         let state = (*state).clone();
@@ -65,6 +77,10 @@ pub fn App() -> Html {
         .map(|ev| (ev.sentence(), ev.function()));
     let spec = vm::current_event(&s).and_then(|ev| ev.spec());
     let detail = use_detail(&s, state.playing, state.speed);
+    let fork_question = state
+        .pending_fork
+        .as_ref()
+        .map(|a| AttrValue::from(state.fork_question(a)));
     html! {
         <main class="playground" data-testid="playground">
             <header class="topbar">
@@ -81,7 +97,15 @@ pub fn App() -> Html {
             </header>
             if let Some(name) = &state.loading {
                 <div class="notice" role="status" data-testid="loading">
-                    { format!("Loading preset {name}: its whole run is computed first…") }
+                    { match state.load_progress {
+                        Some((done, total, events)) => format!(
+                            "Loading preset {name}: line {done} of {total}, {events} events so far…"),
+                        None => format!("Loading preset {name}: its whole run is computed first…"),
+                    } }
+                    if let Some((done, total, _)) = state.load_progress {
+                        <progress max={total.to_string()} value={done.to_string()}
+                            aria-label="Preset loaded"></progress>
+                    }
                 </div>
             }
             if let Some(msg) = &state.notice {
@@ -93,31 +117,39 @@ pub fn App() -> Html {
                     </button>
                 </div>
             }
-            <section class="stage" aria-label="Balloon">
+            if let Some(question) = fork_question {
+                <ForkQuestion on_action={on_action.clone()} {question} />
+            }
+            <section class="stage" aria-label="Balloon and guest RAM">
                 <p class="summary" data-testid="balloon-summary">
-                    { "Guest RAM: " }<span data-testid="ram-pages">{ b.ram_size / crate::state::PAGE_BYTES }</span>
+                    { "Guest RAM: " }<span data-testid="ram-pages">{ b.ram_pages() }</span>
                     { format!(" pages of 4 KiB ({} MiB)", b.ram_size >> 20) }
                 </p>
                 <BalloonOutline balloon={vm::BalloonModel::from_session(&s)} />
-                <MemoryMap cells={detail.cells.clone()} />
-                <StatsChart chart={detail.chart.clone()} />
             </section>
             <section class="operate" aria-label="Controls">
                 <Controls on_action={on_action.clone()} playing={state.playing}
-                    speed={state.speed} can_step_back={index > 0} idle={state.idle.clone()} />
-                <Timeline on_action={on_action.clone()} {index} {count} now_ns={s.now_ns()} />
+                    speed={state.speed} ramp={state.ramp} can_step_back={index > 0}
+                    idle={state.idle.clone()} />
+                if let Some(text) = &state.guidance {
+                    <Guidance on_action={on_action.clone()} text={AttrValue::from(text.clone())} />
+                }
                 <TargetControls on_action={on_action.clone()} ram_bytes={b.ram_size}
                     error={state.error.clone()} />
+                <Timeline on_action={on_action.clone()} {index} {count} now_ns={s.now_ns()} />
                 <Workload on_action={on_action.clone()} />
             </section>
             <section class="panels" aria-label="Device and driver">
+                <Explanation {index} {event} {spec} playing={state.playing} />
                 <InitFlow stages={detail.stages.clone()} />
-                <Explanation {index} {event} {spec} />
                 <QueuePanels queues={detail.queues.clone()} />
                 <ConfigPanel config={detail.config.clone()} />
+                <MemoryMap cells={detail.cells.clone()} />
+                <StatsChart chart={detail.chart.clone()} />
             </section>
-            <section class="console-area">
+            <section class="console-area" aria-label="Console and transcript">
                 <Console on_action={on_action.clone()} lines={state.console.clone()} />
+                <BookLink chapter="commands" title="The command language and the CLI" />
                 <Transcript lines={detail.transcript.clone()} />
             </section>
             if state.help {

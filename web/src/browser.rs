@@ -92,13 +92,40 @@ pub fn download_text(name: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether a key event is aimed at something the operator types into (then shortcuts are off).
-pub fn is_typing_target(target: Option<web_sys::EventTarget>) -> bool {
+/// What a key event is aimed at, for the global shortcuts: these yield to the focused control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyTarget {
+    /// A field, slider or select: every key is the control's.
+    Field,
+    /// A button or link: space and Enter press it.
+    Button,
+    /// A widget with its own arrow keys (a descriptor table).
+    Arrows,
+    /// The page: every shortcut applies.
+    Page,
+}
+
+/// What `target` is, for [`KeyTarget`].
+pub fn key_target(target: Option<web_sys::EventTarget>) -> KeyTarget {
     let Some(element) = target.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) else {
-        return false;
+        return KeyTarget::Page;
     };
-    matches!(
-        element.tag_name().to_ascii_lowercase().as_str(),
-        "input" | "textarea" | "select"
-    ) || element.is_content_editable()
+    if element.is_content_editable() {
+        return KeyTarget::Field;
+    }
+    let in_grid = element.closest("[role='listbox']").ok().flatten().is_some();
+    match element.tag_name().to_ascii_lowercase().as_str() {
+        "input" | "textarea" | "select" => KeyTarget::Field,
+        _ if in_grid => KeyTarget::Arrows,
+        "button" | "a" | "summary" => KeyTarget::Button,
+        _ => KeyTarget::Page,
+    }
+}
+
+/// Where the book's chapters are relative to this page, when the page is the book's copy of
+/// the playground (`…/play/index.html`, which `cargo xtask docs` puts beside the chapters);
+/// `None` for the playground served on its own.
+pub fn book_base() -> Option<&'static str> {
+    let path = web_sys::window()?.location().pathname().ok()?;
+    path.contains("/play/").then_some("../")
 }

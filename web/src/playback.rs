@@ -8,7 +8,13 @@ pub const MIN_SPEED: f64 = 1.0;
 /// Fastest play speed, in events per second (the frame's time box still applies).
 pub const MAX_SPEED: f64 = 100_000.0;
 /// The speed the page starts at: slow enough to watch one message's ring operations.
-pub const DEFAULT_SPEED: f64 = 20.0;
+pub const DEFAULT_SPEED: f64 = 8.0;
+/// While the operator has not chosen a speed, play holds [`DEFAULT_SPEED`] this long (one
+/// message round trip of about 13 operations, slowly enough to read)...
+pub const RAMP_HOLD_MS: f64 = 2_000.0;
+/// ...then doubles its speed this often up to [`MAX_SPEED`], so that a 512-message inflate
+/// still ends within seconds.
+pub const RAMP_DOUBLING_MS: f64 = 1_000.0;
 /// Positions of the speed slider: `SLIDER_STEPS` positions over five decades.
 pub const SLIDER_STEPS: u32 = 500;
 /// Script time one frame may spend stepping before it renders what it has.
@@ -43,25 +49,39 @@ pub fn clamp_speed(speed: f64) -> f64 {
     }
 }
 
+/// The speed of a ramped play that has been playing for `played_ms`: `speed` for
+/// [`RAMP_HOLD_MS`], then doubling every [`RAMP_DOUBLING_MS`] up to [`MAX_SPEED`].
+pub fn ramp_speed(speed: f64, played_ms: f64) -> f64 {
+    let doublings = ((played_ms - RAMP_HOLD_MS) / RAMP_DOUBLING_MS).clamp(0.0, 32.0);
+    clamp_speed(clamp_speed(speed) * doublings.exp2())
+}
+
 /// Turns frame gaps into whole events at `speed`, carrying the fraction to the next frame.
 #[derive(Debug, Clone, Default)]
 pub struct Pacer {
     last_ms: Option<f64>,
     carry: f64,
+    played_ms: f64,
 }
 
 impl Pacer {
-    /// The events due at frame time `now_ms`.
-    pub fn events_due(&mut self, now_ms: f64, speed: f64) -> u64 {
+    /// The events due at frame time `now_ms`; with `ramp`, at [`ramp_speed`] of `speed`.
+    pub fn events_due(&mut self, now_ms: f64, speed: f64, ramp: bool) -> u64 {
         let gap = self
             .last_ms
             .map_or(0.0, |last| (now_ms - last).clamp(0.0, MAX_FRAME_GAP_MS));
         self.last_ms = Some(now_ms);
+        self.played_ms += gap;
+        let speed = if ramp {
+            ramp_speed(speed, self.played_ms)
+        } else {
+            clamp_speed(speed)
+        };
         // The first frame runs one event so that play responds at once.
         if gap == 0.0 && self.carry == 0.0 {
             self.carry = 1.0;
         } else {
-            self.carry += clamp_speed(speed) * gap / 1000.0;
+            self.carry += speed * gap / 1000.0;
         }
         let due = self.carry.floor();
         self.carry -= due;
@@ -154,13 +174,42 @@ mod tests {
     #[test]
     fn pacer_turns_time_into_events_and_caps_gaps() {
         let mut p = Pacer::default();
-        assert_eq!(p.events_due(1000.0, 100.0), 1);
+        assert_eq!(p.events_due(1000.0, 100.0, false), 1);
         // 100 events/s for 10 ms is one event; 5 ms carries half of one.
-        assert_eq!(p.events_due(1010.0, 100.0), 1);
-        assert_eq!(p.events_due(1015.0, 100.0), 0);
-        assert_eq!(p.events_due(1020.0, 100.0), 1);
+        assert_eq!(p.events_due(1010.0, 100.0, false), 1);
+        assert_eq!(p.events_due(1015.0, 100.0, false), 0);
+        assert_eq!(p.events_due(1020.0, 100.0, false), 1);
         // A ten-second gap counts as 100 ms.
-        assert_eq!(p.events_due(11_020.0, 1000.0), 100);
+        assert_eq!(p.events_due(11_020.0, 1000.0, false), 100);
+    }
+
+    #[test]
+    fn the_ramp_holds_the_first_message_then_doubles_to_the_top() {
+        assert_eq!(ramp_speed(DEFAULT_SPEED, 0.0), DEFAULT_SPEED);
+        assert_eq!(ramp_speed(DEFAULT_SPEED, RAMP_HOLD_MS), DEFAULT_SPEED);
+        assert_eq!(
+            ramp_speed(DEFAULT_SPEED, RAMP_HOLD_MS + 3.0 * RAMP_DOUBLING_MS),
+            DEFAULT_SPEED * 8.0
+        );
+        assert_eq!(ramp_speed(DEFAULT_SPEED, 1e12), MAX_SPEED);
+        // The hold shows at least one message (about 13 operations) at the start.
+        const { assert!(DEFAULT_SPEED * RAMP_HOLD_MS / 1000.0 >= 13.0) };
+        // Ramped frames of 16 ms: 2 s of hold gives the slow events, later frames many more.
+        let mut p = Pacer::default();
+        let mut first_two_s = 0;
+        let mut t = 0.0;
+        while t <= RAMP_HOLD_MS {
+            first_two_s += p.events_due(t, DEFAULT_SPEED, true);
+            t += 16.0;
+        }
+        assert!((15..=18).contains(&first_two_s), "{first_two_s}");
+        let mut total = first_two_s;
+        while t <= RAMP_HOLD_MS + 12_000.0 {
+            total += p.events_due(t, DEFAULT_SPEED, true);
+            t += 16.0;
+        }
+        // A 512-message inflate is about 6,700 events: it ends within 14 s of play.
+        assert!(total > 7_000, "{total}");
     }
 
     fn booted() -> Session {

@@ -7,7 +7,8 @@
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
-use balloon_sim::{Reply, Session};
+use balloon_sim::view::PAGE_SIZE;
+use balloon_sim::{Reply, ScriptLoad, Session};
 use yew::Reducible;
 
 use crate::{clock, playback, share};
@@ -15,11 +16,14 @@ use crate::{clock, playback, share};
 /// The preset whose machine the playground boots.
 pub const PRESET: &str = "inflate-half";
 
+/// Script time one slice of a preset load may take before the page paints its progress (a frame
+/// passes between slices).
+pub const LOAD_SLICE_MS: f64 = 50.0;
+/// Events run between two looks at the clock while loading.
+const LOAD_CHUNK_EVENTS: u64 = 2_000;
+
 /// Lines the console keeps (older ones scroll away).
 pub const CONSOLE_LINES: usize = 300;
-
-/// Bytes per guest page.
-pub const PAGE_BYTES: u64 = 4096;
 
 /// What the operator can do.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +64,8 @@ pub enum Action {
     Console(String),
     /// A shipped preset, by name: says "loading" first, since a big guest takes seconds.
     LoadPreset(String),
-    /// Runs the preset that `LoadPreset` announced (after the page painted the message).
+    /// Runs a slice (a few tens of ms) of the preset that `LoadPreset` announced; the page
+    /// paints the progress between slices, and the last one shows the session.
     FinishLoad,
     /// An imported script file.
     Import(String),
@@ -74,6 +79,10 @@ pub enum Action {
     SetHelp(bool),
     /// Flips the keyboard help overlay.
     ToggleHelp,
+    /// Runs the input that waited in [`AppState::pending_fork`], dropping the future.
+    ConfirmFork,
+    /// Drops the input that waited in [`AppState::pending_fork`], keeping the future.
+    CancelFork,
 }
 
 /// The kind of a console line, for its style.
@@ -120,6 +129,19 @@ pub struct AppState {
     pub help: bool,
     /// The preset being loaded, while its script runs.
     pub loading: Option<String>,
+    /// The preset's run so far, while it loads a slice at a time.
+    /// Shared with the previous states like the session; emptied when the load ends.
+    loader: Option<Rc<RefCell<Option<ScriptLoad>>>>,
+    /// (command lines run, lines in the script, events so far) of the load.
+    pub load_progress: Option<(usize, usize, u64)>,
+    /// Whether play ramps its speed up ([`playback::ramp_speed`]): until the operator picks a
+    /// speed.
+    pub ramp: bool,
+    /// An input typed while seeked back that would drop the recorded future: it waits for
+    /// [`Action::ConfirmFork`] or [`Action::CancelFork`].
+    pub pending_fork: Option<Action>,
+    /// What a newly applied target will do, and how to watch it.
+    pub guidance: Option<String>,
 }
 
 impl PartialEq for AppState {
@@ -134,6 +156,10 @@ impl PartialEq for AppState {
             && self.speed == other.speed
             && self.help == other.help
             && self.loading == other.loading
+            && self.load_progress == other.load_progress
+            && self.ramp == other.ramp
+            && self.pending_fork == other.pending_fork
+            && self.guidance == other.guidance
     }
 }
 
@@ -151,6 +177,11 @@ impl AppState {
             speed: playback::DEFAULT_SPEED,
             help: false,
             loading: None,
+            loader: None,
+            load_progress: None,
+            ramp: true,
+            pending_fork: None,
+            guidance: None,
         }
     }
 
@@ -249,14 +280,44 @@ impl AppState {
             return;
         }
         let line = format!(r#"{{"execute": "balloon", "arguments": {{"value": {bytes}}}}}"#);
+        let actual_before = self.session().balloon().actual;
         let result = self.session.borrow_mut().apply_line(&line);
         match result {
             Ok(replies) => {
                 self.push_console(LineKind::Input, line);
                 self.push_replies(&replies);
+                let num_pages = self.session().balloon().num_pages;
+                self.guidance = Some(target_guidance(actual_before, num_pages));
             }
             Err(e) => self.error = Some(e.to_string()),
         }
+    }
+
+    /// Whether `action` would drop the recorded future (an acting input while seeked back).
+    fn would_fork(&self, action: &Action) -> bool {
+        match action {
+            Action::ApplyTarget(_) => self.session().is_in_the_past(),
+            Action::Console(text) => {
+                balloon_sim::command::machine_line(text).is_none()
+                    && self.session().would_fork(text)
+            }
+            _ => false,
+        }
+    }
+
+    /// Why `action` waits: where the cursor is and what would be dropped.
+    pub fn fork_question(&self, action: &Action) -> String {
+        let s = self.session();
+        let (at, len) = (s.current_index(), s.event_count());
+        let what = match action {
+            Action::Console(text) => format!("`{}`", text.lines().next().unwrap_or("").trim()),
+            _ => "the new target".to_owned(),
+        };
+        format!(
+            "You are at event {at} of {len}. Running {what} here replaces the {} later events \
+             with a new future.",
+            len - at
+        )
     }
 
     fn console_input(&mut self, text: &str) {
@@ -282,20 +343,73 @@ impl AppState {
     /// A script that does not run changes nothing.
     fn import(&mut self, text: &str, what: &str) {
         match Session::from_script(text) {
-            Ok((mut session, _)) => {
-                let events = session.event_count();
-                let _ = session.seek(0);
-                *self.session.borrow_mut() = session;
-                self.playing = false;
-                self.note(format!(
-                    "Loaded {what}: {events} events. Press Play or step through it."
-                ));
+            Ok((session, _)) => self.show_loaded(session, what),
+            Err(e) => self.not_loaded(what, &e),
+        }
+    }
+
+    fn show_loaded(&mut self, mut session: Session, what: &str) {
+        let events = session.event_count();
+        let _ = session.seek(0);
+        *self.session.borrow_mut() = session;
+        self.playing = false;
+        self.note(format!(
+            "Loaded {what}: {events} events. Press Play or step through it."
+        ));
+    }
+
+    fn not_loaded(&mut self, what: &str, e: &dyn std::fmt::Display) {
+        let msg = format!("{what} was not loaded, the current session is kept: {e}");
+        self.push_console(LineKind::Error, msg.clone());
+        self.notice = Some(msg);
+    }
+
+    /// One slice of the announced preset's load: runs events for [`LOAD_SLICE_MS`], then
+    /// either shows the finished session or records the progress for the next slice.
+    fn load_slice(&mut self) {
+        let Some(p) = self.loading.as_deref().and_then(balloon_sim::presets::get) else {
+            self.loading = None;
+            return;
+        };
+        let what = format!("preset {} ({})", p.name, p.title());
+        let loader = match self.loader.clone() {
+            Some(l) => l,
+            None => match ScriptLoad::new(p.text) {
+                Ok(l) => Rc::new(RefCell::new(Some(l))),
+                Err(e) => {
+                    self.loading = None;
+                    self.load_progress = None;
+                    return self.not_loaded(&what, &e);
+                }
+            },
+        };
+        let deadline = clock::now_ms() + LOAD_SLICE_MS;
+        let mut slot = loader.borrow_mut();
+        let Some(load) = slot.as_mut() else {
+            // Already finished by an earlier slice.
+            self.loading = None;
+            self.loader = None;
+            return;
+        };
+        let done = loop {
+            let done = load.advance(LOAD_CHUNK_EVENTS);
+            if done || clock::now_ms() >= deadline {
+                break done;
             }
-            Err(e) => {
-                let msg = format!("{what} was not loaded, the current session is kept: {e}");
-                self.push_console(LineKind::Error, msg.clone());
-                self.notice = Some(msg);
-            }
+        };
+        self.load_progress = Some(load.progress());
+        if !done {
+            drop(slot);
+            self.loader = Some(loader);
+            return;
+        }
+        let finished = slot.take();
+        drop(slot);
+        self.loader = None;
+        self.loading = None;
+        self.load_progress = None;
+        if let Some(load) = finished {
+            self.show_loaded(load.into_session(), &what);
         }
     }
 
@@ -325,8 +439,30 @@ impl AppState {
     }
 }
 
+/// What applying a target starts: which way the balloon moves, by how much, and the ways to
+/// watch it.
+pub fn target_guidance(actual: u32, num_pages: u32) -> String {
+    let watch = "Watch it: Step message (one round trip, shift+→), Play (slow first, then \
+                 faster), or Run to end.";
+    match num_pages.cmp(&actual) {
+        std::cmp::Ordering::Greater => format!(
+            "Target set. The device raised num_pages to {num_pages}; the guest driver will \
+             inflate the balloon from {actual} to {num_pages} pages, sending their PFNs on ivq \
+             in messages of up to 256. {watch}"
+        ),
+        std::cmp::Ordering::Less => format!(
+            "Target set. The device lowered num_pages to {num_pages}; the guest driver will \
+             deflate the balloon from {actual} to {num_pages} pages, returning their PFNs on \
+             dvq in messages of up to 256. {watch}"
+        ),
+        std::cmp::Ordering::Equal => {
+            format!("Target set. The balloon already holds {actual} pages: nothing will move.")
+        }
+    }
+}
+
 fn fill(pages: u32, ram_size: u64) -> f64 {
-    let ram_pages = ram_size / PAGE_BYTES;
+    let ram_pages = ram_size / PAGE_SIZE;
     if ram_pages == 0 {
         0.0
     } else {
@@ -347,13 +483,50 @@ fn default_session() -> Session {
         .unwrap_or_else(|e| panic!("the default machine does not build: {e}"))
 }
 
+/// Why a step did nothing.
+const NOTHING_TO_DO: &str =
+    "Nothing to do: no work is pending and no timer is armed. Set a target or type a command.";
+/// Why play stopped (or did not start).
+const NOTHING_LEFT: &str = "Nothing left to play: the run reached its end, no work is pending \
+                            and no timer is armed. Set a target or type a command.";
+
+impl AppState {
+    /// Starts play, unless there is nothing to play: at the end of the timeline with no work
+    /// and no timer, play would stop at once without a word.
+    fn play(&mut self) {
+        let stuck = {
+            let s = self.session();
+            !s.is_in_the_past() && s.is_quiet() && s.next_timer_ns().is_none()
+        };
+        if stuck {
+            self.playing = false;
+            self.idle = Some(NOTHING_LEFT.to_owned());
+        } else {
+            self.playing = true;
+        }
+    }
+}
+
 impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        if self.pending_fork.is_none() && self.would_fork(&action) {
+            let mut next = (*self).clone();
+            next.notice = None;
+            next.playing = false;
+            next.pending_fork = Some(action);
+            return Rc::new(next);
+        }
         let mut next = (*self).clone();
         next.error = None;
         next.idle = None;
+        if !matches!(
+            action,
+            Action::Advance { .. } | Action::SetSpeed(_) | Action::Play | Action::TogglePlay
+        ) {
+            next.guidance = None;
+        }
         let before = {
             let s = self.session();
             (s.current_index(), s.event_count())
@@ -388,10 +561,14 @@ impl Reducible for AppState {
                     next.error = Some(e.to_string());
                 }
             }
-            Action::Play => next.playing = true,
+            Action::Play => next.play(),
             Action::Pause => next.playing = false,
-            Action::TogglePlay => next.playing = !next.playing,
-            Action::SetSpeed(speed) => next.speed = playback::clamp_speed(speed),
+            Action::TogglePlay if next.playing => next.playing = false,
+            Action::TogglePlay => next.play(),
+            Action::SetSpeed(speed) => {
+                next.speed = playback::clamp_speed(speed);
+                next.ramp = false;
+            }
             Action::Advance {
                 events,
                 deadline_ms,
@@ -405,6 +582,7 @@ impl Reducible for AppState {
                 if ran == 0 && events > 0 {
                     // Nothing left to do and no timer armed: play stops by itself.
                     next.playing = false;
+                    next.idle = Some(NOTHING_LEFT.to_owned());
                 }
             }
             Action::Console(text) => next.console_input(&text),
@@ -412,35 +590,31 @@ impl Reducible for AppState {
                 Some(p) => {
                     next.playing = false;
                     next.loading = Some(p.name.to_owned());
+                    next.loader = None;
+                    next.load_progress = None;
                 }
                 None => next.notice = Some(format!("there is no preset called `{name}`")),
             },
-            Action::FinishLoad => {
-                if let Some(p) = next
-                    .loading
-                    .take()
-                    .and_then(|name| balloon_sim::presets::get(&name))
-                {
-                    next.import(p.text, &format!("preset {} ({})", p.name, p.title()));
-                }
-            }
+            Action::FinishLoad => next.load_slice(),
             Action::Import(text) => next.import(&text, "the imported script"),
             Action::OpenLink(fragment) => next.open_link(&fragment),
             Action::Notify(msg) => next.notice = Some(msg),
             Action::DismissNotice => next.notice = None,
             Action::SetHelp(on) => next.help = on,
             Action::ToggleHelp => next.help = !next.help,
+            Action::ConfirmFork => match next.pending_fork.take() {
+                Some(Action::Console(text)) => next.console_input(&text),
+                Some(Action::ApplyTarget(bytes)) => next.apply_target(bytes),
+                _ => {}
+            },
+            Action::CancelFork => next.pending_fork = None,
         }
         let after = {
             let s = next.session();
             (s.current_index(), s.event_count())
         };
         if stepping && after == before {
-            next.idle = Some(
-                "Nothing to do: no work is pending and no timer is armed. Set a target or type \
-                 a command."
-                    .to_owned(),
-            );
+            next.idle = Some(NOTHING_TO_DO.to_owned());
         }
         // Any action may have changed the session in place (a console line that acts, an import
         // that replaced it): a new generation makes the views read it again.
@@ -549,8 +723,16 @@ mod tests {
     fn presets_load_at_event_zero_and_play_walks_them() {
         let s = state().reduce(Action::LoadPreset("inflate-half".into()));
         assert_eq!(s.loading.as_deref(), Some("inflate-half"));
-        let s = s.reduce(Action::FinishLoad);
-        assert_eq!(s.loading, None);
+        let mut s = s.reduce(Action::FinishLoad);
+        let mut slices = 1;
+        while s.loading.is_some() {
+            let (done, total, _) = s.load_progress.unwrap();
+            assert!(done <= total);
+            s = s.reduce(Action::FinishLoad);
+            slices += 1;
+            assert!(slices < 10_000, "the load never ends");
+        }
+        assert!(s.load_progress.is_none());
         assert_eq!(s.session().current_index(), 0);
         assert!(s.session().event_count() > 1000);
         let s = s.reduce(Action::Play).reduce(Action::Advance {
@@ -585,5 +767,99 @@ mod tests {
         let kept = s.clone().reduce(Action::OpenLink("#v=7".into()));
         assert!(kept.notice.as_deref().unwrap_or("").contains("v=7"));
         assert_eq!(kept.session().current_index(), s.session().current_index());
+    }
+
+    fn seeked_back() -> Rc<AppState> {
+        let s = state()
+            .reduce(Action::ApplyTarget(512 * MIB))
+            .reduce(Action::RunToQuiet);
+        let end = s.session().event_count();
+        s.reduce(Action::Seek(end / 2))
+    }
+
+    #[test]
+    fn reading_commands_in_the_past_answer_without_forking() {
+        let s = seeked_back();
+        let (at, len) = (s.session().current_index(), s.session().event_count());
+        for line in [
+            "info balloon",
+            "help balloon",
+            r#"{"execute": "query-balloon"}"#,
+        ] {
+            let t = s.clone().reduce(Action::Console(line.into()));
+            assert!(t.pending_fork.is_none(), "{line} asked");
+            assert_eq!(t.session().event_count(), len, "{line} forked");
+            assert_eq!(t.session().current_index(), at);
+            assert_eq!(t.console.last().unwrap().kind, LineKind::Reply, "{line}");
+        }
+        let t = s.reduce(Action::Console("help balloon".into()));
+        assert_eq!(
+            t.console.last().unwrap().text,
+            "balloon target -- request VM to change its memory allocation (in MB)"
+        );
+    }
+
+    #[test]
+    fn acting_in_the_past_asks_first_and_cancel_keeps_the_future() {
+        for action in [
+            Action::Console("balloon 300".into()),
+            Action::ApplyTarget(300 * MIB),
+        ] {
+            // States share their session: each action starts from its own.
+            let s = seeked_back();
+            let (at, len) = (s.session().current_index(), s.session().event_count());
+            let asked = s.reduce(action.clone());
+            assert_eq!(asked.pending_fork.as_ref(), Some(&action));
+            assert_eq!(asked.session().event_count(), len, "forked before asking");
+            let kept = asked.clone().reduce(Action::CancelFork);
+            assert!(kept.pending_fork.is_none());
+            assert_eq!(kept.session().event_count(), len);
+            let forked = asked.reduce(Action::ConfirmFork);
+            assert!(forked.pending_fork.is_none());
+            assert_eq!(forked.session().event_count(), at + 1, "{action:?}");
+            assert_eq!(forked.session().balloon().num_pages, (1024 - 300) * 256);
+        }
+    }
+
+    #[test]
+    fn play_with_nothing_to_do_says_so_and_does_not_start() {
+        let s = state().reduce(Action::RunToQuiet).reduce(Action::Play);
+        assert!(!s.playing);
+        assert!(
+            s.idle
+                .as_deref()
+                .unwrap_or("")
+                .contains("Nothing left to play")
+        );
+        let s = s
+            .reduce(Action::ApplyTarget(512 * MIB))
+            .reduce(Action::TogglePlay);
+        assert!(s.playing);
+        assert!(s.idle.is_none());
+    }
+
+    #[test]
+    fn applying_a_target_says_what_will_happen_and_how_to_watch() {
+        let s = state().reduce(Action::ApplyTarget(512 * MIB));
+        let g = s.guidance.clone().unwrap_or_default();
+        assert!(
+            g.contains("inflate the balloon from 0 to 131072 pages"),
+            "{g}"
+        );
+        assert!(
+            g.contains("Step message") && g.contains("Play") && g.contains("Run"),
+            "{g}"
+        );
+        let s = s.reduce(Action::RunToQuiet);
+        assert!(s.guidance.is_none());
+        let s = s.reduce(Action::ApplyTarget(768 * MIB));
+        assert!(
+            s.guidance
+                .clone()
+                .unwrap_or_default()
+                .contains("deflate the balloon from 131072 to 65536")
+        );
+        assert!(state().ramp);
+        assert!(!state().reduce(Action::SetSpeed(50.0)).ramp);
     }
 }

@@ -290,6 +290,11 @@ async fn play_pauses_when_the_tab_is_hidden() {
             .get_attribute("aria-pressed")
             .unwrap_or_default()
     };
+    // Play with nothing to do says so and stays off; with a target there is work to play.
+    click(&root, "play").await;
+    assert_eq!(pressed(&root), "false");
+    assert!(text(&root, "transport-status").contains("Nothing left to play"));
+    click(&root, "apply-target").await;
     click(&root, "play").await;
     assert_eq!(pressed(&root), "true");
     // What the browser does when the tab goes to the background.
@@ -386,13 +391,17 @@ async fn one_inflate_message_moves_avail_idx_then_used_idx() {
 }
 
 #[wasm_bindgen_test]
-async fn the_transcript_is_a_bounded_polite_log() {
+async fn the_transcript_is_a_bounded_list_and_the_explanation_is_announced() {
     let root = mount().await;
     click(&root, "apply-target").await;
     click(&root, "run-to-quiet").await;
+    // The explanation is the one polite live region: it reads out the step shown (a log of
+    // every event would chatter while playing).
+    let live = by_test_id(&root, "explanation-live");
+    assert_eq!(live.get_attribute("aria-live").as_deref(), Some("polite"));
+    assert!(text(&root, "explanation-live").starts_with("Event "));
     let log = by_test_id(&root, "transcript");
-    assert_eq!(log.get_attribute("role").as_deref(), Some("log"));
-    assert_eq!(log.get_attribute("aria-live").as_deref(), Some("polite"));
+    assert_eq!(log.get_attribute("aria-live"), None);
     let items = log.query_selector_all("li").unwrap().length();
     assert_eq!(items as usize, balloon_web::view_model::TRANSCRIPT_LEN);
     // The newest line is the step the explanation shows.

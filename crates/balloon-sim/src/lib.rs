@@ -65,6 +65,7 @@ pub mod command;
 pub mod error;
 pub mod history;
 pub mod import;
+pub mod loading;
 pub mod presets;
 pub mod reply;
 pub mod runner;
@@ -77,6 +78,7 @@ pub mod view;
 pub mod world;
 
 pub use error::Error;
+pub use loading::ScriptLoad;
 pub use reply::Reply;
 pub use runner::{Runner, Summary, run_text};
 pub use session::{Session, StatsSample};

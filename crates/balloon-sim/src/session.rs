@@ -262,7 +262,21 @@ impl Session {
         out
     }
 
+    /// Records a stepping line in the script, for [`crate::ScriptLoad`], which runs its steps
+    /// a slice at a time.
+    pub(crate) fn note_line(&mut self, command: &Command) {
+        self.lines.push(command_text(command));
+    }
+
+    /// Runs one parsed command (for [`crate::ScriptLoad`]).
+    pub(crate) fn apply_command(&mut self, command: Command) -> Vec<Reply> {
+        self.run_command(command)
+    }
+
     fn run_command(&mut self, command: Command) -> Vec<Reply> {
+        if command.is_read_only() && self.is_in_the_past() {
+            return self.query_in_the_past(&command);
+        }
         self.lines.push(command_text(&command));
         let mut replies = Vec::new();
         let mut sink = |ev: &TraceEvent| {
@@ -272,6 +286,33 @@ impl Session {
             replies.extend(ev.qmp_events());
         };
         apply_command(self, command, &mut sink);
+        replies
+    }
+
+    /// Whether the cursor is before the end of the timeline (after a seek back).
+    pub fn is_in_the_past(&self) -> bool {
+        self.history.cursor() < self.history.len()
+    }
+
+    /// Whether applying `text` would drop the recorded future: the session is in the past and
+    /// some line acts on the world (reading commands are answered without forking). Text that
+    /// does not parse would change nothing, so it does not fork either.
+    pub fn would_fork(&self, text: &str) -> bool {
+        self.is_in_the_past()
+            && text
+                .split('\n')
+                .any(|raw| matches!(parse_line(raw), Ok(Some(c)) if c.acts() && !c.is_read_only()))
+    }
+
+    /// Answers a reading command on a copy of the world as shown, so that asking while seeked
+    /// back keeps the future (acting there would fork the timeline).
+    fn query_in_the_past(&self, command: &Command) -> Vec<Reply> {
+        let mut world = self.history.world().clone();
+        let event = world.apply(&Input::Command(command.clone()));
+        let mut replies = Vec::new();
+        if let Detail::Monitor(m) = &event.detail {
+            replies.push(m.reply.clone());
+        }
         replies
     }
 
@@ -332,6 +373,8 @@ fn command_text(c: &Command) -> String {
         Command::Qmp(q) => q.to_line(),
         Command::HmpBalloon(a) => format!("balloon {a}"),
         Command::HmpInfoBalloon => "info balloon".to_owned(),
+        Command::HmpHelp(None) => "help".to_owned(),
+        Command::HmpHelp(Some(topic)) => format!("help {topic}"),
         Command::Guest(op) => {
             let (verb, b) = match op {
                 GuestOp::Alloc(b) => ("alloc", b),

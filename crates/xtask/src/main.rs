@@ -23,6 +23,7 @@ usage: cargo xtask <command>
 
 commands:
   serve   install the web tools if needed, then `trunk serve` on http://127.0.0.1:8080/
+          (cargo profile `serve`: optimised dependencies, quick rebuilds)
   docs    build the book (docs/, mdBook) with the playground for its embeds into target/book/
   test [-p PACKAGE]...
           install every tool if needed, then fmt, clippy, native tests, wasm tests in headless
@@ -83,14 +84,23 @@ fn package_args(args: &[String]) -> Result<Vec<String>, Error> {
     Ok(packages)
 }
 
+/// The cargo profile `serve` builds with (`[profile.serve]` in the workspace's Cargo.toml): a
+/// dev build is 4.7 MB of unoptimised wasm that plays slowly, a release build takes minutes.
+const SERVE_PROFILE: &str = "serve";
+
 fn serve() -> Result<(), Error> {
     let env = Env::detect()?;
     tools::ensure(&env, tools::Needs::Serve)?;
-    println!("xtask: serving the playground on http://127.0.0.1:8080/ (Ctrl-C to stop)");
+    println!(
+        "xtask: serving the playground on http://127.0.0.1:8080/ (Ctrl-C to stop), built with \
+         the `serve` profile (optimised dependencies, quick rebuilds)"
+    );
     env.cmd("trunk")
         .args([
             "serve",
             "--offline",
+            "--cargo-profile",
+            SERVE_PROFILE,
             "--address",
             "127.0.0.1",
             "--port",

@@ -128,6 +128,7 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
             .env("E2E_DIST", env.root.join("dist"))
             .env("E2E_BOOK", &book)
             .env("E2E_SCREENSHOTS", &shots)
+            .env("E2E_AXE", tools::axe_script(&env))
             .env("CHROMEDRIVER", tools::CHROMEDRIVER),
     )?;
     publish_screenshot(
@@ -139,8 +140,12 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
         &env.root.join("docs/book-screenshot.png"),
     )?;
     publish_screenshot(
-        &shots.join("playground-360.png"),
-        &env.root.join("docs/screenshot-360.png"),
+        &shots.join("playground-390.png"),
+        &env.root.join("docs/screenshot-390.png"),
+    )?;
+    publish_screenshot(
+        &shots.join("playground-dark.png"),
+        &env.root.join("docs/screenshot-dark.png"),
     )?;
     println!("xtask: all steps passed");
     Ok(())

@@ -9,6 +9,8 @@ use crate::{Error, lockfile};
 pub const TRUNK: &str = "0.21.14";
 /// The wasm-opt version trunk is told to use (`Trunk.toml` `wasm_opt = "version_132"`).
 pub const BINARYEN: &str = "132";
+/// axe-core, the accessibility checker the end-to-end tests inject into the pages (npm).
+pub const AXE: &str = "4.14.1";
 /// geckodriver drives Firefox for the wasm-bindgen tests.
 pub const GECKODRIVER: &str = "0.37.1";
 /// Debian packages of the browsers and chromedriver.
@@ -39,8 +41,9 @@ pub fn ensure(env: &Env, needs: Needs) -> Result<(), Error> {
     if needs == Needs::Test {
         installed += ensure_apt(env, &APT_PACKAGES, "headless browser tests need them")?;
         installed += ensure_geckodriver(env)?;
+        installed += ensure_axe(env)?;
         have.push_str(&format!(
-            ", chromium, chromedriver, firefox-esr, geckodriver {GECKODRIVER}"
+            ", chromium, chromedriver, firefox-esr, geckodriver {GECKODRIVER}, axe-core {AXE}"
         ));
     }
     let note = if installed == 0 {
@@ -188,6 +191,73 @@ fn ensure_wasm_opt(env: &Env) -> Result<u32, Error> {
     Ok(installed + 1)
 }
 
+/// axe-core's own npm prefix inside the tools folder: npm prunes packages it was not asked for
+/// from a prefix, so sharing binaryen's would make each install remove the other.
+fn axe_prefix(env: &Env) -> std::path::PathBuf {
+    env.tools_dir.join("axe-core")
+}
+
+/// The axe-core script the end-to-end tests inject (`E2E_AXE`).
+pub fn axe_script(env: &Env) -> std::path::PathBuf {
+    axe_prefix(env)
+        .join("node_modules")
+        .join("axe-core")
+        .join("axe.min.js")
+}
+
+/// The version in an installed npm package's `package.json`, by a plain text search (xtask
+/// has no JSON parser): the first `"version": "X"`.
+pub(crate) fn package_version(package_json: &str) -> Option<&str> {
+    let at = package_json.find("\"version\"")?;
+    let rest = package_json[at + "\"version\"".len()..].trim_start();
+    let rest = rest.strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    rest.split('"').next()
+}
+
+/// npm's axe-core at [`AXE`] into the tools folder, for the accessibility checks.
+fn ensure_axe(env: &Env) -> Result<u32, Error> {
+    let prefix = axe_prefix(env);
+    let package_json = prefix.join("node_modules/axe-core/package.json");
+    let have = std::fs::read_to_string(&package_json).ok();
+    let version = have.as_deref().and_then(package_version);
+    if version == Some(AXE) && axe_script(env).is_file() {
+        return Ok(0);
+    }
+    let mut installed = 0;
+    if version_line(env, "npm").is_none() {
+        installed += ensure_apt(env, &["nodejs", "npm"], "npm installs axe-core")?;
+    }
+    println!(
+        "xtask: installing axe-core {AXE} (npm axe-core@{AXE} into {}) for the accessibility \
+         checks: axe-core {}",
+        prefix.display(),
+        version.unwrap_or("not found")
+    );
+    std::fs::create_dir_all(&prefix).map_err(|e| Error::ProjectFile {
+        path: prefix.display().to_string(),
+        problem: e.to_string(),
+    })?;
+    env.cmd("npm")
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            "--prefix",
+        ])
+        .args([&prefix])
+        .args([format!("axe-core@{AXE}")])
+        .status_ok("npm install axe-core")?;
+    let now = std::fs::read_to_string(&package_json).unwrap_or_default();
+    if package_version(&now) != Some(AXE) || !axe_script(env).is_file() {
+        return Err(Error::ProjectFile {
+            path: package_json.display().to_string(),
+            problem: format!("npm did not install axe-core {AXE}"),
+        });
+    }
+    Ok(installed + 1)
+}
+
 fn apt_installed(env: &Env, package: &str) -> bool {
     env.cmd("dpkg-query")
         .args(["-W", "-f=${Status}", package])
@@ -239,7 +309,15 @@ fn ensure_apt(env: &Env, packages: &[&str], why: &str) -> Result<u32, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::names_version;
+    use super::{names_version, package_version};
+
+    #[test]
+    fn package_versions_are_read_from_package_json() {
+        let json = "{\n  \"name\": \"axe-core\",\n  \"version\": \"4.14.1\",\n  \"x\": 1\n}";
+        assert_eq!(package_version(json), Some("4.14.1"));
+        assert_eq!(package_version("{}"), None);
+        assert_eq!(package_version("{\"version\": 4}"), None);
+    }
 
     #[test]
     fn version_lines_of_the_real_tools() {

@@ -4,8 +4,10 @@
 //! `--test browser` while keeping the native test step's feature set (and its build cache).
 //! Every test is `#[ignore]`d: it needs `trunk build --release` output and chromedriver.
 
+mod axe;
 mod book;
 mod csp;
+mod newcomer;
 mod perf;
 mod playground;
 mod session_file;

@@ -1,5 +1,6 @@
 //! The release build in headless Chromium: a target of half the RAM is reached, one inflate
-//! message moves ivq's indices, and the page is photographed at desktop and phone widths.
+//! message moves ivq's indices, and the page is photographed at desktop and phone widths and in
+//! dark mode.
 
 use crate::support::Page;
 
@@ -28,7 +29,10 @@ async fn half_the_ram_as_target_is_reached_and_the_outline_grows() {
     // The frame the README shows: half inflated, stepped back a little so the rings are busy.
     page.click("step-back-message").await;
     page.full_page_screenshot(1440, "playground.png").await;
-    page.full_page_screenshot(360, "playground-360.png").await;
+    page.full_page_screenshot(390, "playground-390.png").await;
+    crate::newcomer::dark(&page.client, true).await;
+    page.full_page_screenshot(1440, "playground-dark.png").await;
+    crate::newcomer::dark(&page.client, false).await;
     page.assert_no_console_errors().await;
     page.close().await;
 }

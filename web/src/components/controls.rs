@@ -20,6 +20,9 @@ pub struct ControlsProps {
     /// Why the last step did nothing.
     #[prop_or_default]
     pub idle: Option<String>,
+    /// Whether play ramps up (the operator has not picked a speed).
+    #[prop_or_default]
+    pub ramp: bool,
 }
 
 /// A speed for people: "20 events/s", "1.5k events/s".
@@ -67,16 +70,16 @@ pub fn Controls(props: &ControlsProps) -> Html {
     html! {
         <div class="transport" role="group" aria-label="Stepping">
             <div class="buttons">
-                { button("step-back-message", "« Msg", "Back to the previous message (shift+←)", Action::StepBackMessage, back) }
-                { button("step-back", "‹ Op", "One ring operation back (←)", Action::StepBack, back) }
+                { button("step-back-message", "« Back a message", "Back to the previous message (shift+←)", Action::StepBackMessage, back) }
+                { button("step-back", "‹ Back an op", "One ring operation back (←)", Action::StepBack, back) }
                 <button type="button" class="play" data-testid="play" title={play_title}
                     aria-pressed={props.playing.to_string()}
                     onclick={on_play}>
                     { play_label }
                 </button>
-                { button("step", "Op ›", "One ring operation (→)", Action::StepOp, false) }
-                { button("step-message", "Msg »", "One message round trip (shift+→)", Action::StepMessage, false) }
-                { button("run-to-quiet", "Run", "Until no work is left", Action::RunToQuiet, false) }
+                { button("step", "Step an op ›", "One ring operation (→)", Action::StepOp, false) }
+                { button("step-message", "Step a message »", "One message round trip (shift+→)", Action::StepMessage, false) }
+                { button("run-to-quiet", "Run to end", "Until no work is left", Action::RunToQuiet, false) }
                 { button("reset", "Reset", "A freshly booted machine", Action::Reset, false) }
             </div>
             if let Some(msg) = &props.idle {
@@ -87,7 +90,8 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <input type="range" data-testid="speed" min="0" max={SLIDER_STEPS.to_string()}
                     value={slider_at(props.speed).to_string()} oninput={on_speed}
                     aria-valuetext={speed_label(props.speed)} />
-                <output data-testid="speed-value">{ speed_label(props.speed) }</output>
+                <output data-testid="speed-value">{ speed_label(props.speed) }
+                    if props.ramp { { ", then faster" } }</output>
             </label>
         </div>
     }

@@ -1,7 +1,19 @@
 //! What the current step did, in one plain sentence, with the real function that did it and
-//! the VIRTIO spec section that describes it.
+//! a link to the VIRTIO spec section that describes it. The sentence is also a polite live
+//! region for screen readers, filled while stepping and on pause but not during play (which
+//! would read out dozens of sentences a second).
 
 use yew::prelude::*;
+
+/// The VIRTIO 1.2 specification (OASIS committee specification 01), one HTML page.
+pub const SPEC_URL: &str =
+    "https://docs.oasis-open.org/virtio/virtio/v1.2/cs01/virtio-v1.2-cs01.html";
+
+/// A link to section `section` of the spec: the page scrolled to the section number by a text
+/// fragment (the HTML's own anchors are numbered, not named after the sections).
+pub fn spec_link(section: &str) -> String {
+    format!("{SPEC_URL}#:~:text={section}")
+}
 
 /// Properties of [`Explanation`].
 #[derive(Properties, PartialEq, Debug)]
@@ -13,24 +25,44 @@ pub struct ExplanationProps {
     /// The VIRTIO spec section, when one applies.
     #[prop_or_default]
     pub spec: Option<&'static str>,
+    /// Whether play is on: then the live region stays quiet until the pause.
+    #[prop_or_default]
+    pub playing: bool,
 }
 
 /// The current event's sentence, function and spec section.
 #[component]
 pub fn Explanation(props: &ExplanationProps) -> Html {
+    let spoken = match (&props.event, props.playing) {
+        (Some((sentence, _)), false) => format!("Event {}: {sentence}", props.index),
+        _ => String::new(),
+    };
     html! {
-        <section class="explanation" data-testid="explanation">
+        <section class="explanation" data-testid="explanation" aria-label="What this step did">
             if let Some((sentence, function)) = &props.event {
                 <p class="sentence">{ format!("Event {}: {sentence}", props.index) }</p>
                 <p class="refs">
                     <code data-testid="explanation-function">{ format!("{function}()") }</code>
                     if let Some(spec) = props.spec {
-                        { " · " }<span data-testid="explanation-spec">{ format!("VIRTIO spec §{spec}") }</span>
+                        { " · " }<a data-testid="explanation-spec" href={spec_link(spec)}
+                            target="_blank" rel="noopener">{ format!("VIRTIO spec §{spec}") }</a>
                     }
                 </p>
             } else {
                 <p>{ "No event yet." }</p>
             }
+            <p class="visually-hidden" role="status" aria-live="polite"
+                data-testid="explanation-live">{ spoken }</p>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_links_point_at_the_section_number() {
+        assert_eq!(spec_link("2.7.14"), format!("{SPEC_URL}#:~:text=2.7.14"));
     }
 }

@@ -81,7 +81,7 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
     };
     html! {
         <section class="memory-map" data-testid="memory-map">
-            <h3>{ "Guest memory" }<small>{ format!(" {} cells of {} each", cells.len(), format_mib(per_cell)) }</small></h3>
+            <h2>{ "Guest memory" }<small>{ format!(" {} cells of {} each", cells.len(), format_mib(per_cell)) }</small></h2>
             <svg viewBox={format!("0 0 {width} {CELL_H}")} preserveAspectRatio="none" role="img"
                 aria-label="Guest memory map by page state">
                 { for cells.iter().enumerate().map(column) }

@@ -1,11 +1,14 @@
 //! View components, one concern each.
 
 pub mod balloon_outline;
+pub mod book_link;
 pub mod config_panel;
 pub mod console;
 pub mod controls;
 pub mod download_svg;
 pub mod explanation;
+pub mod fork_question;
+pub mod guidance;
 pub mod help;
 pub mod init_flow;
 pub mod memory_map;
@@ -19,11 +22,14 @@ pub mod transcript;
 pub mod workload;
 
 pub use balloon_outline::{BalloonOutline, balloon_path};
+pub use book_link::{BookLink, queue_chapter};
 pub use config_panel::ConfigPanel;
 pub use console::Console;
 pub use controls::Controls;
 pub use download_svg::{DownloadSvg, standalone_svg};
 pub use explanation::Explanation;
+pub use fork_question::ForkQuestion;
+pub use guidance::Guidance;
 pub use help::Help;
 pub use init_flow::InitFlow;
 pub use memory_map::MemoryMap;

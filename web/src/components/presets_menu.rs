@@ -12,7 +12,8 @@ pub struct PresetsMenuProps {
     pub on_action: Callback<Action>,
 }
 
-/// A select of every preset (title, with the description as its tooltip).
+/// A select of every preset (title, with the description as its tooltip), and beside it a
+/// disclosure listing every preset with its description in view, each with a load button.
 #[component]
 pub fn PresetsMenu(props: &PresetsMenuProps) -> Html {
     let onchange = {
@@ -27,7 +28,12 @@ pub fn PresetsMenu(props: &PresetsMenuProps) -> Html {
             }
         })
     };
+    let load = |name: &'static str| {
+        let on_action = props.on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(Action::LoadPreset(name.to_owned())))
+    };
     html! {
+        <>
         <label class="presets">
             <span class="visually-hidden">{ "Presets" }</span>
             <select data-testid="presets" {onchange}>
@@ -37,5 +43,18 @@ pub fn PresetsMenu(props: &PresetsMenuProps) -> Html {
                 }) }
             </select>
         </label>
+        <details class="preset-list" data-testid="preset-list">
+            <summary>{ "What each preset shows" }</summary>
+            <ul>
+                { for balloon_sim::presets::PRESETS.iter().map(|p| html! {
+                    <li>
+                        <button type="button" data-testid={format!("preset-{}", p.name)}
+                            onclick={load(p.name)}>{ p.title() }</button>
+                        <span class="preset-description">{ p.description() }</span>
+                    </li>
+                }) }
+            </ul>
+        </details>
+        </>
     }
 }

@@ -7,6 +7,7 @@ use balloon_sim::command::QueueName;
 use balloon_sim::view::{DescState, DescView};
 use yew::prelude::*;
 
+use crate::components::{BookLink, queue_chapter};
 use crate::view_model::{Payload, QueueModel, Side, format_desc_flags, format_pfn_range};
 
 /// Ring entries listed under each ring (the newest ones, ending at the index).
@@ -71,6 +72,60 @@ pub fn payload_lines(p: &Payload) -> Vec<String> {
     }
 }
 
+/// The descriptor's fields in words: what its flags make the device do with it, why `next`
+/// matters or not, and what is wrong with it when the guest is malformed.
+pub fn describe_desc(
+    desc: &balloon_sim::view::Descriptor,
+    payload: Option<&Payload>,
+) -> Vec<String> {
+    use balloon_sim::view::{VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE};
+    let mut out = Vec::new();
+    if desc.flags & VIRTQ_DESC_F_NEXT != 0 {
+        out.push(format!(
+            "NEXT is set: the chain goes on at descriptor {}.",
+            desc.next
+        ));
+    } else {
+        out.push(format!(
+            "NEXT is clear: this descriptor ends its chain, so next={} is never read (a value \
+             left over from the free list).",
+            desc.next
+        ));
+    }
+    out.push(if desc.flags & VIRTQ_DESC_F_WRITE != 0 {
+        "WRITE is set: the device writes into this buffer (balloon buffers are read-only: \
+         malformed)."
+            .to_owned()
+    } else {
+        "WRITE is clear: the device only reads this buffer.".to_owned()
+    });
+    if desc.flags & VIRTQ_DESC_F_INDIRECT != 0 {
+        out.push("INDIRECT is set: addr points at a table of descriptors, not at data.".into());
+    }
+    let malformed = if desc.len == 0 {
+        Some("len is 0: an empty buffer (malformed).".to_owned())
+    } else if matches!(payload, Some(Payload::Pfns(_))) && !desc.len.is_multiple_of(4) {
+        Some(format!(
+            "len {} is not a whole number of 4-byte PFNs (malformed).",
+            desc.len
+        ))
+    } else if matches!(payload, Some(Payload::Unreadable)) {
+        Some(
+            "addr and len reach outside guest RAM, or do not hold a whole PFN array (malformed)."
+                .to_owned(),
+        )
+    } else {
+        None
+    };
+    out.push(malformed.unwrap_or_else(|| {
+        format!(
+            "addr {:#x} and len {} name the buffer in guest memory.",
+            desc.addr, desc.len
+        )
+    }));
+    out
+}
+
 fn index_row(
     id: String,
     name: &'static str,
@@ -105,7 +160,8 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
     };
     let heading = html! {
         <header>
-            <h3>{ label }<small>{ format!(" queue {} · {} entries", q.index, q.max_size) }</small></h3>
+            <h2>{ label }<small>{ format!(" queue {} · {} entries", q.index, q.max_size) }</small></h2>
+            <BookLink chapter={queue_chapter(label).0} title={queue_chapter(label).1} />
             <p class="counters">
                 <span class={classes!(ch.kick.then_some("changed"))}>
                     { "kicks " }<b data-testid={format!("{label}-kicks")}>{ q.counts.kicks }</b></span>
@@ -147,6 +203,7 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
                 .find(|d| d.state != DescState::Free)
                 .map(|d| d.index)
         });
+    let cell_id = |i: u16| format!("{label}-desc-{i}");
     let cell = |d: &DescView| {
         let i = d.index;
         let onclick = {
@@ -154,24 +211,45 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
             Callback::from(move |_: MouseEvent| picked.set(Some(i)))
         };
         let title = format!("descriptor {i}: {}", state_text(d.state));
+        // One widget, one tab stop: the cells are options of the listbox, which holds the
+        // focus and points at the selected one (aria-activedescendant).
         html! {
-            <button type="button" key={i} title={title.clone()} aria-label={title}
-                aria-pressed={(selected == Some(i)).to_string()}
+            <div key={i} id={cell_id(i)} role="option" title={title.clone()} aria-label={title}
+                aria-selected={(selected == Some(i)).to_string()}
                 class={classes!("cell", state_class(d.state),
                     ch.descs.contains(&i).then_some("changed"),
                     (selected == Some(i)).then_some("selected"))}
-                {onclick}></button>
+                {onclick}></div>
         }
+    };
+    let on_grid_key = {
+        let picked = picked.clone();
+        let last = ring.layout.size.saturating_sub(1);
+        Callback::from(move |e: KeyboardEvent| {
+            let from = selected.unwrap_or(0);
+            let to = match e.key().as_str() {
+                "ArrowRight" | "ArrowDown" => from.saturating_add(1).min(last),
+                "ArrowLeft" | "ArrowUp" => from.saturating_sub(1),
+                "Home" => 0,
+                "End" => last,
+                _ => return,
+            };
+            e.prevent_default();
+            picked.set(Some(to));
+        })
     };
     let detail = selected
         .and_then(|i| ring.descriptors.get(usize::from(i)))
         .map(|d| {
             let payload = q.payloads.iter().find(|(i, _)| *i == d.index).map(|(_, p)| p);
+            let words = describe_desc(&d.desc, payload);
             html! {
                 <div class="desc-detail" data-testid={format!("{label}-desc-detail")}>
                     <table>
-                        <tr><th>{ "desc" }</th><th>{ "addr" }</th><th>{ "len" }</th><th>{ "flags" }</th>
-                            <th>{ "next" }</th><th>{ "state" }</th></tr>
+                        <thead><tr><th scope="col">{ "desc" }</th><th scope="col">{ "addr" }</th>
+                            <th scope="col">{ "len" }</th><th scope="col">{ "flags" }</th>
+                            <th scope="col">{ "next" }</th><th scope="col">{ "state" }</th></tr></thead>
+                        <tbody>
                         <tr class={classes!(ch.descs.contains(&d.index).then_some("changed"))}>
                             <td>{ d.index }</td>
                             <td>{ format!("{:#x}", d.desc.addr) }</td>
@@ -183,7 +261,11 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
                                 _ => state_text(d.state).to_owned(),
                             } }</td>
                         </tr>
+                        </tbody>
                     </table>
+                    <ul class="desc-words" data-testid={format!("{label}-desc-words")}>
+                        { for words.into_iter().map(|w| html! { <li>{ w }</li> }) }
+                    </ul>
                     <ul class="pfns" data-testid={format!("{label}-pfns")}>
                         { for payload.map(payload_lines).unwrap_or_else(|| vec![
                             "free: the driver owns it; its last buffer is no longer in the ring".to_owned()
@@ -217,15 +299,17 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
                 { index_row(format!("{label}-last-used"), "last_used", "driver", ring.last_used.to_string(), ch.last_used) }
             </dl>
             <div class="rings">
-                <div><h4>{ "avail ring" }</h4><ol class="ring-tail">
+                <div><h3>{ "avail ring" }</h3><ol class="ring-tail">
                     if ring.avail.idx == 0 { <li class="empty">{ "nothing published yet" }</li> }
                     { for avail_tail }</ol></div>
-                <div><h4>{ "used ring" }</h4><ol class="ring-tail">
+                <div><h3>{ "used ring" }</h3><ol class="ring-tail">
                     if ring.used.idx == 0 { <li class="empty">{ "nothing used yet" }</li> }
                     { for used_tail }</ol></div>
             </div>
-            <h4>{ format!("descriptor table ({} free)", ring.num_free) }</h4>
-            <div class="desc-grid" role="group" aria-label={format!("{label} descriptors")}>
+            <h3>{ format!("descriptor table ({} free)", ring.num_free) }</h3>
+            <div class="desc-grid" role="listbox" tabindex="0" data-testid={format!("{label}-desc-grid")}
+                aria-label={format!("{label} descriptors (arrow keys move)")}
+                aria-activedescendant={selected.map(cell_id)} onkeydown={on_grid_key}>
                 { for ring.descriptors.iter().map(cell) }
             </div>
             { for detail }
@@ -258,7 +342,7 @@ pub fn QueuePanels(props: &QueuePanelsProps) -> Html {
             { for props.queues.iter().map(|q| html! { <QueuePanel key={q.index} queue={q.clone()} /> }) }
             { for missing.map(|n| html! {
                 <section class="queue" data-testid={format!("queue-{}", n.as_str())}>
-                    <header><h3>{ n.as_str() }</h3></header>
+                    <header><h2>{ n.as_str() }</h2></header>
                     <p class="note">{ "The device has not created this queue yet (virtio_add_queue runs in realize)." }</p>
                 </section>
             }) }
@@ -270,6 +354,28 @@ pub fn QueuePanels(props: &QueuePanelsProps) -> Html {
 mod tests {
     use super::*;
     use balloon_sim::trace::PfnRun;
+
+    #[test]
+    fn descriptors_are_explained_in_words() {
+        let desc = |flags, len, next| balloon_sim::view::Descriptor {
+            addr: 0x1000,
+            len,
+            flags,
+            next,
+        };
+        let words = describe_desc(&desc(0, 1024, 1), Some(&Payload::Pfns(vec![])));
+        assert!(words[0].contains("NEXT is clear") && words[0].contains("next=1 is never read"));
+        assert!(words[1].contains("WRITE is clear"));
+        assert!(words[2].contains("0x1000"));
+        let words = describe_desc(&desc(1 | 2, 6, 3), Some(&Payload::Pfns(vec![])));
+        assert!(words[0].contains("goes on at descriptor 3"));
+        assert!(words[1].contains("malformed"));
+        assert!(words[2].contains("not a whole number"));
+        let words = describe_desc(&desc(0, 0, 0), None);
+        assert!(words.last().unwrap().contains("len is 0"));
+        let words = describe_desc(&desc(0, 8, 0), Some(&Payload::Unreadable));
+        assert!(words.last().unwrap().contains("outside guest RAM"));
+    }
 
     #[test]
     fn long_pfn_arrays_are_cut_to_a_few_lines() {

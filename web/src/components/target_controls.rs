@@ -4,7 +4,9 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::state::{Action, PAGE_BYTES};
+use balloon_sim::view::PAGE_SIZE;
+
+use crate::state::Action;
 
 /// What the target input starts at: half of the default 1 GiB guest.
 pub const DEFAULT_TARGET_MIB: &str = "512";
@@ -22,7 +24,7 @@ impl TargetUnit {
     fn bytes(self) -> u64 {
         match self {
             TargetUnit::Mib => 1 << 20,
-            TargetUnit::Pages => PAGE_BYTES,
+            TargetUnit::Pages => PAGE_SIZE,
         }
     }
     fn name(self) -> &'static str {
@@ -45,25 +47,38 @@ pub struct TargetControlsProps {
     pub error: Option<String>,
 }
 
-/// Parses the target field: a whole number of `unit`s, from 1 up to the guest's RAM. Returns
-/// bytes. Every other input (empty, text, NaN, negative, fractional, too large) is a message.
+/// Parses the target field: a whole number of `unit`s, or a size with its unit as the workload
+/// field takes it (`512M`, `1G`, `262144K`), from one page up to the guest's RAM. Returns
+/// bytes. Every other input (empty, text, NaN, negative, fractional, too large, not whole
+/// pages) is a message.
 pub fn parse_target(text: &str, unit: TargetUnit, ram_bytes: u64) -> Result<u64, String> {
     let text = text.trim();
     let max = ram_bytes / unit.bytes();
-    let range = format!("a whole number of {} from 1 to {max}", unit.name());
+    let range = format!(
+        "a whole number of {} from 1 to {max}, or a size like 512M",
+        unit.name()
+    );
     if text.is_empty() {
         return Err(format!("enter a target: {range}"));
     }
-    let n: u64 = text
-        .parse()
-        .map_err(|_| format!("\"{text}\" is not {range}"))?;
-    if n == 0 || n > max {
+    let with_suffix = text.ends_with(|c: char| c.is_ascii_alphabetic());
+    let bytes = if with_suffix {
+        balloon_sim::command::units::parse_size(text, 0)
+    } else {
+        text.parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(unit.bytes()))
+    }
+    .ok_or_else(|| format!("\"{text}\" is not {range}"))?;
+    if bytes == 0 || bytes > ram_bytes {
+        return Err(format!("{text} is outside the guest: use {range}"));
+    }
+    if !bytes.is_multiple_of(PAGE_SIZE) {
         return Err(format!(
-            "{n} {} is outside the guest: use {range}",
-            unit.name()
+            "{text} is not a whole number of 4 KiB pages: use {range}"
         ));
     }
-    Ok(n * unit.bytes())
+    Ok(bytes)
 }
 
 /// The target field, its unit and the apply button.
@@ -125,7 +140,7 @@ pub fn TargetControls(props: &TargetControlsProps) -> Html {
         <form class="target" {onsubmit}>
             <label for="target-input">{ "Guest size target" }</label>
             <div class="target-row">
-                <input id="target-input" type="text" inputmode="numeric" data-testid="target-input"
+                <input id="target-input" type="text" data-testid="target-input"
                     aria-invalid={error.is_some().to_string()} aria-describedby="target-error"
                     value={(*text).clone()} {oninput} />
                 <select data-testid="target-unit" aria-label="Unit" onchange={onchange_unit}>
@@ -155,6 +170,16 @@ mod tests {
         assert_eq!(parse_target("1024", TargetUnit::Mib, GIB), Ok(GIB));
         assert_eq!(parse_target("262144", TargetUnit::Pages, GIB), Ok(GIB));
         assert_eq!(parse_target("1", TargetUnit::Pages, GIB), Ok(4096));
+    }
+
+    #[test]
+    fn parse_target_takes_sizes_as_the_workload_field_does() {
+        assert_eq!(parse_target("512M", TargetUnit::Mib, GIB), Ok(512 << 20));
+        assert_eq!(parse_target("1G", TargetUnit::Pages, GIB), Ok(GIB));
+        assert_eq!(parse_target("8K", TargetUnit::Mib, GIB), Ok(8192));
+        for bad in ["2G", "1K", "0M", "5X", "M"] {
+            assert!(parse_target(bad, TargetUnit::Mib, GIB).is_err(), "{bad}");
+        }
     }
 
     #[test]

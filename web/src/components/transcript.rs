@@ -12,14 +12,15 @@ pub struct TranscriptProps {
     pub lines: Vec<TranscriptLine>,
 }
 
-/// `role=log` with polite announcements: each step reads out its sentence once.
+/// A plain list (the explanation is the live region: a log here would read out every event
+/// while playing).
 #[component]
 pub fn Transcript(props: &TranscriptProps) -> Html {
     html! {
         <section class="transcript-panel">
-            <h3>{ "Transcript" }<small>{ " (last steps)" }</small></h3>
-            <ol class="transcript" data-testid="transcript" role="log" aria-live="polite"
-                aria-relevant="additions" tabindex="0">
+            <h2>{ "Transcript" }<small>{ " (last steps)" }</small></h2>
+            <ol class="transcript" data-testid="transcript" tabindex="0"
+                aria-label="The last steps, newest last">
                 { for props.lines.iter().map(|l| html! {
                     <li key={l.number}>
                         <span class="meta">{ format!("#{} {} {}", l.number, l.time, l.actor) }</span>

@@ -96,6 +96,7 @@ pub fn Embed(props: &EmbedProps) -> Html {
 
     html! {
         <main class="embed" data-testid="embed">
+            <h1 class="visually-hidden">{ "Balloon Playground" }</h1>
             { for problems.map(|p| html! { <p class="embed-problem" role="alert">{ p }</p> }) }
             <div class="embed-body">
                 <div class="embed-balloon">
@@ -110,7 +111,7 @@ pub fn Embed(props: &EmbedProps) -> Html {
                     }) }
                 </div>
             </div>
-            <Explanation {index} {event} />
+            <Explanation {index} {event} playing={state.playing} />
             <div class="embed-bar">
                 if props.controls {
                     <div class="controls embed-controls">

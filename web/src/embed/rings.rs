@@ -77,7 +77,7 @@ pub fn RingPanel(props: &RingPanelProps) -> Html {
         <section class="embed-ring" data-testid={format!("ring-{name}")}>
             <h2>{ name }<small>{ format!(" queue {}, {} entries", q.index, q.max_size) }</small></h2>
             <table>
-                <tr><th scope="col">{ "driver" }</th><th></th><th scope="col">{ "device" }</th><th></th></tr>
+                <tr><th scope="colgroup" colspan="2">{ "driver" }</th><th scope="colgroup" colspan="2">{ "device" }</th></tr>
                 <tr>
                     <th scope="row">{ "avail.idx" }</th>{ cell("avail-idx", shown(q.driver.map(|d| d.avail_idx))) }
                     <th scope="row">{ "next_avail" }</th>{ cell("next-avail", q.next_avail.to_string()) }

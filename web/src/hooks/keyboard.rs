@@ -1,11 +1,12 @@
 //! Keyboard shortcuts: space plays or pauses, ←/→ step one ring operation, shift+←/→ one
-//! message, `?` opens the help. Keys typed into a field are the field's.
+//! message, `?` opens the help. Keys typed into a field are the field's, space on a focused
+//! button presses it, and a descriptor table keeps its arrow keys.
 
 use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::browser;
+use crate::browser::{self, KeyTarget};
 use crate::state::{Action, AppState};
 
 /// The action a key press asks for, if it is a shortcut.
@@ -20,6 +21,19 @@ pub fn shortcut(key: &str, shift: bool) -> Option<Action> {
         ("Escape", _) => Action::SetHelp(false),
         _ => return None,
     })
+}
+
+/// Whether the page's shortcut for `key` applies when the key is aimed at `target`.
+pub fn shortcut_applies(target: KeyTarget, key: &str) -> bool {
+    match target {
+        KeyTarget::Field => false,
+        KeyTarget::Button => !matches!(key, " " | "Enter"),
+        KeyTarget::Arrows => !matches!(
+            key,
+            " " | "Enter" | "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" | "Home" | "End"
+        ),
+        KeyTarget::Page => true,
+    }
 }
 
 /// Listens for the shortcuts on the document while the component lives.
@@ -42,7 +56,7 @@ pub fn use_keyboard_shortcuts(dispatch: UseReducerDispatcher<AppState>) {
                     {
                         return;
                     }
-                    if browser::is_typing_target(key.target()) {
+                    if !shortcut_applies(browser::key_target(key.target()), &key.key()) {
                         return;
                     }
                     if let Some(action) = shortcut(&key.key(), key.shift_key()) {
@@ -68,5 +82,15 @@ mod tests {
         assert_eq!(shortcut("ArrowLeft", false), Some(Action::StepBack));
         assert_eq!(shortcut("?", true), Some(Action::ToggleHelp));
         assert_eq!(shortcut("a", false), None);
+    }
+
+    #[test]
+    fn focused_controls_keep_their_keys() {
+        assert!(!shortcut_applies(KeyTarget::Button, " "));
+        assert!(shortcut_applies(KeyTarget::Button, "ArrowRight"));
+        assert!(!shortcut_applies(KeyTarget::Field, "?"));
+        assert!(!shortcut_applies(KeyTarget::Arrows, "ArrowLeft"));
+        assert!(shortcut_applies(KeyTarget::Arrows, "?"));
+        assert!(shortcut_applies(KeyTarget::Page, " "));
     }
 }

@@ -17,6 +17,7 @@ pub type FrameClock = Rc<Cell<Option<f64>>>;
 struct Loop {
     dispatch: UseReducerDispatcher<AppState>,
     speed: Rc<Cell<f64>>,
+    ramp: bool,
     frame_start: FrameClock,
     pacer: RefCell<Pacer>,
     /// The requested frame, and the one before it: a handle is dropped only once its callback
@@ -40,7 +41,10 @@ impl Loop {
         }
         let started = clock::now_ms();
         self.schedule();
-        let due = self.pacer.borrow_mut().events_due(ts, self.speed.get());
+        let due = self
+            .pacer
+            .borrow_mut()
+            .events_due(ts, self.speed.get(), self.ramp);
         if due > 0 {
             self.frame_start.set(Some(started));
             self.dispatch.dispatch(Action::Advance {
@@ -57,11 +61,13 @@ impl Loop {
     }
 }
 
-/// Runs the play loop while `playing`; returns the clock of the frame being rendered.
+/// Runs the play loop while `playing` (ramping the speed up while `ramp`: see
+/// [`crate::playback::ramp_speed`]); returns the clock of the frame being rendered.
 #[hook]
 pub fn use_play_loop(
     playing: bool,
     speed: f64,
+    ramp: bool,
     dispatch: UseReducerDispatcher<AppState>,
 ) -> FrameClock {
     let speed_cell: Rc<Cell<f64>> = use_memo((), |_| Cell::new(speed));
@@ -70,11 +76,12 @@ pub fn use_play_loop(
     {
         let speed = Rc::clone(&speed_cell);
         let frame_start = Rc::clone(&frame_start);
-        use_effect_with(playing, move |playing| {
+        use_effect_with((playing, ramp), move |&(playing, ramp)| {
             let running = playing.then(|| {
                 let l = Rc::new(Loop {
                     dispatch,
                     speed,
+                    ramp,
                     frame_start,
                     pacer: RefCell::new(Pacer::default()),
                     frames: RefCell::new((None, None)),

@@ -6,7 +6,7 @@ use super::{
     Command, Fault, FaultKind, GuestOp, HostOp, MAX_LINE_LEN, QueueName, ScriptError, StepCommand,
 };
 
-const FORMS: &str = "{QMP JSON}, balloon <MiB>, info balloon, guest alloc|free|cache|touch <SIZE>, \
+const FORMS: &str = "{QMP JSON}, balloon <MiB>, info balloon, help [COMMAND], guest alloc|free|cache|touch <SIZE>, \
 fault <queue> <fault>, host hint start|stop|done, run [DURATION] or step [N|message [N]]";
 
 /// Longest `run DURATION` (a million seconds): keeps virtual-time arithmetic far from overflow.
@@ -94,6 +94,10 @@ pub fn parse_line(text: &str) -> Result<Option<Command>, ScriptError> {
             }
             too_many(2, form)?;
             Command::HmpInfoBalloon
+        }
+        "help" | "?" => {
+            too_many(2, "help [COMMAND]")?;
+            Command::HmpHelp(arg(1).map(|(_, topic)| topic.to_owned()))
         }
         "guest" => parse_guest(text, &w, end)?,
         "fault" => parse_fault(text, &w, end)?,

@@ -37,7 +37,7 @@
 //! {"execute": "qom-get", "arguments": {"path": "balloon0", "property": "guest-stats"}}
 //! ```
 //!
-//! HMP: `balloon 512` (target guest size in MiB) and `info balloon`.
+//! HMP: `balloon 512` (target guest size in MiB), `info balloon` and `help [COMMAND]`.
 //!
 //! # Simulation lines
 //!
@@ -64,6 +64,7 @@
 
 mod error;
 mod fault;
+mod help;
 pub mod hmp_expr;
 mod line;
 mod machine;
@@ -72,6 +73,7 @@ pub mod units;
 
 pub use error::ScriptError;
 pub use fault::FaultKind;
+pub use help::{hmp_help, is_read_only};
 pub use line::parse_line;
 pub use machine::{Backend, MachineConfig};
 pub use qmp::{MAX_JSON_DEPTH, QmpRequest};
@@ -124,6 +126,8 @@ pub enum Command {
     HmpBalloon(String),
     /// HMP `info balloon`.
     HmpInfoBalloon,
+    /// HMP `help [COMMAND]` (or `? [COMMAND]`): the command's one-line help.
+    HmpHelp(Option<String>),
     /// A guest workload action.
     Guest(GuestOp),
     /// Arms a malformed-guest behaviour for the next buffer on a queue.
@@ -148,6 +152,11 @@ impl Command {
             self,
             Command::Qmp(_) | Command::HmpBalloon(_) | Command::HmpInfoBalloon
         )
+    }
+
+    /// Whether the command only reads the world (see [`is_read_only`]).
+    pub fn is_read_only(&self) -> bool {
+        is_read_only(self)
     }
 }
 

@@ -20,6 +20,7 @@ pub use self::payload::{Payload, decode_payload};
 use crate::command::QueueName;
 pub use balloon_spec::runs::PfnRun;
 pub use balloon_spec::{PAGE_SIZE, features, status};
+pub use virtq::layout::{VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE};
 pub use virtq::{
     AvailView, DescState, DescView, Descriptor, QueueLayout, QueueView as RingView, UsedEntry,
     UsedView,

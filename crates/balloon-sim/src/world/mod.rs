@@ -318,6 +318,11 @@ impl<B: Backend> World<B> {
                     reply: out.reply,
                 }))
             }
+            Command::HmpHelp(topic) => Detail::Monitor(Box::new(MonitorDetail {
+                request: command_line_help(topic.as_deref()),
+                device: None,
+                reply: crate::reply::Reply::Hmp(crate::command::hmp_help(topic.as_deref())),
+            })),
             Command::Guest(op) => {
                 let outcome = self.guest.workload(*op);
                 let ev = self.make(Actor::GuestMm, Detail::Guest { op: *op, outcome });
@@ -402,4 +407,9 @@ where
     fn approx_bytes(&self) -> usize {
         World::approx_bytes(self)
     }
+}
+
+/// The text of a `help` line, as the monitor event records it.
+fn command_line_help(topic: Option<&str>) -> String {
+    topic.map_or_else(|| "help".to_owned(), |t| format!("help {t}"))
 }
