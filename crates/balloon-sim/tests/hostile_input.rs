@@ -15,13 +15,17 @@ use proptest::prelude::*;
 /// milliseconds when the limits are checked first, and seconds or more if they are not.
 const BOUND: Duration = Duration::from_secs(3);
 
-/// `PROPTEST_CASES` when set, else `default` (so plain `cargo test` stays fast).
+/// `default` cases, or more when `PROPTEST_CASES` asks for more (`cargo xtask test` sets 256,
+/// `cargo xtask fuzz` 2000): the variable raises every suite, and never lowers one below the
+/// count it runs under plain `cargo test`.
 fn config(default: u32) -> ProptestConfig {
-    let mut c = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        c.cases = default;
+    let asked = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok());
+    ProptestConfig {
+        cases: asked.map_or(default, |n| n.max(default)),
+        ..ProptestConfig::default()
     }
-    c
 }
 
 /// An open session with some history, and what must not change.

@@ -59,8 +59,21 @@ fn line(op: u8, arg: u32) -> String {
     }
 }
 
+/// `default` cases, or more when `PROPTEST_CASES` asks for more (`cargo xtask test` sets 256,
+/// `cargo xtask fuzz` 2000): the variable raises every suite, and never lowers one below the
+/// count it runs under plain `cargo test`.
+fn config(default: u32) -> ProptestConfig {
+    let asked = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok());
+    ProptestConfig {
+        cases: asked.map_or(default, |n| n.max(default)),
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(32))]
+    #![proptest_config(config(32))]
     #[test]
     fn random_scripts_never_panic_and_replay_exactly(
         machine in 0u8..4,

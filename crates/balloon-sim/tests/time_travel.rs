@@ -106,8 +106,21 @@ fn seek_back_replays_and_acting_forks() {
     assert!(s.events()[k as usize].is_operator());
 }
 
+/// `default` cases, or more when `PROPTEST_CASES` asks for more (`cargo xtask test` sets 256,
+/// `cargo xtask fuzz` 2000): the variable raises every suite, and never lowers one below the
+/// count it runs under plain `cargo test`.
+fn config(default: u32) -> ProptestConfig {
+    let asked = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok());
+    ProptestConfig {
+        cases: asked.map_or(default, |n| n.max(default)),
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(6))]
+    #![proptest_config(config(6))]
     #[test]
     fn seek_then_run_to_end_matches_straight_run(
         ops in prop::collection::vec((0u8..6, 0u32..10_000), 1..6),

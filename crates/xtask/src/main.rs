@@ -34,7 +34,7 @@ commands:
           first render, frame times): one table, and target/bench/summary.json
   fuzz [--seconds N] [--cases N]
           install nightly and cargo-fuzz if needed, run each fuzz target for N seconds
-          (default 60), then the property tests with PROPTEST_CASES=N (default 2000)";
+          (default 60), then every property test with PROPTEST_CASES=N (default 2000)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

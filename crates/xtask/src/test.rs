@@ -60,7 +60,16 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
                 .args(["--", "-D", "warnings"]),
         )?;
     }
-    step("cargo test (native)", cargo().arg("test").args(&scope))?;
+    step(
+        &format!(
+            "cargo test (native), PROPTEST_CASES={}",
+            ci_proptest_cases()
+        ),
+        cargo()
+            .arg("test")
+            .args(&scope)
+            .env("PROPTEST_CASES", ci_proptest_cases().to_string()),
+    )?;
     if selected("balloon-sim") || selected("virtq") {
         for (name, cmd) in crate::bench::smoke_steps(&env) {
             step(&name, cmd)?;
@@ -144,6 +153,18 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
     )?;
     println!("xtask: all steps passed");
     Ok(())
+}
+
+/// Property-test cases under `cargo xtask test`: every suite runs at least this many (a suite
+/// whose own count is higher keeps it), or more if `PROPTEST_CASES` asks for more. 256 cases
+/// of the invariants take about 40 s in a debug build on 2 cores.
+const CI_PROPTEST_CASES: u32 = 256;
+
+fn ci_proptest_cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .map_or(CI_PROPTEST_CASES, |n| n.max(CI_PROPTEST_CASES))
 }
 
 pub(crate) fn step(name: &str, cmd: Cmd) -> Result<(), Error> {
