@@ -44,8 +44,13 @@ async fn play_and_measure(page: &Page) -> Run {
         .await;
     let mut frames: Vec<f64> = frames
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
-        .unwrap_or_default();
+        .unwrap_or_else(|| panic!("window.__balloonFrameMs is not an array: {frames}"))
+        .iter()
+        .map(|v| {
+            v.as_f64()
+                .unwrap_or_else(|| panic!("a frame time is not a number: {v}"))
+        })
+        .collect();
     Run {
         events,
         frames: frames.len(),
