@@ -99,6 +99,32 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
             test().env("GECKODRIVER", &geckodriver),
         )?;
     }
+    if selected("balloon-sim") {
+        // The presets' replies, summaries and trace hashes computed in wasm32 must equal the
+        // native golden files: the one check that native and browser traces agree.
+        for (browser, driver, path) in [
+            (
+                "Chromium",
+                "CHROMEDRIVER",
+                PathBuf::from(tools::CHROMEDRIVER),
+            ),
+            ("Firefox", "GECKODRIVER", geckodriver.clone()),
+        ] {
+            step(
+                &format!("native goldens in wasm32 (balloon-sim wasm_hash) in headless {browser}"),
+                cargo()
+                    .args(["test", "--target", WASM_TARGET, "-p", "balloon-sim"])
+                    .args(["--test", "wasm_hash"])
+                    .current_dir(&env.root.join("crates").join("balloon-sim"))
+                    .env_remove("CHROMEDRIVER")
+                    .env_remove("GECKODRIVER")
+                    .env_remove("SAFARIDRIVER")
+                    .env_remove("WASM_BINDGEN_TEST_ONLY_NODE")
+                    .env_remove("WASM_BINDGEN_USE_BROWSER")
+                    .env(driver, &path),
+            )?;
+        }
+    }
     step(
         "trunk build --release",
         env.cmd("trunk").args(["build", "--release", "--offline"]),
