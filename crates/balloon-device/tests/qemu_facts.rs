@@ -6,7 +6,7 @@ mod common;
 use balloon_device::consts::{VIRTIO_BALLOON_F_STATS_VQ, bit};
 use balloon_device::stats::encode_entries;
 use balloon_device::{BalloonProps, DeviceEvent, PfnRun};
-use common::{BUF_BASE, Guest, RAM, readable};
+use common::{BUF_BASE, Guest, readable};
 use virtq::{Backend, GuestRam, QueueLayout};
 
 const NS: u64 = 1_000_000_000;
@@ -366,7 +366,6 @@ fn realize_fails_for_free_page_hint_without_iothread<B: Backend>() {
     );
     assert_eq!(g.dev.num_queues(), 0);
     assert!(g.dev.query_balloon().is_err());
-    let _ = RAM;
 }
 
 macro_rules! both {

@@ -166,7 +166,11 @@ impl Checker {
         }
         prop_assert_eq!(ballooned, driver.num_pages());
         prop_assert_eq!(u64::from(b.actual), driver.num_pages());
-        prop_assert_eq!(b.discarded_frames >= ballooned, true);
+        prop_assert!(
+            b.discarded_frames >= ballooned,
+            "{} frames discarded, {ballooned} ballooned",
+            b.discarded_frames
+        );
         if self.only_balloon_discards {
             prop_assert_eq!(b.discarded_frames, ballooned);
         }
