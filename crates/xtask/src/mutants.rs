@@ -40,8 +40,11 @@ pub fn parse_args(args: &[String]) -> Result<Options, Error> {
 /// The cargo-mutants arguments for `opts` (after `cargo mutants`).
 fn mutants_args(opts: &Options) -> Vec<String> {
     let mut out = Vec::new();
+    // Every mutant is tested with both packages' tests: the device's tests run each scenario on
+    // both queue backends, so they are the main check of virtq's rust-vmm wrapper too.
     for p in PACKAGES {
         out.extend(["--package".to_owned(), p.to_owned()]);
+        out.extend(["--test-package".to_owned(), p.to_owned()]);
     }
     for f in &opts.files {
         out.extend(["--file".to_owned(), f.clone()]);
@@ -117,7 +120,8 @@ mod tests {
     fn both_packages_are_mutated_and_files_narrow_it() {
         assert_eq!(
             mutants_args(&Options::default()).join(" "),
-            "--package virtq --package balloon-device"
+            "--package virtq --test-package virtq --package balloon-device \
+             --test-package balloon-device"
         );
         let o = Options {
             files: vec!["x.rs".into()],
@@ -125,7 +129,8 @@ mod tests {
         };
         assert_eq!(
             mutants_args(&o).join(" "),
-            "--package virtq --package balloon-device --file x.rs --in-place"
+            "--package virtq --test-package virtq --package balloon-device \
+             --test-package balloon-device --file x.rs --in-place"
         );
     }
 }
