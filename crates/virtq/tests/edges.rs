@@ -182,3 +182,66 @@ fn enable_cb_without_event_idx_clears_no_interrupt() {
     assert!(q.enable_cb(&mut ram).unwrap());
     assert_eq!(ram.read_u16(l.avail_flags_addr()).unwrap(), 0xffff);
 }
+
+/// The entry the unreadable-avail-entry path names is `next_avail % size`: with entry 0
+/// readable and entry 1 past the end of RAM, the second pop is a memory error at entry 1.
+#[test]
+fn the_second_avail_entry_unreadable_is_named_by_its_own_address() {
+    let mut r = Ring::new(8);
+    let ram = r.ram_size;
+    r.layout.avail_ring = ram - 6;
+    r.desc(0, BUF, 4, 0, 0);
+    r.write(ram - 2, &0u16.to_le_bytes());
+    r.write(ram - 4, &2u16.to_le_bytes());
+    fn two_pops<B: virtq::Backend>(r: &Ring) -> Vec<Result<Option<u16>, QueueError>> {
+        let (ram, mut q) = r.build::<B>();
+        (0..2)
+            .map(|_| q.pop(&ram).map(|c| c.map(|c| c.head)))
+            .collect()
+    }
+    let want = vec![
+        Ok(Some(0)),
+        Err(QueueError::Memory(MemError::OutOfRange {
+            addr: ram,
+            len: 2,
+            size: ram,
+        })),
+    ];
+    assert_eq!(two_pops::<Portable>(&r), want);
+    assert_eq!(two_pops::<RustVmm>(&r), want);
+}
+
+/// The used element add_used names in a memory error is `next_used % size`: element 0
+/// readable, element 1 past the end of RAM.
+#[test]
+fn the_second_used_element_unwritable_is_named_by_its_own_address() {
+    let mut r = Ring::new(8);
+    let ram = r.ram_size;
+    r.layout.used_ring = ram - 4 - 8;
+    fn two_adds<B: virtq::Backend>(r: &Ring) -> Vec<Result<(), QueueError>> {
+        let (mut ram, mut q) = r.build::<B>();
+        (0..2).map(|h| q.add_used(&mut ram, h, 4)).collect()
+    }
+    let want = vec![
+        Ok(()),
+        Err(QueueError::Memory(MemError::OutOfRange {
+            addr: ram,
+            len: 8,
+            size: ram,
+        })),
+    ];
+    assert_eq!(two_adds::<Portable>(&r), want);
+    assert_eq!(two_adds::<RustVmm>(&r), want);
+}
+
+/// `RustVmmQueue::inner` is the configured rust-vmm queue itself (the benchmarks drive it
+/// unwrapped), not a stand-in.
+#[test]
+fn inner_is_the_configured_rust_vmm_queue() {
+    use virtio_queue::QueueT;
+    let r = Ring::new(8);
+    let (_, q) = r.build::<RustVmm>();
+    assert!(q.inner().ready());
+    assert_eq!(q.inner().size(), 8);
+    assert_eq!(q.inner().desc_table(), r.layout.desc_table);
+}
