@@ -157,18 +157,24 @@ impl WebDriverCompatibleCommand for BrowserLog {
 /// Reads (and clears) the browser console of `client`'s session.
 pub async fn console(client: &Client) -> Result<Vec<ConsoleEntry>, fantoccini::error::CmdError> {
     let entries = client.issue_cmd(BrowserLog).await?;
-    let text = |entry: &Value, key: &str| entry[key].as_str().unwrap_or_default().to_owned();
-    Ok(entries
+    let text = |entry: &Value, key: &str| {
+        entry[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("a browser log entry without a {key} string: {entry}"))
+            .to_owned()
+    };
+    // Anything but an array is a driver that did not answer the log command: reading it as
+    // "no entries" would pass every console-error check unseen.
+    let all = entries
         .as_array()
-        .map(|all| {
-            all.iter()
-                .map(|e| ConsoleEntry {
-                    level: text(e, "level"),
-                    message: text(e, "message"),
-                })
-                .collect()
+        .unwrap_or_else(|| panic!("the browser log is not an array: {entries}"));
+    Ok(all
+        .iter()
+        .map(|e| ConsoleEntry {
+            level: text(e, "level"),
+            message: text(e, "message"),
         })
-        .unwrap_or_default())
+        .collect())
 }
 
 /// Fails on any error (SEVERE entry) in `client`'s browser console since the last read.

@@ -33,12 +33,30 @@ fn render_props(s: &Session) -> usize {
 
 #[test]
 fn sizes_are_bounded_for_small_and_large_guests() {
-    for machine in ["-m 1G", "-m 64G"] {
+    let size = |machine: &str| {
         let (s, _) =
             Session::from_script(&format!("{machine} -device virtio-balloon -seed 1\nrun\n"))
                 .unwrap();
-        render_props(&s);
-    }
+        assert_eq!(s.balloon().ram_size, parse_gib(machine) << 30);
+        render_props(&s)
+    };
+    let small = size("-m 1G");
+    let large = size("-m 64G");
+    // 64 times the guest, not one prop more: the cells, ring entries and transcript lines
+    // are fixed in number whatever the size.
+    assert!(small > 0);
+    assert!(
+        large <= small,
+        "64 GiB guest: {large} props, 1 GiB guest: {small}"
+    );
+}
+
+fn parse_gib(machine: &str) -> u64 {
+    machine
+        .trim_start_matches("-m ")
+        .trim_end_matches('G')
+        .parse()
+        .unwrap()
 }
 
 /// `cargo test --release -p balloon-web --test view_model_cost -- --ignored --nocapture`

@@ -54,8 +54,21 @@ fn run<B: Backend>(ring_bytes: &[(u16, Vec<u8>)], config: &[(u32, Vec<u8>)]) -> 
     out
 }
 
+/// `default` cases, or more when `PROPTEST_CASES` asks for more (`cargo xtask test` sets 256,
+/// `cargo xtask fuzz` 2000): the variable raises every suite, and never lowers one below the
+/// count it runs under plain `cargo test`.
+fn config(default: u32) -> ProptestConfig {
+    let asked = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok());
+    ProptestConfig {
+        cases: asked.map_or(default, |n| n.max(default)),
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(config(64))]
     #[test]
     fn garbage_never_panics_and_backends_agree(
         rings in proptest::collection::vec((any::<u16>(), proptest::collection::vec(any::<u8>(), 8..256)), 1..6),

@@ -464,6 +464,29 @@ fn row20_must_tell_host_not_offered<B: Backend>() {
         g.dev.device_features() & bit(VIRTIO_BALLOON_F_MUST_TELL_HOST),
         0
     );
+    // A driver that acks it anyway: QEMU's virtio_set_features_nocheck keeps
+    // `val & vdev->host_features`, so the bit is dropped and the device runs exactly as for a
+    // driver that did not ask (virtio-balloon.c never reads MUST_TELL_HOST: deflate is
+    // balloon_deflate_page whatever the features).
+    let must_tell = bit(VIRTIO_BALLOON_F_MUST_TELL_HOST);
+    let run = |write: &dyn Fn(u64) -> u64| {
+        let mut g = Guest::<B>::boot_writing(BalloonProps::default(), write);
+        g.driver_ok();
+        let seg = g.pfn_buffer(BUF_BASE, &[100, 101, 102]);
+        g.send(0, &[seg]);
+        let mut evs = g.run();
+        assert_eq!(g.dev.memory().discarded_frames(), 3);
+        g.send(1, &[seg]);
+        evs.extend(g.run());
+        acked(&mut g, 1, 0);
+        assert_eq!(g.dev.memory().discarded_frames(), 0);
+        (g.dev.driver_features(), evs)
+    };
+    let (acked_anyway, with) = run(&|offered| offered | must_tell);
+    let (plain, without) = run(&|offered| offered);
+    assert_eq!(acked_anyway & must_tell, 0);
+    assert_eq!(acked_anyway, plain);
+    assert_eq!(with, without);
 }
 
 fn row21_error_before_driver_ok_has_no_interrupt<B: Backend>() {

@@ -14,13 +14,17 @@ use common::{BUF_BASE, Guest, RAM, readable};
 use proptest::prelude::*;
 use virtq::{Backend, Descriptor, DriverQueue, GuestRam, Portable};
 
-/// `PROPTEST_CASES` when set, else `default` (so plain `cargo test` stays fast).
+/// `default` cases, or more when `PROPTEST_CASES` asks for more (`cargo xtask test` sets 256,
+/// `cargo xtask fuzz` 2000): the variable raises every suite, and never lowers one below the
+/// count it runs under plain `cargo test`.
 fn config(default: u32) -> ProptestConfig {
-    let mut c = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        c.cases = default;
+    let asked = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok());
+    ProptestConfig {
+        cases: asked.map_or(default, |n| n.max(default)),
+        ..ProptestConfig::default()
     }
-    c
 }
 
 /// The ways a guest can make QEMU's virtio core give up on the inflate queue.

@@ -284,8 +284,21 @@ mod tests {
 
         use super::*;
 
+        /// `default` cases, or more when `PROPTEST_CASES` asks for more (`cargo xtask test` sets 256,
+        /// `cargo xtask fuzz` 2000): the variable raises every suite, and never lowers one below the
+        /// count it runs under plain `cargo test`.
+        fn config(default: u32) -> ProptestConfig {
+            let asked = std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|v| v.parse::<u32>().ok());
+            ProptestConfig {
+                cases: asked.map_or(default, |n| n.max(default)),
+                ..ProptestConfig::default()
+            }
+        }
+
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(24))]
+            #![proptest_config(config(24))]
             #[test]
             fn seek_then_run_to_end_matches_straight_run(script in prop::collection::vec(0u32..300, 1..8), k in 0u64..2000) {
                 let mut straight = History::new(Toy::default());

@@ -15,13 +15,17 @@ use proptest::prelude::*;
 /// milliseconds when the limits are checked first, and seconds or more if they are not.
 const BOUND: Duration = Duration::from_secs(3);
 
-/// `PROPTEST_CASES` when set, else `default` (so plain `cargo test` stays fast).
+/// `default` cases, or more when `PROPTEST_CASES` asks for more (`cargo xtask test` sets 256,
+/// `cargo xtask fuzz` 2000): the variable raises every suite, and never lowers one below the
+/// count it runs under plain `cargo test`.
 fn config(default: u32) -> ProptestConfig {
-    let mut c = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        c.cases = default;
+    let asked = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok());
+    ProptestConfig {
+        cases: asked.map_or(default, |n| n.max(default)),
+        ..ProptestConfig::default()
     }
-    c
 }
 
 /// An open session with some history, and what must not change.
@@ -217,6 +221,42 @@ fn oversized_and_future_share_links_are_named() {
     assert!(t.elapsed() < BOUND);
 }
 
+/// Share states as the page makes them: any script text (the page's lines are UTF-8) or a
+/// preset-shaped name, at any step.
+fn share_state() -> impl Strategy<Value = share::ShareState> {
+    let source = prop_oneof![
+        "[ -~\t\n\u{80}-\u{10ffff}]{0,200}".prop_map(share::Source::Script),
+        "[a-z0-9-]{1,64}".prop_map(share::Source::Preset),
+    ];
+    (source, any::<u64>()).prop_map(|(source, step)| share::ShareState { source, step })
+}
+
+/// One edit of a fragment (all ASCII): drop, change or insert a byte, truncate, repeat a field,
+/// or move the first field last.
+fn mutate(fragment: &str, (kind, at, byte): (u8, prop::sample::Index, u8)) -> String {
+    let mut b = fragment.as_bytes().to_vec();
+    let i = at.index(b.len());
+    let byte = b"v=&1step0scriptpreset#%-_aZ9+/"[usize::from(byte) % 30];
+    match kind {
+        0 => {
+            b.remove(i);
+        }
+        1 => b[i] = byte,
+        2 => b.insert(i, byte),
+        3 => b.truncate(i),
+        4 => {
+            let field = fragment.split('&').nth(at.index(3)).unwrap_or("v=1");
+            b.extend_from_slice(format!("&{field}").as_bytes());
+        }
+        _ => {
+            let mut fields: Vec<&str> = fragment.split('&').collect();
+            fields.rotate_left(1);
+            b = fields.join("&").into_bytes();
+        }
+    }
+    String::from_utf8(b).expect("ASCII edits of an ASCII fragment")
+}
+
 proptest! {
     #![proptest_config(config(16))]
 
@@ -235,6 +275,32 @@ proptest! {
     fn share_fragments_decode_or_fail_cleanly(fragment in "#?(v=[0-9]{0,3})?(&[a-z]{0,8}=[A-Za-z0-9_=-]{0,40}){0,4}") {
         if let Ok(state) = share::decode(&fragment) {
             prop_assert_eq!(share::decode(&share::encode(&state)), Ok(state));
+        }
+    }
+
+    /// Links the share button writes: every ShareState encodes to a fragment that decodes to
+    /// it (with and without the `#`), and that fragment with one mutation either decodes to a
+    /// state that round-trips, or is refused. Random fragments (above) almost never get past
+    /// `v=1`, so this is the test that exercises the valid side.
+    #[test]
+    fn share_states_round_trip_and_mutated_links_fail_cleanly(
+        state in share_state(),
+        mutation in (0u8..6, any::<prop::sample::Index>(), any::<u8>()),
+    ) {
+        let fragment = share::encode(&state);
+        prop_assert_eq!(share::decode(&fragment), Ok(state.clone()));
+        prop_assert_eq!(share::decode(&format!("#{fragment}")), Ok(state.clone()));
+        let mutated = mutate(&fragment, mutation);
+        let decoded = share::decode(&mutated);
+        match mutation.0 {
+            // A field given twice, or the version not first, is never read either way.
+            4 => prop_assert!(matches!(decoded, Err(ShareError::Field(_))), "{:?}", decoded),
+            5 => prop_assert_eq!(&decoded, &Err(ShareError::NotOurs)),
+            _ => {}
+        }
+        match decoded {
+            Ok(other) => prop_assert_eq!(share::decode(&share::encode(&other)), Ok(other)),
+            Err(e) => prop_assert!(e.to_string().len() < 200, "{}", e),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Every preset runs on both backends with identical replies, summaries and trace hashes, and
-//! matches its golden file (`tests/golden/NAME.txt`; `BLESS=1` rewrites them).
+//! matches its golden file (`tests/golden/NAME.txt`; `BLESS=1` rewrites the ones that changed
+//! and names them; any other value of `BLESS`, or `BLESS=1` with `CI` set, is refused).
 #![cfg(not(target_arch = "wasm32"))]
 
 use balloon_sim::presets::PRESETS;
@@ -17,9 +18,51 @@ fn render(replies: &[Reply], summary: &Summary) -> String {
     s
 }
 
+/// Whether to rewrite the goldens: only for `BLESS=1` exactly, and never on CI, where a rewrite
+/// would turn every golden check into one that cannot fail. `BLESS=0` or `BLESS=yes` is refused
+/// rather than read either way.
+fn bless_mode(
+    bless: Option<&std::ffi::OsStr>,
+    ci: Option<&std::ffi::OsStr>,
+) -> Result<bool, String> {
+    match bless {
+        None => Ok(false),
+        Some(v) if v != "1" => Err(format!(
+            "BLESS={} is not understood: set BLESS=1 to rewrite the goldens, or unset it",
+            v.to_string_lossy()
+        )),
+        Some(_) if ci.is_some() => {
+            Err("BLESS=1 with CI set: goldens are never rewritten on CI".to_owned())
+        }
+        Some(_) => Ok(true),
+    }
+}
+
+#[test]
+fn bless_needs_exactly_one_and_no_ci() {
+    use std::ffi::OsStr;
+    let one = Some(OsStr::new("1"));
+    assert_eq!(bless_mode(None, None), Ok(false));
+    assert_eq!(bless_mode(None, Some(OsStr::new("true"))), Ok(false));
+    assert_eq!(bless_mode(one, None), Ok(true));
+    assert!(bless_mode(one, Some(OsStr::new("true"))).is_err());
+    assert!(bless_mode(one, Some(OsStr::new(""))).is_err());
+    for v in ["0", "", "true", "yes", " 1"] {
+        assert!(
+            bless_mode(Some(OsStr::new(v)), None).is_err(),
+            "BLESS={v:?}"
+        );
+    }
+}
+
 #[test]
 fn presets_match_golden_on_both_backends() {
-    let bless = std::env::var_os("BLESS").is_some();
+    let bless = bless_mode(
+        std::env::var_os("BLESS").as_deref(),
+        std::env::var_os("CI").as_deref(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut blessed = Vec::new();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let mut failures = Vec::new();
     for p in PRESETS {
@@ -39,7 +82,10 @@ fn presets_match_golden_on_both_backends() {
         }
         let path = dir.join(format!("{}.txt", p.name));
         if bless {
-            std::fs::write(&path, &got).expect("write golden");
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(got.as_str()) {
+                std::fs::write(&path, &got).expect("write golden");
+                blessed.push(p.name);
+            }
             continue;
         }
         match std::fs::read_to_string(&path) {
@@ -53,6 +99,18 @@ fn presets_match_golden_on_both_backends() {
                 p.name
             )),
         }
+    }
+    if bless {
+        // Say which goldens a bless changed, so a reviewer sees them without a diff tool.
+        eprintln!(
+            "BLESS=1: rewrote {} golden(s): {}",
+            blessed.len(),
+            if blessed.is_empty() {
+                "none".to_owned()
+            } else {
+                blessed.join(", ")
+            }
+        );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -1,9 +1,42 @@
 //! Time travel on the real world: seek(k) then stepping to the end reproduces the straight run
 //! (every replayed event is checked against the record); acting at k forks.
+//!
+//! The hashes compared are recomputed from the events a replay produced, never read back from
+//! the session's table of prefix hashes (which a seek does not touch), and the full replays step
+//! from event 0 one event at a time, so no snapshot stands in for the replay.
 #![cfg(not(target_arch = "wasm32"))]
 
-use balloon_sim::{Session, StepSize};
+use balloon_sim::trace::hash::{Fnv64, hex};
+use balloon_sim::view::{BalloonView, ConfigView, QueueView};
+use balloon_sim::{Session, StepSize, run_text};
 use proptest::prelude::*;
+
+/// What the page shows at one event index.
+type Frame = (BalloonView, ConfigView, Vec<QueueView>);
+
+fn frame(s: &Session) -> Frame {
+    (s.balloon(), s.config_view(), s.queue_views())
+}
+
+/// Seeks to event 0 and replays every event one step at a time (History::step checks each
+/// replayed event against the record and stops at the first difference), hashing the events
+/// as they are replayed. Returns the hash and the frame after `at` events.
+fn replay_from_zero(s: &mut Session, at: u64) -> (u64, Option<Frame>) {
+    let len = s.event_count();
+    s.seek(0).unwrap();
+    let mut h = Fnv64::default();
+    let mut seen = (at == 0).then(|| frame(s));
+    while s.current_index() < len {
+        let i = s.current_index();
+        s.step(StepSize::Op);
+        assert_eq!(s.current_index(), i + 1, "replay stopped at event {i}");
+        h.feed(&s.events()[i as usize]);
+        if i + 1 == at {
+            seen = Some(frame(s));
+        }
+    }
+    (h.0, seen)
+}
 
 /// A small random script over a 256 MiB guest.
 fn script(ops: &[(u8, u32)]) -> String {
@@ -35,13 +68,25 @@ fn seek_back_replays_and_acting_forks() {
     let end_numbers = s.balloon();
     assert!(len > 100, "{len}");
 
+    // The straight run without history, for a hash no session table holds.
+    let (_, summary) = run_text::<virtq::Portable>(&text).unwrap();
+    assert_eq!(hex(end_hash), summary.trace_hash);
+
     s.seek(len / 2).unwrap();
     assert_eq!(s.current_index(), len / 2);
     assert_eq!(s.event_count(), len, "seeking keeps the future");
+    let mut h = Fnv64(s.hash_at(len / 2));
     while s.current_index() < len {
+        let i = s.current_index();
         s.step(StepSize::Op);
+        assert_eq!(s.current_index(), i + 1, "replay stopped at event {i}");
+        h.feed(&s.events()[i as usize]);
     }
-    assert_eq!(s.trace_hash(), end_hash);
+    assert_eq!(hex(h.0), summary.trace_hash);
+    assert_eq!(s.balloon(), end_numbers);
+
+    let (replayed, _) = replay_from_zero(&mut s, 0);
+    assert_eq!(hex(replayed), summary.trace_hash);
     assert_eq!(s.balloon(), end_numbers);
 
     s.step_back();
@@ -97,8 +142,21 @@ fn reading_commands_in_the_past_keep_the_future() {
     assert_eq!(s.event_count(), len + 1);
 }
 
+/// `default` cases, or more when `PROPTEST_CASES` asks for more (`cargo xtask test` sets 256,
+/// `cargo xtask fuzz` 2000): the variable raises every suite, and never lowers one below the
+/// count it runs under plain `cargo test`.
+fn config(default: u32) -> ProptestConfig {
+    let asked = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok());
+    ProptestConfig {
+        cases: asked.map_or(default, |n| n.max(default)),
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(6))]
+    #![proptest_config(config(6))]
     #[test]
     fn seek_then_run_to_end_matches_straight_run(
         ops in prop::collection::vec((0u8..6, 0u32..10_000), 1..6),
@@ -111,10 +169,17 @@ proptest! {
         let k = k % (len + 1);
         s.seek(k).unwrap();
         prop_assert_eq!(s.current_index(), k);
-        s.seek(len).unwrap();
-        prop_assert_eq!(s.trace_hash(), straight.trace_hash());
+        let at_k = frame(&s);
+        // Snapshot + replay (seek) and replay from event 0 show the same state at k, and the
+        // replayed events hash to the straight run's hash.
+        let (replayed, seen) = replay_from_zero(&mut s, k);
+        prop_assert_eq!(seen, Some(at_k));
+        let (_, summary) = run_text::<virtq::Portable>(&text).unwrap();
+        prop_assert_eq!(hex(replayed), summary.trace_hash);
+        prop_assert_eq!(s.current_index(), len);
         prop_assert_eq!(s.balloon(), straight.balloon());
         prop_assert_eq!(s.config_view(), straight.config_view());
+        prop_assert_eq!(s.queue_views(), straight.queue_views());
 
         // Acting at k forks: the past stays, the future is replaced.
         s.seek(k).unwrap();

@@ -1,13 +1,17 @@
 //! Same script and seed ⇒ the same trace in wasm32 as natively: the presets' trace hashes and
 //! summaries, computed in wasm, equal the golden files the native test checks.
 //!
-//! Run: `cargo test -p balloon-sim --target wasm32-unknown-unknown --test wasm_hash`
-//! (wasm-bindgen-test-runner in node).
+//! `cargo xtask test` runs it in headless Chromium and headless Firefox; by hand:
+//! `CHROMEDRIVER=/usr/bin/chromedriver cargo test -p balloon-sim --target
+//! wasm32-unknown-unknown --test wasm_hash` (or `GECKODRIVER=...`), from `crates/balloon-sim`.
 #![cfg(target_arch = "wasm32")]
 
 use balloon_sim::presets;
 use balloon_sim::run_text;
-use wasm_bindgen_test::wasm_bindgen_test;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+// The browsers are where the playground runs, so that is where the hashes must agree.
+wasm_bindgen_test_configure!(run_in_browser);
 
 macro_rules! golden {
     ($($name:literal),* $(,)?) => {

@@ -59,13 +59,26 @@ pub(crate) fn walk_chain<R: GuestRam + ?Sized>(
     head: u16,
     out: &mut Vec<ChainDescriptor>,
 ) -> Result<bool, QueueError> {
+    walk_chain_to(ram, layout, head, out, &mut None)
+}
+
+/// [`walk_chain`], also telling where it stopped: `next_after` is left at the `next` field of
+/// the last buffer appended (`None` if none was), the same position rust-vmm's iterator reports
+/// through `Descriptor::next`, so that the rust-vmm backend can compare the two walks' stops.
+pub(crate) fn walk_chain_to<R: GuestRam + ?Sized>(
+    ram: &R,
+    layout: &QueueLayout,
+    head: u16,
+    out: &mut Vec<ChainDescriptor>,
+    next_after: &mut Option<u16>,
+) -> Result<bool, QueueError> {
+    let mut index = head;
     let mut table = layout.desc_table;
     let mut table_size = layout.size;
     // Like rust-vmm's `ttl`: how many more NEXT links may be followed in this table.
     let mut ttl = layout.size;
     let mut in_table = false;
     let mut head_indirect = false;
-    let mut index = head;
     let mut total: u32 = 0;
     let mut seen_write = false;
     let mut position: u32 = 0;
@@ -124,6 +137,7 @@ pub(crate) fn walk_chain<R: GuestRam + ?Sized>(
         check_buffer(ram, head, position, &d, seen_write)?;
         seen_write |= d.writable;
         out.push(d);
+        *next_after = Some(desc.next);
         position += 1;
         if !desc.has_next() {
             return Ok(head_indirect);

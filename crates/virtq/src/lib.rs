@@ -28,7 +28,7 @@
 //! | Situation | `virtio_queue::Queue` alone | [`RustVmmQueue`] | [`PortableQueue`] |
 //! |---|---|---|---|
 //! | avail.idx more than N ahead of next_avail | `pop_descriptor_chain` logs "Iterator error" and returns `None`: looks empty | reads avail.idx first: `InvalidAvailRingIndex`, nothing consumed | same |
-//! | head or next ≥ N, loop / chain longer than N, nested indirect, indirect length 0 / not a multiple of 16 / over 65535 entries, total length over u32, descriptor unreadable | head consumed; the chain iterator just stops (a short or empty chain) | sees the stop (no descriptor, or the last one still has NEXT) and names it by re-walking the ring | same error from its own walk |
+//! | head or next ≥ N, loop / chain longer than N, nested indirect, indirect length 0 / not a multiple of 16 / over 65535 entries, total length over u32, descriptor unreadable | head consumed; the chain iterator just stops (a short or empty chain) | sees the stop (no descriptor, or the last one still has NEXT), names it by re-walking the ring, and keeps both walks' stop (buffers yielded, next index) in [`RustVmmQueue::early_stop`], which the differential test requires to agree | same error from its own walk |
 //! | a stop the re-walk cannot explain | n/a | `ChainEndedEarly` (never seen in the differential test) | n/a |
 //! | zero-length descriptor, buffer past RAM or overflowing u64, readable after writable | yielded as ordinary descriptors | checks each yielded descriptor: `ZeroLengthDescriptor`, `BadBuffer`, `ReadableAfterWritable` | same |
 //! | VIRTQ_AVAIL_F_NO_INTERRUPT without EVENT_IDX | ignored ("isn't supported yet"): always notifies | reads avail.flags itself, as QEMU does | same |
@@ -70,7 +70,7 @@ pub use error::{MemError, QueueError};
 pub use layout::{Descriptor, QueueLayout};
 pub use memory::{GuestRam, PAGE_SIZE, SparseRam};
 #[cfg(not(target_arch = "wasm32"))]
-pub use rustvmm::RustVmmQueue;
+pub use rustvmm::{ChainStop, EarlyStop, RustVmmQueue};
 pub use transport::Transport;
 pub use view::{AvailView, DescState, DescView, QueueView, UsedEntry, UsedView};
 #[cfg(not(target_arch = "wasm32"))]

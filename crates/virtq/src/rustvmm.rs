@@ -7,7 +7,7 @@
 use virtio_queue::{Error as VqError, Queue, QueueOwnedT, QueueT};
 use vm_memory::GuestAddress;
 
-use crate::chain::{check_buffer, read_desc, walk_chain};
+use crate::chain::{check_buffer, read_desc, walk_chain_to};
 use crate::device::{ChainDescriptor, DescriptorChain, DeviceQueue};
 use crate::error::QueueError;
 use crate::layout::{QueueLayout, VIRTQ_AVAIL_F_NO_INTERRUPT};
@@ -19,6 +19,32 @@ use crate::vmram::VmRam;
 pub struct RustVmmQueue {
     queue: Queue,
     layout: Option<QueueLayout>,
+    early_stop: Option<EarlyStop>,
+}
+
+/// Where one walk of a chain stopped short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainStop {
+    /// Buffers yielded before the stop.
+    pub yielded: u32,
+    /// The `next` field of the last buffer yielded (an index into the descriptor table, or into
+    /// the indirect table once switched to); `None` when none was yielded.
+    pub next: Option<u16>,
+}
+
+/// A chain rust-vmm's iterator ended early, as rust-vmm walked it and as the portable walk that
+/// names the error walked it. The two walks are independent; a difference between them is a
+/// bug in one of them, which the differential test reports (the device still gets `error`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlyStop {
+    /// Head of the chain.
+    pub head: u16,
+    /// What rust-vmm's `DescriptorChain` iterator yielded before returning `None`.
+    pub rust_vmm: ChainStop,
+    /// What the portable walk yielded before its error.
+    pub portable: ChainStop,
+    /// The error the queue returned.
+    pub error: QueueError,
 }
 
 impl Clone for RustVmmQueue {
@@ -29,6 +55,7 @@ impl Clone for RustVmmQueue {
         Self {
             queue,
             layout: self.layout,
+            early_stop: self.early_stop.clone(),
         }
     }
 }
@@ -40,7 +67,14 @@ impl RustVmmQueue {
         Ok(Self {
             queue,
             layout: None,
+            early_stop: None,
         })
+    }
+
+    /// The last pop's early stop of rust-vmm's chain iterator, if that pop had one (cleared by
+    /// every pop).
+    pub fn early_stop(&self) -> Option<&EarlyStop> {
+        self.early_stop.as_ref()
     }
 
     /// The wrapped rust-vmm queue.
@@ -115,6 +149,7 @@ impl DeviceQueue for RustVmmQueue {
     }
 
     fn pop(&mut self, ram: &VmRam) -> Result<Option<DescriptorChain>, QueueError> {
+        self.early_stop = None;
         let l = self.ring()?;
         if l.avail_ring == 0 {
             return Err(QueueError::NotReady);
@@ -146,8 +181,10 @@ impl DeviceQueue for RustVmmQueue {
         let head = chain.head_index();
         let mut descriptors = Vec::with_capacity(1);
         let mut ends_with_next = false;
+        let mut next = None;
         for d in chain {
             ends_with_next = d.has_next();
+            next = Some(d.next());
             descriptors.push(ChainDescriptor {
                 addr: d.addr().0,
                 len: d.len(),
@@ -160,12 +197,30 @@ impl DeviceQueue for RustVmmQueue {
             seen_write |= d.writable;
         }
         if descriptors.is_empty() || ends_with_next {
-            // rust-vmm ended the chain early without saying why: re-read the ring to name it.
-            let yielded = descriptors.len() as u32;
-            descriptors.clear();
-            return Err(walk_chain(ram, &l, head, &mut descriptors)
-                .err()
-                .unwrap_or(QueueError::ChainEndedEarly { head, yielded }));
+            // rust-vmm ended the chain early without saying why: re-read the ring to name it,
+            // and keep both walks' stops so a disagreement shows (see `early_stop`).
+            let rust_vmm = ChainStop {
+                yielded: descriptors.len() as u32,
+                next,
+            };
+            let mut walked = Vec::new();
+            let mut next = None;
+            let named = walk_chain_to(ram, &l, head, &mut walked, &mut next);
+            let portable = ChainStop {
+                yielded: walked.len() as u32,
+                next,
+            };
+            let error = named.err().unwrap_or(QueueError::ChainEndedEarly {
+                head,
+                yielded: rust_vmm.yielded,
+            });
+            self.early_stop = Some(EarlyStop {
+                head,
+                rust_vmm,
+                portable,
+                error: error.clone(),
+            });
+            return Err(error);
         }
         let indirect = read_desc(ram, l.desc_table, head).is_ok_and(|d| d.is_indirect());
         Ok(Some(DescriptorChain {

@@ -3,6 +3,10 @@
 //! rust-vmm's `virtio_queue::Queue`; every result, the final ring bytes and both indices must be
 //! identical. (No difference of the crate docs' table is expected here: the wrapper names
 //! rust-vmm's silent stops, and num_added is lost only by `Clone`, which is not exercised.)
+//!
+//! The wrapper names a silent stop by running the portable walk, so the error it returns is
+//! shared code; what is rust-vmm's own is how many buffers its iterator yielded and where it
+//! stopped. Those are compared with the portable walk's at every early stop, and must agree.
 #![cfg(not(target_arch = "wasm32"))] // rust-vmm, the reference, is native only
 
 mod common;
@@ -14,7 +18,10 @@ use common::Ring;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use virtq::layout::{VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE};
-use virtq::{Backend, DescriptorChain, DeviceQueue, GuestRam, Portable, QueueError, RustVmm};
+use virtq::{
+    Backend, DescriptorChain, DeviceQueue, EarlyStop, GuestRam, Portable, PortableQueue,
+    QueueError, RustVmm, RustVmmQueue,
+};
 
 const RAM: u64 = 8 << 30;
 const TABLES: [u64; 2] = [0x4000, 0x5000];
@@ -49,6 +56,8 @@ enum Outcome {
 #[derive(Debug, PartialEq, Eq)]
 struct Trace {
     outcomes: Vec<Outcome>,
+    /// Early stops whose two walks disagree (always empty for the portable queue).
+    disagreements: Vec<EarlyStop>,
     ring_bytes: Vec<u8>,
     next_avail: u16,
     next_used: u16,
@@ -152,15 +161,49 @@ fn case() -> impl Strategy<Value = Case> {
     })
 }
 
-fn run<B: Backend>(case: &Case) -> Trace {
+/// The early stop of the last pop, where the queue records one.
+trait Stops {
+    fn early_stop(&self) -> Option<&EarlyStop>;
+}
+
+impl Stops for PortableQueue {
+    fn early_stop(&self) -> Option<&EarlyStop> {
+        None
+    }
+}
+
+impl Stops for RustVmmQueue {
+    fn early_stop(&self) -> Option<&EarlyStop> {
+        RustVmmQueue::early_stop(self)
+    }
+}
+
+thread_local! {
+    /// Early stops seen with both walks agreeing, with at least one buffer yielded (so that the
+    /// comparison covered a stop position, not only a count of zero).
+    static AGREED_STOPS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+fn run<B: Backend>(case: &Case) -> Trace
+where
+    B::Queue: Stops,
+{
     let (mut ram, mut q) = case.ring.build::<B>();
     let l = case.ring.layout;
     let mut last_head = 0;
     let mut outcomes = Vec::new();
+    let mut disagreements = Vec::new();
     for op in &case.ops {
         outcomes.push(match op {
             Op::Pop => {
                 let r = q.pop(&ram);
+                if let Some(stop) = q.early_stop() {
+                    if stop.rust_vmm != stop.portable {
+                        disagreements.push(stop.clone());
+                    } else if stop.rust_vmm.yielded > 0 {
+                        AGREED_STOPS.with(|n| n.set(n.get() + 1));
+                    }
+                }
                 if let Ok(Some(c)) = &r {
                     last_head = c.head;
                 }
@@ -186,6 +229,7 @@ fn run<B: Backend>(case: &Case) -> Trace {
     ram.read(l.desc_table, &mut ring_bytes).unwrap();
     Trace {
         outcomes,
+        disagreements,
         ring_bytes,
         next_avail: q.next_avail(),
         next_used: q.next_used(),
@@ -206,12 +250,27 @@ fn kind(o: &Outcome) -> String {
     }
 }
 
+/// `default` cases, or more when `PROPTEST_CASES` asks for more (`cargo xtask test` sets 256,
+/// `cargo xtask fuzz` 2000): the variable raises every suite, and never lowers one below the
+/// count it runs under plain `cargo test`.
+fn config(default: u32) -> Config {
+    let asked = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok());
+    Config {
+        cases: asked.map_or(default, |n| n.max(default)),
+        ..Config::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(Config { cases: 512, failure_persistence: None, ..Config::default() })]
+    #![proptest_config(Config { failure_persistence: None, ..config(512) })]
 
     #[test]
     fn backends_agree_on_random_rings(case in case()) {
-        prop_assert_eq!(run::<Portable>(&case), run::<RustVmm>(&case));
+        let vmm = run::<RustVmm>(&case);
+        prop_assert!(vmm.disagreements.is_empty(), "{:#?}", vmm.disagreements);
+        prop_assert_eq!(run::<Portable>(&case), vmm);
     }
 }
 
@@ -233,7 +292,9 @@ fn fixed_seed_run_covers_every_outcome() {
     runner
         .run(&case(), |case| {
             let p = run::<Portable>(&case);
-            prop_assert_eq!(&p, &run::<RustVmm>(&case));
+            let vmm = run::<RustVmm>(&case);
+            prop_assert!(vmm.disagreements.is_empty(), "{:#?}", vmm.disagreements);
+            prop_assert_eq!(&p, &vmm);
             for o in &p.outcomes {
                 *seen.borrow_mut().entry(kind(o)).or_default() += 1;
             }
@@ -242,6 +303,12 @@ fn fixed_seed_run_covers_every_outcome() {
         .unwrap();
     let seen = seen.into_inner();
     println!("{seen:#?}");
+    let agreed = AGREED_STOPS.with(std::cell::Cell::get);
+    println!("early stops compared after at least one buffer: {agreed}");
+    assert!(
+        agreed > 0,
+        "no early stop after a yielded buffer was compared"
+    );
     for k in [
         "pop: direct chain",
         "pop: indirect chain",

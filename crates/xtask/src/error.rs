@@ -30,6 +30,8 @@ pub enum Error {
         /// What was found instead.
         found: String,
     },
+    /// Benchmark figures over their budget (or not measured), by key.
+    BudgetMissed(Vec<String>),
     /// A project file is missing, unreadable or lacks what xtask looks for.
     ProjectFile {
         /// The file.
@@ -57,6 +59,9 @@ impl fmt::Display for Error {
                 found,
             } => {
                 write!(f, "{tool}: wanted {wanted}, found {found}")
+            }
+            Error::BudgetMissed(missed) => {
+                write!(f, "budgets missed: {}", missed.join("; "))
             }
             Error::ProjectFile { path, problem } => write!(f, "{path}: {problem}"),
         }

@@ -16,11 +16,18 @@ use crate::run::{Env, elapsed};
 pub const CARGO_FUZZ: &str = "0.13.2";
 /// libFuzzer targets, cheapest last so a short budget still covers the device first.
 pub const TARGETS: [&str; 3] = ["device", "command", "share"];
-/// Property tests that read `PROPTEST_CASES` (bounded by default in `cargo xtask test`).
-pub const PROPERTY_TESTS: [(&str, &str); 3] = [
+/// Every property test, by package and test target (`--lib`: the crate's unit tests). Each
+/// runs at least its own case count and more when `PROPTEST_CASES` asks for more.
+pub const PROPERTY_TESTS: [(&str, &str); 9] = [
     ("balloon-sim", "invariants"),
     ("balloon-sim", "hostile_input"),
+    ("balloon-sim", "time_travel"),
+    ("balloon-sim", "robustness"),
+    ("balloon-sim", "--lib"),
     ("balloon-device", "malformed_reset"),
+    ("balloon-device", "fuzz"),
+    ("balloon-driver", "pagemap_model"),
+    ("virtq", "differential"),
 ];
 const DEFAULT_SECONDS: u64 = 60;
 const DEFAULT_CASES: u64 = 2_000;
@@ -85,8 +92,14 @@ pub fn run_all(opts: Options) -> Result<(), Error> {
         let step = format!("{package} {test} with PROPTEST_CASES={}", opts.cases);
         println!("xtask: {step}");
         let started = Instant::now();
+        let target: &[&str] = if test == "--lib" {
+            &["--lib"]
+        } else {
+            &["--test", test]
+        };
         cargo()
-            .args(["test", "--release", "-p", package, "--test", test])
+            .args(["test", "--release", "-p", package])
+            .args(target)
             .env("PROPTEST_CASES", opts.cases.to_string())
             .status_ok(&step)?;
         summary.push(format!("{step}: passed in {}", elapsed(started)));

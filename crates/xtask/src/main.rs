@@ -1,4 +1,4 @@
-//! `cargo xtask serve|test|docs|bench|fuzz`: installs the tools the project needs, then runs everything.
+//! `cargo xtask serve|test|docs|bench|fuzz|mutants`: installs the tools the project needs, then runs everything.
 //!
 //! Deliberately std-only so that it compiles in seconds on a fresh machine.
 #![forbid(unsafe_code)]
@@ -8,6 +8,7 @@ mod docs;
 mod error;
 mod fuzz;
 mod lockfile;
+mod mutants;
 mod run;
 mod test;
 mod tools;
@@ -35,7 +36,10 @@ commands:
           first render, frame times): one table, and target/bench/summary.json
   fuzz [--seconds N] [--cases N]
           install nightly and cargo-fuzz if needed, run each fuzz target for N seconds
-          (default 60), then the property tests with PROPTEST_CASES=N (default 2000)";
+          (default 60), then every property test with PROPTEST_CASES=N (default 2000)
+  mutants [--file PATH]... [--in-place]
+          install cargo-mutants 27.1.0 if needed, then run it over virtq and balloon-device
+          (or only the given files); not part of test: a whole run takes hours";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         },
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::parse_args(&args[1..]).and_then(fuzz::run_all),
+        Some("mutants") => mutants::parse_args(&args[1..]).and_then(|o| mutants::run(&o)),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

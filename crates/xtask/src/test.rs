@@ -51,6 +51,16 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
             .args(&scope)
             .args(["--", "-D", "warnings"]),
     )?;
+    if packages.is_empty() {
+        // fuzz/ is a workspace of its own (cargo-fuzz needs nightly to run it), so nothing else
+        // builds it: check its targets still compile against the crates, on this toolchain.
+        step(
+            "cargo check of fuzz/ (its own workspace)",
+            cargo()
+                .args(["check", "--locked", "--bins", "--manifest-path"])
+                .arg(env.root.join("fuzz").join("Cargo.toml")),
+        )?;
+    }
     if !wasm_selected.is_empty() {
         step(
             "cargo clippy (wasm32)",
@@ -60,7 +70,16 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
                 .args(["--", "-D", "warnings"]),
         )?;
     }
-    step("cargo test (native)", cargo().arg("test").args(&scope))?;
+    step(
+        &format!(
+            "cargo test (native), PROPTEST_CASES={}",
+            ci_proptest_cases()
+        ),
+        cargo()
+            .arg("test")
+            .args(&scope)
+            .env("PROPTEST_CASES", ci_proptest_cases().to_string()),
+    )?;
     if selected("balloon-sim") || selected("virtq") {
         for (name, cmd) in crate::bench::smoke_steps(&env) {
             step(&name, cmd)?;
@@ -89,6 +108,32 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
             &format!("wasm tests of {package} in headless Firefox"),
             test().env("GECKODRIVER", &geckodriver),
         )?;
+    }
+    if selected("balloon-sim") {
+        // The presets' replies, summaries and trace hashes computed in wasm32 must equal the
+        // native golden files: the one check that native and browser traces agree.
+        for (browser, driver, path) in [
+            (
+                "Chromium",
+                "CHROMEDRIVER",
+                PathBuf::from(tools::CHROMEDRIVER),
+            ),
+            ("Firefox", "GECKODRIVER", geckodriver.clone()),
+        ] {
+            step(
+                &format!("native goldens in wasm32 (balloon-sim wasm_hash) in headless {browser}"),
+                cargo()
+                    .args(["test", "--target", WASM_TARGET, "-p", "balloon-sim"])
+                    .args(["--test", "wasm_hash"])
+                    .current_dir(&env.root.join("crates").join("balloon-sim"))
+                    .env_remove("CHROMEDRIVER")
+                    .env_remove("GECKODRIVER")
+                    .env_remove("SAFARIDRIVER")
+                    .env_remove("WASM_BINDGEN_TEST_ONLY_NODE")
+                    .env_remove("WASM_BINDGEN_USE_BROWSER")
+                    .env(driver, &path),
+            )?;
+        }
     }
     step(
         "trunk build --release",
@@ -129,6 +174,8 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
             .env("E2E_BOOK", &book)
             .env("E2E_SCREENSHOTS", &shots)
             .env("E2E_AXE", tools::axe_script(&env))
+            // Set, it turns the page benchmark's p95 assertion into a figure for the bench.
+            .env_remove("E2E_BENCH_OUT")
             .env("CHROMEDRIVER", tools::CHROMEDRIVER),
     )?;
     publish_screenshot(
@@ -149,6 +196,18 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
     )?;
     println!("xtask: all steps passed");
     Ok(())
+}
+
+/// Property-test cases under `cargo xtask test`: every suite runs at least this many (a suite
+/// whose own count is higher keeps it), or more if `PROPTEST_CASES` asks for more. 256 cases
+/// of the invariants take about 40 s in a debug build on 2 cores.
+const CI_PROPTEST_CASES: u32 = 256;
+
+fn ci_proptest_cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .map_or(CI_PROPTEST_CASES, |n| n.max(CI_PROPTEST_CASES))
 }
 
 pub(crate) fn step(name: &str, cmd: Cmd) -> Result<(), Error> {

@@ -1,7 +1,8 @@
 //! What a visitor waits for: time to the first rendered frame, and the script time of each
 //! animation frame while playing the 64 GiB preset at full speed (read from the globals the app
 //! exposes for this: `__balloonFirstRenderMs`, `__balloonFrameMs`). Under `cargo xtask test` it
-//! asserts the goals; `cargo xtask bench` sets `E2E_BENCH_OUT` and gets the figures instead.
+//! asserts the p95 goal; `cargo xtask bench` sets `E2E_BENCH_OUT`, gets the figures and enforces
+//! the budgets itself. Console errors fail either way.
 
 use std::time::Duration;
 
@@ -44,8 +45,13 @@ async fn play_and_measure(page: &Page) -> Run {
         .await;
     let mut frames: Vec<f64> = frames
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
-        .unwrap_or_default();
+        .unwrap_or_else(|| panic!("window.__balloonFrameMs is not an array: {frames}"))
+        .iter()
+        .map(|v| {
+            v.as_f64()
+                .unwrap_or_else(|| panic!("a frame time is not a number: {v}"))
+        })
+        .collect();
     Run {
         events,
         frames: frames.len(),
@@ -137,21 +143,23 @@ async fn first_render_and_frame_time_while_playing_bulk_64g() {
     let dir = e2e::screenshot_dir();
     std::fs::create_dir_all(&dir).expect("output folder");
     std::fs::write(dir.join("perf.txt"), &report).expect("writing perf.txt");
-    // `cargo xtask bench` reads the figures from this file and judges them in its table.
+    // A page that logged errors measured nothing worth keeping, benchmark or not.
+    page.assert_no_console_errors().await;
+    // `cargo xtask bench` reads the figures from this file and enforces the budgets itself
+    // (first render, p95), so a slow machine fails the benchmark rather than a test; the e2e
+    // step of `cargo xtask test` clears the variable, so the test asserts the p95 there.
     if let Some(out) = std::env::var_os("E2E_BENCH_OUT") {
         let lines = format!(
             "bench: first_render_ms={first:.1}\nbench: frames_sampled={}\nbench: frame_p95_ms={:.2}\n",
             best.frames, best.p95
         );
         std::fs::write(out, lines).expect("writing the bench figures");
-        page.close().await;
-        return;
+    } else {
+        assert!(
+            best.p95 < P95_LIMIT_MS,
+            "frame script time p95 {:.2} ms is over {P95_LIMIT_MS} ms",
+            best.p95
+        );
     }
-    assert!(
-        best.p95 < P95_LIMIT_MS,
-        "frame script time p95 {:.2} ms is over {P95_LIMIT_MS} ms",
-        best.p95
-    );
-    page.assert_no_console_errors().await;
     page.close().await;
 }

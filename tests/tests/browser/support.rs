@@ -137,7 +137,12 @@ impl Page {
                 vec![json!(test_id("timeline"))],
             )
             .await;
-        (v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0))
+        // A missing slider gives NaN, which JSON carries as null: that is a failure, not 0.
+        let n = |i: usize| {
+            v[i].as_u64()
+                .unwrap_or_else(|| panic!("the timeline's value/max is not a number: {v}"))
+        };
+        (n(0), n(1))
     }
 
     /// Guest RAM in 4 KiB pages, from the summary line.

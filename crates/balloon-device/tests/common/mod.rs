@@ -25,7 +25,13 @@ pub struct Guest<B: Backend> {
 impl<B: Backend> Guest<B> {
     /// Realizes the device (every init step) without a driver.
     pub fn realize(props: BalloonProps) -> (Self, Vec<DeviceEvent>) {
-        let mut dev = BalloonDevice::<B>::new(DeviceProfile::qemu(), props, RAM, 4096).unwrap();
+        Self::realize_on(props, 4096)
+    }
+
+    /// Realizes the device on host pages of `host_page` bytes.
+    pub fn realize_on(props: BalloonProps, host_page: u64) -> (Self, Vec<DeviceEvent>) {
+        let mut dev =
+            BalloonDevice::<B>::new(DeviceProfile::qemu(), props, RAM, host_page).unwrap();
         let mut init = Vec::new();
         while let Some(e) = dev.init_step() {
             init.push(e);
@@ -46,13 +52,23 @@ impl<B: Backend> Guest<B> {
     /// The guest has written all of its RAM (so every frame is resident on the host and a
     /// discard's effect on the resident size is the number of frames it drops).
     pub fn boot(props: BalloonProps, features: u64) -> Self {
-        let (mut g, _) = Self::realize(props);
+        Self::boot_writing(props, |offered| offered & features)
+    }
+
+    /// Like `boot`, but the driver writes `write(offered)` as its features, offered or not.
+    pub fn boot_writing(props: BalloonProps, write: impl FnOnce(u64) -> u64) -> Self {
+        Self::boot_on(props, 4096, write)
+    }
+
+    /// `boot_writing` on host pages of `host_page` bytes.
+    pub fn boot_on(props: BalloonProps, host_page: u64, write: impl FnOnce(u64) -> u64) -> Self {
+        let (mut g, _) = Self::realize_on(props, host_page);
         let frames = g.dev.memory().frames();
         g.dev.memory_mut().touch(0, frames);
         g.dev.set_status(status::ACKNOWLEDGE);
         g.dev.set_status(status::ACKNOWLEDGE | status::DRIVER);
         let offered = g.dev.device_features();
-        g.dev.set_driver_features(offered & features);
+        g.dev.set_driver_features(write(offered));
         g.dev
             .set_status(status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK);
         let event_idx = g.dev.driver_features() & (1 << 29) != 0;

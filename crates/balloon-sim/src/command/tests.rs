@@ -213,8 +213,21 @@ mod props {
 
     use super::*;
 
+    /// `default` cases, or more when `PROPTEST_CASES` asks for more (`cargo xtask test` sets 256,
+    /// `cargo xtask fuzz` 2000): the variable raises every suite, and never lowers one below the
+    /// count it runs under plain `cargo test`.
+    fn config(default: u32) -> ProptestConfig {
+        let asked = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok());
+        ProptestConfig {
+            cases: asked.map_or(default, |n| n.max(default)),
+            ..ProptestConfig::default()
+        }
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(512))]
+        #![proptest_config(config(512))]
         #[test]
         fn arbitrary_text_never_panics(s in ".{0,200}") {
             let _ = parse_script(&s);
