@@ -30,7 +30,7 @@ pub fn App() -> Html {
     use_auto_pause(dispatcher.clone());
     use_share_hash(&state, dispatcher.clone());
     use_effect_with((), |_| browser::mark_first_render());
-    use_effect_with(state.generation, move |_| {
+    use_effect_with(state.generation(), move |_| {
         // The frame's script time: from the animation frame callback to the rendered DOM.
         if let Some(started) = frame_start.take() {
             browser::record_frame_ms(crate::clock::now_ms() - started);

@@ -10,6 +10,7 @@ pub mod embed;
 pub mod hooks;
 pub mod js_api;
 pub mod playback;
+pub mod session_handle;
 pub mod share;
 pub mod state;
 pub mod view_model;

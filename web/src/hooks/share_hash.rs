@@ -55,7 +55,7 @@ pub fn use_share_hash(state: &AppState, dispatch: UseReducerDispatcher<AppState>
             move || drop(listener)
         });
     }
-    let key = (state.generation, state.playing);
+    let key = (state.generation(), state.playing);
     let state = state.clone();
     use_effect_with(key, move |(_, playing)| {
         // A link that did not open stays in the address bar until the operator acts, so that
