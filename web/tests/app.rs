@@ -430,6 +430,8 @@ async fn download_svg_button_is_there_and_does_not_break_the_page() {
         num_pages: 0,
         actual: 0,
         host_resident_bytes: 0,
+        vmm_overhead_bytes: 0,
+        saved_bytes: 0,
     });
     // The browser's own XML parser agrees the export is a well-formed SVG document.
     let parser = web_sys::DomParser::new().unwrap();

@@ -166,8 +166,12 @@ pub fn BalloonOutline(props: &BalloonOutlineProps) -> Html {
                     { format!(" pages · {}", format_mib(u64::from(b.actual))) }</dd>
                 <dt>{ "usable by the guest" }</dt>
                 <dd data-testid="usable-pages">{ format!("{} pages · {}", b.usable_pages(), format_mib(b.usable_pages())) }</dd>
-                <dt>{ "host resident size" }</dt>
+                <dt>{ "host: guest RAM resident" }</dt>
                 <dd data-testid="host-resident">{ format_bytes_mib(b.host_resident_bytes) }</dd>
+                <dt>{ "host: VMM process" }</dt>
+                <dd data-testid="vmm-overhead">{ format_bytes_mib(b.vmm_overhead_bytes) }</dd>
+                <dt>{ "saved by the balloon and reporting" }</dt>
+                <dd data-testid="host-saved">{ format_bytes_mib(b.saved_bytes) }</dd>
             </dl>
             <DownloadSvg balloon={b.clone()} />
         </section>
@@ -208,6 +212,8 @@ mod tests {
                 num_pages: actual,
                 actual,
                 host_resident_bytes: 0,
+                vmm_overhead_bytes: 0,
+                saved_bytes: 0,
             };
             let (x0, y0, x1, y1) = extent(&balloon_path(b.actual_fill()));
             let (w, h) = (x1 - x0, y1 - y0);
@@ -248,6 +254,8 @@ mod tests {
             num_pages: 1,
             actual: 1,
             host_resident_bytes: 0,
+            vmm_overhead_bytes: 0,
+            saved_bytes: 0,
         };
         let (balloon, usable) = strip_widths(&b);
         assert!((usable / balloon - 3.0).abs() < 1e-9);

@@ -197,6 +197,8 @@ mod tests {
             num_pages,
             actual,
             host_resident_bytes: 1 << 30,
+            vmm_overhead_bytes: 0,
+            saved_bytes: 0,
         }
     }
 

@@ -11,8 +11,12 @@ pub struct BalloonModel {
     pub num_pages: u32,
     /// Config `actual`: what the guest reported.
     pub actual: u32,
-    /// The host's resident size of guest RAM in bytes.
+    /// The host's resident size of guest RAM in bytes (frames the guest has written).
     pub host_resident_bytes: u64,
+    /// The VMM process's own resident memory besides guest RAM.
+    pub vmm_overhead_bytes: u64,
+    /// What the balloon and free page reporting took back from the host's resident memory.
+    pub saved_bytes: u64,
 }
 
 impl BalloonModel {
@@ -24,6 +28,8 @@ impl BalloonModel {
             num_pages: b.num_pages,
             actual: b.actual,
             host_resident_bytes: b.host_resident_bytes,
+            vmm_overhead_bytes: b.vmm_overhead_bytes,
+            saved_bytes: b.saved_bytes,
         }
     }
     /// `actual` as a share of guest RAM, 0.0..=1.0.
