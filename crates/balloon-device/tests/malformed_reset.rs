@@ -14,18 +14,7 @@ use common::{BUF_BASE, Guest, RAM, readable};
 use proptest::prelude::*;
 use virtq::{Backend, Descriptor, DriverQueue, GuestRam, Portable};
 
-/// `default` cases, or more when `PROPTEST_CASES` asks for more (`cargo xtask test` sets 256,
-/// `cargo xtask fuzz` 2000): the variable raises every suite, and never lowers one below the
-/// count it runs under plain `cargo test`.
-fn config(default: u32) -> ProptestConfig {
-    let asked = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse::<u32>().ok());
-    ProptestConfig {
-        cases: asked.map_or(default, |n| n.max(default)),
-        ..ProptestConfig::default()
-    }
-}
+use proptest_cases::config;
 
 /// The ways a guest can make QEMU's virtio core give up on the inflate queue.
 #[derive(Debug, Clone, Copy)]

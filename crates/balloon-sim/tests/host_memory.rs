@@ -1,6 +1,7 @@
 //! What ballooning gives the host back, from the mechanisms alone: QEMU's guest RAM is
 //! anonymous memory, resident only once the guest writes a page; a discard drops only what
 //! was resident; deflating populates nothing. Run on both queue backends.
+#![cfg(not(target_arch = "wasm32"))]
 
 use balloon_sim::{Summary, run_text};
 use virtq::{Backend, Portable, RustVmm};
@@ -82,7 +83,6 @@ fn resident_memory_follows_first_touch_portable() {
 }
 
 #[test]
-#[cfg(not(target_arch = "wasm32"))]
 fn resident_memory_follows_first_touch_rust_vmm() {
     rules::<RustVmm>();
     reporting::<RustVmm>();
