@@ -6,8 +6,8 @@ use yew::prelude::*;
 use crate::browser;
 use crate::components::{
     BalloonOutline, BookLink, ConfigPanel, Console, Controls, Explanation, ForkQuestion, Guidance,
-    Help, InitFlow, MemoryMap, PresetsMenu, QueuePanels, SessionFile, StatsChart, TargetControls,
-    Timeline, Transcript, Workload,
+    Help, HostMemoryLine, InitFlow, MemoryMap, PresetsMenu, QueuePanels, SessionFile, StatsChart,
+    TargetControls, Timeline, Transcript, Workload,
 };
 use crate::hooks::{
     use_auto_pause, use_detail, use_keyboard_shortcuts, use_play_loop, use_share_hash,
@@ -144,7 +144,11 @@ pub fn App() -> Html {
                 <InitFlow stages={detail.stages.clone()} />
                 <QueuePanels queues={detail.queues.clone()} />
                 <ConfigPanel config={detail.config.clone()} />
-                <MemoryMap cells={detail.cells.clone()} />
+                <MemoryMap cells={detail.cells.clone()} host={HostMemoryLine {
+                    resident_bytes: b.host_resident_bytes,
+                    vmm_overhead_bytes: b.vmm_overhead_bytes,
+                    saved_bytes: b.saved_bytes,
+                }} />
                 <StatsChart chart={detail.chart.clone()} />
             </section>
             <section class="console-area" aria-label="Console and transcript">

@@ -1,4 +1,10 @@
 //! A bitmap of 4 KiB frames: one bit per frame, so a 64 GiB guest costs 2 MiB.
+//!
+//! The bits live in blocks shared copy-on-write (`Rc`): the session's time-travel snapshots
+//! clone the host's bitmaps often, and a clone costs its block pointers, not its megabytes;
+//! a write copies only the block it touches.
+
+use std::rc::Rc;
 
 use serde::Serialize;
 
@@ -10,7 +16,7 @@ const BLOCK_WORDS: usize = (BLOCK_FRAMES / 64) as usize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FrameBitmap {
     #[serde(skip)]
-    words: Vec<u64>,
+    chunks: Vec<Rc<[u64; BLOCK_WORDS]>>,
     /// Set bits per block of [`BLOCK_FRAMES`] frames, so that counting a large range costs
     /// its blocks, not its words (the memory map of a 64 GiB guest on every render).
     #[serde(skip)]
@@ -23,7 +29,12 @@ impl FrameBitmap {
     /// An all-clear bitmap for `frames` frames.
     pub fn new(frames: u64) -> Self {
         Self {
-            words: vec![0; frames.div_ceil(64) as usize],
+            // Every block starts as one shared zero block; a write copies the one it changes.
+            chunks: std::iter::repeat_n(
+                Rc::new([0; BLOCK_WORDS]),
+                frames.div_ceil(BLOCK_FRAMES) as usize,
+            )
+            .collect(),
             blocks: vec![0; frames.div_ceil(BLOCK_FRAMES) as usize],
             frames,
             set: 0,
@@ -42,7 +53,7 @@ impl FrameBitmap {
 
     /// Whether `frame` is set (false past the end).
     pub fn get(&self, frame: u64) -> bool {
-        frame < self.frames && self.words[(frame / 64) as usize] & (1 << (frame % 64)) != 0
+        frame < self.frames && self.word((frame / 64) as usize) & (1 << (frame % 64)) != 0
     }
 
     /// Sets `first..first+count` (clipped to the bitmap); returns how many bits changed.
@@ -87,17 +98,16 @@ impl FrameBitmap {
         let (w0, b0) = ((first / 64) as usize, first % 64);
         let (w1, b1) = ((end / 64) as usize, end % 64);
         if w0 == w1 {
-            return u64::from((self.words[w0] & Self::mask(b0, b1 - b0)).count_ones());
+            return u64::from((self.word(w0) & Self::mask(b0, b1 - b0)).count_ones());
         }
-        let head = u64::from((self.words[w0] & Self::mask(b0, 64 - b0)).count_ones());
-        let middle: u64 = self.words[w0 + 1..w1]
-            .iter()
-            .map(|w| u64::from(w.count_ones()))
+        let head = u64::from((self.word(w0) & Self::mask(b0, 64 - b0)).count_ones());
+        let middle: u64 = (w0 + 1..w1)
+            .map(|w| u64::from(self.word(w).count_ones()))
             .sum();
         let tail = if b1 == 0 {
             0
         } else {
-            u64::from((self.words[w1] & Self::mask(0, b1)).count_ones())
+            u64::from((self.word(w1) & Self::mask(0, b1)).count_ones())
         };
         head + middle + tail
     }
@@ -112,15 +122,15 @@ impl FrameBitmap {
         while f < end {
             let (w, b) = ((f / 64) as usize, f % 64);
             let span = (64 - b).min(end - f);
-            let bits = self.words[w] & Self::mask(b, span);
+            let bits = self.word(w) & Self::mask(b, span);
             if bits != 0 {
                 let n = bits.count_ones();
-                self.words[w] &= !bits;
+                *self.word_mut(w) &= !bits;
                 self.blocks[(f / BLOCK_FRAMES) as usize] -= n;
                 self.set -= u64::from(n);
-                let fresh = bits & !to.words[w];
+                let fresh = bits & !to.word(w);
                 let k = fresh.count_ones();
-                to.words[w] |= bits;
+                *to.word_mut(w) |= bits;
                 to.blocks[(f / BLOCK_FRAMES) as usize] += k;
                 to.set += u64::from(k);
                 moved += u64::from(n);
@@ -132,9 +142,19 @@ impl FrameBitmap {
 
     /// Clears every bit.
     pub fn clear_all(&mut self) {
-        self.words.fill(0);
+        let zero = Rc::new([0; BLOCK_WORDS]);
+        self.chunks.fill(zero);
         self.blocks.fill(0);
         self.set = 0;
+    }
+
+    fn word(&self, w: usize) -> u64 {
+        self.chunks[w / BLOCK_WORDS][w % BLOCK_WORDS]
+    }
+
+    /// The word to change, copying its block first if a snapshot still shares it.
+    fn word_mut(&mut self, w: usize) -> &mut u64 {
+        &mut Rc::make_mut(&mut self.chunks[w / BLOCK_WORDS])[w % BLOCK_WORDS]
     }
 
     fn mask(bit: u64, span: u64) -> u64 {
@@ -153,10 +173,12 @@ impl FrameBitmap {
             let (w, b) = ((f / 64) as usize, f % 64);
             let span = (64 - b).min(end - f);
             let m = Self::mask(b, span);
-            let old = self.words[w];
+            let old = self.word(w);
             let new = if value { old | m } else { old & !m };
             changed += u64::from((old ^ new).count_ones());
-            self.words[w] = new;
+            if new != old {
+                *self.word_mut(w) = new;
+            }
             // The block's count includes this word's old bits, so adding first cannot underflow.
             let block = &mut self.blocks[w / BLOCK_WORDS];
             *block = *block + new.count_ones() - old.count_ones();
@@ -236,7 +258,25 @@ mod tests {
     #[test]
     fn sixty_four_gib_is_two_mib_of_bits() {
         let b = FrameBitmap::new(16_777_216);
-        assert_eq!(b.words.len() * 8, 2 << 20);
+        assert_eq!(b.chunks.len() * BLOCK_WORDS * 8, 2 << 20);
+    }
+
+    #[test]
+    fn a_clone_shares_its_blocks_until_one_side_writes() {
+        let mut a = FrameBitmap::new(4 * BLOCK_FRAMES);
+        a.set_range(10, 5);
+        let mut b = a.clone();
+        assert!(Rc::ptr_eq(&a.chunks[0], &b.chunks[0]));
+        b.set_range(BLOCK_FRAMES * 2 + 1, 3);
+        // Only the written block was copied; the original does not see the write.
+        assert!(Rc::ptr_eq(&a.chunks[0], &b.chunks[0]));
+        assert!(!Rc::ptr_eq(&a.chunks[2], &b.chunks[2]));
+        assert_eq!((a.count(), b.count()), (5, 8));
+        assert!(!a.get(BLOCK_FRAMES * 2 + 1) && b.get(BLOCK_FRAMES * 2 + 1));
+        // Setting bits that are already set copies nothing.
+        let c = b.clone();
+        b.set_range(10, 5);
+        assert!(Rc::ptr_eq(&b.chunks[0], &c.chunks[0]));
     }
 
     #[test]

@@ -166,12 +166,8 @@ pub fn BalloonOutline(props: &BalloonOutlineProps) -> Html {
                     { format!(" pages · {}", format_mib(u64::from(b.actual))) }</dd>
                 <dt>{ "usable by the guest" }</dt>
                 <dd data-testid="usable-pages">{ format!("{} pages · {}", b.usable_pages(), format_mib(b.usable_pages())) }</dd>
-                <dt>{ "host: guest RAM resident" }</dt>
+                <dt>{ "host resident size" }</dt>
                 <dd data-testid="host-resident">{ format_bytes_mib(b.host_resident_bytes) }</dd>
-                <dt>{ "host: VMM process" }</dt>
-                <dd data-testid="vmm-overhead">{ format_bytes_mib(b.vmm_overhead_bytes) }</dd>
-                <dt>{ "saved by the balloon and reporting" }</dt>
-                <dd data-testid="host-saved">{ format_bytes_mib(b.saved_bytes) }</dd>
             </dl>
             <DownloadSvg balloon={b.clone()} />
         </section>

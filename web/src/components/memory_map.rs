@@ -5,7 +5,7 @@
 use balloon_sim::view::MemoryCell;
 use yew::prelude::*;
 
-use crate::view_model::format_mib;
+use crate::view_model::{format_bytes_mib, format_mib};
 
 /// Page states in [`MemoryCell::states`] order: CSS class and label.
 pub const STATES: [(&str, &str); 8] = [
@@ -56,6 +56,20 @@ pub fn segments(c: &MemoryCell) -> Vec<(usize, f64, f64)> {
 pub struct MemoryMapProps {
     /// The cells, in PFN order.
     pub cells: Vec<MemoryCell>,
+    /// The host's side of the same memory.
+    pub host: HostMemoryLine,
+}
+
+/// What the host holds for this guest: its RAM as far as the guest wrote it, the VMM process
+/// itself, and what the balloon and free page reporting took back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HostMemoryLine {
+    /// Guest RAM resident on the host.
+    pub resident_bytes: u64,
+    /// The VMM process's own memory.
+    pub vmm_overhead_bytes: u64,
+    /// Saved by discards.
+    pub saved_bytes: u64,
 }
 
 /// The guest memory map and its legend.
@@ -92,6 +106,15 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
                         { format!("{label} {}", format_mib(n)) }</li>
                 }) }
             </ul>
+            <p class="host-memory" data-testid="host-memory">
+                { "On the host: " }
+                <span data-testid="host-guest-resident">{ format_bytes_mib(props.host.resident_bytes) }</span>
+                { " of guest RAM resident (only pages the guest wrote) + " }
+                <span data-testid="vmm-overhead">{ format_bytes_mib(props.host.vmm_overhead_bytes) }</span>
+                { " for the VMM process; the balloon and free page reporting saved " }
+                <span data-testid="host-saved">{ format_bytes_mib(props.host.saved_bytes) }</span>
+                { "." }
+            </p>
         </section>
     }
 }

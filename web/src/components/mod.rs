@@ -32,7 +32,7 @@ pub use fork_question::ForkQuestion;
 pub use guidance::Guidance;
 pub use help::Help;
 pub use init_flow::InitFlow;
-pub use memory_map::MemoryMap;
+pub use memory_map::{HostMemoryLine, MemoryMap};
 pub use presets_menu::PresetsMenu;
 pub use queue_panel::{QueuePanel, QueuePanels};
 pub use session_file::SessionFile;

@@ -41,7 +41,7 @@ pub fn StatsChart(props: &StatsChartProps) -> Html {
     let c = &props.chart;
     html! {
         <section class="stats-chart" data-testid="stats-chart">
-            <h2>{ "Guest stats" }<small>{ format!(" {} samples from svq", c.samples) }</small></h2>
+            <h2>{ "Guest stats" }<small>{ format!(" {} sample{} from svq", c.samples, if c.samples == 1 { "" } else { "s" }) }</small></h2>
             if c.series.is_empty() {
                 <p class="note">{ "No stats yet: the device returns the stats buffer when guest-stats-polling-interval is set (qom-set), and the guest refills it." }</p>
             } else {

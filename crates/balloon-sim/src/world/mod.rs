@@ -363,7 +363,9 @@ impl<B: Backend> World<B> {
     /// Rough bytes of one clone (guest page map, host bitmaps, backed RAM frames).
     pub fn approx_bytes(&self) -> usize {
         let frames = self.machine.ram_size / balloon_spec::PAGE_SIZE;
-        // Host discarded + hinted bitmaps (2 bits a frame) plus the guest page map.
+        // The host bitmaps (discarded, resident, saved, hinted) share their blocks copy-on-write
+        // with the snapshots before, so a snapshot keeps about the 2 bits a frame that a run
+        // writes; plus the guest page map.
         (frames / 4) as usize + self.guest.heap_bytes() + 64 * 1024
     }
 
