@@ -174,7 +174,7 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
             .env("E2E_BOOK", &book)
             .env("E2E_SCREENSHOTS", &shots)
             .env("E2E_AXE", tools::axe_script(&env))
-            // Set, it turns the page benchmark's p95 assertion into a figure for the bench.
+            // Set, the page benchmark writes its figures for `cargo xtask bench` to judge.
             .env_remove("E2E_BENCH_OUT")
             .env("CHROMEDRIVER", tools::CHROMEDRIVER),
     )?;

@@ -111,6 +111,14 @@ async fn two_embeds_in_a_chapter_step_independently() {
         .goto(&format!("{}{CHAPTER}", server.url()))
         .await
         .expect("loading the chapter");
+    // Wait for the first frame: the WebDriver load wait can return before a busy machine has
+    // parsed the chapter's body.
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(FRAME)
+        .await
+        .expect("the chapter's first embed");
     let frames = client.find_all(FRAME).await.expect("the chapter's frames");
     assert_eq!(frames.len(), 2, "the chapter has two embeds");
     for frame in &frames {

@@ -1,8 +1,9 @@
 //! What a visitor waits for: time to the first rendered frame, and the script time of each
 //! animation frame while playing the 64 GiB preset at full speed (read from the globals the app
-//! exposes for this: `__balloonFirstRenderMs`, `__balloonFrameMs`). Under `cargo xtask test` it
-//! asserts the p95 goal; `cargo xtask bench` sets `E2E_BENCH_OUT`, gets the figures and enforces
-//! the budgets itself. Console errors fail either way.
+//! exposes for this: `__balloonFirstRenderMs`, `__balloonFrameMs`). Wall-clock budgets are the
+//! benchmark's to enforce, not a test's (a shared machine's load would decide whether a change
+//! lands): under `cargo xtask test` this checks that play runs and logs no error, and prints the
+//! figures; `cargo xtask bench` sets `E2E_BENCH_OUT`, gets the figures and fails over budget.
 
 use std::time::Duration;
 
@@ -10,7 +11,8 @@ use serde_json::json;
 
 use crate::support::{Page, test_id};
 
-/// The frame budget the issue sets for p95 script time while playing.
+/// The frame budget for p95 script time while playing: a run under it ends the measuring
+/// early (`cargo xtask bench` enforces the budget on the best run).
 const P95_LIMIT_MS: f64 = 8.0;
 
 /// Measurement runs at most (stopping at the first under the limit).
@@ -146,18 +148,17 @@ async fn first_render_and_frame_time_while_playing_bulk_64g() {
     // A page that logged errors measured nothing worth keeping, benchmark or not.
     page.assert_no_console_errors().await;
     // `cargo xtask bench` reads the figures from this file and enforces the budgets itself
-    // (first render, p95), so a slow machine fails the benchmark rather than a test; the e2e
-    // step of `cargo xtask test` clears the variable, so the test asserts the p95 there.
+    // (first render, p95), so a slow machine fails the benchmark rather than a test.
     if let Some(out) = std::env::var_os("E2E_BENCH_OUT") {
         let lines = format!(
             "bench: first_render_ms={first:.1}\nbench: frames_sampled={}\nbench: frame_p95_ms={:.2}\n",
             best.frames, best.p95
         );
         std::fs::write(out, lines).expect("writing the bench figures");
-    } else {
-        assert!(
-            best.p95 < P95_LIMIT_MS,
-            "frame script time p95 {:.2} ms is over {P95_LIMIT_MS} ms",
+    } else if best.p95 >= P95_LIMIT_MS {
+        println!(
+            "perf: frame script time p95 {:.2} ms is over the {P95_LIMIT_MS} ms budget \
+             (`cargo xtask bench` fails on it; a test does not judge wall-clock time)",
             best.p95
         );
     }
