@@ -1,9 +1,8 @@
 //! The ring panels' data: each queue as both sides see it, and what the current step changed.
 
 use balloon_sim::Session;
-use balloon_sim::command::QueueName;
 use balloon_sim::trace::{Actor, Move, PfnRun};
-use balloon_sim::view::{Payload, QueueCounts, RingView};
+use balloon_sim::view::QueueView;
 
 /// Which side of the ring holds the work right now (where the travelling token sits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,35 +34,25 @@ pub struct QueueChanges {
     pub towards_device: Option<bool>,
 }
 
-/// One queue, as both sides see it, with what the current step changed on it.
+/// One queue as `balloon_sim::view` shows it (both sides' indices, the ring, the payloads,
+/// the counts; reached through `Deref`), with what the current step changed on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueModel {
-    /// Linux name.
-    pub name: QueueName,
-    /// Transport index.
-    pub index: u16,
-    /// Size offered by the device.
-    pub max_size: u16,
-    /// Configured and enabled.
-    pub ready: bool,
-    /// The device's next_avail (QEMU `last_avail_idx`).
-    pub next_avail: u16,
-    /// used.idx as the device published it.
-    pub used_idx: u16,
-    /// The handler is mid-way.
-    pub busy: bool,
-    /// The ring read from guest memory, once the driver set it up.
-    pub ring: Option<RingView>,
-    /// What the buffer of each descriptor that is not free holds, by descriptor index.
-    pub payloads: Vec<(u16, Payload)>,
-    /// Kicks and interrupts so far.
-    pub counts: QueueCounts,
+    /// The queue.
+    pub view: QueueView,
     /// What the current step changed here.
     pub changes: QueueChanges,
     /// PFN runs the current step carried on this queue.
     pub step_pfns: Vec<PfnRun>,
     /// Who holds the work.
     pub side: Side,
+}
+
+impl std::ops::Deref for QueueModel {
+    type Target = QueueView;
+    fn deref(&self) -> &QueueView {
+        &self.view
+    }
 }
 
 impl QueueModel {
@@ -94,16 +83,7 @@ pub fn queue_models(s: &Session) -> Vec<QueueModel> {
                 _ => Side::Guest,
             };
             QueueModel {
-                name: q.name,
-                index: q.index,
-                max_size: q.max_size,
-                ready: q.ready,
-                next_avail: q.next_avail,
-                used_idx: q.used_idx,
-                busy: q.busy,
-                ring: q.ring,
-                payloads: q.payloads,
-                counts: q.counts,
+                view: q,
                 changes,
                 step_pfns: if here { step_pfns.clone() } else { Vec::new() },
                 side,

@@ -40,7 +40,7 @@ fn one_inflate_message_moves_the_ivq_indices_and_highlights_them() {
             .find(|q| q.name == QueueName::Ivq)
             .unwrap()
     };
-    let before = ivq(&s).ring.unwrap();
+    let before = ivq(&s).view.ring.unwrap();
     s.apply_line("balloon 512").unwrap();
     // Up to the publish: avail.idx moves and is highlighted.
     let mut saw_avail = false;
