@@ -449,13 +449,23 @@ async fn axe_finds_nothing_in_a_book_chapter_and_its_embeds_fit_a_phone() {
         .for_element(Locator::Css(&test_id("embed-step")))
         .await
         .expect("the embed mounted");
-    let sizes: Value = client
-        .execute(
-            "return [document.documentElement.scrollHeight, window.innerHeight];",
-            vec![],
-        )
-        .await
-        .expect("measuring the embed");
+    // The frame takes its phone height from the chapter's media query once the emulated
+    // viewport applies, which can land after the embed mounted: measure until the layout has
+    // settled (a few seconds at most), then judge the last measure.
+    let mut sizes = Value::Null;
+    for _ in 0..20 {
+        sizes = client
+            .execute(
+                "return [document.documentElement.scrollHeight, window.innerHeight];",
+                vec![],
+            )
+            .await
+            .expect("measuring the embed");
+        if sizes[0].as_f64() <= sizes[1].as_f64() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
     println!(
         "newcomer: embed at 390 px: content {} px in a {} px frame",
         sizes[0], sizes[1]
