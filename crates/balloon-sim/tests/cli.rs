@@ -25,6 +25,22 @@ fn run_stdin(args: &[&str], script: &str) -> std::process::Output {
     child.wait_with_output().expect("wait")
 }
 
+/// What a successful run printed, as text and as JSON lines (a failed one shows its stderr).
+fn json_lines(out: std::process::Output) -> (String, Vec<serde_json::Value>) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect(l))
+        .collect();
+    (text, lines)
+}
+
 #[test]
 fn syntax_error_on_line_3_exits_2_and_names_line_3() {
     let dir = std::env::temp_dir().join(format!("balloon-sim-cli-{}", std::process::id()));
@@ -53,17 +69,7 @@ fn json_output_has_replies_events_trace_and_summary() {
         ],
         "-m 1G\nrun\n{\"execute\": \"balloon\", \"arguments\": {\"value\": 1040187392}}\nrun\nrun 2s\n{\"execute\": \"query-balloon\"}\n",
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).expect(l))
-        .collect();
+    let (_, lines) = json_lines(out);
     assert!(lines.iter().any(|v| v.get("return").is_some()));
     assert!(lines.iter().any(|v| v["event"] == "BALLOON_CHANGE"));
     assert!(lines.iter().any(|v| v.get("trace").is_some()));
@@ -133,17 +139,7 @@ fn import_json_ends_with_the_summary_the_library_gives() {
         .args(["import", &trace, "--qmp", &qmp, "--format", "json"])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).expect(l))
-        .collect();
+    let (text, lines) = json_lines(out);
     assert!(
         lines
             .iter()

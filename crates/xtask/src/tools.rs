@@ -172,8 +172,16 @@ fn ensure_wasm_opt(env: &Env) -> Result<u32, Error> {
         env.tools_dir.display(),
         found(line.as_deref())
     );
-    std::fs::create_dir_all(&env.tools_dir).map_err(|e| Error::ProjectFile {
-        path: env.tools_dir.display().to_string(),
+    npm_install(env, &env.tools_dir, &format!("binaryen@{BINARYEN}"))?;
+    verify(env, "wasm-opt", BINARYEN)?;
+    Ok(installed + 1)
+}
+
+/// `npm install PACKAGE@VERSION` into its own prefix folder (created if missing), without
+/// touching any project's package.json.
+fn npm_install(env: &Env, prefix: &std::path::Path, spec: &str) -> Result<(), Error> {
+    std::fs::create_dir_all(prefix).map_err(|e| Error::ProjectFile {
+        path: prefix.display().to_string(),
         problem: e.to_string(),
     })?;
     env.cmd("npm")
@@ -184,11 +192,9 @@ fn ensure_wasm_opt(env: &Env) -> Result<u32, Error> {
             "--no-save",
             "--prefix",
         ])
-        .args([&env.tools_dir])
-        .args([format!("binaryen@{BINARYEN}")])
-        .status_ok("npm install binaryen")?;
-    verify(env, "wasm-opt", BINARYEN)?;
-    Ok(installed + 1)
+        .args([prefix])
+        .args([spec])
+        .status_ok(&format!("npm install {spec}"))
 }
 
 /// axe-core's own npm prefix inside the tools folder: npm prunes packages it was not asked for
@@ -233,21 +239,7 @@ fn ensure_axe(env: &Env) -> Result<u32, Error> {
         prefix.display(),
         version.unwrap_or("not found")
     );
-    std::fs::create_dir_all(&prefix).map_err(|e| Error::ProjectFile {
-        path: prefix.display().to_string(),
-        problem: e.to_string(),
-    })?;
-    env.cmd("npm")
-        .args([
-            "install",
-            "--no-audit",
-            "--no-fund",
-            "--no-save",
-            "--prefix",
-        ])
-        .args([&prefix])
-        .args([format!("axe-core@{AXE}")])
-        .status_ok("npm install axe-core")?;
+    npm_install(env, &prefix, &format!("axe-core@{AXE}"))?;
     let now = std::fs::read_to_string(&package_json).unwrap_or_default();
     if package_version(&now) != Some(AXE) || !axe_script(env).is_file() {
         return Err(Error::ProjectFile {
