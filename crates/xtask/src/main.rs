@@ -1,4 +1,4 @@
-//! `cargo xtask serve|test|docs|bench|fuzz|mutants`: installs the tools the project needs, then runs everything.
+//! `cargo xtask serve|test|docs|bench|lighthouse|fuzz|mutants`: installs the tools the project needs, then runs everything.
 //!
 //! Deliberately std-only so that it compiles in seconds on a fresh machine.
 #![forbid(unsafe_code)]
@@ -7,6 +7,7 @@ mod bench;
 mod docs;
 mod error;
 mod fuzz;
+mod lighthouse;
 mod lockfile;
 mod mutants;
 mod run;
@@ -34,6 +35,11 @@ commands:
           the benchmarks (criterion micro-benchmarks, the 64 GiB bulk inflate on both backends
           and its virtio_queue floor, seeks, then the same in headless Chromium, wasm size,
           first render, frame times): one table, and target/bench/summary.json
+  lighthouse
+          install Lighthouse 12.2.3 if needed, serve the page as `serve` does, then report
+          Lighthouse's performance and accessibility (median of 3, desktop and mobile); fails
+          under the desktop budgets (accessibility 0.98, performance 0.90); not part of test:
+          the performance score follows the machine's load
   fuzz [--seconds N] [--cases N]
           install nightly and cargo-fuzz if needed, run each fuzz target for N seconds
           (default 60), then every property test with PROPTEST_CASES=N (default 2000)
@@ -52,6 +58,7 @@ fn main() -> ExitCode {
             Err(err) => Err(err),
         },
         Some("bench") => bench::run(&args[1..]),
+        Some("lighthouse") => lighthouse::run(),
         Some("fuzz") => fuzz::parse_args(&args[1..]).and_then(fuzz::run_all),
         Some("mutants") => mutants::parse_args(&args[1..]).and_then(|o| mutants::run(&o)),
         Some("help" | "-h" | "--help") => {
@@ -91,7 +98,7 @@ fn package_args(args: &[String]) -> Result<Vec<String>, Error> {
 
 /// The cargo profile `serve` builds with (`[profile.serve]` in the workspace's Cargo.toml): a
 /// dev build is 4.7 MB of unoptimised wasm that plays slowly, a release build takes minutes.
-const SERVE_PROFILE: &str = "serve";
+pub(crate) const SERVE_PROFILE: &str = "serve";
 
 fn serve() -> Result<(), Error> {
     let env = Env::detect()?;

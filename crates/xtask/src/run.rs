@@ -157,6 +157,20 @@ impl Cmd {
         }
     }
 
+    /// Starts the program in the background with its output discarded (a server a step talks
+    /// to); the caller kills it.
+    pub fn spawn_quiet(mut self) -> Result<std::process::Child, Error> {
+        self.inner
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|source| Error::Spawn {
+                program: self.program.clone(),
+                source,
+            })
+    }
+
     /// Runs quietly and returns stdout, or `None` when the program is missing or fails.
     pub fn probe(mut self) -> Option<String> {
         let out = self

@@ -15,6 +15,11 @@ pub const AXE: &str = "4.14.1";
 pub const GECKODRIVER: &str = "0.37.1";
 /// Debian packages of the browsers and chromedriver.
 pub const APT_PACKAGES: [&str; 3] = ["chromium", "chromium-driver", "firefox-esr"];
+/// Where Debian's chromium package puts the browser.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// Lighthouse for `cargo xtask lighthouse`: 13 needs Node 22 and Debian ships 20, and npm
+/// refuses the lock files of 12.3 to 12.8 here.
+pub const LIGHTHOUSE: &str = "12.2.3";
 /// Where Debian's chromium-driver puts chromedriver.
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -218,6 +223,33 @@ pub(crate) fn package_version(package_json: &str) -> Option<&str> {
     let rest = package_json[at + "\"version\"".len()..].trim_start();
     let rest = rest.strip_prefix(':')?.trim_start().strip_prefix('"')?;
     rest.split('"').next()
+}
+
+/// npm's Lighthouse at [`LIGHTHOUSE`] in its own prefix inside the tools folder; returns that
+/// prefix.
+pub fn ensure_lighthouse(env: &Env) -> Result<std::path::PathBuf, Error> {
+    let prefix = env.tools_dir.join("lighthouse");
+    let package_json = prefix.join("node_modules/lighthouse/package.json");
+    let have = std::fs::read_to_string(&package_json).ok();
+    let version = have.as_deref().and_then(package_version);
+    if version == Some(LIGHTHOUSE) {
+        return Ok(prefix);
+    }
+    println!(
+        "xtask: installing Lighthouse {LIGHTHOUSE} (npm lighthouse@{LIGHTHOUSE} into {}) for \
+         the page's scores: Lighthouse {}",
+        prefix.display(),
+        version.unwrap_or("not found")
+    );
+    npm_install(env, &prefix, &format!("lighthouse@{LIGHTHOUSE}"))?;
+    let now = std::fs::read_to_string(&package_json).unwrap_or_default();
+    if package_version(&now) != Some(LIGHTHOUSE) {
+        return Err(Error::ProjectFile {
+            path: package_json.display().to_string(),
+            problem: format!("npm did not install lighthouse {LIGHTHOUSE}"),
+        });
+    }
+    Ok(prefix)
 }
 
 /// npm's axe-core at [`AXE`] into the tools folder, for the accessibility checks.
