@@ -64,6 +64,7 @@ pub mod clock;
 pub mod command;
 pub mod error;
 pub mod history;
+pub mod host;
 pub mod import;
 pub mod loading;
 pub mod presets;

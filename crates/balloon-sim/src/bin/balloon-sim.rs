@@ -25,6 +25,8 @@ use balloon_sim::world::TraceEvent;
 use balloon_sim::{Error, Runner, Summary, presets};
 use serde_json::json;
 
+#[path = "balloon-sim/host.rs"]
+mod host;
 #[path = "balloon-sim/import.rs"]
 mod import;
 
@@ -122,7 +124,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("presets") => {
-            for p in presets::PRESETS {
+            for p in presets::PRESETS
+                .iter()
+                .chain(balloon_sim::host::presets::HOST_PRESETS)
+            {
                 println!("{:<24} {}: {}", p.name, p.title(), p.description());
             }
             ExitCode::SUCCESS
@@ -158,7 +163,7 @@ fn main() -> ExitCode {
 
 fn run(o: &Options) -> ExitCode {
     let (name, text) = match (&o.preset, &o.source) {
-        (Some(p), _) => match presets::get(p) {
+        (Some(p), _) => match presets::get(p).or_else(|| balloon_sim::host::presets::get(p)) {
             Some(p) => (p.name.to_owned(), p.text.to_owned()),
             None => {
                 eprintln!("balloon-sim: no preset {p:?} (see `balloon-sim presets`)");
@@ -192,6 +197,9 @@ fn run(o: &Options) -> ExitCode {
         }
         (None, None) => unreachable_usage(),
     };
+    if balloon_sim::host::is_host_script(&text) {
+        return run_host(&name, &text, o);
+    }
     let mut script = match parse_script(&text) {
         Ok(s) => s,
         Err(e) => {
@@ -211,6 +219,44 @@ fn run(o: &Options) -> ExitCode {
     let result = match script.machine.backend {
         Backend::Portable => execute::<virtq::Portable>(&script, o),
         Backend::RustVmm => execute_rust_vmm(&script, o),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("balloon-sim: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A script with several VMs (see `balloon_sim::host::script`).
+fn run_host(name: &str, text: &str, o: &Options) -> ExitCode {
+    let mut script = match balloon_sim::host::parse_host_script(text) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "{name}:{}:{}: error: {}; expected {}",
+                e.line, e.column, e.message, e.expected
+            );
+            return ExitCode::from(2);
+        }
+    };
+    for vm in &mut script.vms {
+        if let Some(seed) = o.seed {
+            vm.machine.seed = seed;
+        }
+        if let Some(b) = o.backend {
+            vm.machine.backend = b;
+        }
+    }
+    let backend = script
+        .vms
+        .first()
+        .map(|v| v.machine.backend)
+        .unwrap_or_default();
+    let result = match backend {
+        Backend::Portable => host::execute::<virtq::Portable>(&script, o),
+        Backend::RustVmm => host::execute_rust_vmm(&script, o),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
