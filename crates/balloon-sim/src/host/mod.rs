@@ -14,6 +14,7 @@
 //! Scripts: [`script`]. A script without host lines or VM names is today's single VM and never
 //! comes here ([`is_host_script`]).
 
+mod audit;
 mod config;
 mod event;
 pub mod oom;
