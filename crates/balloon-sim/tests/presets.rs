@@ -3,6 +3,8 @@
 //! and names them; any other value of `BLESS`, or `BLESS=1` with `CI` set, is refused).
 #![cfg(not(target_arch = "wasm32"))]
 
+use balloon_sim::host::presets::HOST_PRESETS;
+use balloon_sim::host::{HostSummary, run_host_text};
 use balloon_sim::presets::PRESETS;
 use balloon_sim::reply::Reply;
 use balloon_sim::{Summary, run_text};
@@ -57,47 +59,82 @@ fn bless_needs_exactly_one_and_no_ci() {
 
 #[test]
 fn presets_match_golden_on_both_backends() {
+    let mut rendered = Vec::new();
+    for p in PRESETS {
+        let (replies, summary) =
+            run_text::<virtq::Portable>(p.text).unwrap_or_else(|e| panic!("{}: {e}", p.name));
+        let got = render(&replies, &summary);
+        let (r2, s2) = run_text::<virtq::RustVmm>(p.text)
+            .unwrap_or_else(|e| panic!("{} (rust-vmm): {e}", p.name));
+        assert_eq!(
+            render(&r2, &s2),
+            got,
+            "{}: rust-vmm differs from portable",
+            p.name
+        );
+        rendered.push((p.name, got));
+    }
+    compare_goldens("tests/golden", &rendered);
+}
+
+/// A host preset's golden: each reply after its VM's name, then the host summary.
+fn render_host(replies: &[(String, Reply)], summary: &HostSummary) -> String {
+    let mut s = String::new();
+    for (vm, r) in replies {
+        s += &format!("@{vm} {}\n", r.to_line());
+    }
+    s += &serde_json::to_string_pretty(&serde_json::json!({ "summary": summary }))
+        .expect("summary serialises");
+    s.push('\n');
+    s
+}
+
+#[test]
+fn host_presets_match_golden_on_both_backends() {
+    let mut rendered = Vec::new();
+    for p in HOST_PRESETS {
+        let (replies, summary) =
+            run_host_text::<virtq::Portable>(p.text).unwrap_or_else(|e| panic!("{}: {e}", p.name));
+        let got = render_host(&replies, &summary);
+        let (r2, s2) = run_host_text::<virtq::RustVmm>(p.text)
+            .unwrap_or_else(|e| panic!("{} (rust-vmm): {e}", p.name));
+        assert_eq!(
+            render_host(&r2, &s2),
+            got,
+            "{}: rust-vmm differs from portable",
+            p.name
+        );
+        rendered.push((p.name, got));
+    }
+    compare_goldens("tests/golden/host", &rendered);
+}
+
+/// Compares each `(name, text)` with `DIR/name.txt`, or rewrites them under `BLESS=1`.
+fn compare_goldens(dir: &str, rendered: &[(&str, String)]) {
     let bless = bless_mode(
         std::env::var_os("BLESS").as_deref(),
         std::env::var_os("CI").as_deref(),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let mut blessed = Vec::new();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut failures = Vec::new();
-    for p in PRESETS {
-        let (replies, summary) =
-            run_text::<virtq::Portable>(p.text).unwrap_or_else(|e| panic!("{}: {e}", p.name));
-        let got = render(&replies, &summary);
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            let (r2, s2) = run_text::<virtq::RustVmm>(p.text)
-                .unwrap_or_else(|e| panic!("{} (rust-vmm): {e}", p.name));
-            assert_eq!(
-                render(&r2, &s2),
-                got,
-                "{}: rust-vmm differs from portable",
-                p.name
-            );
-        }
-        let path = dir.join(format!("{}.txt", p.name));
+    for (name, got) in rendered {
+        let path = dir.join(format!("{name}.txt"));
         if bless {
             if std::fs::read_to_string(&path).ok().as_deref() != Some(got.as_str()) {
-                std::fs::write(&path, &got).expect("write golden");
-                blessed.push(p.name);
+                std::fs::create_dir_all(&dir).expect("golden dir");
+                std::fs::write(&path, got).expect("write golden");
+                blessed.push(*name);
             }
             continue;
         }
         match std::fs::read_to_string(&path) {
-            Ok(want) if want == got => {}
+            Ok(want) if want == *got => {}
             Ok(want) => failures.push(format!(
-                "{}: golden differs\n--- want\n{want}--- got\n{got}",
-                p.name
+                "{name}: golden differs\n--- want\n{want}--- got\n{got}"
             )),
-            Err(_) => failures.push(format!(
-                "{}: no golden file (run with BLESS=1)\n{got}",
-                p.name
-            )),
+            Err(_) => failures.push(format!("{name}: no golden file (run with BLESS=1)\n{got}")),
         }
     }
     if bless {
