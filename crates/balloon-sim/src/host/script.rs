@@ -262,7 +262,7 @@ fn parse_host_line(text: &str, w: &[(usize, &str)]) -> Result<HostSetting, Scrip
             })
     };
     Ok(match key {
-        "ram" => HostSetting::Ram(size(256 << 20, "host ram SIZE, from 256M to 64T (16G)")?),
+        "ram" => HostSetting::Ram(size(128 << 20, "host ram SIZE, from 128M to 64T (16G)")?),
         "swap" => HostSetting::Swap(size(0, "host swap SIZE, 0 to 64T, whole 4K pages")?),
         "own" => HostSetting::Own(size(0, "host own SIZE, 0 to 64T, whole 4K pages")?),
         "policy" => {

@@ -114,7 +114,7 @@ fn mistakes_name_their_line_and_column() {
     assert!(e.message.contains("unknown option \"-dvice\""), "{e}");
     assert_eq!(e.column, 16);
     let e = err("host ram 100M\n");
-    assert!(e.expected.contains("from 256M"), "{e}");
+    assert!(e.expected.contains("from 128M"), "{e}");
     let e = err("host policy maybe\n");
     assert!(e.message.contains("unknown policy"), "{e}");
     let e = err("host policy mom 0s\n");
