@@ -4,7 +4,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use balloon_sim::host::presets::HOST_PRESETS;
-use balloon_sim::host::{HostSummary, run_host_text};
+use balloon_sim::host::{run_host_text, transcript};
 use balloon_sim::presets::PRESETS;
 use balloon_sim::reply::Reply;
 use balloon_sim::{Summary, run_text};
@@ -77,29 +77,17 @@ fn presets_match_golden_on_both_backends() {
     compare_goldens("tests/golden", &rendered);
 }
 
-/// A host preset's golden: each reply after its VM's name, then the host summary.
-fn render_host(replies: &[(String, Reply)], summary: &HostSummary) -> String {
-    let mut s = String::new();
-    for (vm, r) in replies {
-        s += &format!("@{vm} {}\n", r.to_line());
-    }
-    s += &serde_json::to_string_pretty(&serde_json::json!({ "summary": summary }))
-        .expect("summary serialises");
-    s.push('\n');
-    s
-}
-
 #[test]
 fn host_presets_match_golden_on_both_backends() {
     let mut rendered = Vec::new();
     for p in HOST_PRESETS {
         let (replies, summary) =
             run_host_text::<virtq::Portable>(p.text).unwrap_or_else(|e| panic!("{}: {e}", p.name));
-        let got = render_host(&replies, &summary);
+        let got = transcript(&replies, &summary);
         let (r2, s2) = run_host_text::<virtq::RustVmm>(p.text)
             .unwrap_or_else(|e| panic!("{} (rust-vmm): {e}", p.name));
         assert_eq!(
-            render_host(&r2, &s2),
+            transcript(&r2, &s2),
             got,
             "{}: rust-vmm differs from portable",
             p.name

@@ -31,7 +31,7 @@ use virtq::Backend;
 
 pub use self::config::{HostConfig, MOM_POLICY_INTERVAL_NS, PolicyConfig, VmConfig};
 pub use self::event::{HostDetail, HostEvent};
-pub use self::runner::{HostRunner, HostSummary, HostTotals, VmSummary, run_host_text};
+pub use self::runner::{HostRunner, HostSummary, HostTotals, VmSummary, run_host_text, transcript};
 pub use self::script::{HostAction, HostLine, HostScript, is_host_script, parse_host_script};
 pub use self::vm::{Vm, VmState};
 use crate::command::{Command, QmpRequest};

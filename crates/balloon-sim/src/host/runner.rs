@@ -263,3 +263,16 @@ pub fn run_host_text<B: Backend>(text: &str) -> Result<(Vec<(String, Reply)>, Ho
     });
     Ok((replies, runner.summary()))
 }
+
+/// A host run as its golden file holds it: each reply after its VM's name (`@db {...}`), then
+/// `{"summary": …}` pretty-printed. The same text natively and in wasm32.
+pub fn transcript(replies: &[(String, Reply)], summary: &HostSummary) -> String {
+    let mut s = String::new();
+    for (vm, r) in replies {
+        s += &format!("@{vm} {}\n", r.to_line());
+    }
+    s += &serde_json::to_string_pretty(&serde_json::json!({ "summary": summary }))
+        .unwrap_or_default();
+    s.push('\n');
+    s
+}
