@@ -52,7 +52,16 @@ pub(crate) fn execute<B: virtq::Backend>(script: &HostScript, o: &Options) -> Re
                 continue;
             }
             let name = names.get(vm).map_or("?", String::as_str);
-            let _ = writeln!(out, "@{name} {}", reply_line(&r, o.format));
+            let line = reply_line(&r, o.format);
+            let _ = match o.format {
+                // One JSON object a line: the VM's name, and its reply as QEMU prints it.
+                Format::Json => {
+                    let reply: serde_json::Value =
+                        serde_json::from_str(&line).unwrap_or(serde_json::Value::String(line));
+                    writeln!(out, "{}", json!({ "vm": name, "reply": reply }))
+                }
+                Format::Text => writeln!(out, "@{name} {line}"),
+            };
         }
     }
     let _ = writeln!(out, "{}", summary_line(&runner.summary(), o.format));
