@@ -4,7 +4,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use balloon_sim::host::presets::HOST_PRESETS;
-use balloon_sim::host::{run_host_text, transcript};
+use balloon_sim::host::{HostSummary, run_host_text, transcript};
 use balloon_sim::presets::PRESETS;
 use balloon_sim::reply::Reply;
 use balloon_sim::{Summary, run_text};
@@ -59,42 +59,50 @@ fn bless_needs_exactly_one_and_no_ci() {
 
 #[test]
 fn presets_match_golden_on_both_backends() {
-    let mut rendered = Vec::new();
-    for p in PRESETS {
-        let (replies, summary) =
-            run_text::<virtq::Portable>(p.text).unwrap_or_else(|e| panic!("{}: {e}", p.name));
-        let got = render(&replies, &summary);
-        let (r2, s2) = run_text::<virtq::RustVmm>(p.text)
-            .unwrap_or_else(|e| panic!("{} (rust-vmm): {e}", p.name));
-        assert_eq!(
-            render(&r2, &s2),
-            got,
-            "{}: rust-vmm differs from portable",
-            p.name
-        );
-        rendered.push((p.name, got));
-    }
+    let rendered = PRESETS
+        .iter()
+        .map(|p| {
+            let run = |r: Result<(Vec<Reply>, Summary), _>| r.map(|(r, s)| render(&r, &s));
+            let got = on_both_backends(
+                p.name,
+                run(run_text::<virtq::Portable>(p.text)),
+                run(run_text::<virtq::RustVmm>(p.text)),
+            );
+            (p.name, got)
+        })
+        .collect::<Vec<_>>();
     compare_goldens("tests/golden", &rendered);
 }
 
 #[test]
 fn host_presets_match_golden_on_both_backends() {
-    let mut rendered = Vec::new();
-    for p in HOST_PRESETS {
-        let (replies, summary) =
-            run_host_text::<virtq::Portable>(p.text).unwrap_or_else(|e| panic!("{}: {e}", p.name));
-        let got = transcript(&replies, &summary);
-        let (r2, s2) = run_host_text::<virtq::RustVmm>(p.text)
-            .unwrap_or_else(|e| panic!("{} (rust-vmm): {e}", p.name));
-        assert_eq!(
-            transcript(&r2, &s2),
-            got,
-            "{}: rust-vmm differs from portable",
-            p.name
-        );
-        rendered.push((p.name, got));
-    }
+    let rendered = HOST_PRESETS
+        .iter()
+        .map(|p| {
+            let run = |r: Result<(Vec<(String, Reply)>, HostSummary), _>| {
+                r.map(|(r, s)| transcript(&r, &s))
+            };
+            let got = on_both_backends(
+                p.name,
+                run(run_host_text::<virtq::Portable>(p.text)),
+                run(run_host_text::<virtq::RustVmm>(p.text)),
+            );
+            (p.name, got)
+        })
+        .collect::<Vec<_>>();
     compare_goldens("tests/golden/host", &rendered);
+}
+
+/// The rendered run, once both backends gave the same one.
+fn on_both_backends(
+    name: &str,
+    portable: Result<String, balloon_sim::Error>,
+    rust_vmm: Result<String, balloon_sim::Error>,
+) -> String {
+    let got = portable.unwrap_or_else(|e| panic!("{name}: {e}"));
+    let other = rust_vmm.unwrap_or_else(|e| panic!("{name} (rust-vmm): {e}"));
+    assert_eq!(other, got, "{name}: rust-vmm differs from portable");
+    got
 }
 
 /// Compares each `(name, text)` with `DIR/name.txt`, or rewrites them under `BLESS=1`.

@@ -1,18 +1,11 @@
 //! The host presets (`presets/host/*.bpl`): several VMs on one host. Kept apart from
 //! [`crate::presets::PRESETS`], which are single-VM scripts a [`crate::Session`] opens.
 
-use crate::presets::Preset;
+use crate::presets::{Preset, preset_list};
 
-macro_rules! host_presets {
-    ($($name:literal),* $(,)?) => {
-        /// Every host preset.
-        pub const HOST_PRESETS: &[Preset] = &[
-            $(Preset { name: $name, text: include_str!(concat!("../../presets/host/", $name, ".bpl")) },)*
-        ];
-    };
-}
-
-host_presets!(
+preset_list!(
+    HOST_PRESETS,
+    "../../presets/host/",
     "host-give-by-hand",
     "host-overcommit-oom",
     "host-mom-policy",
