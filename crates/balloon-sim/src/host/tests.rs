@@ -175,3 +175,45 @@ fn a_host_too_small_for_its_processes_is_refused() {
     let e = HostRunner::<Portable>::new(&script).unwrap_err();
     assert!(e.to_string().contains("cannot hold its own 200 MiB"), "{e}");
 }
+
+/// Each VM alone on a host with room to spare and no policy: its events (clock events aside,
+/// which the host makes for everyone) have the times and sentences the same VM has as a
+/// single-VM script. So the host's scheduler runs every VM's work at the instants its own
+/// world would: the earliest timer first, whichever VM it belongs to.
+#[test]
+fn each_vm_keeps_the_timeline_it_has_alone() {
+    let a = "-m 256M -device virtio-balloon,guest-stats-polling-interval=2";
+    let b = "-m 512M -device virtio-balloon,guest-stats-polling-interval=3,free-page-reporting=on";
+    let host = format!(
+        "host ram 4G\n-name a {a}\n-name b {b}\nrun 1s\n@b guest alloc 100M\n@a balloon 128\n\
+         run 3s\n@b guest free 100M\n@a guest cache 20M\nrun 7s\n"
+    );
+    let solo_a = format!("{a}\nrun 1s\nballoon 128\nrun 3s\nguest cache 20M\nrun 7s\n");
+    let solo_b = format!("{b}\nrun 1s\nguest alloc 100M\nrun 3s\nguest free 100M\nrun 7s\n");
+    let (events, ..) = run(&host);
+    for (vm, solo) in [(0, solo_a), (1, solo_b)] {
+        let script = crate::command::parse_script(&solo).unwrap();
+        let mut runner = crate::Runner::<Portable>::new(&script).unwrap();
+        let mut want = Vec::new();
+        runner.run_script(
+            &script,
+            &mut |ev| {
+                if !matches!(ev.detail, crate::world::Detail::Clock { .. }) {
+                    want.push((ev.time_ns, ev.sentence()));
+                }
+            },
+            &mut |_| {},
+        );
+        let got: Vec<_> = events
+            .iter()
+            .filter_map(|e| match &e.detail {
+                HostDetail::Vm { vm: v, event } if *v == vm => Some(event),
+                _ => None,
+            })
+            .filter(|ev| !matches!(ev.detail, crate::world::Detail::Clock { .. }))
+            .map(|ev| (ev.time_ns, ev.sentence()))
+            .collect();
+        assert!(want.len() > 50, "vm {vm}: {} events", want.len());
+        assert_eq!(got, want, "vm {vm}");
+    }
+}
