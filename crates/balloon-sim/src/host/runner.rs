@@ -202,6 +202,15 @@ impl<B: Backend> HostRunner<B> {
 
 /// The monitor replies and QMP events an event carries, for its VM.
 fn emit_replies(ev: &HostEvent, reply: &mut dyn FnMut(usize, Reply)) {
+    if let HostDetail::VmGone { vm, request } = &ev.detail {
+        // Nothing listens on a dead QEMU's monitor socket: the host says so, once a line.
+        reply(
+            *vm,
+            Reply::Hmp(format!(
+                "no QEMU process to answer \"{request}\": the host's OOM killer killed it"
+            )),
+        );
+    }
     if let HostDetail::Vm { vm, event } = &ev.detail {
         if let Detail::Monitor(m) = &event.detail {
             reply(*vm, m.reply.clone());

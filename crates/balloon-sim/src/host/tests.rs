@@ -166,6 +166,11 @@ fn out_of_swap_the_largest_process_dies_and_holds_nothing() {
             .iter()
             .any(|(vm, r)| *vm == 1 && r.to_line().contains("\"return\""))
     );
+    assert!(replies.iter().any(|(vm, r)| {
+        *vm == 1
+            && r.to_line()
+                .starts_with("no QEMU process to answer \"{\"execute\": \"query-balloon\"}\"")
+    }));
 }
 
 #[test]
