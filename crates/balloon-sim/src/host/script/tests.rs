@@ -128,3 +128,15 @@ fn mistakes_name_their_line_and_column() {
     let e = err("-name a -m 1G -backend portable\n-name b -m 1G -backend rust-vmm\n");
     assert!(e.message.contains("one backend"), "{e}");
 }
+
+#[test]
+fn host_lines_given_to_one_vm_say_where_they_belong() {
+    let e = crate::command::parse_line("host ram 8G").unwrap_err();
+    assert!(
+        e.message.contains("belongs to a script of several VMs"),
+        "{e}"
+    );
+    let e = crate::command::parse_line("@db guest alloc 1G").unwrap_err();
+    assert!(e.message.contains("addresses a VM of a host script"), "{e}");
+    assert_eq!(e.column, 1);
+}
