@@ -4,7 +4,9 @@
 //!   simulation on the portable and the rust-vmm backend: time, pages/s, peak RSS;
 //! * the floor: the same 61,440 PFN arrays of 256 pushed through `virtio_queue::Queue` over
 //!   `vm-memory` with nothing else;
-//! * seeks in a session of at least 100,000 events, and what that session keeps per event.
+//! * seeks in a session of at least 100,000 events, and what that session keeps per event;
+//! * a host of 8 VMs of 8 GiB, each inflating to half (`scripts/host-8x8g.bpl`), whole
+//!   simulation.
 //!
 //! `cargo bench --profile release -p balloon-sim --bench bulk` runs it at full size and prints
 //! `bench: key=value` lines (what `cargo xtask bench` runs and reads). Run without `--bench`
@@ -53,6 +55,8 @@ mod native {
     const SEEK_FULL: &str = include_str!("scripts/seek-full.bpl");
     const SEEK_SMOKE: &str = include_str!("scripts/seek-smoke.bpl");
     const BULK_SMOKE: &str = include_str!("scripts/bulk-smoke.bpl");
+    const HOST_FULL: &str = include_str!("scripts/host-8x8g.bpl");
+    const HOST_SMOKE: &str = include_str!("scripts/host-smoke.bpl");
 
     pub fn main() {
         let full = std::env::args().any(|a| a == "--bench");
@@ -125,10 +129,33 @@ mod native {
         if let Some(b) = seek.bytes_per_event {
             report("trace_bytes_per_event", format!("{b:.0}"));
         }
+        let host = (0..size.runs)
+            .map(|_| host_run(if full { HOST_FULL } else { HOST_SMOKE }))
+            .min()
+            .expect("at least one run");
+        report("host_8x8g_native_s", s(host));
         report(
             "trace_event_size_bytes",
             size_of::<balloon_sim::world::TraceEvent>().to_string(),
         );
+    }
+
+    /// One whole run of a host script in which every VM inflates to half its RAM; checks
+    /// that each did and that nobody was killed.
+    fn host_run(text: &str) -> Duration {
+        use balloon_sim::host::{HostRunner, parse_host_script};
+        let script = parse_host_script(text).expect("host script");
+        let started = Instant::now();
+        let mut runner = HostRunner::<Portable>::new(&script).expect("host");
+        runner.run_script(&script, &mut |_, _| {}, &mut |_, _| {});
+        let took = started.elapsed();
+        let summary = black_box(runner.summary());
+        for (name, vm) in &summary.vms {
+            assert_eq!(vm.state, "running", "{name}");
+            let half = u32::try_from(vm.ram_size / 2 / 4096).expect("pages");
+            assert_eq!(vm.actual, Some(half), "{name} inflated to half");
+        }
+        took
     }
 
     fn ms(d: Duration) -> f64 {

@@ -23,6 +23,9 @@ pub enum Error {
     /// A seek outside the timeline.
     #[error("{0}")]
     Seek(#[from] SeekError),
+    /// The host cannot start its VMs.
+    #[error("host: {0}")]
+    Host(String),
     /// The rust-vmm backend is not available on this target.
     #[error("the rust-vmm backend is native only")]
     BackendUnavailable,

@@ -57,6 +57,24 @@
 //! [`presets`] for the shipped scripts. [`Runner`] runs a script straight through without
 //! history (the CLI, golden tests, bulk runs). [`import`] reads a real QEMU run (trace events
 //! and a QMP transcript) into an [`import::Recording`] (`balloon-sim import`).
+//!
+//! # A host of VMs
+//!
+//! [`host`] runs several named worlds on one host with its RAM, swap, OOM killer and balloon
+//! policy, from a host script (`host ram 10G`, `-name db -m 8G ...`, `@db guest alloc 2G`).
+//! A script without host lines or VM names stays today's single VM.
+//!
+//! ```
+//! use balloon_sim::host::{is_host_script, run_host_text};
+//!
+//! let text = "host ram 4G\nhost own 512M\n-name db -m 2G\n-name web -m 1G\n\
+//!             @web balloon 512\nrun 2s\n";
+//! assert!(is_host_script(text));
+//! let (replies, summary) = run_host_text::<virtq::Portable>(text)?;
+//! assert_eq!(summary.vms["web"].num_pages, Some(131072));
+//! assert!(replies.iter().any(|(vm, r)| vm == "web" && r.to_line().contains("BALLOON_CHANGE")));
+//! # Ok::<(), balloon_sim::Error>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -64,6 +82,7 @@ pub mod clock;
 pub mod command;
 pub mod error;
 pub mod history;
+pub mod host;
 pub mod import;
 pub mod loading;
 pub mod presets;

@@ -29,16 +29,21 @@ impl Preset {
     }
 }
 
-macro_rules! presets {
-    ($($name:literal),* $(,)?) => {
-        /// Every preset, in the order the UI lists them.
-        pub const PRESETS: &[Preset] = &[
-            $(Preset { name: $name, text: include_str!(concat!("../presets/", $name, ".bpl")) },)*
+/// A list of presets from `.bpl` files under `presets/` (the path is relative to the file that
+/// uses the macro): `preset_list!(NAME, "../presets/", "a", "b")`.
+macro_rules! preset_list {
+    ($list:ident, $dir:literal, $($name:literal),* $(,)?) => {
+        /// Every preset of this list, in the order the UI lists them.
+        pub const $list: &[crate::presets::Preset] = &[
+            $(crate::presets::Preset { name: $name, text: include_str!(concat!($dir, $name, ".bpl")) },)*
         ];
     };
 }
+pub(crate) use preset_list;
 
-presets!(
+preset_list!(
+    PRESETS,
+    "../presets/",
     "inflate-half",
     "deflate",
     "stats-polling",

@@ -134,7 +134,9 @@ impl<B: Backend> Runner<B> {
 }
 
 impl<B: Backend> Engine for Runner<B> {
-    type B = B;
+    type W = World<B>;
+    type Ev = TraceEvent;
+    type In = Input;
     fn world(&self) -> &World<B> {
         &self.world
     }

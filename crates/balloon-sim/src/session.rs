@@ -337,7 +337,9 @@ impl Session {
 }
 
 impl Engine for Session {
-    type B = Portable;
+    type W = World<Portable>;
+    type Ev = TraceEvent;
+    type In = Input;
     fn world(&self) -> &World<Portable> {
         self.history.world()
     }
@@ -367,7 +369,7 @@ impl Engine for Session {
 }
 
 /// The text of a command, for the session's script.
-fn command_text(c: &Command) -> String {
+pub(crate) fn command_text(c: &Command) -> String {
     use crate::command::{GuestOp, HostOp};
     match c {
         Command::Qmp(q) => q.to_line(),

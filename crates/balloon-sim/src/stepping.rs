@@ -36,26 +36,85 @@ impl From<StepSize> for StepCommand {
     }
 }
 
-/// Something that owns a world and can act on it and step it, reporting each event.
+/// What the stepping commands ask of a scheduled thing: one VM's world, or a host of them.
+pub(crate) trait Clocked {
+    /// Whether a step would do something now (timers aside).
+    fn has_work(&self) -> bool;
+    /// Virtual time in ns.
+    fn now_ns(&self) -> u64;
+    /// The earliest timer deadline.
+    fn next_timer(&self) -> Option<u64>;
+}
+
+/// An event a stepping command watches for the end of a message round trip.
+pub(crate) trait MessageEnd {
+    fn ends_message(&self) -> bool;
+}
+
+/// An input that can make virtual time pass.
+pub(crate) trait PassTime {
+    /// The input that advances virtual time to `ns`.
+    fn pass_time(ns: u64) -> Self;
+    /// `Some(ns)` when this input advances virtual time to `ns`.
+    fn passes_time_to(&self) -> Option<u64>;
+}
+
+impl<B: Backend> Clocked for World<B> {
+    fn has_work(&self) -> bool {
+        World::has_work(self)
+    }
+    fn now_ns(&self) -> u64 {
+        World::now_ns(self)
+    }
+    fn next_timer(&self) -> Option<u64> {
+        World::next_timer(self)
+    }
+}
+
+impl MessageEnd for TraceEvent {
+    fn ends_message(&self) -> bool {
+        TraceEvent::ends_message(self)
+    }
+}
+
+impl PassTime for Input {
+    fn pass_time(ns: u64) -> Self {
+        Input::PassTime(ns)
+    }
+    fn passes_time_to(&self) -> Option<u64> {
+        match self {
+            Input::PassTime(t) => Some(*t),
+            Input::Command(_) => None,
+        }
+    }
+}
+
+/// Something that owns a world (or a host of worlds) and can act on it and step it, reporting
+/// each event.
 pub(crate) trait Engine {
-    type B: Backend;
-    fn world(&self) -> &World<Self::B>;
+    /// What is stepped.
+    type W: Clocked;
+    /// The events it makes.
+    type Ev: MessageEnd;
+    /// The inputs it takes.
+    type In: PassTime;
+    fn world(&self) -> &Self::W;
     /// Applies an input (exactly one event).
-    fn act(&mut self, input: Input, sink: &mut dyn FnMut(&TraceEvent));
+    fn act(&mut self, input: Self::In, sink: &mut dyn FnMut(&Self::Ev));
     /// One step (replaying the recorded timeline when in the past); false when nothing happened.
-    fn step(&mut self, sink: &mut dyn FnMut(&TraceEvent)) -> bool;
+    fn step(&mut self, sink: &mut dyn FnMut(&Self::Ev)) -> bool;
     /// Most events one stepping command may produce.
     fn budget(&self) -> u64 {
         MAX_EVENTS_PER_COMMAND
     }
     /// The input recorded at the current position, when replaying the past.
-    fn recorded_input(&self) -> Option<&Input> {
+    fn recorded_input(&self) -> Option<&Self::In> {
         None
     }
 }
 
 /// Runs one command: a stepping command steps; any other acts, once the machine exists.
-pub(crate) fn apply_command<E: Engine>(
+pub(crate) fn apply_command<B: Backend, E: Engine<W = World<B>, Ev = TraceEvent, In = Input>>(
     e: &mut E,
     command: Command,
     sink: &mut dyn FnMut(&TraceEvent),
@@ -76,7 +135,10 @@ pub(crate) fn apply_command<E: Engine>(
 /// (vl.c `qemu_init` → `qmp_x_exit_preconfig` → `qemu_create_cli_devices`; the QMP
 /// greeting comes after), so `query-balloon` answers before the guest boots. Only device
 /// steps run here: the scheduler takes them before any guest work.
-fn create_machine<E: Engine>(e: &mut E, sink: &mut dyn FnMut(&TraceEvent)) {
+fn create_machine<B: Backend, E: Engine<W = World<B>, Ev = TraceEvent, In = Input>>(
+    e: &mut E,
+    sink: &mut dyn FnMut(&TraceEvent),
+) {
     while e.recorded_input().is_none() && !e.world().machine_created() {
         if !e.step(sink) {
             break;
@@ -85,7 +147,7 @@ fn create_machine<E: Engine>(e: &mut E, sink: &mut dyn FnMut(&TraceEvent)) {
 }
 
 /// Runs one stepping command.
-pub(crate) fn run_step<E: Engine>(e: &mut E, cmd: StepCommand, sink: &mut dyn FnMut(&TraceEvent)) {
+pub(crate) fn run_step<E: Engine>(e: &mut E, cmd: StepCommand, sink: &mut dyn FnMut(&E::Ev)) {
     let mut budget = e.budget();
     match cmd {
         StepCommand::Ops(n) => {
@@ -129,8 +191,8 @@ pub(crate) fn run_step<E: Engine>(e: &mut E, cmd: StepCommand, sink: &mut dyn Fn
         StepCommand::For(ns) => {
             let deadline = e.world().now_ns().saturating_add(ns);
             while budget > 0 {
-                match e.recorded_input() {
-                    Some(Input::PassTime(t)) if *t <= deadline => {
+                match e.recorded_input().map(PassTime::passes_time_to) {
+                    Some(Some(t)) if t <= deadline => {
                         e.step(sink);
                         continue;
                     }
@@ -147,7 +209,7 @@ pub(crate) fn run_step<E: Engine>(e: &mut E, cmd: StepCommand, sink: &mut dyn Fn
                 budget -= 1;
             }
             if e.world().now_ns() < deadline {
-                e.act(Input::PassTime(deadline), sink);
+                e.act(E::In::pass_time(deadline), sink);
             }
         }
     }

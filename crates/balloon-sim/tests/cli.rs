@@ -227,3 +227,65 @@ fn import_text_lists_events_and_reports_bad_input() {
     let help = bin().arg("help").output().unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("balloon-sim import TRACE"));
 }
+
+#[test]
+fn a_host_script_prints_per_vm_replies_and_the_host_summary() {
+    let script = "host ram 4G\nhost own 512M\n-name db -m 2G\n-name web -m 1G\n\
+                  @web balloon 512\nrun 2s\n@db guest alloc 1G\nrun 1s\n\
+                  @web {\"execute\": \"query-balloon\"}\n";
+    let (_, lines) = json_lines(run_stdin(&["run", "-", "--format", "json"], script));
+    assert!(
+        lines
+            .iter()
+            .any(|v| v["vm"] == "web" && v["reply"]["return"]["actual"] == 512u64 << 20)
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|v| v["vm"] == "web" && v["reply"]["event"] == "BALLOON_CHANGE")
+    );
+    let s = &lines.last().unwrap()["summary"];
+    assert_eq!(s["host"]["ram"], 4u64 << 30);
+    // Free: 4 GiB - 512 MiB own - two 36 MiB QEMUs - what the guests wrote.
+    let held = s["vms"]["db"]["host_bytes"].as_u64().unwrap()
+        + s["vms"]["web"]["host_bytes"].as_u64().unwrap();
+    assert_eq!(
+        s["host"]["free"].as_u64().unwrap(),
+        (4u64 << 30) - (512 << 20) - held
+    );
+    assert!(s["vms"]["db"]["resident_bytes"].as_u64().unwrap() >= 1 << 30);
+    assert_eq!(s["vms"]["web"]["ram_size"], 1u64 << 30);
+    assert_eq!(s["vms"]["web"]["num_pages"], 131072);
+    assert_eq!(s["vms"]["web"]["actual"], 131072);
+    assert_eq!(s["vms"]["db"]["state"], "running");
+    assert!(s["trace_hash"].as_str().unwrap().starts_with("0x"));
+    // Text: replies after their VM's name.
+    let out = run_stdin(&["run", "-"], script);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("@web {\"return\": {\"actual\": 536870912}}"),
+        "{text}"
+    );
+    // An unknown VM is a script error with its line and column.
+    let out = run_stdin(&["run", "-"], "-name a -m 1G\n@b balloon 5\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("<stdin>:2:2: error: no VM named \"b\""));
+    // Host presets are listed and run by name.
+    let out = bin()
+        .args([
+            "run",
+            "--preset",
+            "host-overcommit-oom",
+            "--trace",
+            "message",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Out of memory: Killed process 4001 (qemu-system-x86)"),
+        "{text}"
+    );
+    let list = String::from_utf8_lossy(&bin().arg("presets").output().unwrap().stdout).into_owned();
+    assert!(list.contains("host-mom-policy"));
+}

@@ -3,6 +3,8 @@
 //! and names them; any other value of `BLESS`, or `BLESS=1` with `CI` set, is refused).
 #![cfg(not(target_arch = "wasm32"))]
 
+use balloon_sim::host::presets::HOST_PRESETS;
+use balloon_sim::host::{HostSummary, run_host_text, transcript};
 use balloon_sim::presets::PRESETS;
 use balloon_sim::reply::Reply;
 use balloon_sim::{Summary, run_text};
@@ -57,47 +59,78 @@ fn bless_needs_exactly_one_and_no_ci() {
 
 #[test]
 fn presets_match_golden_on_both_backends() {
+    let rendered = PRESETS
+        .iter()
+        .map(|p| {
+            let run = |r: Result<(Vec<Reply>, Summary), _>| r.map(|(r, s)| render(&r, &s));
+            let got = on_both_backends(
+                p.name,
+                run(run_text::<virtq::Portable>(p.text)),
+                run(run_text::<virtq::RustVmm>(p.text)),
+            );
+            (p.name, got)
+        })
+        .collect::<Vec<_>>();
+    compare_goldens("tests/golden", &rendered);
+}
+
+#[test]
+fn host_presets_match_golden_on_both_backends() {
+    let rendered = HOST_PRESETS
+        .iter()
+        .map(|p| {
+            let run = |r: Result<(Vec<(String, Reply)>, HostSummary), _>| {
+                r.map(|(r, s)| transcript(&r, &s))
+            };
+            let got = on_both_backends(
+                p.name,
+                run(run_host_text::<virtq::Portable>(p.text)),
+                run(run_host_text::<virtq::RustVmm>(p.text)),
+            );
+            (p.name, got)
+        })
+        .collect::<Vec<_>>();
+    compare_goldens("tests/golden/host", &rendered);
+}
+
+/// The rendered run, once both backends gave the same one.
+fn on_both_backends(
+    name: &str,
+    portable: Result<String, balloon_sim::Error>,
+    rust_vmm: Result<String, balloon_sim::Error>,
+) -> String {
+    let got = portable.unwrap_or_else(|e| panic!("{name}: {e}"));
+    let other = rust_vmm.unwrap_or_else(|e| panic!("{name} (rust-vmm): {e}"));
+    assert_eq!(other, got, "{name}: rust-vmm differs from portable");
+    got
+}
+
+/// Compares each `(name, text)` with `DIR/name.txt`, or rewrites them under `BLESS=1`.
+fn compare_goldens(dir: &str, rendered: &[(&str, String)]) {
     let bless = bless_mode(
         std::env::var_os("BLESS").as_deref(),
         std::env::var_os("CI").as_deref(),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let mut blessed = Vec::new();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut failures = Vec::new();
-    for p in PRESETS {
-        let (replies, summary) =
-            run_text::<virtq::Portable>(p.text).unwrap_or_else(|e| panic!("{}: {e}", p.name));
-        let got = render(&replies, &summary);
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            let (r2, s2) = run_text::<virtq::RustVmm>(p.text)
-                .unwrap_or_else(|e| panic!("{} (rust-vmm): {e}", p.name));
-            assert_eq!(
-                render(&r2, &s2),
-                got,
-                "{}: rust-vmm differs from portable",
-                p.name
-            );
-        }
-        let path = dir.join(format!("{}.txt", p.name));
+    for (name, got) in rendered {
+        let path = dir.join(format!("{name}.txt"));
         if bless {
             if std::fs::read_to_string(&path).ok().as_deref() != Some(got.as_str()) {
-                std::fs::write(&path, &got).expect("write golden");
-                blessed.push(p.name);
+                std::fs::create_dir_all(&dir).expect("golden dir");
+                std::fs::write(&path, got).expect("write golden");
+                blessed.push(*name);
             }
             continue;
         }
         match std::fs::read_to_string(&path) {
-            Ok(want) if want == got => {}
+            Ok(want) if want == *got => {}
             Ok(want) => failures.push(format!(
-                "{}: golden differs\n--- want\n{want}--- got\n{got}",
-                p.name
+                "{name}: golden differs\n--- want\n{want}--- got\n{got}"
             )),
-            Err(_) => failures.push(format!(
-                "{}: no golden file (run with BLESS=1)\n{got}",
-                p.name
-            )),
+            Err(_) => failures.push(format!("{name}: no golden file (run with BLESS=1)\n{got}")),
         }
     }
     if bless {

@@ -87,3 +87,24 @@ fn seek_in_the_browser() {
     console_log!("bench: seek_browser_ms={worst:.3}");
     console_log!("bench: seek_browser_mean_ms={:.3}", total / count as f64);
 }
+
+#[wasm_bindgen_test]
+fn host_of_eight_vms_in_the_browser() {
+    use balloon_sim::host::{HostRunner, parse_host_script};
+    let text = if FULL {
+        include_str!("../benches/scripts/host-8x8g.bpl")
+    } else {
+        include_str!("../benches/scripts/host-smoke.bpl")
+    };
+    let script = parse_host_script(text).expect("host script parses");
+    let started = now_ms();
+    let mut runner = HostRunner::<virtq::Portable>::new(&script).expect("host");
+    runner.run_script(&script, &mut |_, _| {}, &mut |_, _| {});
+    let summary = runner.summary();
+    let took = now_ms() - started;
+    for (name, vm) in &summary.vms {
+        let half = u32::try_from(vm.ram_size / 2 / 4096).expect("pages");
+        assert_eq!(vm.actual, Some(half), "{name} inflated to half");
+    }
+    console_log!("bench: host_8x8g_browser_s={:.4}", took / 1e3);
+}

@@ -50,3 +50,23 @@ fn presets_hash_in_wasm_as_natively() {
         );
     }
 }
+
+/// Host presets small enough for a wasm test run (the MoM ones run tens of thousands of
+/// events): several VMs on one clock hash the same in the browser.
+const HOST_GOLDEN: &[(&str, &str)] =
+    golden!("host/host-overcommit-oom", "host/host-free-page-reporting",);
+
+#[wasm_bindgen_test]
+fn host_presets_hash_in_wasm_as_natively() {
+    for (path, golden) in HOST_GOLDEN {
+        let name = path.trim_start_matches("host/");
+        let p = balloon_sim::host::presets::get(name).expect("host preset exists");
+        let (replies, summary) =
+            balloon_sim::host::run_host_text::<virtq::Portable>(p.text).expect("preset runs");
+        let got = balloon_sim::host::transcript(&replies, &summary);
+        assert_eq!(
+            &got, golden,
+            "{name}: wasm32 differs from the native golden file"
+        );
+    }
+}

@@ -19,12 +19,16 @@
 use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
-use balloon_sim::command::{Backend, MAX_SCRIPT_LEN, Script, parse_script, script_from_bytes};
+use balloon_sim::command::{
+    Backend, MAX_SCRIPT_LEN, Script, ScriptError, parse_script, script_from_bytes,
+};
 use balloon_sim::reply::{Reply, qemu_json};
 use balloon_sim::world::TraceEvent;
 use balloon_sim::{Error, Runner, Summary, presets};
 use serde_json::json;
 
+#[path = "balloon-sim/host.rs"]
+mod host;
 #[path = "balloon-sim/import.rs"]
 mod import;
 
@@ -122,7 +126,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("presets") => {
-            for p in presets::PRESETS {
+            for p in presets::PRESETS
+                .iter()
+                .chain(balloon_sim::host::presets::HOST_PRESETS)
+            {
                 println!("{:<24} {}: {}", p.name, p.title(), p.description());
             }
             ExitCode::SUCCESS
@@ -158,7 +165,7 @@ fn main() -> ExitCode {
 
 fn run(o: &Options) -> ExitCode {
     let (name, text) = match (&o.preset, &o.source) {
-        (Some(p), _) => match presets::get(p) {
+        (Some(p), _) => match presets::get(p).or_else(|| balloon_sim::host::presets::get(p)) {
             Some(p) => (p.name.to_owned(), p.text.to_owned()),
             None => {
                 eprintln!("balloon-sim: no preset {p:?} (see `balloon-sim presets`)");
@@ -192,26 +199,31 @@ fn run(o: &Options) -> ExitCode {
         }
         (None, None) => unreachable_usage(),
     };
+    if balloon_sim::host::is_host_script(&text) {
+        return run_host(&name, &text, o);
+    }
     let mut script = match parse_script(&text) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!(
-                "{name}:{}:{}: error: {}; expected {}",
-                e.line, e.column, e.message, e.expected
-            );
-            return ExitCode::from(2);
-        }
+        Err(e) => return script_error(&name, &e),
     };
-    if let Some(seed) = o.seed {
-        script.machine.seed = seed;
-    }
-    if let Some(b) = o.backend {
-        script.machine.backend = b;
-    }
-    let result = match script.machine.backend {
+    o.override_machine(&mut script.machine);
+    exit_code(match script.machine.backend {
         Backend::Portable => execute::<virtq::Portable>(&script, o),
         Backend::RustVmm => execute_rust_vmm(&script, o),
-    };
+    })
+}
+
+/// A script that does not parse: `NAME:LINE:COLUMN: error: ...` and exit status 2.
+fn script_error(name: &str, e: &ScriptError) -> ExitCode {
+    eprintln!(
+        "{name}:{}:{}: error: {}; expected {}",
+        e.line, e.column, e.message, e.expected
+    );
+    ExitCode::from(2)
+}
+
+/// Exit status 0, or 1 with the error when the machine could not be built.
+fn exit_code(result: Result<(), Error>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -219,6 +231,38 @@ fn run(o: &Options) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+impl Options {
+    /// `--seed` and `--backend` override the script's machine line.
+    fn override_machine(&self, machine: &mut balloon_sim::command::MachineConfig) {
+        if let Some(seed) = self.seed {
+            machine.seed = seed;
+        }
+        if let Some(b) = self.backend {
+            machine.backend = b;
+        }
+    }
+}
+
+/// A script with several VMs (see `balloon_sim::host::script`).
+fn run_host(name: &str, text: &str, o: &Options) -> ExitCode {
+    let mut script = match balloon_sim::host::parse_host_script(text) {
+        Ok(s) => s,
+        Err(e) => return script_error(name, &e),
+    };
+    for vm in &mut script.vms {
+        o.override_machine(&mut vm.machine);
+    }
+    let backend = script
+        .vms
+        .first()
+        .map(|v| v.machine.backend)
+        .unwrap_or_default();
+    exit_code(match backend {
+        Backend::Portable => host::execute::<virtq::Portable>(&script, o),
+        Backend::RustVmm => host::execute_rust_vmm(&script, o),
+    })
 }
 
 fn unreachable_usage() -> (String, String) {

@@ -115,6 +115,17 @@ pub fn parse_line(text: &str) -> Result<Option<Command>, ScriptError> {
                         format!("unknown hint action \"{x}\""),
                     ));
                 }
+                (Some((p, x @ ("ram" | "swap" | "own" | "policy"))), _) => {
+                    return Err(ScriptError::in_line(
+                        text,
+                        p,
+                        form,
+                        format!(
+                            "\"host {x}\" belongs to a script of several VMs (balloon_sim::host), \
+                             which runs as a whole script, not as a line of one VM"
+                        ),
+                    ));
+                }
                 (Some((p, x)), _) if x != "hint" => {
                     return Err(ScriptError::in_line(
                         text,
@@ -175,6 +186,17 @@ pub fn parse_line(text: &str) -> Result<Option<Command>, ScriptError> {
                 }
             };
             Command::Step(step)
+        }
+        _ if head.starts_with('@') => {
+            return Err(ScriptError::in_line(
+                text,
+                at,
+                FORMS,
+                format!(
+                    "\"{head}\" addresses a VM of a host script (balloon_sim::host), which \
+                     runs as a whole script, not as a line of one VM"
+                ),
+            ));
         }
         _ => {
             return Err(ScriptError::in_line(

@@ -66,7 +66,7 @@ mod error;
 mod fault;
 mod help;
 pub mod hmp_expr;
-mod line;
+pub(crate) mod line;
 mod machine;
 mod qmp;
 pub mod units;
