@@ -81,6 +81,16 @@ fn check(s: &Session, v: &BytesView) -> Result<(), TestCaseError> {
     let c = s.config_view();
     for r in &v.regions {
         check_shape(r)?;
+        if r.kind == RegionKind::Unnamed {
+            // Shown only for a store no other region covers.
+            let covered = v.regions.iter().filter(|o| o.kind != RegionKind::Unnamed);
+            prop_assert!(
+                covered
+                    .clone()
+                    .all(|o| o.overlap(r.space, r.addr, r.bytes.len() as u64).is_none())
+            );
+            continue;
+        }
         if r.kind == RegionKind::Config {
             prop_assert_eq!(r.bytes.len(), c.size.min(16));
             for f in &r.fields {
@@ -242,6 +252,38 @@ fn one_inflate_message_writes_in_barrier_order() {
         .unwrap();
     let runs = fold_pfns_of(buffer.fields.iter().map(|f| f.value));
     assert!(ev_pfns.contains(&runs[0]), "{runs:?} in {ev_pfns:?}");
+}
+
+#[test]
+fn a_pfn_array_no_descriptor_names_yet_is_shown_as_written_bytes() {
+    let (mut s, _) = Session::from_script("-m 1G -device virtio-balloon -seed 1\nrun\n").unwrap();
+    s.apply_line("balloon 1023").unwrap();
+    // The config interrupt, towards_target, then fill_balloon writes vb->pfns.
+    let mut since = s.current_index();
+    while s.byte_view(since).writes.is_empty() {
+        since = s.current_index();
+        s.step(StepSize::Op);
+    }
+    let v = s.byte_view(since);
+    assert_eq!(v.writes.len(), 1);
+    let r = v
+        .regions
+        .iter()
+        .find(|r| r.kind == RegionKind::Unnamed)
+        .unwrap();
+    assert_eq!((r.addr, r.bytes.len()), (v.writes[0].addr, 1024));
+    // Little-endian PFNs, the top of a 1 GiB guest first (fill_balloon takes pages top down).
+    assert_eq!(
+        r.bytes[..8],
+        [0xff, 0xff, 0x03, 0x00, 0xfe, 0xff, 0x03, 0x00]
+    );
+    assert_eq!(r.fields[0].written, Some((0, Writer::Driver)));
+    // One step later descriptor 0 names it: the PFN array region takes over.
+    let since = s.current_index();
+    s.step(StepSize::Op);
+    let v = s.byte_view(since);
+    assert!(v.regions.iter().all(|r| r.kind != RegionKind::Unnamed));
+    assert!(v.regions.iter().any(|r| r.kind == RegionKind::PfnArray));
 }
 
 #[test]

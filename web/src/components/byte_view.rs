@@ -177,10 +177,18 @@ pub fn BytePanel(props: &BytePanelProps) -> Html {
                 </div>
             },
         });
+        // Inside a listbox only groups and options may speak: the title and the note are the
+        // group's name, shown to the eye by hidden text.
+        let name = match &block.note {
+            Some(note) => format!("{} ({note})", block.title),
+            None => block.title.clone(),
+        };
         html! {
-            <div class="hex-block" key={b}>
-                <h3>{ block.title.clone() }</h3>
-                if let Some(note) = &block.note { <p class="note">{ note }</p> }
+            <div class="hex-block" key={b} role="group" aria-label={name}>
+                <div class="hex-title" aria-hidden="true">{ block.title.clone() }</div>
+                if let Some(note) = &block.note {
+                    <div class="note" aria-hidden="true">{ note }</div>
+                }
                 { for rows }
             </div>
         }

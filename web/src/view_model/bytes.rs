@@ -16,6 +16,8 @@ pub enum ByteSource {
     Queue(QueueName),
     /// The device's config space.
     Config,
+    /// Bytes a step wrote that no descriptor names yet.
+    Unnamed,
 }
 
 impl ByteSource {
@@ -24,13 +26,16 @@ impl ByteSource {
         match self {
             ByteSource::Queue(q) => q.as_str(),
             ByteSource::Config => "config",
+            ByteSource::Unnamed => "unnamed",
         }
     }
 
-    fn holds(self, r: &ByteRegion) -> bool {
-        match self {
-            ByteSource::Queue(q) => r.queue == Some(q),
-            ByteSource::Config => r.kind == RegionKind::Config,
+    /// The source a region belongs to.
+    pub fn of(r: &ByteRegion) -> Self {
+        match (r.queue, r.kind) {
+            (Some(q), _) => ByteSource::Queue(q),
+            (None, RegionKind::Unnamed) => ByteSource::Unnamed,
+            (None, _) => ByteSource::Config,
         }
     }
 }
@@ -39,7 +44,7 @@ impl ByteSource {
 pub fn sources(v: &BytesView) -> Vec<ByteSource> {
     let mut out: Vec<ByteSource> = Vec::new();
     for r in &v.regions {
-        let s = r.queue.map_or(ByteSource::Config, ByteSource::Queue);
+        let s = ByteSource::of(r);
         if !out.contains(&s) {
             out.push(s);
         }
@@ -53,7 +58,7 @@ pub fn default_source(v: &BytesView) -> Option<ByteSource> {
         v.regions
             .iter()
             .find(|r| r.overlap(w.space, w.addr, w.len).is_some())
-            .map(|r| r.queue.map_or(ByteSource::Config, ByteSource::Queue))
+            .map(ByteSource::of)
     });
     last_write.or_else(|| sources(v).first().copied())
 }
@@ -216,7 +221,7 @@ pub fn hex_blocks(v: &BytesView, source: ByteSource) -> Vec<HexBlock> {
     v.regions
         .iter()
         .enumerate()
-        .filter(|(_, r)| source.holds(r))
+        .filter(|(_, r)| ByteSource::of(r) == source)
         .map(|(i, r)| hex_block(i, r))
         .collect()
 }

@@ -41,6 +41,9 @@ pub enum RegionKind {
     HintCmdId,
     /// `struct virtio_balloon_config` as the device answers config reads.
     Config,
+    /// Bytes a step stored that no descriptor names (yet): the PFN array `fill_balloon`
+    /// writes before `virtqueue_add_outbuf` points descriptor 0 at it.
+    Unnamed,
 }
 
 /// Where a region's addresses live.
@@ -105,13 +108,15 @@ impl Session {
     /// (pass the index before a step to see what the step wrote).
     pub fn byte_view(&self, since: u64) -> BytesView {
         let world = self.world();
-        let regions = regions_of(world);
+        let mut regions = regions_of(world);
         let (writes, writes_from) = writes::collect(
             world.ram().recent_writes(),
             self.events(),
             since,
             self.current_index(),
         );
+        let unnamed = writes::unnamed(&writes, &regions, world.ram());
+        regions.extend(unnamed);
         let mut view = BytesView {
             regions,
             writes,

@@ -5,10 +5,12 @@
 use balloon_device::DeviceEvent;
 use balloon_spec::config::{FREE_PAGE_HINT_CMD_ID, NUM_PAGES};
 use serde::Serialize;
-use virtq::GuestWrite;
 use virtq::write_log::KEEP_EVENTS;
+use virtq::{GuestRam, GuestWrite};
 
-use super::{BytesView, Space};
+use super::field::ByteField;
+use super::rings::read_region;
+use super::{ByteRegion, BytesView, RegionKind, Space};
 use crate::timeline::Timeline;
 use crate::trace::Actor;
 use crate::world::{Detail, TraceEvent};
@@ -116,6 +118,46 @@ pub(super) fn collect(
         }));
     }
     (out, from)
+}
+
+/// Most unnamed regions, and most bytes each (one PFN array).
+const UNNAMED_MAX: usize = 4;
+const UNNAMED_BYTES_MAX: u64 = 1024;
+
+/// Regions for the guest stores no region shows: one per store, its bytes as one field.
+pub(super) fn unnamed(
+    writes: &[ByteWrite],
+    regions: &[ByteRegion],
+    ram: &impl GuestRam,
+) -> Vec<ByteRegion> {
+    let mut out: Vec<ByteRegion> = Vec::new();
+    for w in writes.iter().filter(|w| w.space == Space::Guest) {
+        let shown = |r: &ByteRegion| r.overlap(w.space, w.addr, w.len).is_some();
+        if out.len() >= UNNAMED_MAX || regions.iter().any(shown) || out.iter().any(shown) {
+            continue;
+        }
+        let len = w.len.min(UNNAMED_BYTES_MAX);
+        let (bytes, note) = read_region(ram, w.addr, len);
+        let who = match w.writer {
+            Writer::Driver => "driver",
+            Writer::Device => "device",
+        };
+        let field = ByteField::read(&bytes, 0, len as u32, "written bytes".to_owned(), None)
+            .map(|f| f.means(format!("{len} byte(s) no descriptor names yet")));
+        out.push(ByteRegion {
+            kind: RegionKind::Unnamed,
+            queue: None,
+            title: format!("bytes the {who} wrote that no descriptor names yet"),
+            space: Space::Guest,
+            addr: w.addr,
+            bytes,
+            fields: field.into_iter().collect(),
+            note: note.or_else(|| {
+                (len < w.len).then(|| format!("{} bytes; the first {len} shown", w.len))
+            }),
+        });
+    }
+    out
 }
 
 /// Marks every field with the first listed write that stored into it.
