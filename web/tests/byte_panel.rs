@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use balloon_sim::view::bytes::{Space, Writer};
+use balloon_sim::view::bytes::{BytesView, Space, Writer};
 use balloon_sim::{Session, StepSize};
 use balloon_web::components::byte_view::{BytePanel, BytePanelProps};
 use wasm_bindgen::JsCast;
@@ -15,24 +15,29 @@ use web_sys::{Element, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen_test]
-async fn one_inflate_message_flashes_its_writes_in_order() {
+/// A byte panel showing what one inflate message (256 PFNs, a 1 GiB guest) wrote.
+async fn mount_after_one_message() -> (BytesView, Element, yew::AppHandle<BytePanel>) {
     let (mut s, _) =
         Session::from_script("-m 1G -device virtio-balloon -seed 1\nrun\nballoon 1023\n")
             .expect("script runs");
     let since = s.current_index();
     s.step(StepSize::Message);
     let view = s.byte_view(since);
-    let writes = view.writes.clone();
-
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
     let props = BytePanelProps {
-        bytes: Rc::new(view),
+        bytes: Rc::new(view.clone()),
     };
     let app = yew::Renderer::<BytePanel>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
+    (view, root, app)
+}
+
+#[wasm_bindgen_test]
+async fn one_inflate_message_flashes_its_writes_in_order() {
+    let (view, root, app) = mount_after_one_message().await;
+    let writes = view.writes.clone();
 
     // Every flashing piece: its write order, its field, its bytes (hex pairs).
     let flashing = root.query_selector_all("[data-write-order]").unwrap();
@@ -113,19 +118,8 @@ async fn one_inflate_message_flashes_its_writes_in_order() {
 
 #[wasm_bindgen_test]
 async fn arrow_keys_move_between_fields_and_name_them() {
-    let (mut s, _) =
-        Session::from_script("-m 1G -device virtio-balloon -seed 1\nrun\nballoon 1023\n")
-            .expect("script runs");
-    let since = s.current_index();
-    s.step(StepSize::Message);
-    let props = BytePanelProps {
-        bytes: Rc::new(s.byte_view(since)),
-    };
+    let (_, root, app) = mount_after_one_message().await;
     let document = web_sys::window().unwrap().document().unwrap();
-    let root = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&root).unwrap();
-    let app = yew::Renderer::<BytePanel>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
     let dump: HtmlElement = root
         .query_selector("[data-testid=hexdump]")
         .unwrap()

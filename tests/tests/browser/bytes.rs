@@ -3,8 +3,6 @@
 //! avail.idx's bytes lights the ring panel's avail.idx row, and axe finds nothing in the embed.
 //! Screenshots at 1440 and 360 px.
 
-use std::time::Duration;
-
 use fantoccini::Locator;
 use serde_json::{Value, json};
 
@@ -140,19 +138,11 @@ async fn the_page_shows_one_inflate_message_as_bytes_linked_to_the_ring_panel() 
 async fn the_embed_shows_the_bytes_panel_and_steps_through_a_message() {
     let page = Page::open("").await;
     // The book's inflate chapter frame: paused before fill_balloon of the first message.
-    page.client
-        .goto(&format!(
-            "{}?embed=1&panels=ivq,bytes#v=1&step=27&preset=inflate-half",
-            page.base
-        ))
-        .await
-        .expect("opening the embed");
-    page.client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(&test_id("byte-panel")))
-        .await
-        .expect("the embed's byte panel");
+    page.goto_embed(
+        "embed=1&panels=ivq,bytes#v=1&step=27&preset=inflate-half",
+        "byte-panel",
+    )
+    .await;
     page.click("embed-step").await; // #28 fill_balloon: vb->pfns, no descriptor yet
     assert!(
         page.text("byte-writes")

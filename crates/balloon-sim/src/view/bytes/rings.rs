@@ -66,6 +66,26 @@ fn region(
     }
 }
 
+/// A ring's le16 flags (bit 0: `flag`) and le16 idx, the two fields both rings start with.
+fn header(
+    b: &[u8],
+    ring: &str,
+    (flags_item, flag): (RingItem, &str),
+    idx_item: RingItem,
+    n: u16,
+) -> Vec<Option<ByteField>> {
+    vec![
+        ByteField::read(b, 0, 2, format!("{ring}.flags"), Some(flags_item)).map(|f| {
+            let m = if f.value & 1 != 0 { flag } else { "0" };
+            f.means(m.to_owned())
+        }),
+        ByteField::read(b, 2, 2, format!("{ring}.idx"), Some(idx_item)).map(|f| {
+            let m = format!("next slot {}", f.value % u64::from(n.max(1)));
+            f.means(m)
+        }),
+    ]
+}
+
 /// The descriptor table, the avail ring and the used ring of `q`.
 pub(super) fn regions(q: &QueueBytes, ram: &impl GuestRam) -> [ByteRegion; 3] {
     let l = q.layout;
@@ -113,20 +133,13 @@ pub(super) fn regions(q: &QueueBytes, ram: &impl GuestRam) -> [ByteRegion; 3] {
         ram,
     );
     let b = &avail.bytes;
-    let mut fields = vec![
-        ByteField::read(b, 0, 2, "avail.flags".into(), Some(RingItem::AvailFlags)).map(|f| {
-            let m = if f.value & 1 != 0 {
-                "NO_INTERRUPT"
-            } else {
-                "0"
-            };
-            f.means(m.to_owned())
-        }),
-        ByteField::read(b, 2, 2, "avail.idx".into(), Some(RingItem::AvailIdx)).map(|f| {
-            let m = format!("next slot {}", f.value % u64::from(n.max(1)));
-            f.means(m)
-        }),
-    ];
+    let mut fields = header(
+        b,
+        "avail",
+        (RingItem::AvailFlags, "NO_INTERRUPT"),
+        RingItem::AvailIdx,
+        n,
+    );
     fields.extend((0..n).map(|slot| {
         let at = 4 + 2 * u32::from(slot);
         let name = format!("avail.ring[{slot}]");
@@ -157,16 +170,13 @@ pub(super) fn regions(q: &QueueBytes, ram: &impl GuestRam) -> [ByteRegion; 3] {
         ram,
     );
     let b = &used.bytes;
-    let mut fields = vec![
-        ByteField::read(b, 0, 2, "used.flags".into(), Some(RingItem::UsedFlags)).map(|f| {
-            let m = if f.value & 1 != 0 { "NO_NOTIFY" } else { "0" };
-            f.means(m.to_owned())
-        }),
-        ByteField::read(b, 2, 2, "used.idx".into(), Some(RingItem::UsedIdx)).map(|f| {
-            let m = format!("next slot {}", f.value % u64::from(n.max(1)));
-            f.means(m)
-        }),
-    ];
+    let mut fields = header(
+        b,
+        "used",
+        (RingItem::UsedFlags, "NO_NOTIFY"),
+        RingItem::UsedIdx,
+        n,
+    );
     for slot in 0..n {
         let at = 4 + (USED_ELEM_SIZE * u64::from(slot)) as u32;
         let item = Some(RingItem::UsedEntry(slot));
