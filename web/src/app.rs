@@ -147,7 +147,7 @@ pub fn App() -> Html {
                 <Explanation {index} {event} {spec} playing={state.playing} />
                 <InitFlow stages={detail.stages.clone()} />
                 <QueuePanels queues={detail.queues.clone()} />
-                <BytePanel {bytes} />
+                <BytePanel {bytes} frozen={crate::hooks::byte_view::frozen(state.playing, state.speed)} />
                 <ConfigPanel config={detail.config.clone()} />
                 <MemoryMap cells={detail.cells.clone()} host={HostMemoryLine {
                     resident_bytes: b.host_resident_bytes,

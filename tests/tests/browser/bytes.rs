@@ -143,6 +143,7 @@ async fn the_embed_shows_the_bytes_panel_and_steps_through_a_message() {
         "byte-panel",
     )
     .await;
+    page.click("embed-step").await; // #27 towards_target reads num_pages
     page.click("embed-step").await; // #28 fill_balloon: vb->pfns, no descriptor yet
     assert!(
         page.text("byte-writes")

@@ -21,6 +21,9 @@ const WRITE_LINES: usize = 12;
 pub struct BytePanelProps {
     /// The bytes and the step's writes.
     pub bytes: Rc<BytesView>,
+    /// Play is too fast to follow byte by byte: the panel keeps the last view until it stops.
+    #[prop_or_default]
+    pub frozen: bool,
 }
 
 fn writer_class(w: Writer) -> &'static str {
@@ -86,7 +89,7 @@ fn piece(
     if first {
         html! {
             <span id={cell.id.clone()} role="option" aria-selected={active.to_string()}
-                aria-label={cell.label()} title={format!("{}: {}", cell.name, cell.decoded)}
+                aria-label={format!("{}; bytes {hex}", cell.label())} title={format!("{}: {}", cell.name, cell.decoded)}
                 data-field={cell.name.clone()} data-write-order={order}
                 data-write={cell.written.map(|(k, _)| (k + 1).to_string())}
                 {class} {style} {onmouseenter} {onmouseleave} {onclick}>{ hex }</span>
@@ -148,14 +151,21 @@ pub fn BytePanel(props: &BytePanelProps) -> Html {
         })
     };
     let active_cell = active_at.map(|i| &blocks[order[i].0].fields[order[i].1]);
-    let tabs = all.iter().map(|&s| {
-        let picked_source = picked_source.clone();
-        let onclick = Callback::from(move |_: MouseEvent| picked_source.set(Some(s)));
+    let options = all.iter().map(|&s| {
         html! {
-            <button type="button" data-testid={format!("bytes-tab-{}", s.label())}
-                aria-pressed={(Some(s) == source).to_string()} {onclick}>{ s.label() }</button>
+            <option value={s.label()} selected={Some(s) == source}>{ s.label() }</option>
         }
     });
+    let onchange = {
+        let (picked_source, all) = (picked_source.clone(), all.clone());
+        Callback::from(move |e: Event| {
+            let Some(select) = e.target_dyn_into::<web_sys::HtmlSelectElement>() else {
+                return;
+            };
+            let value = select.value();
+            picked_source.set(all.iter().copied().find(|s| s.label() == value));
+        })
+    };
     let block_html = blocks.iter().enumerate().map(|(b, block)| {
         let mut seen = std::collections::HashSet::new();
         let rows = block.rows.iter().map(|row| match row {
@@ -204,7 +214,14 @@ pub fn BytePanel(props: &BytePanelProps) -> Html {
                     <span>{ "numbered in write order" }</span>
                 </p>
             </header>
-            <div class="byte-tabs" role="group" aria-label="Which bytes">{ for tabs }</div>
+            <label class="byte-source">{ "show " }
+                <select data-testid="bytes-source" {onchange}>{ for options }</select>
+            </label>
+            if props.frozen {
+                <p class="note" data-testid="bytes-frozen">
+                    { "Playing fast: the bytes stay as they were when play began, and refresh when it stops." }
+                </p>
+            }
             <div class="hexdump" role="listbox" tabindex="0" data-testid="hexdump"
                 aria-label="Bytes: each option is one field (arrow keys move between fields)"
                 aria-activedescendant={active_cell.map(|c| c.id.clone())} {onkeydown}>

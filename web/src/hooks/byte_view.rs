@@ -2,8 +2,8 @@
 //!
 //! A step forward flashes every store it made (a message round trip is a dozen events); the
 //! index the previous render showed is remembered here, since the session keeps no notion of
-//! "the last button press". While playing fast the view is refreshed at most every
-//! [`super::detail::DETAIL_REFRESH_MS`], like the other large panels.
+//! "the last button press". While playing fast (hundreds of events a frame) nobody reads bytes
+//! flashing: the last view is kept, so the panel costs nothing until play slows or stops.
 
 use std::rc::Rc;
 
@@ -11,16 +11,19 @@ use balloon_sim::Session;
 use balloon_sim::view::bytes::BytesView;
 use yew::prelude::*;
 
-use super::detail::{FAST_PLAY, still_fresh};
-use crate::clock;
+use super::detail::FAST_PLAY;
 use crate::view_model::since_for;
+
+/// Whether play is too fast for the byte panel to follow.
+pub fn frozen(playing: bool, speed: f64) -> bool {
+    playing && speed > FAST_PLAY
+}
 
 struct Cached {
     index: u64,
     /// The trace hash at `index`: a reset or a fork to the same index is another state.
     hash: u64,
     since: u64,
-    made_ms: f64,
     view: Rc<BytesView>,
 }
 
@@ -32,13 +35,11 @@ pub fn use_byte_view(s: &Session, shown: bool, playing: bool, speed: f64) -> Rc<
     if !shown {
         return Rc::default();
     }
-    let now = clock::now_ms();
     let index = s.current_index();
     let hash = s.trace_hash();
     let mut cache = cache.borrow_mut();
     if let Some(c) = &*cache
-        && ((c.index == index && c.hash == hash)
-            || still_fresh(c.made_ms, now, playing && speed > FAST_PLAY))
+        && ((c.index == index && c.hash == hash) || frozen(playing, speed))
     {
         return Rc::clone(&c.view);
     }
@@ -48,7 +49,6 @@ pub fn use_byte_view(s: &Session, shown: bool, playing: bool, speed: f64) -> Rc<
         index,
         hash,
         since,
-        made_ms: now,
         view: Rc::clone(&view),
     });
     view
