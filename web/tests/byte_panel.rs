@@ -28,6 +28,7 @@ async fn mount_after_one_message() -> (BytesView, Element, yew::AppHandle<BytePa
     document.body().unwrap().append_child(&root).unwrap();
     let props = BytePanelProps {
         bytes: Rc::new(view.clone()),
+        frozen: false,
     };
     let app = yew::Renderer::<BytePanel>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
