@@ -5,12 +5,13 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::components::{
-    BalloonOutline, BookLink, ConfigPanel, Console, Controls, Explanation, ForkQuestion, Guidance,
-    Help, HostMemoryLine, InitFlow, MemoryMap, PresetsMenu, QueuePanels, SessionFile, StatsChart,
-    TargetControls, Timeline, Transcript, Workload,
+    BalloonOutline, BookLink, BytePanel, ConfigPanel, Console, Controls, Explanation, ForkQuestion,
+    Guidance, Help, HostMemoryLine, InitFlow, MemoryMap, PresetsMenu, QueuePanels, SessionFile,
+    StatsChart, TargetControls, Timeline, Transcript, Workload,
 };
 use crate::hooks::{
-    use_auto_pause, use_detail, use_keyboard_shortcuts, use_play_loop, use_share_hash,
+    RingFocus, use_auto_pause, use_byte_view, use_detail, use_keyboard_shortcuts, use_play_loop,
+    use_ring_focus_state, use_share_hash,
 };
 use crate::state::{Action, AppState};
 use crate::view_model as vm;
@@ -77,6 +78,8 @@ pub fn App() -> Html {
         .map(|ev| (ev.sentence(), ev.function()));
     let spec = vm::current_event(&s).and_then(|ev| ev.spec());
     let detail = use_detail(&s, state.playing, state.speed);
+    let bytes = use_byte_view(&s, true, state.playing, state.speed);
+    let ring_focus = use_ring_focus_state();
     let fork_question = state
         .pending_fork
         .as_ref()
@@ -139,10 +142,12 @@ pub fn App() -> Html {
                 <Timeline on_action={on_action.clone()} {index} {count} now_ns={s.now_ns()} />
                 <Workload on_action={on_action.clone()} />
             </section>
+            <ContextProvider<RingFocus> context={ring_focus}>
             <section class="panels" aria-label="Device and driver">
                 <Explanation {index} {event} {spec} playing={state.playing} />
                 <InitFlow stages={detail.stages.clone()} />
                 <QueuePanels queues={detail.queues.clone()} />
+                <BytePanel {bytes} frozen={crate::hooks::byte_view::frozen(state.playing, state.speed)} />
                 <ConfigPanel config={detail.config.clone()} />
                 <MemoryMap cells={detail.cells.clone()} host={HostMemoryLine {
                     resident_bytes: b.host_resident_bytes,
@@ -151,6 +156,7 @@ pub fn App() -> Html {
                 }} />
                 <StatsChart chart={detail.chart.clone()} />
             </section>
+            </ContextProvider<RingFocus>>
             <section class="console-area" aria-label="Console and transcript">
                 <Console on_action={on_action.clone()} lines={state.console.clone()} />
                 <BookLink chapter="commands" title="The command language and the CLI" />

@@ -170,8 +170,8 @@ fn read_options(options: &JsValue) -> Result<EmbedProps, JsError> {
         None => 0,
         Some(v) => whole(v.as_f64().unwrap_or(f64::NAN), "options.step")?,
     };
-    let panels = match field("panels") {
-        None => vec![QueueName::Ivq],
+    let (panels, bytes) = match field("panels") {
+        None => (vec![QueueName::Ivq], false),
         Some(v) => {
             let list = if js_sys::Array::is_array(&v) {
                 let names: Option<Vec<String>> = js_sys::Array::from(&v)
@@ -199,6 +199,7 @@ fn read_options(options: &JsValue) -> Result<EmbedProps, JsError> {
     Ok(EmbedProps {
         share: ShareState { source, step },
         panels,
+        bytes,
         controls,
         playground_url,
         problems: Vec::new(),

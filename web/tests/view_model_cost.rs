@@ -6,10 +6,12 @@
 use std::time::Instant;
 
 use balloon_sim::Session;
+use balloon_sim::command::QueueName;
 use balloon_web::view_model as vm;
 
 /// Every prop the page computes for one render.
 fn render_props(s: &Session) -> usize {
+    let bytes = s.byte_view(s.current_index().saturating_sub(1));
     let queues = vm::queue_models(s);
     let cells = vm::memory_map(s);
     let lines = vm::transcript(s, vm::TRANSCRIPT_LEN);
@@ -28,7 +30,8 @@ fn render_props(s: &Session) -> usize {
             .iter()
             .all(|l| l.points.len() <= vm::CHART_POINTS + 1)
     );
-    queues.iter().map(|q| q.payloads.len()).sum::<usize>() + cells.len() + lines.len()
+    let shown: usize = bytes.regions.iter().map(|r| r.bytes.len()).sum();
+    queues.iter().map(|q| q.payloads.len()).sum::<usize>() + cells.len() + lines.len() + shown
 }
 
 #[test]
@@ -98,6 +101,10 @@ fn bulk_64g_render_props_cost() {
     });
     time("init_flow", &|| {
         std::hint::black_box(vm::init_flow(&s));
+    });
+    time("byte_view + ivq hex dump", &|| {
+        let v = s.byte_view(s.current_index().saturating_sub(12));
+        std::hint::black_box(vm::hex_blocks(&v, vm::ByteSource::Queue(QueueName::Ivq)));
     });
     let (small, _) = Session::from_script("-m 1G -device virtio-balloon -seed 1\nrun\n").unwrap();
     let t = Instant::now();

@@ -12,7 +12,8 @@
 //!   [`DriverQueue::add_buf`], [`DriverQueue::publish`], [`DriverQueue::kick_needed`],
 //!   [`DriverQueue::get_used`], [`DriverQueue::disable_cb`], [`DriverQueue::enable_cb`].
 //! - Device side: the [`DeviceQueue`] trait, [`PortableQueue`] and natively [`RustVmmQueue`].
-//! - UI: [`QueueView`].
+//! - UI: [`QueueView`]; [`SparseRam`]'s [`WriteLog`] of the last events' stores (which bytes each
+//!   ring operation wrote, in order) through [`GuestRam::recent_writes`].
 //!
 //! Malformed rings never panic or loop: each case is a [`QueueError`] variant whose `Display`
 //! is a sentence for the UI, and which the device turns into DEVICE_NEEDS_RESET (QEMU's
@@ -60,6 +61,7 @@ pub mod transport;
 pub mod view;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod vmram;
+pub mod write_log;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use backend::RustVmm;
@@ -75,3 +77,4 @@ pub use transport::Transport;
 pub use view::{AvailView, DescState, DescView, QueueView, UsedEntry, UsedView};
 #[cfg(not(target_arch = "wasm32"))]
 pub use vmram::VmRam;
+pub use write_log::{GuestWrite, WriteLog};

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::error::MemError;
+use crate::write_log::{GuestWrite, WriteLog};
 
 /// Size of one backing frame, and of a balloon PFN's unit (`VIRTIO_BALLOON_PFN_SHIFT` = 12).
 pub const PAGE_SIZE: u64 = 4096;
@@ -52,6 +53,13 @@ pub trait GuestRam {
         self.read(addr, &mut b)?;
         Ok(u64::from_le_bytes(b))
     }
+    /// Marks the start of ring operation `event`: later writes belong to it. A no-op for
+    /// memories without a [`WriteLog`].
+    fn begin_event(&mut self, _event: u64) {}
+    /// The writes of the most recent events, oldest first (empty without a [`WriteLog`]).
+    fn recent_writes(&self) -> &[GuestWrite] {
+        &[]
+    }
     /// Writes a little-endian u16.
     fn write_u16(&mut self, addr: u64, v: u16) -> Result<(), MemError> {
         self.write(addr, &v.to_le_bytes())
@@ -89,10 +97,12 @@ impl Hasher for FrameHasher {
 type Frames = HashMap<u64, Box<[u8; PAGE_SIZE as usize]>, BuildHasherDefault<FrameHasher>>;
 
 /// Sparse guest RAM: 4 KiB frames are allocated on first write; untouched memory reads as zero.
+/// It logs the writes of the most recent events ([`WriteLog`]) for the byte view.
 #[derive(Debug, Clone, Default)]
 pub struct SparseRam {
     size: u64,
     frames: Frames,
+    log: WriteLog,
 }
 
 impl SparseRam {
@@ -101,6 +111,7 @@ impl SparseRam {
         Self {
             size,
             frames: Frames::default(),
+            log: WriteLog::default(),
         }
     }
     /// How many 4 KiB frames have been written (and so are backed).
@@ -130,8 +141,17 @@ impl GuestRam for SparseRam {
         Ok(())
     }
 
+    fn begin_event(&mut self, event: u64) {
+        self.log.begin_event(event);
+    }
+
+    fn recent_writes(&self) -> &[GuestWrite] {
+        self.log.writes()
+    }
+
     fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), MemError> {
         self.check_range(addr, data.len() as u64)?;
+        self.log.record(addr, data.len() as u64);
         let mut done = 0usize;
         while done < data.len() {
             let a = addr + done as u64;
@@ -177,5 +197,21 @@ mod tests {
             ram.read_u32(u64::MAX - 1),
             Err(MemError::Overflow { .. })
         ));
+    }
+
+    #[test]
+    fn writes_are_logged_per_event_and_reads_are_not() {
+        let mut ram = SparseRam::new(1 << 20);
+        ram.begin_event(3);
+        ram.write_u16(0x1002, 1).unwrap();
+        ram.write(0x2000, &[0; 16]).unwrap();
+        let _ = ram.read_u64(0x2000).unwrap();
+        assert!(ram.write_u32(1 << 20, 0).is_err());
+        let got: Vec<_> = ram
+            .recent_writes()
+            .iter()
+            .map(|w| (w.event, w.addr, w.len))
+            .collect();
+        assert_eq!(got, [(3, 0x1002, 2), (3, 0x2000, 16)]);
     }
 }

@@ -6,6 +6,7 @@
 
 mod axe;
 mod book;
+mod bytes;
 mod csp;
 mod newcomer;
 mod perf;

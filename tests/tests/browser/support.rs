@@ -64,6 +64,21 @@ impl Page {
             .expect("the app mounted");
     }
 
+    /// Opens the embed at `query_and_fragment` (`embed=1&…#v=1&…`) and waits for the element
+    /// with test id `ready`.
+    pub async fn goto_embed(&self, query_and_fragment: &str, ready: &str) {
+        self.client
+            .goto(&format!("{}?{query_and_fragment}", self.base))
+            .await
+            .expect("opening the embed");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(&test_id(ready)))
+            .await
+            .expect("the embed mounted");
+    }
+
     /// Runs `script` in the page and returns its value.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
         self.client

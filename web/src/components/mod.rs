@@ -2,6 +2,7 @@
 
 pub mod balloon_outline;
 pub mod book_link;
+pub mod byte_view;
 pub mod config_panel;
 pub mod console;
 pub mod controls;
@@ -23,6 +24,7 @@ pub mod workload;
 
 pub use balloon_outline::{BalloonOutline, balloon_path};
 pub use book_link::{BookLink, queue_chapter};
+pub use byte_view::BytePanel;
 pub use config_panel::ConfigPanel;
 pub use console::Console;
 pub use controls::Controls;

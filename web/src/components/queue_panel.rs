@@ -4,10 +4,12 @@
 //! the guest and the device. What the current step changed is highlighted.
 
 use balloon_sim::command::QueueName;
+use balloon_sim::view::bytes::RingItem;
 use balloon_sim::view::{DescState, DescView};
 use yew::prelude::*;
 
 use crate::components::{BookLink, queue_chapter};
+use crate::hooks::{RingFocus, use_ring_focus};
 use crate::view_model::{Payload, QueueModel, Side, format_desc_flags, format_pfn_range};
 
 /// Ring entries listed under each ring (the newest ones, ending at the index).
@@ -126,15 +128,39 @@ pub fn describe_desc(
     out
 }
 
+/// Hover links between a ring cell and its bytes in the byte panel.
+#[derive(Default)]
+struct Link {
+    linked: bool,
+    enter: Option<Callback<MouseEvent>>,
+    leave: Option<Callback<MouseEvent>>,
+}
+
+fn link(focus: Option<&RingFocus>, queue: QueueName, item: RingItem) -> Link {
+    let Some(f) = focus else {
+        return Link::default();
+    };
+    let (set, unset) = (f.set.clone(), f.set.clone());
+    Link {
+        linked: f.is((queue, item)),
+        enter: Some(Callback::from(move |_: MouseEvent| {
+            set.emit(Some((queue, item)))
+        })),
+        leave: Some(Callback::from(move |_: MouseEvent| unset.emit(None))),
+    }
+}
+
 fn index_row(
     id: String,
     name: &'static str,
     owner: &'static str,
     value: String,
     changed: bool,
+    link: Link,
 ) -> Html {
     html! {
-        <div class={classes!("index", changed.then_some("changed"))}>
+        <div class={classes!("index", changed.then_some("changed"), link.linked.then_some("linked"))}
+            onmouseenter={link.enter} onmouseleave={link.leave}>
             <dt>{ name }<small>{ owner }</small></dt>
             <dd data-testid={id}>{ value }</dd>
         </div>
@@ -146,6 +172,8 @@ fn index_row(
 pub fn QueuePanel(props: &QueuePanelProps) -> Html {
     let q = &props.queue;
     let picked = use_state(|| None::<u16>);
+    let focus = use_ring_focus();
+    let focus = focus.as_ref();
     let label = q.label();
     let testid = format!("queue-{label}");
     let ch = &q.changes;
@@ -185,8 +213,8 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
                 { heading }
                 { lane }
                 <dl class="indices">
-                    { index_row(format!("{label}-next-avail"), "next_avail", "device", q.next_avail.to_string(), ch.next_avail) }
-                    { index_row(format!("{label}-used-idx"), "used.idx", "device", q.used_idx.to_string(), ch.used_idx) }
+                    { index_row(format!("{label}-next-avail"), "next_avail", "device", q.next_avail.to_string(), ch.next_avail, Link::default()) }
+                    { index_row(format!("{label}-used-idx"), "used.idx", "device", q.used_idx.to_string(), ch.used_idx, Link::default()) }
                 </dl>
                 <p class="note">{ if q.ready { "The driver has not set up this ring yet." } else { "Not configured yet (the driver sets it up in init_vqs)." } }</p>
             </section>
@@ -211,6 +239,7 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
             Callback::from(move |_: MouseEvent| picked.set(Some(i)))
         };
         let title = format!("descriptor {i}: {}", state_text(d.state));
+        let l = link(focus, q.name, RingItem::Desc(i));
         // One widget, one tab stop: the cells are options of the listbox, which holds the
         // focus and points at the selected one (aria-activedescendant).
         html! {
@@ -218,12 +247,13 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
                 aria-selected={(selected == Some(i)).to_string()}
                 class={classes!("cell", state_class(d.state),
                     ch.descs.contains(&i).then_some("changed"),
-                    (selected == Some(i)).then_some("selected"))}
-                {onclick}></div>
+                    (selected == Some(i)).then_some("selected"), l.linked.then_some("linked"))}
+                {onclick} onmouseenter={l.enter} onmouseleave={l.leave}></div>
         }
     };
     let on_grid_key = {
         let picked = picked.clone();
+        let (set_focus, queue) = (focus.map(|f| f.set.clone()), q.name);
         let last = ring.layout.size.saturating_sub(1);
         Callback::from(move |e: KeyboardEvent| {
             let from = selected.unwrap_or(0);
@@ -236,6 +266,10 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
             };
             e.prevent_default();
             picked.set(Some(to));
+            // The byte panel shows the selected descriptor's bytes (and its buffer's).
+            if let Some(set) = &set_focus {
+                set.emit(Some((queue, RingItem::Desc(to))));
+            }
         })
     };
     let detail = selected
@@ -274,18 +308,24 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
                 </div>
             }
         });
-    let avail_tail = (1..=RING_TAIL.min(ring.avail.idx).min(size)).rev().map(|k| {
-        let n = ring.avail.idx.wrapping_sub(k);
-        let slot = n % size;
-        let head = ring.avail.ring.get(usize::from(slot)).copied().unwrap_or(0);
-        let newest = k == 1 && ch.avail_idx;
-        html! { <li class={classes!(newest.then_some("changed"))}>{ format!("[{slot}] {head}") }</li> }
-    });
+    let avail_tail = (1..=RING_TAIL.min(ring.avail.idx).min(size))
+        .rev()
+        .map(|k| {
+            let n = ring.avail.idx.wrapping_sub(k);
+            let slot = n % size;
+            let head = ring.avail.ring.get(usize::from(slot)).copied().unwrap_or(0);
+            let newest = k == 1 && ch.avail_idx;
+            let l = link(focus, q.name, RingItem::AvailEntry(slot));
+            html! { <li class={classes!(newest.then_some("changed"), l.linked.then_some("linked"))}
+            onmouseenter={l.enter} onmouseleave={l.leave}>{ format!("[{slot}] {head}") }</li> }
+        });
     let used_tail = (1..=RING_TAIL.min(ring.used.idx).min(size)).rev().map(|k| {
         let slot = ring.used.idx.wrapping_sub(k) % size;
         let e = ring.used.ring.get(usize::from(slot)).copied().unwrap_or(balloon_sim::view::UsedEntry { id: 0, len: 0 });
         let newest = k == 1 && ch.used_idx;
-        html! { <li class={classes!(newest.then_some("changed"))}>{ format!("[{slot}] id {} len {}", e.id, e.len) }</li> }
+        let l = link(focus, q.name, RingItem::UsedEntry(slot));
+        html! { <li class={classes!(newest.then_some("changed"), l.linked.then_some("linked"))}
+            onmouseenter={l.enter} onmouseleave={l.leave}>{ format!("[{slot}] id {} len {}", e.id, e.len) }</li> }
     });
     html! {
         <section class="queue" data-testid={testid}>
@@ -293,10 +333,10 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
             { lane }
             <p class="direction" aria-live="off">{ if direction.is_empty() { "\u{a0}".to_owned() } else { format!("this step: {direction}") } }</p>
             <dl class="indices">
-                { index_row(format!("{label}-avail-idx"), "avail.idx", "driver", ring.avail.idx.to_string(), ch.avail_idx) }
-                { index_row(format!("{label}-next-avail"), "next_avail", "device", ring.next_avail.to_string(), ch.next_avail) }
-                { index_row(format!("{label}-used-idx"), "used.idx", "device", ring.used.idx.to_string(), ch.used_idx) }
-                { index_row(format!("{label}-last-used"), "last_used", "driver", ring.last_used.to_string(), ch.last_used) }
+                { index_row(format!("{label}-avail-idx"), "avail.idx", "driver", ring.avail.idx.to_string(), ch.avail_idx, link(focus, q.name, RingItem::AvailIdx)) }
+                { index_row(format!("{label}-next-avail"), "next_avail", "device", ring.next_avail.to_string(), ch.next_avail, Link::default()) }
+                { index_row(format!("{label}-used-idx"), "used.idx", "device", ring.used.idx.to_string(), ch.used_idx, link(focus, q.name, RingItem::UsedIdx)) }
+                { index_row(format!("{label}-last-used"), "last_used", "driver", ring.last_used.to_string(), ch.last_used, Link::default()) }
             </dl>
             <div class="rings">
                 <div><h3>{ "avail ring" }</h3><ol class="ring-tail">

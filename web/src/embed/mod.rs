@@ -14,7 +14,8 @@ use balloon_sim::share::{self, ShareState};
 use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
-use crate::components::{BalloonOutline, Explanation};
+use crate::components::{BalloonOutline, BytePanel, Explanation};
+use crate::hooks::{RingFocus, use_byte_view, use_ring_focus_state};
 use crate::view_model::BalloonModel;
 pub use options::EmbedOptions;
 use rings::{RingNumbers, RingPanel};
@@ -31,6 +32,9 @@ pub struct EmbedProps {
     /// The rings shown.
     #[prop_or_else(|| vec![QueueName::Ivq])]
     pub panels: Vec<QueueName>,
+    /// Whether the byte panel is shown.
+    #[prop_or(false)]
+    pub bytes: bool,
     /// Whether the step buttons are shown.
     #[prop_or(true)]
     pub controls: bool,
@@ -75,6 +79,9 @@ pub fn Embed(props: &EmbedProps) -> Html {
     let session = state.session();
     let s = &*session;
     let index = s.current_index();
+    // Hooks run on every render; the byte view is only read when its panel is shown.
+    let ring_focus = use_ring_focus_state();
+    let bytes = use_byte_view(s, props.bytes, state.playing, 0.0);
     let event = index
         .checked_sub(1)
         .and_then(|i| usize::try_from(i).ok())
@@ -111,6 +118,11 @@ pub fn Embed(props: &EmbedProps) -> Html {
                     }) }
                 </div>
             </div>
+            if props.bytes {
+                <ContextProvider<RingFocus> context={ring_focus}>
+                    <BytePanel {bytes} />
+                </ContextProvider<RingFocus>>
+            }
             <Explanation {index} {event} playing={state.playing} />
             <div class="embed-bar">
                 if props.controls {
@@ -159,6 +171,7 @@ pub fn mount_from_location() {
     let props = EmbedProps {
         share: options.share,
         panels: options.panels,
+        bytes: options.bytes,
         controls: options.controls,
         playground_url,
         problems: options.problems,

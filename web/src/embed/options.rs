@@ -18,6 +18,8 @@ pub struct EmbedOptions {
     pub share: ShareState,
     /// The rings shown, in order.
     pub panels: Vec<QueueName>,
+    /// Whether the byte panel is shown (`panels=…,bytes`).
+    pub bytes: bool,
     /// Whether the step buttons are shown.
     pub controls: bool,
     /// What was wrong with the link, one message per bad option.
@@ -32,6 +34,7 @@ impl Default for EmbedOptions {
                 step: 0,
             },
             panels: vec![QueueName::Ivq],
+            bytes: false,
             controls: true,
             problems: Vec::new(),
         }
@@ -48,7 +51,10 @@ pub fn parse(panels: Option<&str>, controls: Option<&str>, fragment: &str) -> Em
     let mut options = EmbedOptions::default();
     if let Some(list) = panels {
         match parse_panels(list) {
-            Ok(p) => options.panels = p,
+            Ok((rings, bytes)) => {
+                options.panels = rings;
+                options.bytes = bytes;
+            }
             Err(e) => options.problems.push(e),
         }
     }
@@ -77,14 +83,23 @@ pub fn parse(panels: Option<&str>, controls: Option<&str>, fragment: &str) -> Em
     options
 }
 
-/// `ivq,dvq,svq`: Linux queue names, comma-separated, each at most once, at least one.
-pub fn parse_panels(list: &str) -> Result<Vec<QueueName>, String> {
+/// The byte panel's name in the `panels` list.
+pub const BYTES_PANEL: &str = "bytes";
+
+/// `ivq,dvq,svq,bytes`: Linux queue names and `bytes` (the byte panel), comma-separated, each
+/// at most once, at least one: the rings in order, and whether the byte panel is shown.
+pub fn parse_panels(list: &str) -> Result<(Vec<QueueName>, bool), String> {
     let mut panels = Vec::new();
+    let mut bytes = false;
     for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if name == BYTES_PANEL {
+            bytes = true;
+            continue;
+        }
         let queue = QueueName::parse(name).ok_or_else(|| {
             let known: Vec<&str> = QueueName::ALL.iter().map(|q| q.as_str()).collect();
             format!(
-                "panels: \"{}\" is not a queue (one of {})",
+                "panels: \"{}\" is not a queue (one of {}) or {BYTES_PANEL}",
                 clip(name),
                 known.join(", ")
             )
@@ -93,10 +108,10 @@ pub fn parse_panels(list: &str) -> Result<Vec<QueueName>, String> {
             panels.push(queue);
         }
     }
-    if panels.is_empty() {
+    if panels.is_empty() && !bytes {
         return Err("panels: name at least one queue, e.g. panels=ivq,dvq".to_owned());
     }
-    Ok(panels)
+    Ok((panels, bytes))
 }
 
 /// At most a few dozen characters of what the author wrote, echoed in messages.
@@ -161,6 +176,19 @@ mod tests {
         let o = parse(Some(" , "), None, "#v=2&step=1&preset=deflate");
         assert_eq!(o.problems.len(), 2, "{:?}", o.problems);
         assert_eq!(o.share, EmbedOptions::default().share);
+    }
+
+    #[test]
+    fn bytes_is_a_panel_alone_or_beside_rings() {
+        let o = parse(Some("bytes"), None, "");
+        assert!(o.bytes && o.panels.is_empty(), "{o:?}");
+        assert!(o.problems.is_empty());
+        let o = parse(Some("ivq,bytes,ivq"), None, "");
+        assert!(o.bytes);
+        assert_eq!(o.panels, [QueueName::Ivq]);
+        let o = parse(Some("ivq"), None, "");
+        assert!(!o.bytes);
+        assert!(parse_panels("byte").unwrap_err().contains("or bytes"));
     }
 
     #[test]

@@ -1,14 +1,18 @@
 //! Hooks that tie the app to the browser: the play loop, keyboard shortcuts, the share link in
 //! the URL and auto-pause. Each owns its listeners and drops them with the component.
 
+pub mod byte_view;
 pub mod detail;
 pub mod keyboard;
 pub mod play_loop;
+pub mod ring_focus;
 pub mod share_hash;
 pub mod visibility;
 
+pub use byte_view::use_byte_view;
 pub use detail::use_detail;
 pub use keyboard::use_keyboard_shortcuts;
 pub use play_loop::{FrameClock, use_play_loop};
+pub use ring_focus::{RingFocus, RingTarget, use_ring_focus, use_ring_focus_state};
 pub use share_hash::use_share_hash;
 pub use visibility::use_auto_pause;

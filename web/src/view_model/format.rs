@@ -31,16 +31,7 @@ pub fn format_pfn_range(r: PfnRun) -> String {
     }
 }
 
-/// Descriptor flags by name (`NEXT|WRITE`), "0" when none.
+/// Descriptor flags by name (`NEXT|WRITE`), "0" when none (the byte view's own spelling).
 pub fn format_desc_flags(flags: u16) -> String {
-    let names: Vec<&str> = [(1, "NEXT"), (2, "WRITE"), (4, "INDIRECT")]
-        .into_iter()
-        .filter(|(b, _)| flags & b != 0)
-        .map(|(_, n)| n)
-        .collect();
-    if names.is_empty() {
-        "0".to_owned()
-    } else {
-        names.join("|")
-    }
+    balloon_sim::view::bytes::desc_flags_text(flags)
 }

@@ -6,6 +6,7 @@
 //! as a fresh one. The components take these structs as props and never see the session.
 
 mod balloon;
+mod bytes;
 mod config;
 mod format;
 mod queues;
@@ -15,6 +16,10 @@ mod transcript;
 use balloon_sim::{Session, TraceEvent};
 
 pub use self::balloon::BalloonModel;
+pub use self::bytes::{
+    ByteSource, FieldCell, HexBlock, HexRow, ROW_BYTES, default_source, hex_block, hex_blocks,
+    since_for, sources, write_lines,
+};
 pub use self::config::{ConfigModel, StatusBit, config_model};
 pub use self::format::{format_bytes_mib, format_desc_flags, format_mib, format_pfn_range};
 pub use self::queues::{QueueChanges, QueueModel, Side, queue_models};

@@ -10,6 +10,7 @@
 //! and the ring layout types ([`RingView`], [`DescView`], ...) are re-exported here, so that a
 //! view's reader needs no other crate.
 
+pub mod bytes;
 pub(crate) mod init;
 mod payload;
 

@@ -14,7 +14,7 @@ mod views;
 use balloon_device::{
     BalloonDevice, BalloonProps, DeviceEvent, DeviceProfile, InitStage, Interrupt, QueueKind,
 };
-use virtq::Backend;
+use virtq::{Backend, GuestRam};
 
 pub use self::bus::Bus;
 pub use self::event::{DeliveredInterrupt, Detail, MonitorDetail, TraceEvent, queue_name};
@@ -226,6 +226,8 @@ impl<B: Backend> World<B> {
 
     /// One scheduler step; `None` when there is no work and no timer.
     pub fn step_event(&mut self) -> Option<TraceEvent> {
+        // The guest memory's write log files this step's stores under the event it makes.
+        self.ram.begin_event(self.events);
         if let Some(ev) = self.device.init_step() {
             return Some(self.make(Actor::HostDevice, Detail::Device(ev)));
         }
@@ -281,6 +283,7 @@ impl<B: Backend> World<B> {
 
     /// Applies an operator input; exactly one event.
     pub fn apply(&mut self, input: &Input) -> TraceEvent {
+        self.ram.begin_event(self.events);
         match input {
             Input::PassTime(to) => {
                 let from = self.now_ns;
