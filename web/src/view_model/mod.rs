@@ -9,6 +9,7 @@ mod balloon;
 mod config;
 mod format;
 mod queues;
+pub mod series_chart;
 mod stats;
 mod transcript;
 

@@ -6,4 +6,4 @@ mod diff;
 mod series;
 
 pub use diff::{ActualGap, Comparison, QueueCounts, Settle, compare};
-pub use series::{QueueMessages, RunSeries, Sample, value_at};
+pub use series::{QueueMessages, RunSeries, Sample, peak_in_window, value_at};

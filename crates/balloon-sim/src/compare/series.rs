@@ -140,6 +140,19 @@ impl RunSeries {
     }
 }
 
+/// The most of `times_ns` (sorted) that fall in any window of `window_ns`.
+pub fn peak_in_window(times_ns: &[i64], window_ns: i64) -> usize {
+    let mut best = 0;
+    let mut from = 0;
+    for (i, &t) in times_ns.iter().enumerate() {
+        while t - times_ns[from] >= window_ns {
+            from += 1;
+        }
+        best = best.max(i + 1 - from);
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +165,15 @@ mod tests {
         assert_eq!(value_at(&s, 19), 5);
         assert_eq!(value_at(&s, 25), 7);
         assert_eq!(value_at(&[], 25), 0);
+    }
+
+    #[test]
+    fn peak_counts_the_busiest_window() {
+        // Three within one second (0.1, 0.5, 1.05 is outside 0.1's), then a burst of three.
+        let t = [100, 500, 1050, 3000, 3001, 3002];
+        assert_eq!(peak_in_window(&t, 1000), 3);
+        assert_eq!(peak_in_window(&t, 10_000), 6);
+        assert_eq!(peak_in_window(&[], 1000), 0);
     }
 
     #[test]

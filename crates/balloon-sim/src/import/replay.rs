@@ -90,6 +90,32 @@ impl Recording {
                 line: msg.to_string(),
             });
         }
+        if !commands
+            .iter()
+            .any(|c| c.line.contains(r#""execute":"balloon""#))
+        {
+            // No QMP transcript (or no balloon command in it): each target the device received
+            // is in the trace itself, `virtio_balloon_to_target` (called by `qemu_balloon` for
+            // every `balloon` command), so the replay sends those.
+            let targets: Vec<TimedCommand> = self
+                .events
+                .iter()
+                .filter_map(|e| match e.kind {
+                    ImportedKind::Target { target_bytes, .. } => Some(TimedCommand {
+                        t_ns: e.t_ns?,
+                        line: serde_json::json!({"execute": "balloon", "arguments": {"value": target_bytes}})
+                            .to_string(),
+                    }),
+                    _ => None,
+                })
+                .collect();
+            if !targets.is_empty() {
+                assumptions.push(
+                    "no balloon command in a QMP transcript: the targets are the trace's virtio_balloon_to_target lines".to_owned(),
+                );
+                commands.extend(targets);
+            }
+        }
         commands.sort_by_key(|c| c.t_ns);
         let ram_mib = match self.ram_pages() {
             // `-m` takes whole 2 MiB (QEMU rounds RAM to it for x86).

@@ -1,0 +1,102 @@
+//! Reading a trace into the importer a slice at a time, yielding to the browser between
+//! slices so the page keeps painting its progress and answering input (a 47 MB log is about
+//! fifty slices).
+
+use balloon_sim::import::{ImportOptions, Importer, Recording};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, File};
+
+use super::state::failure_message;
+
+/// Bytes read and imported per slice.
+pub const SLICE_BYTES: usize = 1 << 20;
+
+/// gzip's magic number (RFC 1952, section 2.3.1).
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Gives the browser a turn (a `setTimeout(0)`), so it paints and handles input.
+async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        } else {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+async fn blob_bytes(blob: &Blob) -> Result<Vec<u8>, String> {
+    let buf = JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(|e| format!("the file could not be read ({e:?})"))?;
+    let buf = buf
+        .dyn_into::<js_sys::ArrayBuffer>()
+        .map_err(|_| "the file could not be read (no bytes)".to_owned())?;
+    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
+/// Where the trace's bytes come from.
+#[derive(Debug)]
+pub enum Source {
+    /// A file from the picker or a drop.
+    File(File),
+    /// Pasted text.
+    Text(String),
+}
+
+impl Source {
+    /// Its size in bytes.
+    pub fn len(&self) -> f64 {
+        match self {
+            Source::File(f) => f.size(),
+            Source::Text(t) => t.len() as f64,
+        }
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0.0
+    }
+
+    async fn slice(&self, from: f64, to: f64) -> Result<Vec<u8>, String> {
+        match self {
+            Source::File(f) => blob_bytes(&f.slice_with_f64_and_f64(from, to).map_err(|e| format!("{e:?}"))?).await,
+            Source::Text(t) => Ok(t.as_bytes()[from as usize..to as usize].to_vec()),
+        }
+    }
+}
+
+/// Imports `trace` (and the QMP transcript `qmp`, read whole: it is small) a slice at a time;
+/// `progress` hears the bytes done after each slice.
+pub async fn import(
+    trace: Source,
+    qmp: Option<Source>,
+    progress: impl Fn(f64),
+) -> Result<Recording, String> {
+    let total = trace.len();
+    let mut im = Importer::new(ImportOptions::default());
+    let mut done = 0.0;
+    while done < total {
+        let to = (done + SLICE_BYTES as f64).min(total);
+        let bytes = trace.slice(done, to).await?;
+        if done == 0.0 && bytes.starts_with(&GZIP_MAGIC) {
+            return Err(
+                "this is a gzip-compressed file: decompress it first (gunzip), then open the .log"
+                    .to_owned(),
+            );
+        }
+        im.push_trace_bytes(&bytes);
+        done = to;
+        progress(done);
+        yield_to_browser().await;
+    }
+    if let Some(q) = qmp {
+        let bytes = q.slice(0.0, q.len()).await?;
+        for line in String::from_utf8_lossy(&bytes).lines() {
+            im.push_qmp_line(line);
+        }
+    }
+    im.finish().map_err(|e| failure_message(&e))
+}
