@@ -27,9 +27,10 @@ pub fn TraceBalloon(props: &TraceBalloonProps) -> Html {
     let fill = |p: u32| f64::from(p) / scale;
     let (w, h) = VIEW_BOX;
     let (fx, fy, fw, fh) = FRAME;
-    let ram = props
-        .ram_pages
-        .map_or_else(|| "guest RAM not traced".to_owned(), |p| format!("guest RAM {}", format_mib(p)));
+    let ram = props.ram_pages.map_or_else(
+        || "guest RAM not traced".to_owned(),
+        |p| format!("guest RAM {}", format_mib(p)),
+    );
     html! {
         <section class="balloon-panel" aria-label="Balloon at the cursor">
             <svg class="balloon" data-testid="trace-balloon" viewBox={format!("0 0 {w} {h}")} role="img"

@@ -48,7 +48,11 @@ pub fn TraceOpen(props: &TraceOpenProps) -> Html {
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             dragging.set(false);
-            if let Some(f) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+            if let Some(f) = e
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|f| f.get(0))
+            {
                 on_open.emit((f.name(), Source::File(f), take_qmp()));
             }
         })
@@ -69,7 +73,11 @@ pub fn TraceOpen(props: &TraceOpenProps) -> Html {
         let paste = paste.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(t) = paste.cast::<HtmlTextAreaElement>() {
-                on_open.emit(("pasted text".to_owned(), Source::Text(t.value()), take_qmp()));
+                on_open.emit((
+                    "pasted text".to_owned(),
+                    Source::Text(t.value()),
+                    take_qmp(),
+                ));
             }
         })
     };

@@ -62,7 +62,13 @@ impl Source {
 
     async fn slice(&self, from: f64, to: f64) -> Result<Vec<u8>, String> {
         match self {
-            Source::File(f) => blob_bytes(&f.slice_with_f64_and_f64(from, to).map_err(|e| format!("{e:?}"))?).await,
+            Source::File(f) => {
+                blob_bytes(
+                    &f.slice_with_f64_and_f64(from, to)
+                        .map_err(|e| format!("{e:?}"))?,
+                )
+                .await
+            }
             Source::Text(t) => Ok(t.as_bytes()[from as usize..to as usize].to_vec()),
         }
     }

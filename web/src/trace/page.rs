@@ -9,7 +9,9 @@ use yew::prelude::*;
 use super::loader::{self, Source};
 use super::rows::rows_at;
 use super::state::{Phase, TraceAction, TraceState};
-use crate::components::{QueueRates, RunCompare, SeriesChart, TraceBalloon, TraceEvents, TraceOpen, TraceReport};
+use crate::components::{
+    QueueRates, RunCompare, SeriesChart, TraceBalloon, TraceEvents, TraceOpen, TraceReport,
+};
 use crate::view_model::series_chart::{SeriesRef, seconds};
 
 /// The page.
@@ -18,24 +20,30 @@ pub fn TracePage() -> Html {
     let state = use_reducer(TraceState::default);
     let on_open = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |(name, trace, qmp): (String, Source, Option<Source>)| {
-            // Each load gets a new number: progress from an older one is ignored.
-            let load = LOADS.with(|l| {
-                let n = l.get().wrapping_add(1);
-                l.set(n);
-                n
-            });
-            dispatcher.dispatch(TraceAction::Start { load, name, total: trace.len() });
-            let dispatcher = dispatcher.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let progress = {
-                    let d = dispatcher.clone();
-                    move |done| d.dispatch(TraceAction::Progress { load, done })
-                };
-                let result = loader::import(trace, qmp, progress).await;
-                dispatcher.dispatch(TraceAction::Done { load, result });
-            });
-        })
+        Callback::from(
+            move |(name, trace, qmp): (String, Source, Option<Source>)| {
+                // Each load gets a new number: progress from an older one is ignored.
+                let load = LOADS.with(|l| {
+                    let n = l.get().wrapping_add(1);
+                    l.set(n);
+                    n
+                });
+                dispatcher.dispatch(TraceAction::Start {
+                    load,
+                    name,
+                    total: trace.len(),
+                });
+                let dispatcher = dispatcher.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let progress = {
+                        let d = dispatcher.clone();
+                        move |done| d.dispatch(TraceAction::Progress { load, done })
+                    };
+                    let result = loader::import(trace, qmp, progress).await.map(Box::new);
+                    dispatcher.dispatch(TraceAction::Done { load, result });
+                });
+            },
+        )
     };
     let on_seek = {
         let dispatcher = state.dispatcher();

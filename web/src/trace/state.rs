@@ -114,8 +114,9 @@ pub enum TraceAction {
     Done {
         /// The load.
         load: u32,
-        /// The import, or why there is none.
-        result: Result<Recording, String>,
+        /// The import, or why there is none (boxed: a recording is large, the other actions
+        /// small).
+        result: Result<Box<Recording>, String>,
     },
     /// The cursor moved.
     Seek(i64),
@@ -168,7 +169,7 @@ impl Reducible for TraceState {
                 let name = name.clone();
                 next.phase = match result {
                     Ok(rec) => {
-                        let opened = Opened::new(name, rec);
+                        let opened = Opened::new(name, *rec);
                         next.cursor_ns = opened.series.end_ns;
                         Phase::Open(Rc::new(opened))
                     }
@@ -222,6 +223,7 @@ mod tests {
         });
         let load = s.load;
         let result = balloon_sim::import::import_text(text, None, Default::default())
+            .map(Box::new)
             .map_err(|e| failure_message(&e));
         s.reduce(TraceAction::Done { load, result })
     }

@@ -127,7 +127,13 @@ mod tests {
     #[test]
     fn a_step_line_holds_each_value_until_the_next() {
         let a = Axis::new(0, 100, 10);
-        let s = [Sample { t_ns: 0, pages: 0 }, Sample { t_ns: 50, pages: 10 }];
+        let s = [
+            Sample { t_ns: 0, pages: 0 },
+            Sample {
+                t_ns: 50,
+                pages: 10,
+            },
+        ];
         let d = step_path(&s, &a, 100);
         assert_eq!(
             d,
