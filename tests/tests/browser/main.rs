@@ -13,3 +13,4 @@ mod playground;
 mod session_file;
 mod share_link;
 mod support;
+mod trace;
