@@ -86,11 +86,11 @@ pub fn TraceOpen(props: &TraceOpenProps) -> Html {
             <div class={classes!("drop-zone", dragging.then_some("dragging"))} data-testid="drop-zone"
                 ondrop={on_drop} ondragover={on_drag_over} ondragleave={on_drag_leave}>
                 <p>{ "Drop a QEMU trace log here (the " }<code>{ "log" }</code>
-                    { " trace backend, " }<code>{ "-msg timestamp=on" }</code>{ "), or" }</p>
+                    { " trace backend, " }<code>{ "-msg timestamp=on" }</code>{ "; plain or .gz), or" }</p>
                 <label class="button">
                     { "Choose a trace file…" }
                     <input type="file" data-testid="trace-file" class="visually-hidden"
-                        accept=".log,.txt,text/plain" onchange={on_file} />
+                        accept=".log,.txt,.gz,text/plain,application/gzip" onchange={on_file} />
                 </label>
                 <label class="qmp-pick">
                     { "QMP transcript (optional, JSON lines; choose it first): " }

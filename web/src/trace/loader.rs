@@ -44,6 +44,8 @@ pub enum Source {
     File(File),
     /// Pasted text.
     Text(String),
+    /// Bytes already in memory (a decompressed `.gz`).
+    Bytes(Vec<u8>),
 }
 
 impl Source {
@@ -52,6 +54,7 @@ impl Source {
         match self {
             Source::File(f) => f.size(),
             Source::Text(t) => t.len() as f64,
+            Source::Bytes(b) => b.len() as f64,
         }
     }
 
@@ -70,32 +73,88 @@ impl Source {
                 .await
             }
             Source::Text(t) => Ok(t.as_bytes()[from as usize..to as usize].to_vec()),
+            Source::Bytes(b) => Ok(b[from as usize..to as usize].to_vec()),
         }
     }
 }
 
+fn js_err(what: &str) -> impl Fn(wasm_bindgen::JsValue) -> String + '_ {
+    move |e| format!("{what} failed ({e:?})")
+}
+
+/// The bytes of a gzip file, decompressed by the browser's own `DecompressionStream` (the
+/// Compression Streams standard; called through `Reflect` because web-sys marks it unstable).
+async fn gunzip(file: &File) -> Result<Vec<u8>, String> {
+    use js_sys::{Array, Function, Reflect};
+    use wasm_bindgen::JsValue;
+    let global = js_sys::global();
+    let ctor = |name: &str| -> Result<Function, String> {
+        Reflect::get(&global, &name.into())
+            .ok()
+            .and_then(|c| c.dyn_into::<Function>().ok())
+            .ok_or_else(|| {
+                format!("this browser has no {name}: decompress the file first (gunzip)")
+            })
+    };
+    let method = |obj: &JsValue, name: &str| -> Result<Function, String> {
+        Reflect::get(obj, &name.into())
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+            .ok_or_else(|| format!("no {name} in this browser: decompress the file first (gunzip)"))
+    };
+    let ds = Reflect::construct(&ctor("DecompressionStream")?, &Array::of1(&"gzip".into()))
+        .map_err(js_err("starting gzip decompression"))?;
+    let stream = method(file, "stream")?
+        .call0(file)
+        .map_err(js_err("reading the file"))?;
+    let out = method(&stream, "pipeThrough")?
+        .call1(&stream, &ds)
+        .map_err(js_err("decompressing"))?;
+    let response = Reflect::construct(&ctor("Response")?, &Array::of1(&out))
+        .map_err(js_err("decompressing"))?;
+    let promise = method(&response, "arrayBuffer")?
+        .call0(&response)
+        .map_err(js_err("decompressing"))?;
+    let buf = JsFuture::from(js_sys::Promise::from(promise))
+        .await
+        .map_err(|e| format!("the file is not valid gzip ({e:?})"))?;
+    let buf = buf
+        .dyn_into::<js_sys::ArrayBuffer>()
+        .map_err(|_| "decompressing gave no bytes".to_owned())?;
+    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
 /// Imports `trace` (and the QMP transcript `qmp`, read whole: it is small) a slice at a time;
-/// `progress` hears the bytes done after each slice.
+/// `progress` hears (bytes done, bytes in all) after each slice. A gzip file is decompressed
+/// first (then the bytes are those of the decompressed text).
 pub async fn import(
     trace: Source,
     qmp: Option<Source>,
-    progress: impl Fn(f64),
+    progress: impl Fn(f64, f64),
 ) -> Result<Recording, String> {
+    let trace = match trace {
+        Source::File(f)
+            if f.size() >= 2.0
+                && blob_bytes(
+                    &f.slice_with_f64_and_f64(0.0, 2.0)
+                        .map_err(|e| format!("{e:?}"))?,
+                )
+                .await?
+                    == GZIP_MAGIC =>
+        {
+            Source::Bytes(gunzip(&f).await?)
+        }
+        other => other,
+    };
     let total = trace.len();
     let mut im = Importer::new(ImportOptions::default());
     let mut done = 0.0;
     while done < total {
         let to = (done + SLICE_BYTES as f64).min(total);
         let bytes = trace.slice(done, to).await?;
-        if done == 0.0 && bytes.starts_with(&GZIP_MAGIC) {
-            return Err(
-                "this is a gzip-compressed file: decompress it first (gunzip), then open the .log"
-                    .to_owned(),
-            );
-        }
         im.push_trace_bytes(&bytes);
         done = to;
-        progress(done);
+        progress(done, total);
         yield_to_browser().await;
     }
     if let Some(q) = qmp {

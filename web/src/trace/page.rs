@@ -37,7 +37,7 @@ pub fn TracePage() -> Html {
                 wasm_bindgen_futures::spawn_local(async move {
                     let progress = {
                         let d = dispatcher.clone();
-                        move |done| d.dispatch(TraceAction::Progress { load, done })
+                        move |done, total| d.dispatch(TraceAction::Progress { load, done, total })
                     };
                     let result = loader::import(trace, qmp, progress).await.map(Box::new);
                     dispatcher.dispatch(TraceAction::Done { load, result });

@@ -103,12 +103,14 @@ pub enum TraceAction {
         /// Bytes in all.
         total: f64,
     },
-    /// Load `load` read `done` bytes.
+    /// Load `load` read `done` bytes of `total` (a decompressed file has a new total).
     Progress {
         /// The load.
         load: u32,
         /// Bytes read.
         done: f64,
+        /// Bytes in all.
+        total: f64,
     },
     /// Load `load` ended.
     Done {
@@ -155,8 +157,13 @@ impl Reducible for TraceState {
                 };
                 next.simulated = None;
             }
-            TraceAction::Progress { load, done } => match &mut next.phase {
-                Phase::Loading { done: d, .. } if load == self.load => *d = done,
+            TraceAction::Progress { load, done, total } => match &mut next.phase {
+                Phase::Loading {
+                    done: d, total: t, ..
+                } if load == self.load => {
+                    *d = done;
+                    *t = total;
+                }
                 _ => return self,
             },
             TraceAction::Done { load, result } => {

@@ -16,7 +16,8 @@ pub enum MarkKind {
     Gap,
     /// `actual` differed from `num_pages` and no inflate or deflate element was popped for
     /// longer than the stall threshold: the guest's `fill_balloon`/`leak_balloon` made no
-    /// progress (Linux retries an inflate that found no free page after 200 ms, `update_balloon_size_func`).
+    /// progress (Linux's `fill_balloon` sleeps 200 ms, "Out of puff!", when it finds no free
+    /// page, then `update_balloon_size_func` tries again).
     Stall,
     /// The guest wrote a smaller `actual` while `num_pages` asked for more: it deflated on its
     /// own (Linux `virtio_balloon_oom_notify` with DEFLATE_ON_OOM, or a driver reset).
@@ -48,7 +49,7 @@ pub struct MarkThresholds {
 impl Default for MarkThresholds {
     /// A gap is 3 s of silence: longer than the 2 s stats polling interval people commonly
     /// set, so polling alone never looks like a gap. A stall is 1 s without a page message,
-    /// five times Linux's 200 ms retry of an inflate that found no page.
+    /// five times the 200 ms `fill_balloon` sleeps when it finds no free page.
     fn default() -> Self {
         Self {
             gap_ns: 3_000_000_000,
