@@ -15,6 +15,14 @@ use balloon_sim::import::{
 mod qemu_trace;
 use qemu_trace::{qmp_text, trace_text};
 
+/// The number printed after `key` in a raw trace line.
+fn number_after<T: std::str::FromStr>(line: &str, key: &str) -> T {
+    let after = line.split(key).nth(1).unwrap();
+    let word = after.split(' ').next().unwrap();
+    word.parse()
+        .unwrap_or_else(|_| panic!("no number after {key:?} in {line}"))
+}
+
 fn shipped() -> Recording {
     import_text(&trace_text(), Some(&qmp_text()), ImportOptions::default()).unwrap()
 }
@@ -36,15 +44,7 @@ fn series_of_the_recording_follows_its_set_config_lines() {
         .lines()
         .filter(|l| l.contains(":virtio_balloon_set_config "))
     {
-        let a: u32 = l
-            .split("actual: ")
-            .nth(1)
-            .unwrap()
-            .split(' ')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let a: u32 = number_after(l, "actual: ");
         if raw.last() != Some(&a) {
             raw.push(a);
         }
@@ -57,15 +57,7 @@ fn series_of_the_recording_follows_its_set_config_lines() {
     for l in text.lines() {
         let body = l.split_once(':').map_or(l, |(_, b)| b);
         if body.starts_with("virtio_queue_notify ") {
-            notified = body
-                .split(" n ")
-                .nth(1)
-                .unwrap()
-                .split(' ')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap();
+            notified = number_after(body, " n ");
         } else if body.starts_with("virtqueue_pop ") {
             pops[notified] += 1;
         }

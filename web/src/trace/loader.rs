@@ -27,14 +27,19 @@ async fn yield_to_browser() {
     let _ = JsFuture::from(promise).await;
 }
 
-async fn blob_bytes(blob: &Blob) -> Result<Vec<u8>, String> {
-    let buf = JsFuture::from(blob.array_buffer())
+/// The bytes an `arrayBuffer()` promise gives; `what` names the failure.
+async fn array_buffer_bytes(promise: js_sys::Promise, what: &str) -> Result<Vec<u8>, String> {
+    let buf = JsFuture::from(promise)
         .await
-        .map_err(|e| format!("the file could not be read ({e:?})"))?;
+        .map_err(|e| format!("{what} ({e:?})"))?;
     let buf = buf
         .dyn_into::<js_sys::ArrayBuffer>()
-        .map_err(|_| "the file could not be read (no bytes)".to_owned())?;
+        .map_err(|_| format!("{what} (no bytes)"))?;
     Ok(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
+async fn blob_bytes(blob: &Blob) -> Result<Vec<u8>, String> {
+    array_buffer_bytes(blob.array_buffer(), "the file could not be read").await
 }
 
 /// Where the trace's bytes come from.
@@ -115,13 +120,7 @@ async fn gunzip(file: &File) -> Result<Vec<u8>, String> {
     let promise = method(&response, "arrayBuffer")?
         .call0(&response)
         .map_err(js_err("decompressing"))?;
-    let buf = JsFuture::from(js_sys::Promise::from(promise))
-        .await
-        .map_err(|e| format!("the file is not valid gzip ({e:?})"))?;
-    let buf = buf
-        .dyn_into::<js_sys::ArrayBuffer>()
-        .map_err(|_| "decompressing gave no bytes".to_owned())?;
-    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+    array_buffer_bytes(js_sys::Promise::from(promise), "the file is not valid gzip").await
 }
 
 /// Imports `trace` (and the QMP transcript `qmp`, read whole: it is small) a slice at a time;
