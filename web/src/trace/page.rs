@@ -91,7 +91,7 @@ pub fn TracePage() -> Html {
                         <p class="summary" data-testid="trace-summary">{ format!(
                             "{}: {} events over {} (QEMU's clock, 0 = the first line).",
                             o.name, o.recording.events.len(), seconds(s.end_ns)) }</p>
-                        <section class="stage" aria-label="Balloon at the cursor">
+                        <section class="stage" aria-label="Balloon and messages">
                             <TraceBalloon ram_pages={s.ram_pages} num_pages={value_at(&s.num_pages, t)}
                                 actual={value_at(&s.actual, t)} />
                             <QueueRates series={SeriesRef(s.clone())} />
