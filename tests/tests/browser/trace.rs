@@ -132,7 +132,11 @@ async fn the_shipped_recording_opens_and_the_balloon_follows_actual() {
     page.full_page_screenshot(1440, "trace-compare.png").await;
     page.full_page_screenshot(390, "trace-390.png").await;
     let found = crate::axe::violations(&page.client, &[]).await;
-    assert!(found.is_empty(), "axe on the trace page:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "axe on the trace page:\n{}",
+        found.join("\n")
+    );
     page.assert_no_console_errors().await;
     page.close().await;
 }
