@@ -316,3 +316,29 @@ fn without_a_transcript_the_replay_sends_the_traced_targets() {
     assert_eq!(targets, [16_384, 1000]);
     assert_eq!(sim.actual.last().map(|s| s.pages), Some(1000));
 }
+
+#[test]
+fn a_trace_spanning_days_is_replayed_for_an_hour_at_most() {
+    // A clock jump of two days between two lines (mixed logs, a host suspended).
+    let text = "\
+1@100.000000:virtio_set_status vdev 0x10 val 15
+1@100.500000:virtio_balloon_to_target balloon target: 0x3ff00000 num_pages: 256
+1@172900.000000:virtio_balloon_to_target balloon target: 0x40000000 num_pages: 0
+";
+    let rec = import_text(text, None, ImportOptions::default()).unwrap();
+    let plan = rec.replay_plan();
+    assert_eq!(
+        plan.end_ns,
+        plan.driver_ok_ns + balloon_sim::import::MAX_REPLAY_NS
+    );
+    assert_eq!(plan.commands.len(), 1, "{:?}", plan.commands);
+    assert!(
+        plan.assumptions
+            .iter()
+            .any(|a| a.contains("1 later commands"))
+    );
+    let t0 = Instant::now();
+    let sim = plan.run("simulator").unwrap().series;
+    assert!(t0.elapsed().as_secs() < 20, "{:?}", t0.elapsed());
+    assert_eq!(sim.actual.last().map(|s| s.pages), Some(256));
+}

@@ -40,7 +40,7 @@ pub use recording::{
     BadLine, BadReason, ImportSummary, ImportedEvent, ImportedKind, OutOfOrder, Recording, Report,
     SNIPPET_CHARS,
 };
-pub use replay::{Replay, ReplayPlan, TimedCommand};
+pub use replay::{MAX_REPLAY_NS, Replay, ReplayPlan, TimedCommand};
 
 use crate::command::QueueName;
 

@@ -16,6 +16,11 @@ use crate::trace::Move;
 /// the balloon and are listed as skipped.
 const REPLAYED: &[&str] = &["balloon", "query-balloon", "qom-set", "qom-get"];
 
+/// The longest stretch of a recording replayed (after its DRIVER_OK): an hour of virtual time
+/// with stats polling is thousands of events, which the page still runs in a moment; a trace
+/// whose stamps span days (a clock jump, mixed logs) is cut here instead of freezing it.
+pub const MAX_REPLAY_NS: i64 = 3600 * 1_000_000_000;
+
 /// One command to send, on the recording's clock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TimedCommand {
@@ -155,12 +160,22 @@ impl Recording {
                 );
                 0
             });
+        let mut end_ns = i64::try_from(self.duration_ns).unwrap_or(i64::MAX);
+        let cut = driver_ok_ns.saturating_add(MAX_REPLAY_NS);
+        if end_ns > cut {
+            end_ns = cut;
+            let later = commands.iter().filter(|c| c.t_ns > cut).count();
+            commands.retain(|c| c.t_ns <= cut);
+            assumptions.push(format!(
+                "the recording is longer than the replay's hour: it stops an hour after DRIVER_OK ({later} later commands not sent)"
+            ));
+        }
         ReplayPlan {
             machine: format!("-m {ram_mib}M -device {device}"),
             commands,
             skipped,
             driver_ok_ns,
-            end_ns: i64::try_from(self.duration_ns).unwrap_or(i64::MAX),
+            end_ns,
             assumptions,
         }
     }
