@@ -91,6 +91,8 @@ pub fn App() -> Html {
                 <nav class="topbar-actions" aria-label="Session">
                     <PresetsMenu on_action={on_action.clone()} />
                     <SessionFile on_action={on_action.clone()} {script} />
+                    <a class="button" href="?trace" data-testid="open-trace"
+                        title="Open a real QEMU trace and compare it with the simulator">{ "QEMU trace" }</a>
                     <button type="button" class="help-button" data-testid="help-open"
                         title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts"
                         onclick={let a = on_action.clone(); move |_: MouseEvent| a.emit(Action::ToggleHelp)}>

@@ -13,6 +13,7 @@ pub mod playback;
 pub mod session_handle;
 pub mod share;
 pub mod state;
+pub mod trace;
 pub mod view_model;
 
 pub use app::App;

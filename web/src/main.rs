@@ -9,7 +9,9 @@ fn main() {
     if balloon_web::js_api::loaded_as_library() {
         return;
     }
-    if balloon_web::embed::location_wants_embed() {
+    if balloon_web::trace::location_wants_trace() {
+        yew::Renderer::<balloon_web::trace::TracePage>::new().render();
+    } else if balloon_web::embed::location_wants_embed() {
         balloon_web::embed::mount_from_location();
     } else {
         yew::Renderer::<balloon_web::App>::new().render();

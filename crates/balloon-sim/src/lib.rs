@@ -56,7 +56,9 @@
 //! The same language drives the CLI (`balloon-sim run`), see [`command`] for its grammar, and
 //! [`presets`] for the shipped scripts. [`Runner`] runs a script straight through without
 //! history (the CLI, golden tests, bulk runs). [`import`] reads a real QEMU run (trace events
-//! and a QMP transcript) into an [`import::Recording`] (`balloon-sim import`).
+//! and a QMP transcript) into an [`import::Recording`] (`balloon-sim import`), and replays its
+//! commands in the simulator ([`import::ReplayPlan`]); [`compare`] sets any two runs side by
+//! side on one clock.
 //!
 //! # A host of VMs
 //!
@@ -80,6 +82,7 @@
 
 pub mod clock;
 pub mod command;
+pub mod compare;
 pub mod error;
 pub mod history;
 pub mod host;

@@ -2,7 +2,6 @@
 //! of the raw lines written here) and on hostile input.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::io::Read;
 use std::time::Instant;
 
 use balloon_sim::import::{
@@ -10,20 +9,9 @@ use balloon_sim::import::{
     import_text,
 };
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/qemu-trace");
-
-fn trace_text() -> String {
-    let gz = std::fs::read(format!("{DATA}/trace-64M.log.gz")).unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_string(&mut text)
-        .unwrap();
-    text
-}
-
-fn qmp_text() -> String {
-    std::fs::read_to_string(format!("{DATA}/qmp-64M.jsonl")).unwrap()
-}
+#[path = "support/qemu_trace.rs"]
+mod qemu_trace;
+use qemu_trace::{qmp_text, trace_text};
 
 fn import(trace: &str) -> Recording {
     import_text(trace, None, ImportOptions::default()).unwrap()

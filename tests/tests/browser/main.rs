@@ -14,3 +14,4 @@ mod playground;
 mod session_file;
 mod share_link;
 mod support;
+mod trace;

@@ -10,6 +10,7 @@ mod bytes;
 mod config;
 mod format;
 mod queues;
+pub mod series_chart;
 mod stats;
 mod transcript;
 

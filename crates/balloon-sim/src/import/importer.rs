@@ -205,6 +205,12 @@ impl Importer {
         let start = self.start.unwrap_or(0);
         let rel = |t: u64| i64::try_from(i128::from(t) - i128::from(start)).ok();
         let trace = std::mem::take(&mut self.rec.events);
+        // A recorder's transcript is in receive order, but a BALLOON_CHANGE carries QEMU's own
+        // earlier timestamp (see `qmp::parse`), so it can follow a reply stamped after it:
+        // when every line has a time, order them by it. Plain lines keep their order.
+        if self.qmp.iter().all(|q| q.1.is_some()) {
+            self.qmp.sort_by_key(|q| q.1);
+        }
         let mut qmp = std::mem::take(&mut self.qmp).into_iter().peekable();
         let mut out = Vec::with_capacity(trace.len() + qmp.len());
         let to_event = |(line, t, kind): (u64, Option<u64>, ImportedKind)| ImportedEvent {

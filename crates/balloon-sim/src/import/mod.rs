@@ -27,15 +27,20 @@
 
 mod importer;
 pub mod line;
+mod marks;
 mod qmp;
 mod recording;
+mod replay;
 mod sentence;
+mod series;
 
 pub use importer::Importer;
+pub use marks::{Mark, MarkKind, MarkThresholds};
 pub use recording::{
     BadLine, BadReason, ImportSummary, ImportedEvent, ImportedKind, OutOfOrder, Recording, Report,
     SNIPPET_CHARS,
 };
+pub use replay::{MAX_REPLAY_NS, Replay, ReplayPlan, TimedCommand};
 
 use crate::command::QueueName;
 

@@ -308,7 +308,7 @@ impl Recording {
             inflate_messages: self.pops_per_queue[0],
             deflate_messages: self.pops_per_queue[1],
             stats_messages: self.pops_per_queue[2],
-            reporting_messages: self.reporting_pops(),
+            reporting_messages: self.queue_pops(QueueName::ReportingVq),
             pfns_inflated: self.pfns_inflated,
             pfns_deflated: self.pfns_deflated,
             num_pages: self.num_pages,
@@ -316,13 +316,6 @@ impl Recording {
             balloon_change_events: self.balloon_change_events,
             duration_s: self.duration_ns as f64 / 1e9,
         }
-    }
-
-    fn reporting_pops(&self) -> u64 {
-        (0..5)
-            .filter(|&i| self.queue_name(i) == Some(QueueName::ReportingVq))
-            .map(|i| self.pops_per_queue[i as usize])
-            .sum()
     }
 
     /// The role of queue `index` (see [`crate::import::queue_name`]).
