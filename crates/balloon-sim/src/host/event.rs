@@ -30,7 +30,8 @@ pub enum HostDetail {
         event: TraceEvent,
     },
     /// The host had no free page for a guest write and swapped out pages of that VM's QEMU
-    /// process (Linux's reclaim, `shrink_folio_list` → `add_to_swap`).
+    /// process (mm/vmscan.c reclaim: `shrink_page_list`, `shrink_folio_list` in newer
+    /// kernels, → `add_to_swap`).
     SwapOut {
         /// The VM.
         vm: usize,
@@ -131,7 +132,7 @@ impl HostEvent {
     pub fn function(&self) -> &'static str {
         match &self.detail {
             HostDetail::Vm { event, .. } => event.function(),
-            HostDetail::SwapOut { .. } => "shrink_folio_list",
+            HostDetail::SwapOut { .. } => "add_to_swap",
             HostDetail::OomKill { .. } => "__oom_kill_process",
             HostDetail::Policy(_) | HostDetail::PolicySet(_) => "balloon.rules",
             HostDetail::VmGone { .. } | HostDetail::Clock { .. } => "",

@@ -67,14 +67,15 @@ impl ProcessMemory {
     }
 }
 
-/// `select_bad_process()`: the process with the largest badness; on a tie the first one met
-/// (the kernel walks tasks in order and replaces its choice only on a larger score). `None`
-/// when nothing may be killed.
+/// `select_bad_process()`: the process with the largest badness. The kernel walks the tasks
+/// in the order they were started (`for_each_process`) and `oom_evaluate_task()` skips only
+/// `points < oc->chosen_points`, so on a tie the process started last wins; the VMs start in
+/// script order. `None` when nothing may be killed.
 pub fn select_victim(procs: &[(usize, ProcessMemory)], totalpages: u64) -> Option<usize> {
     let mut best: Option<(usize, i64)> = None;
     for (i, p) in procs {
         if let Some(points) = p.badness(totalpages)
-            && best.is_none_or(|(_, b)| points > b)
+            && best.is_none_or(|(_, b)| points >= b)
         {
             best = Some((*i, points));
         }
@@ -111,13 +112,14 @@ mod tests {
     }
 
     #[test]
-    fn the_largest_score_is_the_victim_and_ties_go_to_the_first() {
+    fn the_largest_score_is_the_victim_and_ties_go_to_the_last_started() {
         let procs = [
             (0, proc(1001, 100, 0, 0)),
             (1, proc(1002, 300, 0, 0)),
             (2, proc(1003, 300, 0, 0)),
+            (3, proc(1004, 299, 0, 0)),
         ];
-        assert_eq!(select_victim(&procs, 1 << 20), Some(1));
+        assert_eq!(select_victim(&procs, 1 << 20), Some(2));
         let swap_heavy = [(0, proc(1, 200, 0, 0)), (1, proc(2, 50, 200, 0))];
         assert_eq!(select_victim(&swap_heavy, 1 << 20), Some(1));
         assert_eq!(select_victim(&[(0, proc(1, 9, 0, -1000))], 1 << 20), None);
