@@ -21,7 +21,7 @@
 //! | `-m SIZE` | guest RAM, 64M to 16T in whole 2M; a bare number is MiB as in QEMU (`-m 512`) | `1G` |
 //! | `-device virtio-balloon[,prop=val]...` | the balloon (`virtio-balloon-pci` accepted) and its QEMU properties: `deflate-on-oom`, `free-page-hint`, `page-poison`, `free-page-reporting`, `qemu-4-0-config-size` (`on`/`off`), `iothread=ID`, `guest-stats-polling-interval=SECONDS`, `id=NAME` | QEMU defaults |
 //! | `-object iothread,id=ID` | accepted for QEMU compatibility (free-page-hint needs an iothread) | — |
-//! | `-profile qemu` | the device profile | `qemu` |
+//! | `-profile NAME` | the device profile: `qemu`, `cloud-hypervisor`, `firecracker` or `crosvm`; the QEMU properties map onto what each VMM offers (`deflate-on-oom`, `free-page-reporting`, `free-page-hint` on Firecracker; `guest-stats-polling-interval` is Firecracker's `stats_polling_interval_s`) | `qemu` |
 //! | `-host-page-size SIZE` | host page size: `4K`, `64K` or `2M` | `4K` |
 //! | `-seed N` | the world's RNG seed | `0` |
 //! | `-backend portable\|rust-vmm` | the device-side queue backend (rust-vmm: native only) | `portable` |

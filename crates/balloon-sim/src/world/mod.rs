@@ -11,9 +11,7 @@ mod guest;
 pub mod monitor;
 mod views;
 
-use balloon_device::{
-    BalloonDevice, BalloonProps, DeviceEvent, DeviceProfile, InitStage, Interrupt, QueueKind,
-};
+use balloon_device::{BalloonDevice, BalloonProps, DeviceEvent, InitStage, Interrupt, QueueKind};
 use virtq::Backend;
 
 pub use self::bus::Bus;
@@ -85,7 +83,7 @@ impl<B: Backend> World<B> {
             guest_stats_polling_interval: machine.guest_stats_polling_interval,
         };
         let device = BalloonDevice::new(
-            DeviceProfile::qemu(),
+            machine.vmm().profile(),
             props,
             machine.ram_size,
             machine.host_page_size,
