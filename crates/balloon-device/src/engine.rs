@@ -21,14 +21,17 @@ pub(crate) enum ErrorClass {
     AvailIdx,
     /// A bad head, `next`, loop or indirect table (row 11).
     Chain,
-    /// A buffer that cannot be read (rows 5, 12).
+    /// A zero-length descriptor (row 12).
+    ZeroLength,
+    /// A buffer that cannot be read (row 5).
     Buffer,
 }
 
 fn class_of(e: &QueueError) -> ErrorClass {
     match e {
         QueueError::InvalidAvailRingIndex { .. } => ErrorClass::AvailIdx,
-        QueueError::ZeroLengthDescriptor { .. } | QueueError::BadBuffer(_) => ErrorClass::Buffer,
+        QueueError::ZeroLengthDescriptor { .. } => ErrorClass::ZeroLength,
+        QueueError::BadBuffer(_) => ErrorClass::Buffer,
         _ => ErrorClass::Chain,
     }
 }
@@ -37,18 +40,21 @@ fn class_of(e: &QueueError) -> ErrorClass {
 fn vmm_words(vmm: Vmm, class: ErrorClass) -> (&'static str, &'static str) {
     match (vmm, class) {
         (Vmm::CloudHypervisor, ErrorClass::AvailIdx) => ("pop_descriptor_chain", "Iterator error"),
+        (Vmm::CloudHypervisor, ErrorClass::ZeroLength) => ("process_queue", ""),
         (Vmm::CloudHypervisor, _) => ("process_queue", "Failed to read PFN from descriptor"),
         (Vmm::Firecracker, ErrorClass::AvailIdx) => (
             "report_balloon_event_fail",
             "The number of available virtio descriptors is greater than queue size",
         ),
         (Vmm::Firecracker, ErrorClass::Chain) => ("DescriptorChain::checked_new", ""),
+        (Vmm::Firecracker, ErrorClass::ZeroLength) => ("process_inflate", ""),
         (Vmm::Firecracker, ErrorClass::Buffer) => ("process_inflate", "MalformedDescriptor"),
         (Vmm::Crosvm, ErrorClass::AvailIdx) => (
             "SplitQueue::peek",
             "no avail.idx check: crosvm would re-read stale ring slots, which the simulated ring refuses",
         ),
         (Vmm::Crosvm, ErrorClass::Chain) => ("SplitQueue::peek", "descriptor chain loop detected"),
+        (Vmm::Crosvm, ErrorClass::ZeroLength) => ("handle_address_chain", ""),
         (Vmm::Crosvm, ErrorClass::Buffer) => {
             ("handle_address_chain", "error while reading unused pages")
         }
@@ -73,6 +79,61 @@ impl<B: Backend> BalloonDevice<B> {
             && (self.active.is_some() || self.queues.iter().any(|q| q.kicked))
     }
 
+    fn reaction(&self, class: ErrorClass) -> MalformedReaction {
+        match class {
+            ErrorClass::AvailIdx => self.profile.malformed.avail_idx,
+            ErrorClass::Chain => self.profile.malformed.chain,
+            ErrorClass::ZeroLength => self.profile.malformed.zero_length,
+            ErrorClass::Buffer => self.profile.malformed.buffer,
+        }
+    }
+
+    /// The head of the element the last pop consumed (both backends consume the avail entry
+    /// before they walk its chain), read back from the avail ring.
+    fn consumed_head(&self, i: usize, ram: &B::Ram) -> Option<u16> {
+        let q = &self.queues[i].queue;
+        let l = q.layout()?;
+        let slot = q.next_avail().wrapping_sub(1) % l.size;
+        ram.read_u16(l.avail_entry_addr(slot).ok()?).ok()
+    }
+
+    /// A pop that failed on a buffer the profile passes over (acked, nothing read) or loses.
+    fn pop_failed_on_buffer(
+        &mut self,
+        i: usize,
+        class: ErrorClass,
+        e: &QueueError,
+        ram: &B::Ram,
+    ) -> Option<DeviceEvent> {
+        let reaction = self.reaction(class);
+        if !matches!(class, ErrorClass::ZeroLength | ErrorClass::Buffer)
+            || !matches!(
+                reaction,
+                MalformedReaction::Tolerate | MalformedReaction::Lose
+            )
+        {
+            return None;
+        }
+        let head = self.consumed_head(i, ram)?;
+        if reaction == MalformedReaction::Lose {
+            return Some(self.react(Some(i), class, String::new(), e.to_string(), Some(head)));
+        }
+        let (function, message) = vmm_words(self.profile.vmm, class);
+        self.queues[i].stage = Stage::Push {
+            head,
+            len: 0,
+            reason: PushReason::Handled,
+            then: After::PopMore,
+        };
+        Some(DeviceEvent::BufferSkipped {
+            queue: self.qref(i),
+            head,
+            message: message.to_string(),
+            cause: e.to_string(),
+            function,
+        })
+    }
+
     /// The profile's reaction to a malformed ring or buffer of class `class`: QEMU's
     /// `virtio_error`, a VMM abort, a stalled queue or a lost element. `Tolerate` is handled
     /// where the data is read; here it falls back to losing nothing and stalling nothing, so
@@ -85,11 +146,7 @@ impl<B: Backend> BalloonDevice<B> {
         cause: String,
         lost_head: Option<u16>,
     ) -> DeviceEvent {
-        let reaction = match class {
-            ErrorClass::AvailIdx => self.profile.malformed.avail_idx,
-            ErrorClass::Chain => self.profile.malformed.chain,
-            ErrorClass::Buffer => self.profile.malformed.buffer,
-        };
+        let reaction = self.reaction(class);
         let (function, vmm_message) = vmm_words(self.profile.vmm, class);
         match (reaction, i) {
             (MalformedReaction::Abort, _) => {
@@ -233,7 +290,11 @@ impl<B: Backend> BalloonDevice<B> {
                 };
             }
             Err(e) => {
-                return self.react(Some(i), class_of(&e), qemu_message(&e), e.to_string(), None);
+                let class = class_of(&e);
+                if let Some(ev) = self.pop_failed_on_buffer(i, class, &e, ram) {
+                    return ev;
+                }
+                return self.react(Some(i), class, qemu_message(&e), e.to_string(), None);
             }
             Ok(Some(c)) => c,
         };
@@ -244,7 +305,7 @@ impl<B: Backend> BalloonDevice<B> {
         }
         // virtqueue_map_desc's checks, made here so both backends behave alike. The other VMMs
         // do not map buffers at pop: they meet a bad buffer when they read it (handlers.rs).
-        let maps_at_pop = self.profile.malformed.buffer == MalformedReaction::VirtioError;
+        let maps_at_pop = self.profile.vmm == Vmm::Qemu;
         if let Some(d) = chain
             .descriptors
             .iter()

@@ -391,6 +391,20 @@ pub enum DeviceEvent {
         /// Whether a config interrupt was raised.
         config_interrupt: bool,
     },
+    /// A buffer the device cannot use is passed over and its element acked (Cloud Hypervisor,
+    /// Firecracker and crosvm on a zero-length or unreadable buffer).
+    BufferSkipped {
+        /// The queue.
+        queue: QueueRef,
+        /// The element.
+        head: u16,
+        /// What the VMM logs, if anything.
+        message: String,
+        /// What was wrong, in our words.
+        cause: String,
+        /// The VMM function.
+        function: &'static str,
+    },
     /// A config write the device refuses (Cloud Hypervisor: any write but `actual`).
     ConfigWriteIgnored {
         /// Offset written.
@@ -488,6 +502,7 @@ impl DeviceEvent {
             VmmAborted { function, .. }
             | QueueStalled { function, .. }
             | ElementLost { function, .. }
+            | BufferSkipped { function, .. }
             | VmmResized { function, .. } => function,
             ConfigWriteIgnored { .. } => "write_config",
             TargetSet { .. } => "virtio_balloon_to_target",
@@ -530,6 +545,7 @@ impl DeviceEvent {
             Reported { .. } => "5.5.6.6",
             VirtioError { .. } => "2.1.2",
             VmmAborted { .. } | QueueStalled { .. } | ElementLost { .. } => return None,
+            BufferSkipped { .. } => return None,
             ConfigWriteIgnored { .. } => "5.5.4",
             VmmResized { .. } => return None,
         })

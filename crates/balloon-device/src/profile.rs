@@ -112,7 +112,9 @@ pub struct Reactions {
     pub avail_idx: MalformedReaction,
     /// A bad head index, a bad `next`, a loop or a bad indirect table (row 11).
     pub chain: MalformedReaction,
-    /// A buffer the device cannot read: zero length (row 12) or outside guest RAM (row 5).
+    /// A zero-length descriptor (row 12).
+    pub zero_length: MalformedReaction,
+    /// A buffer outside guest RAM (row 5).
     pub buffer: MalformedReaction,
 }
 
@@ -280,6 +282,7 @@ impl DeviceProfile {
             malformed: Reactions {
                 avail_idx: MalformedReaction::VirtioError,
                 chain: MalformedReaction::VirtioError,
+                zero_length: MalformedReaction::VirtioError,
                 buffer: MalformedReaction::VirtioError,
             },
             pfn_buffer_cap: PfnBufferCap::None,

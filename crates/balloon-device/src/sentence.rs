@@ -48,6 +48,7 @@ impl DeviceEvent {
             VmmAborted { .. } => "status",
             QueueStalled { .. } => "pop",
             ElementLost { .. } => "used",
+            BufferSkipped { .. } => "handle",
         }
     }
 
@@ -235,6 +236,10 @@ impl DeviceEvent {
                 num_pages.0,
                 num_pages.1,
                 if *config_interrupt { "a config interrupt tells the driver" } else { "no interrupt yet (no DRIVER_OK)" }
+            ),
+            BufferSkipped { queue, head, message, cause, function } => format!(
+                "{function} passes over element {head} of {queue}{}: {cause}; no PFN is read and the element is acked.",
+                if message.is_empty() { String::new() } else { format!(" (\"{message}\")") }
             ),
             ConfigWriteIgnored { offset, data, message } => format!(
                 "The driver wrote {} byte(s) at config offset {offset}; the device ignores it (\"{message}\").",

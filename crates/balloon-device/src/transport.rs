@@ -169,6 +169,10 @@ impl<B: Backend> BalloonDevice<B> {
                 };
             }
             let o = off as usize;
+            if self.profile.config_write == ConfigWriteRule::AnyInRange {
+                // Firecracker writes into its live ConfigSpace, not a copy refreshed on reads.
+                self.config_copy = self.config().image(self.profile.config_tail);
+            }
             self.config_copy[o..o + len].copy_from_slice(&data[done..done + len]);
             done += len;
             if let Some(c) = self.set_config(now_ns) {

@@ -53,6 +53,7 @@ impl DeviceProfile {
             malformed: Reactions {
                 avail_idx: MalformedReaction::Stall,
                 chain: MalformedReaction::VirtioError,
+                zero_length: MalformedReaction::Tolerate,
                 buffer: MalformedReaction::Tolerate,
             },
             pfn_descriptors: PfnDescriptors::EachReadableWhole,
@@ -111,6 +112,7 @@ impl DeviceProfile {
             malformed: Reactions {
                 avail_idx: MalformedReaction::Abort,
                 chain: MalformedReaction::Stall,
+                zero_length: MalformedReaction::Tolerate,
                 buffer: MalformedReaction::Lose,
             },
             pfn_descriptors: PfnDescriptors::HeadOnly,
@@ -168,6 +170,7 @@ impl DeviceProfile {
                 // pop past the window, so the queue is shown stopped.
                 avail_idx: MalformedReaction::Stall,
                 chain: MalformedReaction::Stall,
+                zero_length: MalformedReaction::Tolerate,
                 buffer: MalformedReaction::Tolerate,
             },
             pfn_descriptors: PfnDescriptors::ReaderStream,

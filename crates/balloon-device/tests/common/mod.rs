@@ -30,8 +30,16 @@ impl<B: Backend> Guest<B> {
 
     /// Realizes the device on host pages of `host_page` bytes.
     pub fn realize_on(props: BalloonProps, host_page: u64) -> (Self, Vec<DeviceEvent>) {
-        let mut dev =
-            BalloonDevice::<B>::new(DeviceProfile::qemu(), props, RAM, host_page).unwrap();
+        Self::realize_profile(DeviceProfile::qemu(), props, host_page)
+    }
+
+    /// Realizes a device of `profile` on host pages of `host_page` bytes.
+    pub fn realize_profile(
+        profile: DeviceProfile,
+        props: BalloonProps,
+        host_page: u64,
+    ) -> (Self, Vec<DeviceEvent>) {
+        let mut dev = BalloonDevice::<B>::new(profile, props, RAM, host_page).unwrap();
         let mut init = Vec::new();
         while let Some(e) = dev.init_step() {
             init.push(e);
@@ -62,7 +70,17 @@ impl<B: Backend> Guest<B> {
 
     /// `boot_writing` on host pages of `host_page` bytes.
     pub fn boot_on(props: BalloonProps, host_page: u64, write: impl FnOnce(u64) -> u64) -> Self {
-        let (mut g, _) = Self::realize_on(props, host_page);
+        Self::boot_profile(DeviceProfile::qemu(), props, host_page, write)
+    }
+
+    /// `boot_on` for a device of `profile`.
+    pub fn boot_profile(
+        profile: DeviceProfile,
+        props: BalloonProps,
+        host_page: u64,
+        write: impl FnOnce(u64) -> u64,
+    ) -> Self {
+        let (mut g, _) = Self::realize_profile(profile, props, host_page);
         let frames = g.dev.memory().frames();
         g.dev.memory_mut().touch(0, frames);
         g.dev.set_status(status::ACKNOWLEDGE);
