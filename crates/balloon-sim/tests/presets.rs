@@ -1,11 +1,14 @@
 //! Every preset runs on both backends with identical replies, summaries and trace hashes, and
 //! matches its golden file (`tests/golden/NAME.txt`; `BLESS=1` rewrites the ones that changed
-//! and names them; any other value of `BLESS`, or `BLESS=1` with `CI` set, is refused).
+//! and names them; any other value of `BLESS`, or `BLESS=1` with `CI` set, is refused). The
+//! same presets run on the Cloud Hypervisor, Firecracker and crosvm profiles too, against
+//! `tests/golden/PROFILE/NAME.txt`.
 #![cfg(not(target_arch = "wasm32"))]
 
+use balloon_device::Vmm;
 use balloon_sim::presets::PRESETS;
 use balloon_sim::reply::Reply;
-use balloon_sim::{Summary, run_text};
+use balloon_sim::{Summary, run_text_as};
 
 fn render(replies: &[Reply], summary: &Summary) -> String {
     let mut s = String::new();
@@ -57,21 +60,44 @@ fn bless_needs_exactly_one_and_no_ci() {
 
 #[test]
 fn presets_match_golden_on_both_backends() {
+    check_goldens(Vmm::Qemu);
+}
+
+#[test]
+fn presets_match_golden_on_cloud_hypervisor() {
+    check_goldens(Vmm::CloudHypervisor);
+}
+
+#[test]
+fn presets_match_golden_on_firecracker() {
+    check_goldens(Vmm::Firecracker);
+}
+
+#[test]
+fn presets_match_golden_on_crosvm() {
+    check_goldens(Vmm::Crosvm);
+}
+
+fn check_goldens(vmm: Vmm) {
     let bless = bless_mode(
         std::env::var_os("BLESS").as_deref(),
         std::env::var_os("CI").as_deref(),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let mut blessed = Vec::new();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    if vmm != Vmm::Qemu {
+        dir = dir.join(vmm.name());
+        std::fs::create_dir_all(&dir).expect("golden dir");
+    }
     let mut failures = Vec::new();
     for p in PRESETS {
-        let (replies, summary) =
-            run_text::<virtq::Portable>(p.text).unwrap_or_else(|e| panic!("{}: {e}", p.name));
+        let (replies, summary) = run_text_as::<virtq::Portable>(p.text, Some(vmm))
+            .unwrap_or_else(|e| panic!("{}: {e}", p.name));
         let got = render(&replies, &summary);
         #[cfg(not(target_arch = "wasm32"))]
         {
-            let (r2, s2) = run_text::<virtq::RustVmm>(p.text)
+            let (r2, s2) = run_text_as::<virtq::RustVmm>(p.text, Some(vmm))
                 .unwrap_or_else(|e| panic!("{} (rust-vmm): {e}", p.name));
             assert_eq!(
                 render(&r2, &s2),

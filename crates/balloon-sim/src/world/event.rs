@@ -221,6 +221,7 @@ pub(crate) fn device_moves(
         | HintCmdId { queue, .. }
         | QueueStalled { queue, .. }
         | ElementLost { queue, .. }
+        | BufferSkipped { queue, .. }
         | PushDropped { queue, .. } => return qn(queue),
         VmmAborted { queue, .. } => return queue.as_ref().and_then(qn),
         // Nothing in the rings or the config fields moves: the bring-up before the queues
