@@ -62,6 +62,7 @@
 
 pub mod clock;
 pub mod command;
+pub mod compare;
 pub mod error;
 pub mod history;
 pub mod import;

@@ -2,11 +2,17 @@
 //!
 //! ```text
 //! balloon-sim run SCRIPT|- [--backend portable|rust-vmm] [--seed N]
+//!                          [--profile qemu|cloud-hypervisor|firecracker|crosvm]
 //!                          [--trace none|message|ring] [--format text|json]
 //! balloon-sim run --preset NAME [options]
+//! balloon-sim compare SCRIPT|-|--preset NAME --profiles A,B [--backend B] [--seed N]
+//!                          [--format text|json]
 //! balloon-sim presets
 //! balloon-sim import TRACE|- [--qmp QMP.jsonl] [--format text|json] [--free-page-hint]
 //! ```
+//!
+//! `compare` runs the script on two device profiles in lockstep and prints the first event
+//! where they differ and a table of counts.
 //!
 //! `import` reads a real QEMU run (the `log` trace backend's output, plain or gzip) and prints
 //! its events and summary; see `balloon_sim::import`. Exit status 1 also when the trace gives
@@ -19,6 +25,7 @@
 use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
+use balloon_device::Vmm;
 use balloon_sim::command::{Backend, MAX_SCRIPT_LEN, Script, parse_script, script_from_bytes};
 use balloon_sim::reply::{Reply, qemu_json};
 use balloon_sim::world::TraceEvent;
@@ -29,8 +36,9 @@ use serde_json::json;
 mod import;
 
 const USAGE: &str = "usage:
-  balloon-sim run SCRIPT|- [--backend portable|rust-vmm] [--seed N] [--trace none|message|ring] [--format text|json]
+  balloon-sim run SCRIPT|- [--backend portable|rust-vmm] [--seed N] [--profile qemu|cloud-hypervisor|firecracker|crosvm] [--trace none|message|ring] [--format text|json]
   balloon-sim run --preset NAME [options]
+  balloon-sim compare SCRIPT|-|--preset NAME --profiles A,B [--backend portable|rust-vmm] [--seed N] [--format text|json]
   balloon-sim presets
   balloon-sim import TRACE|- [--qmp QMP.jsonl] [--format text|json] [--free-page-hint]";
 
@@ -53,8 +61,16 @@ struct Options {
     preset: Option<String>,
     backend: Option<Backend>,
     seed: Option<u64>,
+    profile: Option<Vmm>,
+    profiles: Option<(Vmm, Vmm)>,
     trace: TraceLevel,
     format: Format,
+}
+
+fn parse_profile(v: &str) -> Result<Vmm, String> {
+    Vmm::parse(v).ok_or_else(|| {
+        format!("unknown profile {v:?}: expected qemu, cloud-hypervisor, firecracker or crosvm")
+    })
 }
 
 fn parse_args(args: &[String]) -> Result<Options, String> {
@@ -63,6 +79,8 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
         preset: None,
         backend: None,
         seed: None,
+        profile: None,
+        profiles: None,
         trace: TraceLevel::None,
         format: Format::Text,
     };
@@ -87,6 +105,14 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                     v.parse()
                         .map_err(|_| format!("invalid seed {v:?}: expected a number"))?,
                 );
+            }
+            "--profile" => o.profile = Some(parse_profile(&value("--profile")?)?),
+            "--profiles" => {
+                let v = value("--profiles")?;
+                let (a, b) = v
+                    .split_once(',')
+                    .ok_or_else(|| format!("--profiles {v:?}: expected two names, A,B"))?;
+                o.profiles = Some((parse_profile(a)?, parse_profile(b)?));
             }
             "--trace" => {
                 o.trace = match value("--trace")?.as_str() {
@@ -132,7 +158,22 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("run") => match parse_args(&args[1..]) {
+            Ok(o) if o.profiles.is_some() => {
+                eprintln!("balloon-sim: --profiles is for compare\n{USAGE}");
+                ExitCode::from(2)
+            }
             Ok(o) => run(&o),
+            Err(e) => {
+                eprintln!("balloon-sim: {e}\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
+        Some("compare") => match parse_args(&args[1..]) {
+            Ok(Options { profiles: None, .. }) => {
+                eprintln!("balloon-sim: compare needs --profiles A,B\n{USAGE}");
+                ExitCode::from(2)
+            }
+            Ok(o) => compare(&o),
             Err(e) => {
                 eprintln!("balloon-sim: {e}\n{USAGE}");
                 ExitCode::from(2)
@@ -156,13 +197,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(o: &Options) -> ExitCode {
+/// The script `o` names (a file, stdin or a preset), with the command line's overrides.
+fn load(o: &Options) -> Result<Script, ExitCode> {
     let (name, text) = match (&o.preset, &o.source) {
         (Some(p), _) => match presets::get(p) {
             Some(p) => (p.name.to_owned(), p.text.to_owned()),
             None => {
                 eprintln!("balloon-sim: no preset {p:?} (see `balloon-sim presets`)");
-                return ExitCode::from(2);
+                return Err(ExitCode::from(2));
             }
         },
         (None, Some(path)) => {
@@ -176,7 +218,7 @@ fn run(o: &Options) -> ExitCode {
                 Ok(b) => b,
                 Err(e) => {
                     eprintln!("balloon-sim: cannot read {name}: {e}");
-                    return ExitCode::FAILURE;
+                    return Err(ExitCode::FAILURE);
                 }
             };
             match script_from_bytes(&bytes) {
@@ -186,7 +228,7 @@ fn run(o: &Options) -> ExitCode {
                         "{name}:{}:{}: error: {}; expected {}",
                         e.line, e.column, e.message, e.expected
                     );
-                    return ExitCode::from(2);
+                    return Err(ExitCode::from(2));
                 }
             }
         }
@@ -199,7 +241,7 @@ fn run(o: &Options) -> ExitCode {
                 "{name}:{}:{}: error: {}; expected {}",
                 e.line, e.column, e.message, e.expected
             );
-            return ExitCode::from(2);
+            return Err(ExitCode::from(2));
         }
     };
     if let Some(seed) = o.seed {
@@ -208,6 +250,17 @@ fn run(o: &Options) -> ExitCode {
     if let Some(b) = o.backend {
         script.machine.backend = b;
     }
+    if let Some(p) = o.profile {
+        script.machine.profile = p.name().to_owned();
+    }
+    Ok(script)
+}
+
+fn run(o: &Options) -> ExitCode {
+    let script = match load(o) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let result = match script.machine.backend {
         Backend::Portable => execute::<virtq::Portable>(&script, o),
         Backend::RustVmm => execute_rust_vmm(&script, o),
@@ -219,6 +272,79 @@ fn run(o: &Options) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn compare(o: &Options) -> ExitCode {
+    let script = match load(o) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let Some((a, b)) = o.profiles else {
+        return ExitCode::from(2);
+    };
+    let result = match script.machine.backend {
+        Backend::Portable => balloon_sim::compare::compare::<virtq::Portable>(&script, a, b),
+        Backend::RustVmm => compare_rust_vmm(&script, a, b),
+    };
+    let c = match result {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("balloon-sim: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if o.format == Format::Json {
+        let _ = writeln!(out, "{}", json!({ "compare": c }));
+        let _ = out.flush();
+        return ExitCode::SUCCESS;
+    }
+    let (na, nb) = c.profiles;
+    match &c.first_divergence {
+        None => {
+            let _ = writeln!(out, "no divergence: {na} and {nb} give the same events");
+        }
+        Some(d) => {
+            let _ = writeln!(
+                out,
+                "first divergence: event #{} (script line {})",
+                d.index, d.line
+            );
+            for (name, e) in [(na, &d.a), (nb, &d.b)] {
+                let text = e.as_ref().map_or("(no event)".to_owned(), |e| {
+                    format!(
+                        "[{}] {}: {}",
+                        balloon_sim::clock::format_time(e.time_ns),
+                        e.function,
+                        e.sentence
+                    )
+                });
+                let _ = writeln!(out, "  {name:<16} {text}");
+            }
+        }
+    }
+    let _ = writeln!(out, "\n{:<28} {:>16} {:>16}", "count", na, nb);
+    for r in &c.rows {
+        let mark = if r.a == r.b { "" } else { "  *" };
+        let _ = writeln!(out, "{:<28} {:>16} {:>16}{mark}", r.what, r.a, r.b);
+    }
+    let _ = out.flush();
+    ExitCode::SUCCESS
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn compare_rust_vmm(
+    script: &Script,
+    a: Vmm,
+    b: Vmm,
+) -> Result<balloon_sim::compare::Comparison, Error> {
+    balloon_sim::compare::compare::<virtq::RustVmm>(script, a, b)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn compare_rust_vmm(_: &Script, _: Vmm, _: Vmm) -> Result<balloon_sim::compare::Comparison, Error> {
+    Err(Error::BackendUnavailable)
 }
 
 fn unreachable_usage() -> (String, String) {
