@@ -19,8 +19,10 @@ pub(crate) const BOGUS: &str = "virtio: bogus descriptor or out of resources";
 pub(crate) enum ErrorClass {
     /// avail.idx too far ahead (row 10).
     AvailIdx,
-    /// A bad head, `next`, loop or indirect table (row 11).
+    /// A bad head, `next` or indirect table (row 11).
     Chain,
+    /// A looping chain (row 11).
+    Loop,
     /// A zero-length descriptor (row 12).
     ZeroLength,
     /// A buffer that cannot be read (row 5).
@@ -31,6 +33,7 @@ fn class_of(e: &QueueError) -> ErrorClass {
     match e {
         QueueError::InvalidAvailRingIndex { .. } => ErrorClass::AvailIdx,
         QueueError::ZeroLengthDescriptor { .. } => ErrorClass::ZeroLength,
+        QueueError::ChainTooLong { .. } => ErrorClass::Loop,
         QueueError::BadBuffer(_) => ErrorClass::Buffer,
         _ => ErrorClass::Chain,
     }
@@ -47,13 +50,15 @@ fn vmm_words(vmm: Vmm, class: ErrorClass) -> (&'static str, &'static str) {
             "The number of available virtio descriptors is greater than queue size",
         ),
         (Vmm::Firecracker, ErrorClass::Chain) => ("DescriptorChain::checked_new", ""),
+        (Vmm::Firecracker, ErrorClass::Loop) => ("process_inflate", ""),
         (Vmm::Firecracker, ErrorClass::ZeroLength) => ("process_inflate", ""),
         (Vmm::Firecracker, ErrorClass::Buffer) => ("process_inflate", "MalformedDescriptor"),
         (Vmm::Crosvm, ErrorClass::AvailIdx) => (
             "SplitQueue::peek",
             "no avail.idx check: crosvm would re-read stale ring slots, which the simulated ring refuses",
         ),
-        (Vmm::Crosvm, ErrorClass::Chain) => ("SplitQueue::peek", "descriptor chain loop detected"),
+        (Vmm::Crosvm, ErrorClass::Chain) => ("SplitQueue::peek", ""),
+        (Vmm::Crosvm, ErrorClass::Loop) => ("SplitQueue::peek", "descriptor chain loop detected"),
         (Vmm::Crosvm, ErrorClass::ZeroLength) => ("handle_address_chain", ""),
         (Vmm::Crosvm, ErrorClass::Buffer) => {
             ("handle_address_chain", "error while reading unused pages")
@@ -83,6 +88,7 @@ impl<B: Backend> BalloonDevice<B> {
         match class {
             ErrorClass::AvailIdx => self.profile.malformed.avail_idx,
             ErrorClass::Chain => self.profile.malformed.chain,
+            ErrorClass::Loop => self.profile.malformed.loop_chain,
             ErrorClass::ZeroLength => self.profile.malformed.zero_length,
             ErrorClass::Buffer => self.profile.malformed.buffer,
         }
@@ -97,6 +103,24 @@ impl<B: Backend> BalloonDevice<B> {
         ram.read_u16(l.avail_entry_addr(slot).ok()?).ok()
     }
 
+    /// The consumed element's head descriptor alone, as a chain (a looping chain the profile
+    /// tolerates: Firecracker reads only the head).
+    fn head_only(&self, i: usize, head: u16, ram: &B::Ram) -> Option<DescriptorChain> {
+        let l = self.queues[i].queue.layout()?;
+        let mut b = [0u8; 16];
+        ram.read(l.desc_addr(head).ok()?, &mut b).ok()?;
+        let d = virtq::Descriptor::from_bytes(&b);
+        Some(DescriptorChain {
+            head,
+            descriptors: vec![virtq::ChainDescriptor {
+                addr: d.addr,
+                len: d.len,
+                writable: d.flags & virtq::layout::VIRTQ_DESC_F_WRITE != 0,
+            }],
+            indirect: false,
+        })
+    }
+
     /// A pop that failed on a buffer the profile passes over (acked, nothing read) or loses.
     fn pop_failed_on_buffer(
         &mut self,
@@ -106,6 +130,23 @@ impl<B: Backend> BalloonDevice<B> {
         ram: &B::Ram,
     ) -> Option<DeviceEvent> {
         let reaction = self.reaction(class);
+        if class == ErrorClass::Loop && reaction == MalformedReaction::Tolerate {
+            let before = self.queues[i].queue.next_avail().wrapping_sub(1);
+            let head = self.consumed_head(i, ram)?;
+            let chain = self.head_only(i, head, ram)?;
+            let d = chain.descriptors[0];
+            let ev = DeviceEvent::Popped {
+                queue: self.qref(i),
+                head,
+                descriptors: 1,
+                readable_bytes: if d.writable { 0 } else { u64::from(d.len) },
+                writable_bytes: if d.writable { u64::from(d.len) } else { 0 },
+                indirect: false,
+                next_avail: (before, before.wrapping_add(1)),
+            };
+            self.queues[i].stage = Stage::Process(chain);
+            return Some(ev);
+        }
         if !matches!(class, ErrorClass::ZeroLength | ErrorClass::Buffer)
             || !matches!(
                 reaction,

@@ -110,8 +110,12 @@ pub enum MalformedReaction {
 pub struct Reactions {
     /// avail.idx more than the queue size ahead of next_avail (row 10).
     pub avail_idx: MalformedReaction,
-    /// A bad head index, a bad `next`, a loop or a bad indirect table (row 11).
+    /// A bad head index, a bad `next` or a bad indirect table (row 11).
     pub chain: MalformedReaction,
+    /// A chain whose `next` fields loop (row 11). `Tolerate`: the head descriptor alone is
+    /// used (Firecracker reads only the head; Cloud Hypervisor's iterator yields the looping
+    /// descriptor until its TTL runs out, the same PFNs again).
+    pub loop_chain: MalformedReaction,
     /// A zero-length descriptor (row 12).
     pub zero_length: MalformedReaction,
     /// A buffer outside guest RAM (row 5).
@@ -282,6 +286,7 @@ impl DeviceProfile {
             malformed: Reactions {
                 avail_idx: MalformedReaction::VirtioError,
                 chain: MalformedReaction::VirtioError,
+                loop_chain: MalformedReaction::VirtioError,
                 zero_length: MalformedReaction::VirtioError,
                 buffer: MalformedReaction::VirtioError,
             },

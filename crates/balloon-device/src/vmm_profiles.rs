@@ -53,6 +53,7 @@ impl DeviceProfile {
             malformed: Reactions {
                 avail_idx: MalformedReaction::Stall,
                 chain: MalformedReaction::VirtioError,
+                loop_chain: MalformedReaction::Tolerate,
                 zero_length: MalformedReaction::Tolerate,
                 buffer: MalformedReaction::Tolerate,
             },
@@ -112,6 +113,7 @@ impl DeviceProfile {
             malformed: Reactions {
                 avail_idx: MalformedReaction::Abort,
                 chain: MalformedReaction::Stall,
+                loop_chain: MalformedReaction::Tolerate,
                 zero_length: MalformedReaction::Tolerate,
                 buffer: MalformedReaction::Lose,
             },
@@ -170,6 +172,7 @@ impl DeviceProfile {
                 // pop past the window, so the queue is shown stopped.
                 avail_idx: MalformedReaction::Stall,
                 chain: MalformedReaction::Stall,
+                loop_chain: MalformedReaction::Stall,
                 zero_length: MalformedReaction::Tolerate,
                 buffer: MalformedReaction::Tolerate,
             },

@@ -63,6 +63,7 @@ presets!(
     "malformed-hint-cmd-id",
     "malformed-report-misaligned",
     "malformed-config-offset",
+    "malformed-must-tell-host",
     "monitor-errors",
     "bulk-64g",
 );
