@@ -261,6 +261,10 @@ pub struct DeviceProfile {
     /// Whether a partly ballooned host page is remembered across requests (Cloud Hypervisor's
     /// `BalloonEpollHandler::pbp`) rather than per element (QEMU).
     pub pbp_across_requests: bool,
+    /// Whether a change of `actual` raises QEMU's QAPI `BALLOON_CHANGE` (the other VMMs have
+    /// no such event: Cloud Hypervisor and Firecracker are polled through their APIs, crosvm
+    /// answers on its control tube).
+    pub balloon_change_events: bool,
 }
 
 impl DeviceProfile {
@@ -307,6 +311,7 @@ impl DeviceProfile {
             reset: ResetRule::KeepBoth,
             config_tail: [0; 4],
             pbp_across_requests: false,
+            balloon_change_events: true,
         }
     }
 }

@@ -144,8 +144,9 @@ impl<B: Backend> BalloonDevice<B> {
                 scratch[start..end].copy_from_slice(&data[..end - start]);
             }
             let actual = BalloonConfig::from_image(&scratch).actual;
-            let balloon_change = (actual != self.actual).then(|| {
-                self.actual = actual;
+            let changed = actual != self.actual;
+            self.actual = actual;
+            let balloon_change = (changed && self.profile.balloon_change_events).then(|| {
                 let bytes = self.actual_bytes();
                 self.throttle.send(bytes, now_ns)
             });
@@ -197,7 +198,7 @@ impl<B: Backend> BalloonDevice<B> {
         let old_actual = self.actual;
         self.actual = c.actual;
         let mut change = None;
-        if self.actual != old_actual {
+        if self.actual != old_actual && self.profile.balloon_change_events {
             let actual = self.actual_bytes();
             change = Some(self.throttle.send(actual, now_ns));
         }

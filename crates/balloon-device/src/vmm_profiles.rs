@@ -66,6 +66,7 @@ impl DeviceProfile {
             reset: ResetRule::KeepBoth,
             config_tail: [0; 4],
             pbp_across_requests: true,
+            balloon_change_events: false,
         }
     }
 
@@ -126,6 +127,7 @@ impl DeviceProfile {
             reset: ResetRule::ZeroActual,
             config_tail: [0; 4],
             pbp_across_requests: false,
+            balloon_change_events: false,
         }
     }
 
@@ -185,6 +187,7 @@ impl DeviceProfile {
             reset: ResetRule::KeepBoth,
             config_tail: [4, 0, 0, 0],
             pbp_across_requests: false,
+            balloon_change_events: false,
         }
     }
 }

@@ -70,6 +70,7 @@ mod line;
 mod machine;
 mod qmp;
 pub mod units;
+pub mod vmm_api;
 
 pub use error::ScriptError;
 pub use fault::FaultKind;
@@ -77,6 +78,7 @@ pub use help::{hmp_help, is_read_only};
 pub use line::parse_line;
 pub use machine::{Backend, MachineConfig};
 pub use qmp::{MAX_JSON_DEPTH, QmpRequest};
+pub use vmm_api::VmmRequest;
 
 /// Longest line accepted (64 KiB): longer input is refused before it is parsed.
 pub const MAX_LINE_LEN: usize = 64 * 1024;
@@ -136,6 +138,9 @@ pub enum Command {
     Host(HostOp),
     /// Advance the simulation.
     Step(StepCommand),
+    /// An operator request in another VMM's own syntax (Cloud Hypervisor, Firecracker,
+    /// crosvm).
+    Vmm(VmmRequest),
 }
 
 impl Command {
@@ -150,7 +155,7 @@ impl Command {
     pub fn is_monitor(&self) -> bool {
         matches!(
             self,
-            Command::Qmp(_) | Command::HmpBalloon(_) | Command::HmpInfoBalloon
+            Command::Qmp(_) | Command::HmpBalloon(_) | Command::HmpInfoBalloon | Command::Vmm(_)
         )
     }
 

@@ -308,6 +308,14 @@ impl<B: Backend> World<B> {
                     reply: out.reply,
                 }))
             }
+            Command::Vmm(req) => {
+                let out = monitor::vmm_request(&mut self.device, req);
+                Detail::Monitor(Box::new(MonitorDetail {
+                    request: req.to_line(),
+                    device: out.device,
+                    reply: out.reply,
+                }))
+            }
             Command::HmpInfoBalloon => {
                 let out = monitor::hmp_info_balloon(&self.device);
                 Detail::Monitor(Box::new(MonitorDetail {
