@@ -4,6 +4,7 @@
 //! Cloud Hypervisor `virtio-devices/src/balloon.rs`, Firecracker
 //! `src/vmm/src/devices/virtio/balloon/device.rs`, crosvm `devices/src/virtio/balloon.rs`.
 
+#[macro_use]
 mod common;
 
 use balloon_device::consts::status;
@@ -587,18 +588,6 @@ fn operator_units<B: Backend>() {
         "Requested memory should be less than 2048MiB"
     );
     assert_eq!(g.dev.status() & status::DRIVER_OK, status::DRIVER_OK);
-}
-
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod portable {
-            $(#[test] fn $name() { super::$name::<virtq::Portable>(); })*
-        }
-        #[cfg(not(target_arch = "wasm32"))]
-        mod rust_vmm {
-            $(#[test] fn $name() { super::$name::<virtq::RustVmm>(); })*
-        }
-    };
 }
 
 both!(

@@ -192,3 +192,17 @@ pub fn writable(addr: u64, len: u32) -> Segment {
         writable: true,
     }
 }
+
+/// Runs each generic test function on the portable backend and, natively, on rust-vmm's.
+#[allow(unused_macros)]
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod portable {
+            $(#[test] fn $name() { super::$name::<virtq::Portable>(); })*
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        mod rust_vmm {
+            $(#[test] fn $name() { super::$name::<virtq::RustVmm>(); })*
+        }
+    };
+}

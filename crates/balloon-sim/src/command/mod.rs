@@ -39,6 +39,11 @@
 //!
 //! HMP: `balloon 512` (target guest size in MiB), `info balloon` and `help [COMMAND]`.
 //!
+//! The other VMMs' operator interfaces, on their profiles ([`VmmRequest`]):
+//! `PUT /api/v1/vm.resize {"desired_balloon": BYTES}`, `GET /api/v1/vm.info` (Cloud
+//! Hypervisor), `PATCH /balloon {"amount_mib": MIB}`, `GET /balloon/statistics` (Firecracker),
+//! `crosvm balloon BYTES SOCKET`, `crosvm balloon_stats SOCKET` (crosvm).
+//!
 //! # Simulation lines
 //!
 //! ```text

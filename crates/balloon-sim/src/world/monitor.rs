@@ -252,22 +252,9 @@ const FC_STAT_NAMES: [&str; 16] = [
     "direct_reclaim",
 ];
 
-/// crosvm's `balloon_control::BalloonStats` fields (tags 0-9; its two non-standard tags are
-/// never sent by Linux, so they stay `null`).
-const CROSVM_STAT_NAMES: [&str; 12] = [
-    "swap_in",
-    "swap_out",
-    "major_faults",
-    "minor_faults",
-    "free_memory",
-    "total_memory",
-    "available_memory",
-    "disk_caches",
-    "hugetlb_allocations",
-    "hugetlb_failures",
-    "shared_memory",
-    "unevictable_memory",
-];
+/// crosvm's `balloon_control::BalloonStats` fields past the ten standard tags it shares with
+/// Firecracker's names; Linux never sends these non-standard tags, so they stay `null`.
+const CROSVM_EXTRA_STATS: [&str; 2] = ["shared_memory", "unevictable_memory"];
 
 /// A request in another VMM's own syntax, answered as that VMM answers: HTTP status lines and
 /// JSON bodies for Cloud Hypervisor and Firecracker, the command's stdout for crosvm.
@@ -357,9 +344,11 @@ pub fn vmm_request<B: Backend>(
         }
         R::CrosvmStats(_) => {
             let mut s = Map::new();
-            for (tag, name) in CROSVM_STAT_NAMES.iter().enumerate() {
-                let v = (tag < 10).then(|| stats.get(tag as u16)).flatten();
-                s.insert((*name).into(), json!(v));
+            for (tag, name) in FC_STAT_NAMES[..10].iter().enumerate() {
+                s.insert((*name).into(), json!(stats.get(tag as u16)));
+            }
+            for name in CROSVM_EXTRA_STATS {
+                s.insert(name.into(), Value::Null);
             }
             let reply = json!({ "BalloonStats": {
                 "stats": Value::Object(s),
