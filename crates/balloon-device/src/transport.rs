@@ -68,6 +68,8 @@ impl<B: Backend> BalloonDevice<B> {
             // actual, the hint cmd id and the stats start over.
             self.actual = 0;
             self.stats = crate::stats::StatValues::default();
+            // `self.stats_timer.arm(Duration::ZERO, None)`: polling stops until activation.
+            self.stats_timer = None;
         }
         self.broken = false;
         self.driver_features = 0;

@@ -495,17 +495,7 @@ fn malformed_reactions<B: Backend>() {
         // Row 11: a descriptor with NEXT pointing at itself, holding PFN 7.
         let mut g = booted::<B>(vmm, BalloonProps::default());
         g.pfn_buffer(BUF_BASE, &[7]);
-        let l = g.qs[0].layout();
-        let d = virtq::Descriptor {
-            addr: BUF_BASE,
-            len: 4,
-            flags: virtq::layout::VIRTQ_DESC_F_NEXT,
-            next: 0,
-        };
-        g.ram.write(l.desc_addr(0).unwrap(), &d.to_bytes()).unwrap();
-        g.ram.write_u16(l.avail_entry_addr(0).unwrap(), 0).unwrap();
-        g.ram.write_u16(l.avail_idx_addr().unwrap(), 1).unwrap();
-        g.dev.notify(0);
+        g.send_looping_chain();
         let evs = g.run();
         got.push(reaction(&evs));
         if got[4] == "acked" {

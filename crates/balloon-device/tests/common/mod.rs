@@ -157,6 +157,26 @@ impl<B: Backend> Guest<B> {
         self.dev.write_config(4, &actual.to_le_bytes(), self.now)
     }
 
+    /// Publishes, on queue 0, descriptor 0 as a 4-byte buffer at `BUF_BASE` whose `next` is
+    /// itself (NEXT set), and kicks: a looping chain (catalogue row 11).
+    pub fn send_looping_chain(&mut self) {
+        let l = self.qs[0].layout();
+        let d = virtq::Descriptor {
+            addr: BUF_BASE,
+            len: 4,
+            flags: virtq::layout::VIRTQ_DESC_F_NEXT,
+            next: 0,
+        };
+        self.ram
+            .write(l.desc_addr(0).unwrap(), &d.to_bytes())
+            .unwrap();
+        self.ram
+            .write_u16(l.avail_entry_addr(0).unwrap(), 0)
+            .unwrap();
+        self.ram.write_u16(l.avail_idx_addr().unwrap(), 1).unwrap();
+        self.dev.notify(0);
+    }
+
     pub fn used_idx(&self, q: u16) -> u16 {
         let l = self.qs[usize::from(q)].layout();
         self.ram.read_u16(l.used_idx_addr().unwrap()).unwrap()
