@@ -4,7 +4,7 @@
 use crate::consts::{
     VIRTIO_BALLOON_F_DEFLATE_ON_OOM, VIRTIO_BALLOON_F_FREE_PAGE_HINT,
     VIRTIO_BALLOON_F_MUST_TELL_HOST, VIRTIO_BALLOON_F_PAGE_REPORTING, VIRTIO_BALLOON_F_STATS_VQ,
-    VIRTIO_F_VERSION_1, bit,
+    VIRTIO_F_EVENT_IDX, VIRTIO_F_VERSION_1, bit,
 };
 use crate::profile::{
     ConfigSizeRule, ConfigWriteRule, DeflateAction, DeviceProfile, MalformedReaction, MissingStat,
@@ -132,6 +132,9 @@ impl DeviceProfile {
     }
 
     /// crosvm main at f1e797a68dad (2026-08-21), `devices/src/virtio/balloon.rs`:
+    /// - Transport features from `virtio::base_features` (`devices/src/virtio/mod.rs`):
+    ///   VERSION_1, RING_EVENT_IDX and crosvm's VIRTIO_F_SUSPEND (42), which Linux does not
+    ///   know and declines.
     /// - `Balloon::new`: MUST_TELL_HOST, STATS_VQ and DEFLATE_ON_OOM always, PAGE_REPORTING
     ///   when enabled; every queue `QUEUE_SIZE` (128), pushed in order of the offered features.
     /// - `virtio_balloon_config`: num_pages, actual, cmd id (0), poison_val (0), `ws_num_bins`
@@ -155,7 +158,9 @@ impl DeviceProfile {
                 | bit(VIRTIO_BALLOON_F_STATS_VQ)
                 | bit(VIRTIO_BALLOON_F_DEFLATE_ON_OOM),
             optional_features: bit(VIRTIO_BALLOON_F_PAGE_REPORTING),
-            transport_features: bit(VIRTIO_F_VERSION_1),
+            // `virtio::base_features` (devices/src/virtio/mod.rs), which the caller passes:
+            // VERSION_1, RING_EVENT_IDX and crosvm's own VIRTIO_F_SUSPEND (bit 42).
+            transport_features: bit(VIRTIO_F_VERSION_1) | bit(VIRTIO_F_EVENT_IDX) | (1 << 42),
             inflate_queue_size: 128,
             deflate_queue_size: 128,
             stats_queue_size: 128,

@@ -107,12 +107,13 @@ fn firecracker_shape<B: Backend>() {
     );
 }
 
-/// crosvm: MUST_TELL_HOST, STATS_VQ and DEFLATE_ON_OOM always; 128-entry queues; a 20-byte
-/// config whose byte 16 is `ws_num_bins` (4 by default).
+/// crosvm: MUST_TELL_HOST, STATS_VQ and DEFLATE_ON_OOM always, on top of `base_features`;
+/// 128-entry queues; a 20-byte config whose byte 16 is `ws_num_bins` (4 by default).
 fn crosvm_shape<B: Backend>() {
     let (mut g, init) =
         Guest::<B>::realize_profile(DeviceProfile::crosvm(), BalloonProps::default(), 4096);
-    assert_eq!(realized(&init), (20, VERSION_1 | 0b111));
+    // virtio::base_features: VERSION_1 | RING_EVENT_IDX (29) | VIRTIO_F_SUSPEND (42).
+    assert_eq!(realized(&init), (20, VERSION_1 | 1 << 29 | 1 << 42 | 0b111));
     assert_eq!(
         queues_of(&init),
         vec![
