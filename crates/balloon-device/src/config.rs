@@ -17,6 +17,10 @@ pub fn qemu_config_size(host_features: u64, qemu_4_0_config_size: bool) -> usize
     }
 }
 
+/// The largest config image any profile exposes: crosvm's `virtio_balloon_config` adds
+/// `ws_num_bins` and 3 reserved bytes after the 16 standard ones.
+pub const IMAGE_MAX: usize = 20;
+
 /// The device's config fields, as `VirtIOBalloon` holds them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct BalloonConfig {
@@ -39,6 +43,22 @@ impl BalloonConfig {
         b[8..12].copy_from_slice(&self.free_page_hint_cmd_id.to_le_bytes());
         b[12..16].copy_from_slice(&self.poison_val.to_le_bytes());
         b
+    }
+
+    /// The image a profile exposes: the 16 standard bytes, then `tail` (crosvm's
+    /// `ws_num_bins` and reserved bytes; zero elsewhere, and past the config size unreadable).
+    pub fn image(&self, tail: [u8; 4]) -> [u8; IMAGE_MAX] {
+        let mut b = [0u8; IMAGE_MAX];
+        b[..balloon_spec::config::SIZE_MAX].copy_from_slice(&self.to_bytes());
+        b[balloon_spec::config::SIZE_MAX..].copy_from_slice(&tail);
+        b
+    }
+
+    /// Reads the four fields back from an image.
+    pub fn from_image(b: &[u8; IMAGE_MAX]) -> Self {
+        let mut head = [0u8; balloon_spec::config::SIZE_MAX];
+        head.copy_from_slice(&b[..balloon_spec::config::SIZE_MAX]);
+        Self::from_bytes(&head)
     }
 
     /// Reads the four fields back from a 16-byte image.

@@ -86,7 +86,7 @@ pub struct BalloonDevice<B: Backend> {
     pub(crate) poison_val: u32,
     pub(crate) hint: FreePageHint,
     /// QEMU's `vdev->config`: the byte copy accesses go through.
-    pub(crate) config_copy: [u8; balloon_spec::config::SIZE_MAX],
+    pub(crate) config_copy: [u8; crate::config::IMAGE_MAX],
     pub(crate) stats: StatValues,
     pub(crate) stats_last_update: i64,
     pub(crate) stats_held: Option<u16>,
@@ -100,6 +100,10 @@ pub struct BalloonDevice<B: Backend> {
     pub(crate) interrupts: Vec<Interrupt>,
     /// The queue whose handler is mid-way (QEMU handlers run to completion under the BQL).
     pub(crate) active: Option<usize>,
+    /// The VMM process aborted (a Firecracker panic): nothing runs any more.
+    pub(crate) aborted: bool,
+    /// The partly ballooned host page kept across requests (Cloud Hypervisor).
+    pub(crate) pbp: crate::host_memory::PartiallyBalloonedPage,
 }
 
 impl<B: Backend> BalloonDevice<B> {
@@ -133,7 +137,7 @@ impl<B: Backend> BalloonDevice<B> {
             actual: 0,
             poison_val: 0,
             hint: FreePageHint::default(),
-            config_copy: [0; balloon_spec::config::SIZE_MAX],
+            config_copy: [0; crate::config::IMAGE_MAX],
             stats: StatValues::default(),
             stats_last_update: 0,
             stats_held: None,
@@ -144,6 +148,8 @@ impl<B: Backend> BalloonDevice<B> {
             throttle,
             interrupts: Vec::new(),
             active: None,
+            aborted: false,
+            pbp: Default::default(),
         })
     }
 
@@ -186,7 +192,10 @@ impl<B: Backend> BalloonDevice<B> {
                 }
             }
             InitStage::Realize => {
-                if self.offered(VIRTIO_BALLOON_F_FREE_PAGE_HINT) && !self.props.iothread {
+                if self.profile.hint_needs_iothread
+                    && self.offered(VIRTIO_BALLOON_F_FREE_PAGE_HINT)
+                    && !self.props.iothread
+                {
                     self.init = InitStage::Failed;
                     return Some(DeviceEvent::RealizeFailed {
                         message: Error::FreePageHintNeedsIothread.to_string(),
@@ -196,7 +205,7 @@ impl<B: Backend> BalloonDevice<B> {
                     ConfigSizeRule::QemuByFeatures => {
                         qemu_config_size(self.device_features(), self.props.qemu_4_0_config_size)
                     }
-                    ConfigSizeRule::Fixed(n) => (n as usize).min(balloon_spec::config::SIZE_MAX),
+                    ConfigSizeRule::Fixed(n) => (n as usize).min(crate::config::IMAGE_MAX),
                 };
                 self.kinds = vec![QueueKind::Inflate, QueueKind::Deflate];
                 if self.profile.stats_queue_always || self.offered(VIRTIO_BALLOON_F_STATS_VQ) {
@@ -232,6 +241,7 @@ impl<B: Backend> BalloonDevice<B> {
                     queue,
                     stage: Stage::Idle,
                     kicked: false,
+                    stalled: false,
                 });
                 self.init = if n + 1 < self.kinds.len() {
                     InitStage::AddQueue(n + 1)
@@ -299,6 +309,16 @@ impl<B: Backend> BalloonDevice<B> {
     /// Whether `virtio_error` broke the device (until reset).
     pub fn is_broken(&self) -> bool {
         self.broken
+    }
+    /// Whether the VMM process would have aborted (a Firecracker panic).
+    pub fn is_aborted(&self) -> bool {
+        self.aborted
+    }
+    /// Whether queue `index` has stalled (its pops find nothing until reset).
+    pub fn is_stalled(&self, index: u16) -> bool {
+        self.queues
+            .get(usize::from(index))
+            .is_some_and(|q| q.stalled)
     }
     /// Config size in bytes (0 before realize).
     pub fn config_size(&self) -> usize {

@@ -8,11 +8,64 @@ use virtq::{Backend, DescriptorChain, DeviceQueue, GuestRam, QueueError};
 use crate::consts::{VIRTIO_BALLOON_F_STATS_VQ, VIRTIO_F_VERSION_1, status};
 use crate::device::{BalloonDevice, Interrupt};
 use crate::event::DeviceEvent;
-use crate::profile::MalformedReaction;
+use crate::profile::{MalformedReaction, Vmm};
 use crate::vq::{After, PushReason, QueueKind, Stage};
 
 pub(crate) const NS_PER_SEC: u64 = 1_000_000_000;
 pub(crate) const BOGUS: &str = "virtio: bogus descriptor or out of resources";
+
+/// Which row of the malformed catalogue an error belongs to, for the profile's reaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrorClass {
+    /// avail.idx too far ahead (row 10).
+    AvailIdx,
+    /// A bad head, `next` or indirect table (row 11).
+    Chain,
+    /// A looping chain (row 11).
+    Loop,
+    /// A zero-length descriptor (row 12).
+    ZeroLength,
+    /// A buffer that cannot be read (row 5).
+    Buffer,
+}
+
+fn class_of(e: &QueueError) -> ErrorClass {
+    match e {
+        QueueError::InvalidAvailRingIndex { .. } => ErrorClass::AvailIdx,
+        QueueError::ZeroLengthDescriptor { .. } => ErrorClass::ZeroLength,
+        QueueError::ChainTooLong { .. } => ErrorClass::Loop,
+        QueueError::BadBuffer(_) => ErrorClass::Buffer,
+        _ => ErrorClass::Chain,
+    }
+}
+
+/// The function of each VMM that meets the error, and what it logs.
+fn vmm_words(vmm: Vmm, class: ErrorClass) -> (&'static str, &'static str) {
+    match (vmm, class) {
+        (Vmm::CloudHypervisor, ErrorClass::AvailIdx) => ("pop_descriptor_chain", "Iterator error"),
+        (Vmm::CloudHypervisor, ErrorClass::ZeroLength) => ("process_queue", ""),
+        (Vmm::CloudHypervisor, _) => ("process_queue", "Failed to read PFN from descriptor"),
+        (Vmm::Firecracker, ErrorClass::AvailIdx) => (
+            "report_balloon_event_fail",
+            "The number of available virtio descriptors is greater than queue size",
+        ),
+        (Vmm::Firecracker, ErrorClass::Chain) => ("DescriptorChain::checked_new", ""),
+        (Vmm::Firecracker, ErrorClass::Loop) => ("process_inflate", ""),
+        (Vmm::Firecracker, ErrorClass::ZeroLength) => ("process_inflate", ""),
+        (Vmm::Firecracker, ErrorClass::Buffer) => ("process_inflate", "MalformedDescriptor"),
+        (Vmm::Crosvm, ErrorClass::AvailIdx) => (
+            "SplitQueue::peek",
+            "no avail.idx check: crosvm would re-read stale ring slots, which the simulated ring refuses",
+        ),
+        (Vmm::Crosvm, ErrorClass::Chain) => ("SplitQueue::peek", ""),
+        (Vmm::Crosvm, ErrorClass::Loop) => ("SplitQueue::peek", "descriptor chain loop detected"),
+        (Vmm::Crosvm, ErrorClass::ZeroLength) => ("handle_address_chain", ""),
+        (Vmm::Crosvm, ErrorClass::Buffer) => {
+            ("handle_address_chain", "error while reading unused pages")
+        }
+        (Vmm::Qemu, _) => ("virtio_error", ""),
+    }
+}
 
 /// QEMU's `virtio_error` message for what the queue layer found wrong (virtq names QEMU's
 /// texts; the rest have no exact QEMU twin and get the mapping failure message).
@@ -26,12 +79,161 @@ fn qemu_message(e: &QueueError) -> String {
 impl<B: Backend> BalloonDevice<B> {
     /// Whether a step would do something: a kicked queue, or a handler mid-way.
     pub fn has_work(&self) -> bool {
-        self.is_realized() && (self.active.is_some() || self.queues.iter().any(|q| q.kicked))
+        self.is_realized()
+            && !self.aborted
+            && (self.active.is_some() || self.queues.iter().any(|q| q.kicked))
+    }
+
+    fn reaction(&self, class: ErrorClass) -> MalformedReaction {
+        match class {
+            ErrorClass::AvailIdx => self.profile.malformed.avail_idx,
+            ErrorClass::Chain => self.profile.malformed.chain,
+            ErrorClass::Loop => self.profile.malformed.loop_chain,
+            ErrorClass::ZeroLength => self.profile.malformed.zero_length,
+            ErrorClass::Buffer => self.profile.malformed.buffer,
+        }
+    }
+
+    /// The head of the element the last pop consumed (both backends consume the avail entry
+    /// before they walk its chain), read back from the avail ring.
+    fn consumed_head(&self, i: usize, ram: &B::Ram) -> Option<u16> {
+        let q = &self.queues[i].queue;
+        let l = q.layout()?;
+        let slot = q.next_avail().wrapping_sub(1) % l.size;
+        ram.read_u16(l.avail_entry_addr(slot).ok()?).ok()
+    }
+
+    /// The consumed element's head descriptor alone, as a chain (a looping chain the profile
+    /// tolerates: Firecracker reads only the head).
+    fn head_only(&self, i: usize, head: u16, ram: &B::Ram) -> Option<DescriptorChain> {
+        let l = self.queues[i].queue.layout()?;
+        let mut b = [0u8; 16];
+        ram.read(l.desc_addr(head).ok()?, &mut b).ok()?;
+        let d = virtq::Descriptor::from_bytes(&b);
+        Some(DescriptorChain {
+            head,
+            descriptors: vec![virtq::ChainDescriptor {
+                addr: d.addr,
+                len: d.len,
+                writable: d.flags & virtq::layout::VIRTQ_DESC_F_WRITE != 0,
+            }],
+            indirect: false,
+        })
+    }
+
+    /// A pop that failed on a buffer the profile passes over (acked, nothing read) or loses.
+    fn pop_failed_on_buffer(
+        &mut self,
+        i: usize,
+        class: ErrorClass,
+        e: &QueueError,
+        ram: &B::Ram,
+    ) -> Option<DeviceEvent> {
+        let reaction = self.reaction(class);
+        if class == ErrorClass::Loop && reaction == MalformedReaction::Tolerate {
+            let before = self.queues[i].queue.next_avail().wrapping_sub(1);
+            let head = self.consumed_head(i, ram)?;
+            let chain = self.head_only(i, head, ram)?;
+            let d = chain.descriptors[0];
+            let ev = DeviceEvent::Popped {
+                queue: self.qref(i),
+                head,
+                descriptors: 1,
+                readable_bytes: if d.writable { 0 } else { u64::from(d.len) },
+                writable_bytes: if d.writable { u64::from(d.len) } else { 0 },
+                indirect: false,
+                next_avail: (before, before.wrapping_add(1)),
+            };
+            self.queues[i].stage = Stage::Process(chain);
+            return Some(ev);
+        }
+        if !matches!(class, ErrorClass::ZeroLength | ErrorClass::Buffer)
+            || !matches!(
+                reaction,
+                MalformedReaction::Tolerate | MalformedReaction::Lose
+            )
+        {
+            return None;
+        }
+        let head = self.consumed_head(i, ram)?;
+        if reaction == MalformedReaction::Lose {
+            return Some(self.react(Some(i), class, String::new(), e.to_string(), Some(head)));
+        }
+        let (function, message) = vmm_words(self.profile.vmm, class);
+        self.queues[i].stage = Stage::Push {
+            head,
+            len: 0,
+            reason: PushReason::Handled,
+            then: After::PopMore,
+        };
+        Some(DeviceEvent::BufferSkipped {
+            queue: self.qref(i),
+            head,
+            message: message.to_string(),
+            cause: e.to_string(),
+            function,
+        })
+    }
+
+    /// The profile's reaction to a malformed ring or buffer of class `class`: QEMU's
+    /// `virtio_error`, a VMM abort, a stalled queue or a lost element. `Tolerate` is handled
+    /// where the data is read; here it falls back to losing nothing and stalling nothing, so
+    /// callers only pass it the classes their profile does not tolerate.
+    pub(crate) fn react(
+        &mut self,
+        i: Option<usize>,
+        class: ErrorClass,
+        message: String,
+        cause: String,
+        lost_head: Option<u16>,
+    ) -> DeviceEvent {
+        let reaction = self.reaction(class);
+        let (function, vmm_message) = vmm_words(self.profile.vmm, class);
+        match (reaction, i) {
+            (MalformedReaction::Abort, _) => {
+                self.aborted = true;
+                self.active = None;
+                for q in &mut self.queues {
+                    q.kicked = false;
+                    q.stage = Stage::Idle;
+                }
+                DeviceEvent::VmmAborted {
+                    queue: i.map(|i| self.qref(i)),
+                    message: vmm_message.to_string(),
+                    cause,
+                    function,
+                }
+            }
+            (MalformedReaction::Stall, Some(i)) => {
+                self.queues[i].stalled = true;
+                self.queues[i].kicked = false;
+                self.finish_handler(i);
+                DeviceEvent::QueueStalled {
+                    queue: self.qref(i),
+                    message: vmm_message.to_string(),
+                    cause,
+                    function,
+                }
+            }
+            (MalformedReaction::Lose, Some(i)) if lost_head.is_some() => {
+                // The handler returns its error: the rest of the batch waits for the next kick.
+                self.finish_handler(i);
+                DeviceEvent::ElementLost {
+                    queue: self.qref(i),
+                    head: lost_head.unwrap_or_default(),
+                    message: vmm_message.to_string(),
+                    function,
+                }
+            }
+            _ if self.profile.vmm == Vmm::Qemu => self.virtio_error(i, message, cause, lost_head),
+            // Cloud Hypervisor's worker error (3402bc076): NEEDS_RESET and a config interrupt.
+            _ => self.virtio_error(i, vmm_message.to_string(), cause, lost_head),
+        }
     }
 
     /// Performs one ring operation and describes it; `None` when there is nothing to do.
     pub fn step(&mut self, ram: &mut B::Ram, now_ns: u64) -> Option<DeviceEvent> {
-        if !self.is_realized() {
+        if !self.is_realized() || self.aborted {
             return None;
         }
         let i = match self.active {
@@ -51,7 +253,12 @@ impl<B: Backend> BalloonDevice<B> {
             }
             Stage::Pop => Some(self.do_pop(i, ram, now_ns)),
             Stage::Process(chain) => Some(self.do_process(i, chain, ram, now_ns)),
-            Stage::Push { head, reason, then } => Some(self.do_push(i, head, reason, then, ram)),
+            Stage::Push {
+                head,
+                len,
+                reason,
+                then,
+            } => Some(self.do_push(i, head, len, reason, then, ram)),
             Stage::Notify { then } => Some(self.do_notify(i, then, ram)),
         }
     }
@@ -71,7 +278,6 @@ impl<B: Backend> BalloonDevice<B> {
     ) -> DeviceEvent {
         let old = self.status;
         let mut config_interrupt = false;
-        let MalformedReaction::VirtioError = self.profile.malformed;
         if self.negotiated(VIRTIO_F_VERSION_1) {
             self.status |= status::DEVICE_NEEDS_RESET;
             config_interrupt = self.notify_config();
@@ -98,6 +304,14 @@ impl<B: Backend> BalloonDevice<B> {
     fn do_pop(&mut self, i: usize, ram: &mut B::Ram, now_ns: u64) -> DeviceEvent {
         let queue = self.qref(i);
         let before = self.queues[i].queue.next_avail();
+        if self.queues[i].stalled {
+            self.queues[i].kicked = false;
+            self.finish_handler(i);
+            return DeviceEvent::QueueDrained {
+                queue,
+                next_avail: before,
+            };
+        }
         let chain = match self.queues[i].queue.pop(ram) {
             Err(QueueError::NotReady) | Ok(None) => {
                 // Ask for kicks again (EVENT_IDX: avail_event = next_avail).
@@ -116,7 +330,13 @@ impl<B: Backend> BalloonDevice<B> {
                     next_avail: before,
                 };
             }
-            Err(e) => return self.virtio_error(Some(i), qemu_message(&e), e.to_string(), None),
+            Err(e) => {
+                let class = class_of(&e);
+                if let Some(ev) = self.pop_failed_on_buffer(i, class, &e, ram) {
+                    return ev;
+                }
+                return self.react(Some(i), class, qemu_message(&e), e.to_string(), None);
+            }
             Ok(Some(c)) => c,
         };
         let after = self.queues[i].queue.next_avail();
@@ -124,8 +344,15 @@ impl<B: Backend> BalloonDevice<B> {
         if let Err(e) = self.queues[i].queue.enable_notification(ram) {
             return self.virtio_error(Some(i), qemu_message(&e), e.to_string(), Some(chain.head));
         }
-        // virtqueue_map_desc's checks, made here so both backends behave alike.
-        if let Some(d) = chain.descriptors.iter().find(|d| d.len == 0) {
+        // virtqueue_map_desc's checks, made here so both backends behave alike. The other VMMs
+        // do not map buffers at pop: they meet a bad buffer when they read it (handlers.rs).
+        let maps_at_pop = self.profile.vmm == Vmm::Qemu;
+        if let Some(d) = chain
+            .descriptors
+            .iter()
+            .find(|d| d.len == 0)
+            .filter(|_| maps_at_pop)
+        {
             let cause = format!(
                 "descriptor at {:#x} of element {} has length 0",
                 d.addr, chain.head
@@ -141,6 +368,7 @@ impl<B: Backend> BalloonDevice<B> {
             .descriptors
             .iter()
             .find(|d| ram.check_range(d.addr, u64::from(d.len)).is_err())
+            .filter(|_| maps_at_pop)
         {
             let cause = format!(
                 "buffer {:#x}+{} of element {} is not in guest RAM",
@@ -178,6 +406,7 @@ impl<B: Backend> BalloonDevice<B> {
                     return self.do_push(
                         i,
                         old,
+                        0,
                         PushReason::StatsSuperseded,
                         After::ParseStats(chain),
                         ram,
@@ -195,6 +424,7 @@ impl<B: Backend> BalloonDevice<B> {
         &mut self,
         i: usize,
         head: u16,
+        len: u32,
         reason: PushReason,
         then: After,
         ram: &mut B::Ram,
@@ -206,7 +436,7 @@ impl<B: Backend> BalloonDevice<B> {
             return DeviceEvent::PushDropped { queue, head };
         }
         let before = self.queues[i].queue.next_used();
-        if let Err(e) = self.queues[i].queue.add_used(ram, head, 0) {
+        if let Err(e) = self.queues[i].queue.add_used(ram, head, len) {
             return self.virtio_error(Some(i), qemu_message(&e), e.to_string(), Some(head));
         }
         let after = self.queues[i].queue.next_used();
@@ -214,7 +444,7 @@ impl<B: Backend> BalloonDevice<B> {
         DeviceEvent::UsedPushed {
             queue,
             head,
-            len: 0,
+            len,
             used_idx: (before, after),
             reason,
         }
@@ -239,6 +469,9 @@ impl<B: Backend> BalloonDevice<B> {
 
     /// The earliest timer deadline: stats polling or the BALLOON_CHANGE throttle window.
     pub fn next_timer(&self) -> Option<u64> {
+        if self.aborted {
+            return None;
+        }
         [self.stats_timer, self.throttle.deadline()]
             .into_iter()
             .flatten()
@@ -272,6 +505,7 @@ impl<B: Backend> BalloonDevice<B> {
                 self.stats_held = None;
                 self.queues[i].stage = Stage::Push {
                     head,
+                    len: 0,
                     reason: PushReason::StatsPoll,
                     then: After::Return,
                 };

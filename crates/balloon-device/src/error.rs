@@ -34,6 +34,33 @@ pub enum Error {
         /// Host page size in bytes.
         page: u64,
     },
+    /// Cloud Hypervisor `DeviceManager::resize_balloon` with no balloon.
+    #[error("Missing virtio-balloon, can't proceed as expected")]
+    MissingVirtioBalloon,
+    /// Firecracker `BalloonError::DeviceNotActive` (the driver has not set DRIVER_OK).
+    #[error("Device not activated yet.")]
+    FirecrackerNotActive,
+    /// Firecracker `BalloonError::TooMuchMemoryRequested(amount_mib)`: its message prints the
+    /// amount requested.
+    #[error("Requested memory should be less than {0}MiB")]
+    TooMuchMemoryRequested(u64),
+    /// Firecracker `BalloonError::StatisticsDisabled` (no polling interval).
+    #[error("Received stats query when stats are disabled.")]
+    StatisticsDisabled,
+    /// crosvm: the command tube is served by the worker, which runs only between activate and
+    /// reset (`reset` sends `NotReady`).
+    #[error("balloon device is not ready")]
+    CrosvmNotReady,
+    /// A VMM's operator command sent to a VM of another VMM.
+    #[error("{command} is {vmm}'s; this VM runs the {profile} profile")]
+    WrongVmm {
+        /// The command's name.
+        command: &'static str,
+        /// The VMM that has it.
+        vmm: &'static str,
+        /// The profile the VM runs.
+        profile: &'static str,
+    },
     /// A queue could not be created (an invalid size in the profile).
     #[error("virtio_add_queue: {0}")]
     AddQueue(virtq::QueueError),

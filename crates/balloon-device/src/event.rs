@@ -346,6 +346,74 @@ pub enum DeviceEvent {
         /// `actual` in bytes.
         actual: i64,
     },
+    /// The VMM process would abort here (Firecracker panics on `InvalidAvailIdx`): the whole
+    /// VM is gone; the simulator keeps the state and stops the device.
+    VmmAborted {
+        /// The queue.
+        queue: Option<QueueRef>,
+        /// The VMM's panic message.
+        message: String,
+        /// What was wrong, in our words.
+        cause: String,
+        /// The VMM function that panics.
+        function: &'static str,
+    },
+    /// The queue stops: every later pop finds nothing, and the guest is told nothing.
+    QueueStalled {
+        /// The queue.
+        queue: QueueRef,
+        /// What the VMM logs, if anything.
+        message: String,
+        /// What was wrong, in our words.
+        cause: String,
+        /// The VMM function that gives up.
+        function: &'static str,
+    },
+    /// An element is popped and never returned to the used ring.
+    ElementLost {
+        /// The queue.
+        queue: QueueRef,
+        /// The element.
+        head: u16,
+        /// What the VMM logs.
+        message: String,
+        /// The VMM function that drops it.
+        function: &'static str,
+    },
+    /// A VMM's own resize command set the target (Cloud Hypervisor, Firecracker, crosvm).
+    VmmResized {
+        /// The VMM function.
+        function: &'static str,
+        /// The number the operator gave, in the VMM's units.
+        requested: u64,
+        /// num_pages before and after.
+        num_pages: (u32, u32),
+        /// Whether a config interrupt was raised.
+        config_interrupt: bool,
+    },
+    /// A buffer the device cannot use is passed over and its element acked (Cloud Hypervisor,
+    /// Firecracker and crosvm on a zero-length or unreadable buffer).
+    BufferSkipped {
+        /// The queue.
+        queue: QueueRef,
+        /// The element.
+        head: u16,
+        /// What the VMM logs, if anything.
+        message: String,
+        /// What was wrong, in our words.
+        cause: String,
+        /// The VMM function.
+        function: &'static str,
+    },
+    /// A config write the device refuses (Cloud Hypervisor: any write but `actual`).
+    ConfigWriteIgnored {
+        /// Offset written.
+        offset: u32,
+        /// Bytes written.
+        data: Vec<u8>,
+        /// What the VMM logs.
+        message: String,
+    },
     /// `virtio_error`: the device is broken until reset.
     VirtioError {
         /// The queue, if a queue operation failed.
@@ -431,6 +499,12 @@ impl DeviceEvent {
             StatsPollFired { .. } => "balloon_stats_poll_cb",
             BalloonChangeFlushed { .. } => "monitor_qapi_event_handler",
             VirtioError { .. } => "virtio_error",
+            VmmAborted { function, .. }
+            | QueueStalled { function, .. }
+            | ElementLost { function, .. }
+            | BufferSkipped { function, .. }
+            | VmmResized { function, .. } => function,
+            ConfigWriteIgnored { .. } => "write_config",
             TargetSet { .. } => "virtio_balloon_to_target",
             PollingIntervalSet { .. } => "balloon_stats_set_poll_interval",
             HintStatusChanged {
@@ -470,11 +544,21 @@ impl DeviceEvent {
             HintCmdId { .. } | HintRanges { .. } | HintStatusChanged { .. } => "5.5.6.4",
             Reported { .. } => "5.5.6.6",
             VirtioError { .. } => "2.1.2",
+            VmmAborted { .. } | QueueStalled { .. } | ElementLost { .. } => return None,
+            BufferSkipped { .. } => return None,
+            ConfigWriteIgnored { .. } => "5.5.4",
+            VmmResized { .. } => return None,
         })
     }
 
     /// Whether this event is an error the guest caused.
     pub fn is_guest_error(&self) -> bool {
-        matches!(self, DeviceEvent::VirtioError { .. })
+        matches!(
+            self,
+            DeviceEvent::VirtioError { .. }
+                | DeviceEvent::VmmAborted { .. }
+                | DeviceEvent::QueueStalled { .. }
+                | DeviceEvent::ElementLost { .. }
+        )
     }
 }

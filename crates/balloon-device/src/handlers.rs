@@ -1,21 +1,64 @@
 //! The per-queue handlers' work on one popped element: `virtio_balloon_handle_output`,
 //! `virtio_balloon_receive_stats`, `get_free_page_hints`, `virtio_balloon_handle_report`.
 
-use virtq::{Backend, DescriptorChain};
+use virtq::{Backend, ChainDescriptor, DescriptorChain};
 
 use crate::consts::PAGE_SIZE;
 use crate::device::BalloonDevice;
-use crate::engine::{BOGUS, NS_PER_SEC};
+use crate::engine::{BOGUS, ErrorClass, NS_PER_SEC};
 use crate::event::DeviceEvent;
 use crate::hint::HintStatus;
 use crate::host_memory::{HostMemory, HostPageSize, InflateOutcome, PartiallyBalloonedPage};
-use crate::profile::PfnBufferCap;
+use crate::profile::{DeflateAction, MalformedReaction, MissingStat, PfnBufferCap, PfnDescriptors};
 use crate::reader::{for_each_record, read_prefix};
 use crate::runs::RunBuilder;
 use crate::stats::{StatValues, StatsParse, apply_entry};
 use crate::vq::{After, PushReason, QueueKind, Stage};
 
 impl<B: Backend> BalloonDevice<B> {
+    /// The descriptors whose bytes are PFNs under this profile, the bytes set aside, and
+    /// whether the element is to be dropped unreturned (Firecracker's oversized head).
+    fn pfn_descriptors(&self, chain: &DescriptorChain) -> (Vec<ChainDescriptor>, u64, bool) {
+        let cap_bytes = |d: &ChainDescriptor, max: u32| u64::from(d.len) > u64::from(max) * 4;
+        let readable = chain.readable().copied();
+        let (mut keep, mut ignored) = (Vec::new(), 0u64);
+        match self.profile.pfn_descriptors {
+            PfnDescriptors::AllReadable | PfnDescriptors::ReaderStream => keep.extend(readable),
+            PfnDescriptors::EachReadableWhole => {
+                for d in readable {
+                    let too_long = match self.profile.pfn_buffer_cap {
+                        PfnBufferCap::SkipDescriptor(max) => d.len > max,
+                        _ => false,
+                    };
+                    // process_queue: "Skipping descriptor with length .. not a multiple of 4"
+                    // and ".. exceeding cap": the whole descriptor, not just its tail.
+                    if d.len % 4 != 0 || too_long {
+                        ignored += u64::from(d.len);
+                    } else {
+                        keep.push(d);
+                    }
+                }
+            }
+            PfnDescriptors::HeadOnly => {
+                let head = chain.descriptors.first().copied();
+                if let Some(h) = head.filter(|h| !h.writable && h.len % 4 == 0) {
+                    if let PfnBufferCap::LoseElement(max) = self.profile.pfn_buffer_cap
+                        && cap_bytes(&h, max)
+                    {
+                        return (Vec::new(), u64::from(h.len), true);
+                    }
+                    keep.push(h);
+                }
+                ignored = chain
+                    .readable()
+                    .map(|d| u64::from(d.len))
+                    .sum::<u64>()
+                    .saturating_sub(keep.iter().map(|d| u64::from(d.len)).sum());
+            }
+        }
+        (keep, ignored, false)
+    }
+
     pub(crate) fn handle_output(
         &mut self,
         i: usize,
@@ -24,13 +67,39 @@ impl<B: Backend> BalloonDevice<B> {
     ) -> DeviceEvent {
         let queue = self.qref(i);
         let inflate = queue.kind == QueueKind::Inflate;
-        let mut pbp = PartiallyBalloonedPage::default();
+        let (descs, ignored_bytes, lose) = self.pfn_descriptors(&chain);
+        if lose {
+            // Firecracker process_inflate: "Inflate descriptor has bogus page count .. > 256,
+            // skipping." and `continue`, before add_used.
+            self.finish_handler(i);
+            return DeviceEvent::ElementLost {
+                queue,
+                head: chain.head,
+                message: format!(
+                    "Inflate descriptor has bogus page count {} > 256, skipping.",
+                    ignored_bytes / 4
+                ),
+                function: "process_inflate",
+            };
+        }
+        // Firecracker's deflate acks without reading anything.
+        let deflate_reads = self.profile.deflate_action != DeflateAction::AckOnly;
+        let (descs, ignored_bytes) = if inflate || deflate_reads {
+            (descs, ignored_bytes)
+        } else {
+            (Vec::new(), 0)
+        };
+        let mut pbp = if self.profile.pbp_across_requests {
+            std::mem::take(&mut self.pbp)
+        } else {
+            PartiallyBalloonedPage::default()
+        };
         let (mut pfns, mut bad) = (RunBuilder::new(), RunBuilder::new());
         let (mut changed, mut host_pages, mut lost) = (0u64, 0u64, 0u64);
         let inhibited = self.discard_inhibited;
         let resident_before = self.memory.resident_bytes();
-        // QEMU parses every PFN of every out buffer; capped profiles (CH, FC) would act here.
-        let PfnBufferCap::None = self.profile.pfn_buffer_cap;
+        let dedup = self.profile.dedup_pfns;
+        let mut seen = Vec::new();
         let mem = &mut self.memory;
         // On 4 KiB host pages every PFN is a whole host page, so consecutive PFNs (Linux sends
         // them descending) are gathered into one run and discarded in one bitmap update; the
@@ -53,8 +122,15 @@ impl<B: Backend> BalloonDevice<B> {
             }
         };
         let mut tally = (0u64, 0u64);
-        let read = for_each_record::<_, 4>(ram, chain.readable(), |r| {
+        let read = for_each_record::<_, 4>(ram, descs.iter(), |r| {
             let pfn = u64::from(u32::from_le_bytes(*r));
+            if dedup {
+                // compact_page_frame_numbers: "Skipping duplicate PFN" (at most 256 here).
+                if seen.contains(&pfn) {
+                    return;
+                }
+                seen.push(pfn);
+            }
             if !mem.is_ram(pfn) {
                 bad.push(pfn);
                 return;
@@ -95,20 +171,30 @@ impl<B: Backend> BalloonDevice<B> {
         changed += tally.0;
         host_pages += tally.1;
         let tail_bytes = match read {
-            Ok(t) => t,
+            Ok(t) => t + ignored_bytes,
+            // Cloud Hypervisor and crosvm log and break: what was read is used, the element
+            // is acked.
+            Err(_) if self.profile.malformed.buffer == MalformedReaction::Tolerate => ignored_bytes,
             Err(e) => {
-                return self.virtio_error(
+                return self.react(
                     Some(i),
+                    ErrorClass::Buffer,
                     BOGUS.to_string(),
                     e.to_string(),
                     Some(chain.head),
                 );
             }
         };
-        // virtio_balloon_pbp_free: what was collected of a host page is forgotten.
-        lost += pbp.subpages_seen();
+        if self.profile.pbp_across_requests {
+            // Cloud Hypervisor keeps the partial page in the handler for the next request.
+            self.pbp = pbp;
+        } else {
+            // virtio_balloon_pbp_free: what was collected of a host page is forgotten.
+            lost += pbp.subpages_seen();
+        }
         self.queues[i].stage = Stage::Push {
             head: chain.head,
+            len: 0,
             reason: PushReason::Handled,
             then: After::PopMore,
         };
@@ -151,20 +237,28 @@ impl<B: Backend> BalloonDevice<B> {
     ) -> DeviceEvent {
         let queue = self.qref(i);
         self.stats_held = Some(chain.head);
-        let mut stats = StatValues::default();
+        let mut stats = match self.profile.missing_stat {
+            // Firecracker's update_with_stat only overwrites the tags it receives.
+            MissingStat::KeepOld => self.stats,
+            MissingStat::ResetToMax | MissingStat::Absent => StatValues::default(),
+        };
         let mut parse = StatsParse::default();
+        let known = self.profile.stats_tags;
         let read = for_each_record::<_, 10>(ram, chain.readable(), |e| {
             parse.entries += 1;
-            if !apply_entry(&mut stats, e) {
+            let tag = u16::from_le_bytes([e[0], e[1]]);
+            if tag >= known || !apply_entry(&mut stats, e) {
                 parse.unknown_tags += 1;
             }
         });
         match read {
             Ok(t) => parse.tail_bytes = t,
+            Err(_) if self.profile.malformed.buffer == MalformedReaction::Tolerate => {}
             Err(e) => {
                 self.stats_held = None;
-                return self.virtio_error(
+                return self.react(
                     Some(i),
+                    ErrorClass::Buffer,
                     BOGUS.to_string(),
                     e.to_string(),
                     Some(chain.head),
@@ -202,8 +296,9 @@ impl<B: Backend> BalloonDevice<B> {
             let got = match read_prefix(ram, chain.readable(), &mut id) {
                 Ok(n) => n,
                 Err(e) => {
-                    return self.virtio_error(
+                    return self.react(
                         Some(i),
+                        ErrorClass::Buffer,
                         BOGUS.to_string(),
                         e.to_string(),
                         Some(chain.head),
@@ -244,6 +339,7 @@ impl<B: Backend> BalloonDevice<B> {
         };
         self.queues[i].stage = Stage::Push {
             head: chain.head,
+            len: 0,
             reason: PushReason::Handled,
             then,
         };
@@ -283,8 +379,18 @@ impl<B: Backend> BalloonDevice<B> {
                 }
             }
         }
+        // Cloud Hypervisor's process_reporting_queue returns the sum of the descriptor lengths.
+        let len = if self.profile.report_used_len_sum {
+            chain
+                .descriptors
+                .iter()
+                .fold(0u32, |a, d| a.wrapping_add(d.len))
+        } else {
+            0
+        };
         self.queues[i].stage = Stage::Push {
             head: chain.head,
+            len,
             reason: PushReason::Handled,
             then: After::PopMore,
         };

@@ -48,6 +48,7 @@ pub mod runs;
 mod sentence;
 pub mod stats;
 mod transport;
+mod vmm_profiles;
 pub mod vq;
 
 pub use config::BalloonConfig;
@@ -57,7 +58,7 @@ pub use event::{BalloonChange, DeviceEvent, QueueRef};
 pub use hint::{FreePageHint, HintStatus, PrecopyNotifyReason};
 pub use host_memory::{HostMemory, HostPageSize};
 pub use operator::{BalloonInfo, QapiThrottle};
-pub use profile::{BalloonProps, DeviceProfile};
+pub use profile::{BalloonProps, DeviceProfile, Vmm};
 pub use runs::PfnRun;
 pub use stats::{GuestStats, StatValues, StatsParse};
 pub use vq::{PushReason, QueueKind};

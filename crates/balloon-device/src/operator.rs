@@ -89,8 +89,9 @@ impl<B: Backend> BalloonDevice<B> {
         if value <= 0 {
             return Err(Error::TargetNotASize);
         }
-        // virtio_balloon_to_target: QEMU's value is the target guest size.
-        let OperatorUnits::TargetGuestBytes = self.profile.operator_units;
+        // virtio_balloon_to_target: QEMU's value is the target guest size. The monitor
+        // language keeps this meaning on every profile; each VMM's own syntax is
+        // `vmm_resize`.
         let ram = self.memory.ram_size();
         let target = (value as u64).min(ram);
         let old = self.num_pages;
@@ -104,6 +105,63 @@ impl<B: Backend> BalloonDevice<B> {
             requested: value,
             target,
             num_pages: (old, self.num_pages),
+            config_interrupt,
+        })
+    }
+
+    /// The profile's own resize, in its own units ([`OperatorUnits`]): Cloud Hypervisor
+    /// `vm.resize {"desired_balloon": bytes}` (`Balloon::resize`), Firecracker
+    /// `PATCH /balloon {"amount_mib": M}` (`update_size`), crosvm `crosvm balloon BYTES`
+    /// (`BalloonTubeCommand::Adjust`). `value` is the balloon size, not the guest size.
+    pub fn vmm_resize(&mut self, value: u64) -> Result<DeviceEvent, Error> {
+        let driver_ok = self.status & crate::consts::status::DRIVER_OK != 0 && !self.aborted;
+        let (num_pages, function) = match self.profile.operator_units {
+            OperatorUnits::TargetGuestBytes => {
+                let target = self.memory.ram_size().saturating_sub(value);
+                let ev = self.balloon(i64::try_from(target).unwrap_or(i64::MAX))?;
+                return Ok(ev);
+            }
+            OperatorUnits::BalloonBytes => {
+                if !self.is_realized() {
+                    return Err(Error::MissingVirtioBalloon);
+                }
+                // `(size >> VIRTIO_BALLOON_PFN_SHIFT) as u32`: no check against RAM here.
+                (
+                    (value >> VIRTIO_BALLOON_PFN_SHIFT) as u32,
+                    "Balloon::resize",
+                )
+            }
+            OperatorUnits::BalloonMib => {
+                if !driver_ok {
+                    return Err(Error::FirecrackerNotActive);
+                }
+                if value > self.memory.ram_size() >> 20 {
+                    return Err(Error::TooMuchMemoryRequested(value));
+                }
+                // mib_to_pages: amount_mib * MIB_TO_4K_PAGES (256).
+                let pages = u32::try_from(value)
+                    .ok()
+                    .and_then(|m| m.checked_mul(256))
+                    .ok_or(Error::TooMuchMemoryRequested(value))?;
+                (pages, "Balloon::update_size")
+            }
+            OperatorUnits::BalloonBytesRounded => {
+                if !driver_ok {
+                    return Err(Error::CrosvmNotReady);
+                }
+                (
+                    (value >> VIRTIO_BALLOON_PFN_SHIFT) as u32,
+                    "handle_command_tube",
+                )
+            }
+        };
+        let old = self.num_pages;
+        self.num_pages = num_pages;
+        let config_interrupt = self.notify_config();
+        Ok(DeviceEvent::VmmResized {
+            function,
+            requested: value,
+            num_pages: (old, num_pages),
             config_interrupt,
         })
     }

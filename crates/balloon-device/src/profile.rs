@@ -1,5 +1,6 @@
-//! Device profiles: the behaviour of one real VMM's balloon kept as data, so other VMMs can be
-//! added as rows instead of forks (reference section 1). Only QEMU is built.
+//! Device profiles: the behaviour of one real VMM's balloon kept as data, so other VMMs are
+//! rows instead of forks. QEMU is here; Cloud Hypervisor, Firecracker and crosvm are in
+//! `vmm_profiles.rs`, each citing the source file and commit it was read from.
 
 use serde::Serialize;
 
@@ -9,12 +10,52 @@ use crate::consts::{
     VIRTIO_F_INDIRECT_DESC, VIRTIO_F_VERSION_1, bit,
 };
 
-/// Which VMM a profile imitates. Firecracker, Cloud Hypervisor and crosvm have rows in the
-/// reference table but no profile yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Which VMM a profile imitates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Vmm {
     /// QEMU `hw/virtio/virtio-balloon.c`.
     Qemu,
+    /// Cloud Hypervisor `virtio-devices/src/balloon.rs`.
+    CloudHypervisor,
+    /// Firecracker `src/vmm/src/devices/virtio/balloon/device.rs`.
+    Firecracker,
+    /// crosvm `devices/src/virtio/balloon.rs`.
+    Crosvm,
+}
+
+impl Vmm {
+    /// Every VMM, in the order the CLI and the compare table list them.
+    pub const ALL: [Vmm; 4] = [
+        Vmm::Qemu,
+        Vmm::CloudHypervisor,
+        Vmm::Firecracker,
+        Vmm::Crosvm,
+    ];
+
+    /// The profile's name on the machine line and the CLI (`-profile NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Vmm::Qemu => "qemu",
+            Vmm::CloudHypervisor => "cloud-hypervisor",
+            Vmm::Firecracker => "firecracker",
+            Vmm::Crosvm => "crosvm",
+        }
+    }
+
+    /// Parses a profile name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.name() == name)
+    }
+
+    /// The profile of this VMM.
+    pub fn profile(self) -> DeviceProfile {
+        match self {
+            Vmm::Qemu => DeviceProfile::qemu(),
+            Vmm::CloudHypervisor => DeviceProfile::cloud_hypervisor(),
+            Vmm::Firecracker => DeviceProfile::firecracker(),
+            Vmm::Crosvm => DeviceProfile::crosvm(),
+        }
+    }
 }
 
 /// How the config size follows the offered features.
@@ -23,17 +64,111 @@ pub enum ConfigSizeRule {
     /// QEMU `virtio_balloon_config_size`: 16 with `qemu-4-0-config-size` or PAGE_POISON, 12 with
     /// FREE_PAGE_HINT, else 8.
     QemuByFeatures,
-    /// A fixed size (Cloud Hypervisor 8, Firecracker 12, crosvm 20); not built yet.
+    /// A fixed size (Cloud Hypervisor 8, Firecracker 12, crosvm 20).
     Fixed(u32),
 }
 
-/// What the device does when the guest's ring or a descriptor is malformed (reference section 8,
-/// rows 5, 10, 11, 12, 17, 21).
+/// Which config writes the device keeps (reference section 3, catalogue row 19).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ConfigWriteRule {
+    /// QEMU `virtio_balloon_set_config`: the whole image is copied; `actual` is kept, and
+    /// `poison_val` when PAGE_POISON was negotiated.
+    QemuSetConfig,
+    /// Cloud Hypervisor `Balloon::write_config`: only a 4-byte write at offset 4 (`actual`);
+    /// anything else is logged ("Attempt to write to read-only field") and dropped.
+    ActualOnly,
+    /// Firecracker `Balloon::write_config`: any write inside the config is copied, num_pages
+    /// and the hint cmd id included; an out-of-bounds write is logged and dropped.
+    AnyInRange,
+    /// crosvm `Balloon::write_config`: bytes go into a scratch copy (`copy_config` clamps to the
+    /// image) and only `actual` is kept.
+    ScratchKeepActual,
+}
+
+/// What a device queue error (catalogue rows 5, 10, 11, 12, 21) does, one value per class of
+/// error (see [`Reactions`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum MalformedReaction {
-    /// QEMU `virtio_error`: DEVICE_NEEDS_RESET (with VERSION_1), a config interrupt, and the
-    /// device is broken until reset.
+    /// DEVICE_NEEDS_RESET and a config interrupt (with VERSION_1); the device ignores the
+    /// guest until reset (QEMU `virtio_error`; Cloud Hypervisor's worker error since 3402bc076).
     VirtioError,
+    /// The VMM process panics: the whole VM is gone (Firecracker `report_balloon_event_fail`
+    /// on `InvalidAvailIdx`). The simulator shows it as an event and stops the device.
+    Abort,
+    /// The queue's pop returns nothing, for ever, with nothing told to the guest (Cloud
+    /// Hypervisor's `pop_descriptor_chain` on `InvalidAvailRingIndex`; crosvm's `peek` and
+    /// Firecracker's `pop` on a bad head).
+    Stall,
+    /// The element is popped and never returned (Firecracker's `MalformedDescriptor`).
+    Lose,
+    /// The bad part is skipped and the element acked (whatever was read is used).
+    Tolerate,
+}
+
+/// The device's reaction per class of malformed input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Reactions {
+    /// avail.idx more than the queue size ahead of next_avail (row 10).
+    pub avail_idx: MalformedReaction,
+    /// A bad head index, a bad `next` or a bad indirect table (row 11).
+    pub chain: MalformedReaction,
+    /// A chain whose `next` fields loop (row 11). `Tolerate`: the head descriptor alone is
+    /// used (Firecracker reads only the head; Cloud Hypervisor's iterator yields the looping
+    /// descriptor until its TTL runs out, the same PFNs again).
+    pub loop_chain: MalformedReaction,
+    /// A zero-length descriptor (row 12).
+    pub zero_length: MalformedReaction,
+    /// A buffer outside guest RAM (row 5).
+    pub buffer: MalformedReaction,
+}
+
+/// Which descriptors of an inflate/deflate element carry PFNs, and what is skipped
+/// (catalogue rows 1, 2, 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PfnDescriptors {
+    /// QEMU: every driver-readable descriptor (`elem->out_sg`) as one stream; a 1-3 byte tail
+    /// is ignored.
+    AllReadable,
+    /// Cloud Hypervisor `process_queue`: every readable descriptor on its own; one whose length
+    /// is not a multiple of 4 is skipped whole.
+    EachReadableWhole,
+    /// Firecracker `process_inflate`: the head descriptor only; none if it is device-writable or
+    /// its length is not a multiple of 4.
+    HeadOnly,
+    /// crosvm `handle_address_chain`: every readable descriptor as one `Le32` stream; the
+    /// reader stops at a partial tail.
+    ReaderStream,
+}
+
+/// What deflating does to host memory (reference section 1, "Deflate action").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DeflateAction {
+    /// QEMU and Cloud Hypervisor: `MADV_WILLNEED` on the host page (faulted back in).
+    WillNeed,
+    /// Firecracker `process_deflate_queue`: the element is acked, host memory untouched.
+    AckOnly,
+    /// crosvm `reclaim_memory`: `dynamically_reclaim_memory_ranges` over merged ranges.
+    Reclaim,
+}
+
+/// What a stats tag the guest did not send reads as after a sample (reference section 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MissingStat {
+    /// QEMU `reset_stats` before each sample: `u64::MAX`.
+    ResetToMax,
+    /// Firecracker `update_with_stat` writes only the tags it gets: the old value stays.
+    KeepOld,
+    /// crosvm `parse_balloon_stats` starts from a fresh `BalloonStats`: `None`.
+    Absent,
+}
+
+/// What a device reset does to the config fields (reference section 9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ResetRule {
+    /// QEMU, Cloud Hypervisor, crosvm: num_pages and actual survive.
+    KeepBoth,
+    /// Firecracker `_reset`: actual = 0, cmd_id = STOP, stats cleared; num_pages kept.
+    ZeroActual,
 }
 
 /// What a PFN buffer larger than 256 PFNs gets (reference section 8, row 3).
@@ -41,13 +176,27 @@ pub enum MalformedReaction {
 pub enum PfnBufferCap {
     /// QEMU and crosvm: no cap.
     None,
+    /// Cloud Hypervisor (`VIRTIO_BALLOON_MAX_PFN_BYTES`, cfec13077): a descriptor longer than
+    /// this many bytes is skipped; the element is still acked.
+    SkipDescriptor(u32),
+    /// Firecracker (`MAX_PAGES_IN_DESC`): a head descriptor with more PFNs than this is skipped
+    /// with `continue` before `add_used`, so the element is never returned.
+    LoseElement(u32),
 }
 
-/// What the operator's resize number means (reference section 7.1).
+/// What the operator's resize number means (reference section 10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum OperatorUnits {
     /// QEMU `balloon value=V`: the target guest size in bytes; num_pages = (RAM - V) >> 12.
     TargetGuestBytes,
+    /// Cloud Hypervisor `vm.resize {"desired_balloon": B}`: the balloon size in bytes;
+    /// num_pages = B >> 12.
+    BalloonBytes,
+    /// Firecracker `PATCH /balloon {"amount_mib": M}`: the balloon size in MiB;
+    /// num_pages = M * 256.
+    BalloonMib,
+    /// crosvm `crosvm balloon BYTES SOCKET`: the balloon size in bytes, rounded down to 4 KiB.
+    BalloonBytesRounded,
 }
 
 /// The device's behaviour, as data.
@@ -75,8 +224,8 @@ pub struct DeviceProfile {
     pub reporting_queue_size: u16,
     /// Config size rule.
     pub config_size: ConfigSizeRule,
-    /// Reaction to a malformed ring or descriptor.
-    pub malformed: MalformedReaction,
+    /// Reactions to a malformed ring or descriptor.
+    pub malformed: Reactions,
     /// Cap on PFN buffers.
     pub pfn_buffer_cap: PfnBufferCap,
     /// Operator units.
@@ -87,6 +236,35 @@ pub struct DeviceProfile {
     /// The VMM process's own resident memory, besides guest RAM: its code, heap, device
     /// state and (under TCG) translation buffers.
     pub process_overhead_bytes: u64,
+    /// Whether FREE_PAGE_HINT needs an iothread to realize (QEMU only).
+    pub hint_needs_iothread: bool,
+    /// Which config writes are kept.
+    pub config_write: ConfigWriteRule,
+    /// Which descriptors carry PFNs.
+    pub pfn_descriptors: PfnDescriptors,
+    /// Whether duplicate PFNs in one batch are dropped (Firecracker
+    /// `compact_page_frame_numbers`: "Skipping duplicate PFN").
+    pub dedup_pfns: bool,
+    /// What deflating does to host memory.
+    pub deflate_action: DeflateAction,
+    /// What a stat the guest did not send reads as.
+    pub missing_stat: MissingStat,
+    /// Stats tags the device knows (QEMU and Firecracker 16; crosvm 10 standard ones).
+    pub stats_tags: u16,
+    /// Whether the reporting queue's used length is the sum of the descriptor lengths (Cloud
+    /// Hypervisor `process_reporting_queue`) rather than 0.
+    pub report_used_len_sum: bool,
+    /// What a device reset does to num_pages / actual.
+    pub reset: ResetRule,
+    /// The bytes after the 16 standard config bytes (crosvm: `ws_num_bins`, 3 reserved).
+    pub config_tail: [u8; 4],
+    /// Whether a partly ballooned host page is remembered across requests (Cloud Hypervisor's
+    /// `BalloonEpollHandler::pbp`) rather than per element (QEMU).
+    pub pbp_across_requests: bool,
+    /// Whether a change of `actual` raises QEMU's QAPI `BALLOON_CHANGE` (the other VMMs have
+    /// no such event: Cloud Hypervisor and Firecracker are polled through their APIs, crosvm
+    /// answers on its control tube).
+    pub balloon_change_events: bool,
 }
 
 impl DeviceProfile {
@@ -109,13 +287,31 @@ impl DeviceProfile {
             free_page_queue_size: 1024,
             reporting_queue_size: 32,
             config_size: ConfigSizeRule::QemuByFeatures,
-            malformed: MalformedReaction::VirtioError,
+            malformed: Reactions {
+                avail_idx: MalformedReaction::VirtioError,
+                chain: MalformedReaction::VirtioError,
+                loop_chain: MalformedReaction::VirtioError,
+                zero_length: MalformedReaction::VirtioError,
+                buffer: MalformedReaction::VirtioError,
+            },
             pfn_buffer_cap: PfnBufferCap::None,
             operator_units: OperatorUnits::TargetGuestBytes,
             balloon_change_interval_ns: 1_000_000_000,
             // RssAnon of qemu-system-x86_64 7.2 (TCG, q35, -m 1024) before the guest ran: the
             // process alone, before guest RAM is touched (the reference pair's /proc status).
             process_overhead_bytes: 36 << 20,
+            hint_needs_iothread: true,
+            config_write: ConfigWriteRule::QemuSetConfig,
+            pfn_descriptors: PfnDescriptors::AllReadable,
+            dedup_pfns: false,
+            deflate_action: DeflateAction::WillNeed,
+            missing_stat: MissingStat::ResetToMax,
+            stats_tags: 16,
+            report_used_len_sum: false,
+            reset: ResetRule::KeepBoth,
+            config_tail: [0; 4],
+            pbp_across_requests: false,
+            balloon_change_events: true,
         }
     }
 }
@@ -135,7 +331,8 @@ pub struct BalloonProps {
     pub qemu_4_0_config_size: bool,
     /// Whether an `iothread` link is set (needed by `free-page-hint`).
     pub iothread: bool,
-    /// QOM `guest-stats-polling-interval` in seconds at start (0 = off).
+    /// QOM `guest-stats-polling-interval` in seconds at start (0 = off); Firecracker's
+    /// `stats_polling_interval_s`, which also decides whether STATS_VQ is offered.
     pub guest_stats_polling_interval: u32,
 }
 
@@ -162,6 +359,12 @@ impl BalloonProps {
             (self.free_page_hint, VIRTIO_BALLOON_F_FREE_PAGE_HINT),
             (self.page_poison, VIRTIO_BALLOON_F_PAGE_POISON),
             (self.free_page_reporting, VIRTIO_BALLOON_F_PAGE_REPORTING),
+            // Firecracker `Balloon::new` offers STATS_VQ only with a polling interval; QEMU
+            // and crosvm offer it always, Cloud Hypervisor never (the profile's masks decide).
+            (
+                self.guest_stats_polling_interval > 0,
+                VIRTIO_BALLOON_F_STATS_VQ,
+            ),
         ] {
             if on {
                 f |= bit(b);

@@ -25,6 +25,8 @@ impl DeviceEvent {
             | ConfigRead { .. }
             | ConfigAccessOutOfRange { .. }
             | ConfigWritten { .. }
+            | ConfigWriteIgnored { .. }
+            | VmmResized { .. }
             | QueueConfigured { .. }
             | QueueConfigFailed { .. }
             | NoSuchQueue { .. }
@@ -43,6 +45,10 @@ impl DeviceEvent {
             Notified { .. } => "notify",
             StatsPollFired { .. } | BalloonChangeFlushed { .. } => "timer",
             VirtioError { .. } | StatusSet { .. } | DeviceReset { .. } => "status",
+            VmmAborted { .. } => "status",
+            QueueStalled { .. } => "pop",
+            ElementLost { .. } => "used",
+            BufferSkipped { .. } => "handle",
         }
     }
 
@@ -215,6 +221,30 @@ impl DeviceEvent {
                 rearmed.map(|t| format!(" for {} ms", t / 1_000_000)).unwrap_or_default()
             ),
             BalloonChangeFlushed { actual } => format!("The one-per-second throttle window closed: BALLOON_CHANGE {{actual: {actual}}} sent."),
+            VmmAborted { message, cause, function, .. } => format!(
+                "{function} panics (\"{message}\"): {cause}. The VMM process would abort here and the whole VM with it; the simulator stops the device instead."
+            ),
+            QueueStalled { queue, message, cause, function } => format!(
+                "{function} gives up on {queue}{}: {cause}. Nothing is returned and nothing is told to the guest, so the queue stalls.",
+                if message.is_empty() { String::new() } else { format!(" (\"{message}\")") }
+            ),
+            ElementLost { queue, head, message, function } => format!(
+                "{function}: \"{message}\"; element {head} of {queue} is popped but never returned to the used ring."
+            ),
+            VmmResized { function, requested, num_pages, config_interrupt } => format!(
+                "{function}({requested}): num_pages {} -> {}; {}.",
+                num_pages.0,
+                num_pages.1,
+                if *config_interrupt { "a config interrupt tells the driver" } else { "no interrupt yet (no DRIVER_OK)" }
+            ),
+            BufferSkipped { queue, head, message, cause, function } => format!(
+                "{function} passes over element {head} of {queue}{}: {cause}; no PFN is read and the element is acked.",
+                if message.is_empty() { String::new() } else { format!(" (\"{message}\")") }
+            ),
+            ConfigWriteIgnored { offset, data, message } => format!(
+                "The driver wrote {} byte(s) at config offset {offset}; the device ignores it (\"{message}\").",
+                data.len()
+            ),
             VirtioError { message, cause, config_interrupt, lost_head, .. } => format!(
                 "virtio_error(\"{message}\"): {cause}; the device sets DEVICE_NEEDS_RESET{} and stops processing until reset{}.",
                 if *config_interrupt { " and raises a config interrupt" } else { "" },

@@ -7,6 +7,7 @@ use crate::config::{BalloonConfig, access_fits, split_access};
 use crate::consts::{VIRTIO_BALLOON_F_PAGE_POISON, VIRTIO_F_EVENT_IDX, status};
 use crate::device::{BalloonDevice, InitStage};
 use crate::event::DeviceEvent;
+use crate::profile::{ConfigWriteRule, ResetRule};
 use crate::stats::StatValues;
 use crate::vq::{QueueKind, Stage};
 
@@ -62,6 +63,14 @@ impl<B: Backend> BalloonDevice<B> {
             unpopped_stats = Some(head);
         }
         self.poison_val = 0;
+        if self.profile.reset == ResetRule::ZeroActual {
+            // Firecracker `_reset`: "Do not deflate the balloon on reset" keeps num_pages, but
+            // actual, the hint cmd id and the stats start over.
+            self.actual = 0;
+            self.stats = crate::stats::StatValues::default();
+            // `self.stats_timer.arm(Duration::ZERO, None)`: polling stops until activation.
+            self.stats_timer = None;
+        }
         self.broken = false;
         self.driver_features = 0;
         self.active = None;
@@ -70,6 +79,7 @@ impl<B: Backend> BalloonDevice<B> {
             q.queue.reset();
             q.stage = Stage::Idle;
             q.kicked = false;
+            q.stalled = false;
         }
         DeviceEvent::DeviceReset {
             old_status,
@@ -85,7 +95,7 @@ impl<B: Backend> BalloonDevice<B> {
         let mut done = 0;
         for (off, len) in split_access(offset, data.len()) {
             if access_fits(off, len, self.config_size) {
-                self.config_copy = self.config().to_bytes();
+                self.config_copy = self.config().image(self.profile.config_tail);
                 let o = off as usize;
                 data[done..done + len].copy_from_slice(&self.config_copy[o..o + len]);
             } else {
@@ -109,9 +119,47 @@ impl<B: Backend> BalloonDevice<B> {
         }
     }
 
-    /// A config write at `offset` (`virtio_balloon_set_config` after each access).
+    /// A config write at `offset` (`virtio_balloon_set_config` after each access; the other
+    /// profiles' `write_config` rules).
     pub fn write_config(&mut self, offset: u32, data: &[u8], now_ns: u64) -> DeviceEvent {
         let old = self.config();
+        if self.profile.config_write == ConfigWriteRule::ActualOnly
+            && (offset, data.len()) != (4, 4)
+        {
+            return DeviceEvent::ConfigWriteIgnored {
+                offset,
+                data: data.to_vec(),
+                message: format!(
+                    "Attempt to write to read-only field: offset {offset:x} length {}",
+                    data.len()
+                ),
+            };
+        }
+        if self.profile.config_write == ConfigWriteRule::ScratchKeepActual {
+            // crosvm `copy_config` copies what overlaps the image and drops the rest.
+            let mut scratch = self.config().image(self.profile.config_tail);
+            let start = (offset as usize).min(self.config_size);
+            let end = (offset as usize)
+                .saturating_add(data.len())
+                .min(self.config_size);
+            if start < end {
+                scratch[start..end].copy_from_slice(&data[..end - start]);
+            }
+            let actual = BalloonConfig::from_image(&scratch).actual;
+            let changed = actual != self.actual;
+            self.actual = actual;
+            let balloon_change = (changed && self.profile.balloon_change_events).then(|| {
+                let bytes = self.actual_bytes();
+                self.throttle.send(bytes, now_ns)
+            });
+            return DeviceEvent::ConfigWritten {
+                offset,
+                data: data.to_vec(),
+                old,
+                new: self.config(),
+                balloon_change,
+            };
+        }
         let mut balloon_change = None;
         let mut done = 0;
         for (off, len) in split_access(offset, data.len()) {
@@ -124,6 +172,10 @@ impl<B: Backend> BalloonDevice<B> {
                 };
             }
             let o = off as usize;
+            if self.profile.config_write == ConfigWriteRule::AnyInRange {
+                // Firecracker writes into its live ConfigSpace, not a copy refreshed on reads.
+                self.config_copy = self.config().image(self.profile.config_tail);
+            }
             self.config_copy[o..o + len].copy_from_slice(&data[done..done + len]);
             done += len;
             if let Some(c) = self.set_config(now_ns) {
@@ -140,11 +192,15 @@ impl<B: Backend> BalloonDevice<B> {
     }
 
     fn set_config(&mut self, now_ns: u64) -> Option<crate::event::BalloonChange> {
-        let c = BalloonConfig::from_bytes(&self.config_copy);
+        let c = BalloonConfig::from_image(&self.config_copy);
+        if self.profile.config_write == ConfigWriteRule::AnyInRange {
+            // Firecracker copies into its ConfigSpace: num_pages is the guest's to change too.
+            self.num_pages = c.num_pages;
+        }
         let old_actual = self.actual;
         self.actual = c.actual;
         let mut change = None;
-        if self.actual != old_actual {
+        if self.actual != old_actual && self.profile.balloon_change_events {
             let actual = self.actual_bytes();
             change = Some(self.throttle.send(actual, now_ns));
         }
@@ -225,7 +281,7 @@ impl<B: Backend> BalloonDevice<B> {
                 op: "notify",
             };
         }
-        let accepted = !self.broken && self.queues[i].queue.ready();
+        let accepted = !self.broken && !self.aborted && self.queues[i].queue.ready();
         if accepted {
             self.queues[i].kicked = true;
         }

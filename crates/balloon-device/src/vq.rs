@@ -78,6 +78,7 @@ pub(crate) enum Stage {
     /// Next: `virtqueue_push`.
     Push {
         head: u16,
+        len: u32,
         reason: PushReason,
         then: After,
     },
@@ -92,4 +93,6 @@ pub(crate) struct DevQueue<Q> {
     pub queue: Q,
     pub stage: Stage,
     pub kicked: bool,
+    /// The queue's pops find nothing until reset (Cloud Hypervisor, Firecracker, crosvm).
+    pub stalled: bool,
 }

@@ -1,5 +1,6 @@
 //! Reference section 8, QEMU's column: one test per row, on both backends.
 
+#[macro_use]
 mod common;
 
 use balloon_device::consts::{VIRTIO_BALLOON_F_MUST_TELL_HOST, bit, status};
@@ -256,17 +257,7 @@ fn row11_head_out_of_range<B: Backend>() {
 
 fn row11_descriptor_loop<B: Backend>() {
     let mut g = guest::<B>();
-    let l = g.qs[0].layout();
-    let d = Descriptor {
-        addr: BUF_BASE,
-        len: 4,
-        flags: virtq::layout::VIRTQ_DESC_F_NEXT,
-        next: 0,
-    };
-    g.ram.write(l.desc_addr(0).unwrap(), &d.to_bytes()).unwrap();
-    g.ram.write_u16(l.avail_entry_addr(0).unwrap(), 0).unwrap();
-    g.ram.write_u16(l.avail_idx_addr().unwrap(), 1).unwrap();
-    g.dev.notify(0);
+    g.send_looping_chain();
     let evs = g.run();
     needs_reset(&mut g, &evs, "Looped descriptor");
 }
@@ -541,18 +532,6 @@ fn reset_unpops_held_stats_and_keeps_target<B: Backend>() {
     assert_eq!(g.dev.stats_held(), None);
     assert_eq!(g.dev.config().num_pages, 3);
     assert_eq!(g.dev.queue_info(2).unwrap().next_avail, 0);
-}
-
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod portable {
-            $(#[test] fn $name() { super::$name::<virtq::Portable>(); })*
-        }
-        #[cfg(not(target_arch = "wasm32"))]
-        mod rust_vmm {
-            $(#[test] fn $name() { super::$name::<virtq::RustVmm>(); })*
-        }
-    };
 }
 
 both!(

@@ -1,6 +1,7 @@
 //! Behaviour a `cargo mutants` run found unpinned, each checked against QEMU's
 //! hw/virtio/virtio-balloon.c (function named at each test), on both backends.
 
+#[macro_use]
 mod common;
 
 use balloon_device::consts::{VIRTIO_BALLOON_F_STATS_VQ, bit};
@@ -367,18 +368,6 @@ fn realize_fails_for_free_page_hint_without_iothread<B: Backend>() {
     );
     assert_eq!(g.dev.num_queues(), 0);
     assert!(g.dev.query_balloon().is_err());
-}
-
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod portable {
-            $(#[test] fn $name() { super::$name::<virtq::Portable>(); })*
-        }
-        #[cfg(not(target_arch = "wasm32"))]
-        mod rust_vmm {
-            $(#[test] fn $name() { super::$name::<virtq::RustVmm>(); })*
-        }
-    };
 }
 
 both!(

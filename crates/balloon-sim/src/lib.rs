@@ -102,7 +102,7 @@ pub mod world;
 pub use error::Error;
 pub use loading::ScriptLoad;
 pub use reply::Reply;
-pub use runner::{Runner, Summary, run_text};
+pub use runner::{Runner, Summary, run_text, run_text_as};
 pub use session::{Session, StatsSample};
 pub use stepping::StepSize;
 pub use world::{TraceEvent, World};

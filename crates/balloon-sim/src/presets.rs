@@ -68,6 +68,7 @@ preset_list!(
     "malformed-hint-cmd-id",
     "malformed-report-misaligned",
     "malformed-config-offset",
+    "malformed-must-tell-host",
     "monitor-errors",
     "bulk-64g",
 );

@@ -159,7 +159,18 @@ impl<B: Backend> Engine for Runner<B> {
 
 /// Runs `text` on backend `B` and returns the replies and the summary (for tests).
 pub fn run_text<B: Backend>(text: &str) -> Result<(Vec<Reply>, Summary), Error> {
-    let script = crate::command::parse_script(text)?;
+    run_text_as::<B>(text, None)
+}
+
+/// [`run_text`] on the device profile `profile` (a `-profile` name) instead of the script's.
+pub fn run_text_as<B: Backend>(
+    text: &str,
+    profile: Option<balloon_device::Vmm>,
+) -> Result<(Vec<Reply>, Summary), Error> {
+    let mut script = crate::command::parse_script(text)?;
+    if let Some(vmm) = profile {
+        script.machine.profile = vmm.name().to_owned();
+    }
     let mut runner = Runner::<B>::new(&script)?;
     let mut replies = Vec::new();
     runner.run_script(&script, &mut |_| {}, &mut |r| replies.push(r));

@@ -375,6 +375,7 @@ pub(crate) fn command_text(c: &Command) -> String {
         Command::Qmp(q) => q.to_line(),
         Command::HmpBalloon(a) => format!("balloon {a}"),
         Command::HmpInfoBalloon => "info balloon".to_owned(),
+        Command::Vmm(r) => r.to_line(),
         Command::HmpHelp(None) => "help".to_owned(),
         Command::HmpHelp(Some(topic)) => format!("help {topic}"),
         Command::Guest(op) => {

@@ -1,13 +1,16 @@
 //! Every preset runs on both backends with identical replies, summaries and trace hashes, and
 //! matches its golden file (`tests/golden/NAME.txt`; `BLESS=1` rewrites the ones that changed
-//! and names them; any other value of `BLESS`, or `BLESS=1` with `CI` set, is refused).
+//! and names them; any other value of `BLESS`, or `BLESS=1` with `CI` set, is refused). The
+//! same presets run on the Cloud Hypervisor, Firecracker and crosvm profiles too, against
+//! `tests/golden/PROFILE/NAME.txt`.
 #![cfg(not(target_arch = "wasm32"))]
 
+use balloon_device::Vmm;
 use balloon_sim::host::presets::HOST_PRESETS;
 use balloon_sim::host::{HostSummary, run_host_text, transcript};
 use balloon_sim::presets::PRESETS;
 use balloon_sim::reply::Reply;
-use balloon_sim::{Summary, run_text};
+use balloon_sim::{Summary, run_text_as};
 
 fn render(replies: &[Reply], summary: &Summary) -> String {
     let mut s = String::new();
@@ -57,21 +60,47 @@ fn bless_needs_exactly_one_and_no_ci() {
     }
 }
 
+/// Each preset on the profile its machine line names (QEMU unless it says otherwise).
 #[test]
 fn presets_match_golden_on_both_backends() {
+    check_profile(None);
+}
+
+#[test]
+fn presets_match_golden_on_cloud_hypervisor() {
+    check_profile(Some(Vmm::CloudHypervisor));
+}
+
+#[test]
+fn presets_match_golden_on_firecracker() {
+    check_profile(Some(Vmm::Firecracker));
+}
+
+#[test]
+fn presets_match_golden_on_crosvm() {
+    check_profile(Some(Vmm::Crosvm));
+}
+
+/// Every preset on `vmm` (or on the profile its machine line names), against
+/// `tests/golden/[PROFILE/]NAME.txt`.
+fn check_profile(vmm: Option<Vmm>) {
     let rendered = PRESETS
         .iter()
         .map(|p| {
             let run = |r: Result<(Vec<Reply>, Summary), _>| r.map(|(r, s)| render(&r, &s));
             let got = on_both_backends(
                 p.name,
-                run(run_text::<virtq::Portable>(p.text)),
-                run(run_text::<virtq::RustVmm>(p.text)),
+                run(run_text_as::<virtq::Portable>(p.text, vmm)),
+                run(run_text_as::<virtq::RustVmm>(p.text, vmm)),
             );
             (p.name, got)
         })
         .collect::<Vec<_>>();
-    compare_goldens("tests/golden", &rendered);
+    let dir = vmm.map_or_else(
+        || "tests/golden".to_owned(),
+        |v| format!("tests/golden/{}", v.name()),
+    );
+    compare_goldens(&dir, &rendered);
 }
 
 #[test]

@@ -30,8 +30,16 @@ impl<B: Backend> Guest<B> {
 
     /// Realizes the device on host pages of `host_page` bytes.
     pub fn realize_on(props: BalloonProps, host_page: u64) -> (Self, Vec<DeviceEvent>) {
-        let mut dev =
-            BalloonDevice::<B>::new(DeviceProfile::qemu(), props, RAM, host_page).unwrap();
+        Self::realize_profile(DeviceProfile::qemu(), props, host_page)
+    }
+
+    /// Realizes a device of `profile` on host pages of `host_page` bytes.
+    pub fn realize_profile(
+        profile: DeviceProfile,
+        props: BalloonProps,
+        host_page: u64,
+    ) -> (Self, Vec<DeviceEvent>) {
+        let mut dev = BalloonDevice::<B>::new(profile, props, RAM, host_page).unwrap();
         let mut init = Vec::new();
         while let Some(e) = dev.init_step() {
             init.push(e);
@@ -62,7 +70,17 @@ impl<B: Backend> Guest<B> {
 
     /// `boot_writing` on host pages of `host_page` bytes.
     pub fn boot_on(props: BalloonProps, host_page: u64, write: impl FnOnce(u64) -> u64) -> Self {
-        let (mut g, _) = Self::realize_on(props, host_page);
+        Self::boot_profile(DeviceProfile::qemu(), props, host_page, write)
+    }
+
+    /// `boot_on` for a device of `profile`.
+    pub fn boot_profile(
+        profile: DeviceProfile,
+        props: BalloonProps,
+        host_page: u64,
+        write: impl FnOnce(u64) -> u64,
+    ) -> Self {
+        let (mut g, _) = Self::realize_profile(profile, props, host_page);
         let frames = g.dev.memory().frames();
         g.dev.memory_mut().touch(0, frames);
         g.dev.set_status(status::ACKNOWLEDGE);
@@ -139,6 +157,26 @@ impl<B: Backend> Guest<B> {
         self.dev.write_config(4, &actual.to_le_bytes(), self.now)
     }
 
+    /// Publishes, on queue 0, descriptor 0 as a 4-byte buffer at `BUF_BASE` whose `next` is
+    /// itself (NEXT set), and kicks: a looping chain (catalogue row 11).
+    pub fn send_looping_chain(&mut self) {
+        let l = self.qs[0].layout();
+        let d = virtq::Descriptor {
+            addr: BUF_BASE,
+            len: 4,
+            flags: virtq::layout::VIRTQ_DESC_F_NEXT,
+            next: 0,
+        };
+        self.ram
+            .write(l.desc_addr(0).unwrap(), &d.to_bytes())
+            .unwrap();
+        self.ram
+            .write_u16(l.avail_entry_addr(0).unwrap(), 0)
+            .unwrap();
+        self.ram.write_u16(l.avail_idx_addr().unwrap(), 1).unwrap();
+        self.dev.notify(0);
+    }
+
     pub fn used_idx(&self, q: u16) -> u16 {
         let l = self.qs[usize::from(q)].layout();
         self.ram.read_u16(l.used_idx_addr().unwrap()).unwrap()
@@ -173,4 +211,18 @@ pub fn writable(addr: u64, len: u32) -> Segment {
         len,
         writable: true,
     }
+}
+
+/// Runs each generic test function on the portable backend and, natively, on rust-vmm's.
+#[allow(unused_macros)]
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod portable {
+            $(#[test] fn $name() { super::$name::<virtq::Portable>(); })*
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        mod rust_vmm {
+            $(#[test] fn $name() { super::$name::<virtq::RustVmm>(); })*
+        }
+    };
 }

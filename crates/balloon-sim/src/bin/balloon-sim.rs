@@ -2,11 +2,17 @@
 //!
 //! ```text
 //! balloon-sim run SCRIPT|- [--backend portable|rust-vmm] [--seed N]
+//!                          [--profile qemu|cloud-hypervisor|firecracker|crosvm]
 //!                          [--trace none|message|ring] [--format text|json]
 //! balloon-sim run --preset NAME [options]
+//! balloon-sim compare SCRIPT|-|--preset NAME --profiles A,B [--backend B] [--seed N]
+//!                          [--format text|json]
 //! balloon-sim presets
 //! balloon-sim import TRACE|- [--qmp QMP.jsonl] [--format text|json] [--free-page-hint]
 //! ```
+//!
+//! `compare` runs the script on two device profiles in lockstep and prints the first event
+//! where they differ and a table of counts.
 //!
 //! `import` reads a real QEMU run (the `log` trace backend's output, plain or gzip) and prints
 //! its events and summary; see `balloon_sim::import`. Exit status 1 also when the trace gives
@@ -19,6 +25,7 @@
 use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
+use balloon_device::Vmm;
 use balloon_sim::command::{
     Backend, MAX_SCRIPT_LEN, Script, ScriptError, parse_script, script_from_bytes,
 };
@@ -33,8 +40,9 @@ mod host;
 mod import;
 
 const USAGE: &str = "usage:
-  balloon-sim run SCRIPT|- [--backend portable|rust-vmm] [--seed N] [--trace none|message|ring] [--format text|json]
+  balloon-sim run SCRIPT|- [--backend portable|rust-vmm] [--seed N] [--profile qemu|cloud-hypervisor|firecracker|crosvm] [--trace none|message|ring] [--format text|json]
   balloon-sim run --preset NAME [options]
+  balloon-sim compare SCRIPT|-|--preset NAME --profiles A,B [--backend portable|rust-vmm] [--seed N] [--format text|json]
   balloon-sim presets
   balloon-sim import TRACE|- [--qmp QMP.jsonl] [--format text|json] [--free-page-hint]";
 
@@ -57,8 +65,16 @@ struct Options {
     preset: Option<String>,
     backend: Option<Backend>,
     seed: Option<u64>,
+    profile: Option<Vmm>,
+    profiles: Option<(Vmm, Vmm)>,
     trace: TraceLevel,
     format: Format,
+}
+
+fn parse_profile(v: &str) -> Result<Vmm, String> {
+    Vmm::parse(v).ok_or_else(|| {
+        format!("unknown profile {v:?}: expected qemu, cloud-hypervisor, firecracker or crosvm")
+    })
 }
 
 fn parse_args(args: &[String]) -> Result<Options, String> {
@@ -67,6 +83,8 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
         preset: None,
         backend: None,
         seed: None,
+        profile: None,
+        profiles: None,
         trace: TraceLevel::None,
         format: Format::Text,
     };
@@ -91,6 +109,14 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                     v.parse()
                         .map_err(|_| format!("invalid seed {v:?}: expected a number"))?,
                 );
+            }
+            "--profile" => o.profile = Some(parse_profile(&value("--profile")?)?),
+            "--profiles" => {
+                let v = value("--profiles")?;
+                let (a, b) = v
+                    .split_once(',')
+                    .ok_or_else(|| format!("--profiles {v:?}: expected two names, A,B"))?;
+                o.profiles = Some((parse_profile(a)?, parse_profile(b)?));
             }
             "--trace" => {
                 o.trace = match value("--trace")?.as_str() {
@@ -139,7 +165,22 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("run") => match parse_args(&args[1..]) {
+            Ok(o) if o.profiles.is_some() => {
+                eprintln!("balloon-sim: --profiles is for compare\n{USAGE}");
+                ExitCode::from(2)
+            }
             Ok(o) => run(&o),
+            Err(e) => {
+                eprintln!("balloon-sim: {e}\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
+        Some("compare") => match parse_args(&args[1..]) {
+            Ok(Options { profiles: None, .. }) => {
+                eprintln!("balloon-sim: compare needs --profiles A,B\n{USAGE}");
+                ExitCode::from(2)
+            }
+            Ok(o) => compare(&o),
             Err(e) => {
                 eprintln!("balloon-sim: {e}\n{USAGE}");
                 ExitCode::from(2)
@@ -163,13 +204,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(o: &Options) -> ExitCode {
+/// The name and text of the script `o` names (a file, stdin or a preset).
+fn load_text(o: &Options) -> Result<(String, String), ExitCode> {
     let (name, text) = match (&o.preset, &o.source) {
         (Some(p), _) => match presets::get(p).or_else(|| balloon_sim::host::presets::get(p)) {
             Some(p) => (p.name.to_owned(), p.text.to_owned()),
             None => {
                 eprintln!("balloon-sim: no preset {p:?} (see `balloon-sim presets`)");
-                return ExitCode::from(2);
+                return Err(ExitCode::from(2));
             }
         },
         (None, Some(path)) => {
@@ -183,7 +225,7 @@ fn run(o: &Options) -> ExitCode {
                 Ok(b) => b,
                 Err(e) => {
                     eprintln!("balloon-sim: cannot read {name}: {e}");
-                    return ExitCode::FAILURE;
+                    return Err(ExitCode::FAILURE);
                 }
             };
             match script_from_bytes(&bytes) {
@@ -193,11 +235,30 @@ fn run(o: &Options) -> ExitCode {
                         "{name}:{}:{}: error: {}; expected {}",
                         e.line, e.column, e.message, e.expected
                     );
-                    return ExitCode::from(2);
+                    return Err(ExitCode::from(2));
                 }
             }
         }
         (None, None) => unreachable_usage(),
+    };
+    Ok((name, text))
+}
+
+/// The single-VM script `o` names, with the command line's overrides.
+fn load(o: &Options) -> Result<Script, ExitCode> {
+    let (name, text) = load_text(o)?;
+    let mut script = match parse_script(&text) {
+        Ok(s) => s,
+        Err(e) => return Err(script_error(&name, &e)),
+    };
+    o.override_machine(&mut script.machine);
+    Ok(script)
+}
+
+fn run(o: &Options) -> ExitCode {
+    let (name, text) = match load_text(o) {
+        Ok(t) => t,
+        Err(code) => return code,
     };
     if balloon_sim::host::is_host_script(&text) {
         return run_host(&name, &text, o);
@@ -234,13 +295,16 @@ fn exit_code(result: Result<(), Error>) -> ExitCode {
 }
 
 impl Options {
-    /// `--seed` and `--backend` override the script's machine line.
+    /// `--seed`, `--backend` and `--profile` override the script's machine line.
     fn override_machine(&self, machine: &mut balloon_sim::command::MachineConfig) {
         if let Some(seed) = self.seed {
             machine.seed = seed;
         }
         if let Some(b) = self.backend {
             machine.backend = b;
+        }
+        if let Some(p) = self.profile {
+            machine.profile = p.name().to_owned();
         }
     }
 }
@@ -263,6 +327,85 @@ fn run_host(name: &str, text: &str, o: &Options) -> ExitCode {
         Backend::Portable => host::execute::<virtq::Portable>(&script, o),
         Backend::RustVmm => host::execute_rust_vmm(&script, o),
     })
+}
+
+fn compare(o: &Options) -> ExitCode {
+    let script = match load(o) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let Some((a, b)) = o.profiles else {
+        return ExitCode::from(2);
+    };
+    let result = match script.machine.backend {
+        Backend::Portable => {
+            balloon_sim::compare::profiles::compare::<virtq::Portable>(&script, a, b)
+        }
+        Backend::RustVmm => compare_rust_vmm(&script, a, b),
+    };
+    let c = match result {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("balloon-sim: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if o.format == Format::Json {
+        let _ = writeln!(out, "{}", json!({ "compare": c }));
+        let _ = out.flush();
+        return ExitCode::SUCCESS;
+    }
+    let (na, nb) = c.profiles;
+    match &c.first_divergence {
+        None => {
+            let _ = writeln!(out, "no divergence: {na} and {nb} give the same events");
+        }
+        Some(d) => {
+            let _ = writeln!(
+                out,
+                "first divergence: event #{} (script line {})",
+                d.index, d.line
+            );
+            for (name, e) in [(na, &d.a), (nb, &d.b)] {
+                let text = e.as_ref().map_or("(no event)".to_owned(), |e| {
+                    format!(
+                        "[{}] {}: {}",
+                        balloon_sim::clock::format_time(e.time_ns),
+                        e.function,
+                        e.sentence
+                    )
+                });
+                let _ = writeln!(out, "  {name:<16} {text}");
+            }
+        }
+    }
+    let _ = writeln!(out, "\n{:<28} {:>16} {:>16}", "count", na, nb);
+    for r in &c.rows {
+        let mark = if r.a == r.b { "" } else { "  *" };
+        let _ = writeln!(out, "{:<28} {:>16} {:>16}{mark}", r.what, r.a, r.b);
+    }
+    let _ = out.flush();
+    ExitCode::SUCCESS
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn compare_rust_vmm(
+    script: &Script,
+    a: Vmm,
+    b: Vmm,
+) -> Result<balloon_sim::compare::profiles::Comparison, Error> {
+    balloon_sim::compare::profiles::compare::<virtq::RustVmm>(script, a, b)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn compare_rust_vmm(
+    _: &Script,
+    _: Vmm,
+    _: Vmm,
+) -> Result<balloon_sim::compare::profiles::Comparison, Error> {
+    Err(Error::BackendUnavailable)
 }
 
 fn unreachable_usage() -> (String, String) {

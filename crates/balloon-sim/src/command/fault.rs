@@ -95,6 +95,9 @@ fault_table! {
     Misaligned = "misaligned" on ReportingVq arms ReportMisaligned;
     /// The next `actual` is written at config offset 5 (row 19).
     ActualOffset = "actual-offset" on Ivq arms ActualAtWrongOffset;
+    /// The next deflate's pages are reused before the host's ack (row 20: a violation only
+    /// when MUST_TELL_HOST was negotiated, which crosvm always offers).
+    ReleaseBeforeAck = "release-before-ack" on Dvq arms ReleaseBeforeAck;
 }
 
 impl serde::Serialize for FaultKind {

@@ -88,6 +88,7 @@ pub fn is_read_only(command: &Command) -> bool {
     match command {
         Command::HmpInfoBalloon | Command::HmpHelp(_) => true,
         Command::Qmp(q) => READ_ONLY_QMP.contains(&q.execute.as_str()),
+        Command::Vmm(r) => r.is_read_only(),
         _ => false,
     }
 }

@@ -51,6 +51,9 @@ pub fn parse_line(text: &str) -> Result<Option<Command>, ScriptError> {
     if head.starts_with('{') {
         return parse_qmp(text).map(|q| Some(Command::Qmp(q)));
     }
+    if super::vmm_api::is_vmm_request(head) {
+        return super::vmm_api::parse(text, &w).map(|r| Some(Command::Vmm(r)));
+    }
     let arg = |n: usize| w.get(n).copied();
     let end = text.trim_end().len();
     let too_many = |n: usize, form: &str| match w.get(n) {

@@ -21,7 +21,7 @@
 //! | `-m SIZE` | guest RAM, 64M to 16T in whole 2M; a bare number is MiB as in QEMU (`-m 512`) | `1G` |
 //! | `-device virtio-balloon[,prop=val]...` | the balloon (`virtio-balloon-pci` accepted) and its QEMU properties: `deflate-on-oom`, `free-page-hint`, `page-poison`, `free-page-reporting`, `qemu-4-0-config-size` (`on`/`off`), `iothread=ID`, `guest-stats-polling-interval=SECONDS`, `id=NAME` | QEMU defaults |
 //! | `-object iothread,id=ID` | accepted for QEMU compatibility (free-page-hint needs an iothread) | — |
-//! | `-profile qemu` | the device profile | `qemu` |
+//! | `-profile NAME` | the device profile: `qemu`, `cloud-hypervisor`, `firecracker` or `crosvm`; the QEMU properties map onto what each VMM offers (`deflate-on-oom`, `free-page-reporting`, `free-page-hint` on Firecracker; `guest-stats-polling-interval` is Firecracker's `stats_polling_interval_s`) | `qemu` |
 //! | `-host-page-size SIZE` | host page size: `4K`, `64K` or `2M` | `4K` |
 //! | `-seed N` | the world's RNG seed | `0` |
 //! | `-backend portable\|rust-vmm` | the device-side queue backend (rust-vmm: native only) | `portable` |
@@ -38,6 +38,11 @@
 //! ```
 //!
 //! HMP: `balloon 512` (target guest size in MiB), `info balloon` and `help [COMMAND]`.
+//!
+//! The other VMMs' operator interfaces, on their profiles ([`VmmRequest`]):
+//! `PUT /api/v1/vm.resize {"desired_balloon": BYTES}`, `GET /api/v1/vm.info` (Cloud
+//! Hypervisor), `PATCH /balloon {"amount_mib": MIB}`, `GET /balloon/statistics` (Firecracker),
+//! `crosvm balloon BYTES SOCKET`, `crosvm balloon_stats SOCKET` (crosvm).
 //!
 //! # Simulation lines
 //!
@@ -70,6 +75,7 @@ pub(crate) mod line;
 mod machine;
 mod qmp;
 pub mod units;
+pub mod vmm_api;
 
 pub use error::ScriptError;
 pub use fault::FaultKind;
@@ -77,6 +83,7 @@ pub use help::{hmp_help, is_read_only};
 pub use line::parse_line;
 pub use machine::{Backend, MachineConfig};
 pub use qmp::{MAX_JSON_DEPTH, QmpRequest};
+pub use vmm_api::VmmRequest;
 
 /// Longest line accepted (64 KiB): longer input is refused before it is parsed.
 pub const MAX_LINE_LEN: usize = 64 * 1024;
@@ -136,6 +143,9 @@ pub enum Command {
     Host(HostOp),
     /// Advance the simulation.
     Step(StepCommand),
+    /// An operator request in another VMM's own syntax (Cloud Hypervisor, Firecracker,
+    /// crosvm).
+    Vmm(VmmRequest),
 }
 
 impl Command {
@@ -150,7 +160,7 @@ impl Command {
     pub fn is_monitor(&self) -> bool {
         matches!(
             self,
-            Command::Qmp(_) | Command::HmpBalloon(_) | Command::HmpInfoBalloon
+            Command::Qmp(_) | Command::HmpBalloon(_) | Command::HmpInfoBalloon | Command::Vmm(_)
         )
     }
 

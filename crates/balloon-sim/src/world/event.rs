@@ -189,6 +189,11 @@ pub(crate) fn device_moves(
             num_pages,
             config_interrupt,
             ..
+        }
+        | VmmResized {
+            num_pages,
+            config_interrupt,
+            ..
         } => {
             if num_pages.0 != num_pages.1 {
                 moves.push(Move::Config {
@@ -214,7 +219,11 @@ pub(crate) fn device_moves(
         | QueueDrained { queue, .. }
         | StatsReceived { queue, .. }
         | HintCmdId { queue, .. }
+        | QueueStalled { queue, .. }
+        | ElementLost { queue, .. }
+        | BufferSkipped { queue, .. }
         | PushDropped { queue, .. } => return qn(queue),
+        VmmAborted { queue, .. } => return queue.as_ref().and_then(qn),
         // Nothing in the rings or the config fields moves: the bring-up before the queues
         // exist, feature and config reads, out-of-range accesses, timers and settings.
         TypeRegistered { .. }
@@ -228,6 +237,7 @@ pub(crate) fn device_moves(
         | DriverFeaturesSet { .. }
         | ConfigRead { .. }
         | ConfigAccessOutOfRange { .. }
+        | ConfigWriteIgnored { .. }
         | NoSuchQueue { .. }
         | StatsPollFired { .. }
         | BalloonChangeFlushed { .. }

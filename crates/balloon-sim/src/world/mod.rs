@@ -11,9 +11,7 @@ mod guest;
 pub mod monitor;
 mod views;
 
-use balloon_device::{
-    BalloonDevice, BalloonProps, DeviceEvent, DeviceProfile, InitStage, Interrupt, QueueKind,
-};
+use balloon_device::{BalloonDevice, BalloonProps, DeviceEvent, InitStage, Interrupt, QueueKind};
 use virtq::{Backend, GuestRam};
 
 pub use self::bus::Bus;
@@ -85,7 +83,7 @@ impl<B: Backend> World<B> {
             guest_stats_polling_interval: machine.guest_stats_polling_interval,
         };
         let device = BalloonDevice::new(
-            DeviceProfile::qemu(),
+            machine.vmm().profile(),
             props,
             machine.ram_size,
             machine.host_page_size,
@@ -315,6 +313,14 @@ impl<B: Backend> World<B> {
                 let out = monitor::hmp_balloon(&mut self.device, arg);
                 Detail::Monitor(Box::new(MonitorDetail {
                     request: format!("balloon {arg}"),
+                    device: out.device,
+                    reply: out.reply,
+                }))
+            }
+            Command::Vmm(req) => {
+                let out = monitor::vmm_request(&mut self.device, req);
+                Detail::Monitor(Box::new(MonitorDetail {
+                    request: req.to_line(),
                     device: out.device,
                     reply: out.reply,
                 }))

@@ -231,3 +231,133 @@ pub fn hmp_info_balloon<B: Backend>(device: &BalloonDevice<B>) -> MonitorOutcome
         reply: Reply::Hmp(line),
     }
 }
+
+/// Firecracker's stats names by tag (`BalloonStats` in `balloon/device.rs`).
+const FC_STAT_NAMES: [&str; 16] = [
+    "swap_in",
+    "swap_out",
+    "major_faults",
+    "minor_faults",
+    "free_memory",
+    "total_memory",
+    "available_memory",
+    "disk_caches",
+    "hugetlb_allocations",
+    "hugetlb_failures",
+    "oom_kill",
+    "alloc_stall",
+    "async_scan",
+    "direct_scan",
+    "async_reclaim",
+    "direct_reclaim",
+];
+
+/// crosvm's `balloon_control::BalloonStats` fields past the ten standard tags it shares with
+/// Firecracker's names; Linux never sends these non-standard tags, so they stay `null`.
+const CROSVM_EXTRA_STATS: [&str; 2] = ["shared_memory", "unevictable_memory"];
+
+/// A request in another VMM's own syntax, answered as that VMM answers: HTTP status lines and
+/// JSON bodies for Cloud Hypervisor and Firecracker, the command's stdout for crosvm.
+pub fn vmm_request<B: Backend>(
+    device: &mut BalloonDevice<B>,
+    req: &crate::command::VmmRequest,
+) -> MonitorOutcome {
+    use crate::command::VmmRequest as R;
+    let text = |s: String, device: Option<DeviceEvent>| MonitorOutcome {
+        device,
+        reply: Reply::Hmp(s),
+    };
+    let vmm = device.profile().vmm;
+    if req.vmm() != vmm {
+        let e = DevError::WrongVmm {
+            command: match req {
+                R::ChResize(_) => "vm.resize",
+                R::ChInfo => "vm.info",
+                R::FcPatchBalloon(_) => "PATCH /balloon",
+                R::FcStatistics => "GET /balloon/statistics",
+                R::CrosvmBalloon(..) => "crosvm balloon",
+                R::CrosvmStats(_) => "crosvm balloon_stats",
+            },
+            vmm: req.vmm().name(),
+            profile: vmm.name(),
+        };
+        return text(format!("error: {e}"), None);
+    }
+    let stats = device.qom_get_guest_stats().stats;
+    let config = device.config();
+    match req {
+        R::ChResize(bytes) | R::CrosvmBalloon(bytes, _) => {
+            let crosvm = matches!(req, R::CrosvmBalloon(..));
+            match device.vmm_resize(*bytes) {
+                // Cloud Hypervisor answers 204; `crosvm balloon` prints nothing.
+                Ok(ev) if crosvm => text(String::new(), Some(ev)),
+                Ok(ev) => text("HTTP/1.1 204 No Content".to_owned(), Some(ev)),
+                Err(e) if crosvm => text(format!("error: {e}"), None),
+                Err(e) => text(format!("HTTP/1.1 500 Internal Server Error\n{e}"), None),
+            }
+        }
+        R::FcPatchBalloon(mib) => match device.vmm_resize(*mib) {
+            Ok(ev) => text("HTTP/1.1 204 No Content".to_owned(), Some(ev)),
+            Err(e) => text(
+                format!(
+                    "HTTP/1.1 400 Bad Request\n{}",
+                    json!({ "fault_message": e.to_string() })
+                ),
+                None,
+            ),
+        },
+        R::ChInfo => {
+            // vmm/src/lib.rs `vm_info`: memory_actual_size = boot memory - balloon size.
+            let ram = device.memory().ram_size();
+            let size = ram.saturating_sub(u64::from(config.actual) << 12);
+            text(
+                format!(
+                    "HTTP/1.1 200 OK\n{}",
+                    json!({ "state": "Running", "memory_actual_size": size })
+                ),
+                None,
+            )
+        }
+        R::FcStatistics => {
+            if device.device_features() & (1 << 1) == 0 {
+                let e = DevError::StatisticsDisabled;
+                return text(
+                    format!(
+                        "HTTP/1.1 400 Bad Request\n{}",
+                        json!({ "fault_message": e.to_string() })
+                    ),
+                    None,
+                );
+            }
+            let mut body = Map::new();
+            body.insert("target_pages".into(), json!(config.num_pages));
+            body.insert("actual_pages".into(), json!(config.actual));
+            body.insert("target_mib".into(), json!(config.num_pages / 256));
+            body.insert("actual_mib".into(), json!(config.actual / 256));
+            for (tag, name) in FC_STAT_NAMES.iter().enumerate() {
+                // `skip_serializing_if = "Option::is_none"`.
+                if let Some(v) = stats.get(tag as u16) {
+                    body.insert((*name).into(), json!(v));
+                }
+            }
+            text(format!("HTTP/1.1 200 OK\n{}", Value::Object(body)), None)
+        }
+        R::CrosvmStats(_) => {
+            let mut s = Map::new();
+            for (tag, name) in FC_STAT_NAMES[..10].iter().enumerate() {
+                s.insert((*name).into(), json!(stats.get(tag as u16)));
+            }
+            for name in CROSVM_EXTRA_STATS {
+                s.insert(name.into(), Value::Null);
+            }
+            let reply = json!({ "BalloonStats": {
+                "stats": Value::Object(s),
+                "balloon_actual": u64::from(config.actual) << 12,
+            }});
+            text(
+                serde_json::to_string_pretty(&reply).unwrap_or_default(),
+                None,
+            )
+        }
+    }
+}

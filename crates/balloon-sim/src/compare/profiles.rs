@@ -1,0 +1,204 @@
+//! One script, two device profiles, in lockstep: the first event where the two runs differ and
+//! a table of counts (events by kind, guest errors, the closing numbers). The CLI's
+//! `balloon-sim compare` prints it; the same result can feed a view.
+
+use balloon_device::Vmm;
+use virtq::Backend;
+
+use crate::command::Script;
+use crate::error::Error;
+use crate::runner::{Runner, Summary};
+use crate::world::{Detail, TraceEvent};
+
+/// The event kinds counted, in [`TraceEvent::kind`]'s words.
+pub const KINDS: [&str; 12] = [
+    "config",
+    "status",
+    "desc",
+    "avail",
+    "kick",
+    "pop",
+    "pages",
+    "used",
+    "notify",
+    "interrupt",
+    "timer",
+    "monitor",
+];
+
+/// One side's event at the point of divergence.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EventLine {
+    /// Virtual time.
+    pub time_ns: u64,
+    /// The real function.
+    pub function: &'static str,
+    /// The event's sentence.
+    pub sentence: String,
+}
+
+impl EventLine {
+    fn of(ev: &TraceEvent) -> Self {
+        Self {
+            time_ns: ev.time_ns,
+            function: ev.function(),
+            sentence: ev.sentence(),
+        }
+    }
+}
+
+/// Where the two runs first differ.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Divergence {
+    /// The event index (the same on both sides up to here).
+    pub index: u64,
+    /// The script line (1-based) whose command produced it.
+    pub line: u32,
+    /// Side A's event there (`None` if A had no more events in that command).
+    pub a: Option<EventLine>,
+    /// Side B's event there.
+    pub b: Option<EventLine>,
+}
+
+/// One row of the counts table.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CountRow {
+    /// What is counted.
+    pub what: String,
+    /// Side A.
+    pub a: u64,
+    /// Side B.
+    pub b: u64,
+}
+
+/// The result of a comparison.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Comparison {
+    /// The two profiles.
+    pub profiles: (&'static str, &'static str),
+    /// The first differing event, `None` when the traces agree event for event.
+    pub first_divergence: Option<Divergence>,
+    /// Counts per side.
+    pub rows: Vec<CountRow>,
+    /// The closing summaries.
+    pub summaries: (Summary, Summary),
+}
+
+#[derive(Default)]
+struct Tally {
+    kinds: [u64; KINDS.len()],
+    guest_errors: u64,
+    events: u64,
+}
+
+impl Tally {
+    fn add(&mut self, ev: &TraceEvent) {
+        self.events += 1;
+        if let Some(k) = KINDS.iter().position(|k| *k == ev.kind()) {
+            self.kinds[k] += 1;
+        }
+        if let Detail::Device(d) = &ev.detail
+            && d.is_guest_error()
+        {
+            self.guest_errors += 1;
+        }
+    }
+}
+
+/// Runs `script` on profiles `a` and `b` (backend `B`), one command at a time on both.
+pub fn compare<B: Backend>(script: &Script, a: Vmm, b: Vmm) -> Result<Comparison, Error> {
+    let mut sa = script.clone();
+    sa.machine.profile = a.name().to_owned();
+    let mut sb = script.clone();
+    sb.machine.profile = b.name().to_owned();
+    let mut ra = Runner::<B>::new(&sa)?;
+    let mut rb = Runner::<B>::new(&sb)?;
+    let (mut ta, mut tb) = (Tally::default(), Tally::default());
+    let mut first = None;
+    for line in &script.lines {
+        let (mut ea, mut eb) = (Vec::new(), Vec::new());
+        let want_lines = first.is_none();
+        ra.run_command(
+            line.command.clone(),
+            &mut |ev| {
+                ta.add(ev);
+                if want_lines {
+                    ea.push((ev.index, EventLine::of(ev)));
+                }
+            },
+            &mut |_| {},
+        );
+        rb.run_command(
+            line.command.clone(),
+            &mut |ev| {
+                tb.add(ev);
+                if want_lines {
+                    eb.push((ev.index, EventLine::of(ev)));
+                }
+            },
+            &mut |_| {},
+        );
+        if want_lines {
+            let n = ea.len().max(eb.len());
+            first = (0..n).find_map(|i| {
+                let (x, y) = (ea.get(i), eb.get(i));
+                (x.map(|e| &e.1) != y.map(|e| &e.1)).then(|| Divergence {
+                    index: x.or(y).map(|e| e.0).unwrap_or_default(),
+                    line: line.line,
+                    a: x.map(|e| e.1.clone()),
+                    b: y.map(|e| e.1.clone()),
+                })
+            });
+        }
+    }
+    let (sa, sb) = (ra.summary(), rb.summary());
+    let mut rows = vec![CountRow {
+        what: "events".into(),
+        a: ta.events,
+        b: tb.events,
+    }];
+    for (i, k) in KINDS.iter().enumerate() {
+        rows.push(CountRow {
+            what: format!("{k} events"),
+            a: ta.kinds[i],
+            b: tb.kinds[i],
+        });
+    }
+    for (what, a, b) in [
+        ("guest errors", ta.guest_errors, tb.guest_errors),
+        (
+            "num_pages",
+            u64::from(sa.num_pages),
+            u64::from(sb.num_pages),
+        ),
+        ("actual", u64::from(sa.actual), u64::from(sb.actual)),
+        (
+            "pages discarded by device",
+            sa.pages_discarded_by_device,
+            sb.pages_discarded_by_device,
+        ),
+        (
+            "pages ballooned by guest",
+            sa.pages_ballooned_by_guest,
+            sb.pages_ballooned_by_guest,
+        ),
+        (
+            "host resident bytes",
+            sa.host_resident_bytes,
+            sb.host_resident_bytes,
+        ),
+        ("status", u64::from(sa.status), u64::from(sb.status)),
+    ] {
+        rows.push(CountRow {
+            what: what.into(),
+            a,
+            b,
+        });
+    }
+    Ok(Comparison {
+        profiles: (a.name(), b.name()),
+        first_divergence: first,
+        rows,
+        summaries: (sa, sb),
+    })
+}
