@@ -91,8 +91,6 @@ pub fn App() -> Html {
                 <nav class="topbar-actions" aria-label="Session">
                     <PresetsMenu on_action={on_action.clone()} />
                     <SessionFile on_action={on_action.clone()} {script} />
-                    <a class="button" href="?trace" data-testid="open-trace"
-                        title="Open a real QEMU trace and compare it with the simulator">{ "QEMU trace" }</a>
                     <button type="button" class="help-button" data-testid="help-open"
                         title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts"
                         onclick={let a = on_action.clone(); move |_: MouseEvent| a.emit(Action::ToggleHelp)}>
@@ -162,6 +160,10 @@ pub fn App() -> Html {
             <section class="console-area" aria-label="Console and transcript">
                 <Console on_action={on_action.clone()} lines={state.console.clone()} />
                 <BookLink chapter="commands" title="The command language and the CLI" />
+                <p class="book-link">
+                    <a href="?trace" data-testid="open-trace">{ "Open a real QEMU trace" }</a>
+                    { " and set it beside the simulator" }
+                </p>
                 <Transcript lines={detail.transcript.clone()} />
             </section>
             if state.help {
