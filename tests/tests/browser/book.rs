@@ -120,7 +120,8 @@ async fn two_embeds_in_a_chapter_step_independently() {
         .await
         .expect("the chapter's first embed");
     let frames = client.find_all(FRAME).await.expect("the chapter's frames");
-    assert_eq!(frames.len(), 2, "the chapter has two embeds");
+    // The first two step the same preset at two frames; a third shows the bytes.
+    assert!(frames.len() >= 2, "the chapter has {} embeds", frames.len());
     for frame in &frames {
         let sandbox = frame
             .attr("sandbox")

@@ -44,6 +44,12 @@ async fn panel_screenshot(page: &Page, width: u32, name: &str) {
         .await
         .expect("emulating the width");
     page.next_paint().await;
+    page.js(
+        "document.querySelector(arguments[0]).scrollIntoView(); return null;",
+        vec![json!(test_id("byte-panel"))],
+    )
+    .await;
+    page.next_paint().await;
     let panel = page
         .client
         .find(Locator::Css(&test_id("byte-panel")))

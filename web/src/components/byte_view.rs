@@ -167,14 +167,14 @@ pub fn BytePanel(props: &BytePanelProps) -> Html {
         })
     };
     let block_html = blocks.iter().enumerate().map(|(b, block)| {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = vec![false; block.fields.len()];
         let rows = block.rows.iter().map(|row| match row {
             HexRow::Bytes { addr, pieces } => html! {
                 <div class="hex-row">
                     <span class="hex-addr" aria-hidden="true">{ format!("{addr:08x}") }</span>
                     { for pieces.iter().map(|(f, hex)| {
                         let cell = &block.fields[*f];
-                        let first = seen.insert(*f);
+                        let first = !std::mem::replace(&mut seen[*f], true);
                         let is_active = active_cell.is_some_and(|a| a.id == cell.id);
                         piece(cell, hex, first, is_active, focus.as_ref(), &on_pick)
                     }) }
