@@ -66,24 +66,29 @@ fn region(
     }
 }
 
-/// A ring's le16 flags (bit 0: `flag`) and le16 idx, the two fields both rings start with.
-fn header(
-    b: &[u8],
-    ring: &str,
-    (flags_item, flag): (RingItem, &str),
-    idx_item: RingItem,
-    n: u16,
-) -> Vec<Option<ByteField>> {
-    vec![
+/// The avail or used ring's region (`ring` names it) and its first two fields, le16 flags (bit
+/// 0: `flag`) and le16 idx, which both rings start with.
+fn ring_part(
+    q: &QueueBytes,
+    (kind, ring): (RegionKind, &str),
+    (addr, len): (u64, u64),
+    (flags_item, flag, idx_item): (RingItem, &str, RingItem),
+    ram: &impl GuestRam,
+) -> (ByteRegion, Vec<Option<ByteField>>) {
+    let r = region(q, kind, &format!("{ring} ring"), addr, len, ram);
+    let n = q.layout.size.max(1);
+    let b = &r.bytes;
+    let fields = vec![
         ByteField::read(b, 0, 2, format!("{ring}.flags"), Some(flags_item)).map(|f| {
             let m = if f.value & 1 != 0 { flag } else { "0" };
             f.means(m.to_owned())
         }),
         ByteField::read(b, 2, 2, format!("{ring}.idx"), Some(idx_item)).map(|f| {
-            let m = format!("next slot {}", f.value % u64::from(n.max(1)));
+            let m = format!("next slot {}", f.value % u64::from(n));
             f.means(m)
         }),
-    ]
+    ];
+    (r, fields)
 }
 
 /// The descriptor table, the avail ring and the used ring of `q`.
@@ -124,22 +129,14 @@ pub(super) fn regions(q: &QueueBytes, ram: &impl GuestRam) -> [ByteRegion; 3] {
         .flatten()
         .collect();
 
-    let mut avail = region(
+    let (mut avail, mut fields) = ring_part(
         q,
-        RegionKind::AvailRing,
-        "avail ring",
-        l.avail_ring,
-        QueueLayout::avail_ring_bytes(n),
+        (RegionKind::AvailRing, "avail"),
+        (l.avail_ring, QueueLayout::avail_ring_bytes(n)),
+        (RingItem::AvailFlags, "NO_INTERRUPT", RingItem::AvailIdx),
         ram,
     );
     let b = &avail.bytes;
-    let mut fields = header(
-        b,
-        "avail",
-        (RingItem::AvailFlags, "NO_INTERRUPT"),
-        RingItem::AvailIdx,
-        n,
-    );
     fields.extend((0..n).map(|slot| {
         let at = 4 + 2 * u32::from(slot);
         let name = format!("avail.ring[{slot}]");
@@ -161,22 +158,14 @@ pub(super) fn regions(q: &QueueBytes, ram: &impl GuestRam) -> [ByteRegion; 3] {
     );
     avail.fields = fields.into_iter().flatten().collect();
 
-    let mut used = region(
+    let (mut used, mut fields) = ring_part(
         q,
-        RegionKind::UsedRing,
-        "used ring",
-        l.used_ring,
-        QueueLayout::used_ring_bytes(n),
+        (RegionKind::UsedRing, "used"),
+        (l.used_ring, QueueLayout::used_ring_bytes(n)),
+        (RingItem::UsedFlags, "NO_NOTIFY", RingItem::UsedIdx),
         ram,
     );
     let b = &used.bytes;
-    let mut fields = header(
-        b,
-        "used",
-        (RingItem::UsedFlags, "NO_NOTIFY"),
-        RingItem::UsedIdx,
-        n,
-    );
     for slot in 0..n {
         let at = 4 + (USED_ELEM_SIZE * u64::from(slot)) as u32;
         let item = Some(RingItem::UsedEntry(slot));
