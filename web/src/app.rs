@@ -78,7 +78,18 @@ pub fn App() -> Html {
         .map(|ev| (ev.sentence(), ev.function()));
     let spec = vm::current_event(&s).and_then(|ev| ev.spec());
     let detail = use_detail(&s, state.playing, state.speed);
-    let bytes = use_byte_view(&s, true, state.playing, state.speed);
+    // The byte panel is the deepest level of detail: closed until asked for, so a newcomer's
+    // page (and its Tab order) stays short and no step pays for a view nobody looks at.
+    let bytes_open = use_state(|| false);
+    let bytes = use_byte_view(&s, *bytes_open, state.playing, state.speed);
+    let on_bytes_toggle = {
+        let bytes_open = bytes_open.clone();
+        Callback::from(move |e: Event| {
+            if let Some(d) = e.target_dyn_into::<web_sys::HtmlDetailsElement>() {
+                bytes_open.set(d.open());
+            }
+        })
+    };
     let ring_focus = use_ring_focus_state();
     let fork_question = state
         .pending_fork
@@ -147,7 +158,13 @@ pub fn App() -> Html {
                 <Explanation {index} {event} {spec} playing={state.playing} />
                 <InitFlow stages={detail.stages.clone()} />
                 <QueuePanels queues={detail.queues.clone()} />
-                <BytePanel {bytes} frozen={crate::hooks::byte_view::frozen(state.playing, state.speed)} />
+                <details class="bytes-disclosure" data-testid="bytes-details"
+                    open={*bytes_open} ontoggle={on_bytes_toggle}>
+                    <summary>{ "bytes: rings, buffers and config space in guest memory" }</summary>
+                    if *bytes_open {
+                        <BytePanel {bytes} frozen={crate::hooks::byte_view::frozen(state.playing, state.speed)} />
+                    }
+                </details>
                 <ConfigPanel config={detail.config.clone()} />
                 <MemoryMap cells={detail.cells.clone()} host={HostMemoryLine {
                     resident_bytes: b.host_resident_bytes,

@@ -69,6 +69,20 @@ async fn panel_screenshot(page: &Page, width: u32, name: &str) {
 #[ignore = "needs a release trunk build in dist/ and chromedriver: run `cargo xtask test`"]
 async fn the_page_shows_one_inflate_message_as_bytes_linked_to_the_ring_panel() {
     let page = Page::open("").await;
+    // Closed until asked for: the summary opens it.
+    assert!(
+        page.client
+            .find(Locator::Css(&test_id("byte-panel")))
+            .await
+            .is_err(),
+        "the byte panel is open before anyone asked"
+    );
+    page.js(
+        "document.querySelector(arguments[0] + ' > summary').click(); return null;",
+        vec![json!(test_id("bytes-details"))],
+    )
+    .await;
+    page.next_paint().await;
     page.set_value("target-input", "1023").await;
     page.click("apply-target").await;
     page.click("step-message").await;
