@@ -255,7 +255,7 @@ impl<B: Backend> BalloonDevice<B> {
             (_, Some(_)) => self
                 .throttle
                 .fire(now_ns)
-                .map(|actual| DeviceEvent::BalloonChangeFlushed { actual }),
+                .map(|(actual, raised_ns)| DeviceEvent::BalloonChangeFlushed { actual, raised_ns }),
             _ => None,
         }
     }

@@ -345,6 +345,8 @@ pub enum DeviceEvent {
     BalloonChangeFlushed {
         /// `actual` in bytes.
         actual: i64,
+        /// When the held event was raised: its QMP timestamp.
+        raised_ns: u64,
     },
     /// `virtio_error`: the device is broken until reset.
     VirtioError {

@@ -34,6 +34,7 @@
 pub mod bitmap;
 pub mod config;
 pub mod consts;
+pub mod costs;
 pub mod device;
 mod engine;
 pub mod error;
@@ -51,6 +52,7 @@ mod transport;
 pub mod vq;
 
 pub use config::BalloonConfig;
+pub use costs::RingCosts;
 pub use device::{BalloonDevice, InitStage, Interrupt, QueueInfo};
 pub use error::Error;
 pub use event::{BalloonChange, DeviceEvent, QueueRef};

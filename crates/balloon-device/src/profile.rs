@@ -8,6 +8,7 @@ use crate::consts::{
     VIRTIO_BALLOON_F_PAGE_REPORTING, VIRTIO_BALLOON_F_STATS_VQ, VIRTIO_F_EVENT_IDX,
     VIRTIO_F_INDIRECT_DESC, VIRTIO_F_VERSION_1, bit,
 };
+use crate::costs::RingCosts;
 
 /// Which VMM a profile imitates. Firecracker, Cloud Hypervisor and crosvm have rows in the
 /// reference table but no profile yet.
@@ -87,6 +88,9 @@ pub struct DeviceProfile {
     /// The VMM process's own resident memory, besides guest RAM: its code, heap, device
     /// state and (under TCG) translation buffers.
     pub process_overhead_bytes: u64,
+    /// What guest and device work cost in virtual time (the pair this profile was measured
+    /// with).
+    pub costs: RingCosts,
 }
 
 impl DeviceProfile {
@@ -116,6 +120,7 @@ impl DeviceProfile {
             // RssAnon of qemu-system-x86_64 7.2 (TCG, q35, -m 1024) before the guest ran: the
             // process alone, before guest RAM is touched (the reference pair's /proc status).
             process_overhead_bytes: 36 << 20,
+            costs: RingCosts::qemu_7_2_tcg_linux_6_1(),
         }
     }
 }

@@ -214,7 +214,7 @@ impl DeviceEvent {
                 "The stats poll timer fired with no stats buffer held: re-armed{}.",
                 rearmed.map(|t| format!(" for {} ms", t / 1_000_000)).unwrap_or_default()
             ),
-            BalloonChangeFlushed { actual } => format!("The one-per-second throttle window closed: BALLOON_CHANGE {{actual: {actual}}} sent."),
+            BalloonChangeFlushed { actual, raised_ns } => format!("The one-per-second throttle window closed: BALLOON_CHANGE {{actual: {actual}}}, raised at {}.{:06} s, sent with that timestamp.", raised_ns / 1_000_000_000, raised_ns % 1_000_000_000 / 1000),
             VirtioError { message, cause, config_interrupt, lost_head, .. } => format!(
                 "virtio_error(\"{message}\"): {cause}; the device sets DEVICE_NEEDS_RESET{} and stops processing until reset{}.",
                 if *config_interrupt { " and raises a config interrupt" } else { "" },

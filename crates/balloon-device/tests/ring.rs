@@ -223,7 +223,8 @@ fn scenario<B: Backend>() -> Vec<String> {
     assert_eq!(
         ev,
         DeviceEvent::BalloonChangeFlushed {
-            actual: (RAM - 700 * 4096) as i64
+            actual: (RAM - 700 * 4096) as i64,
+            raised_ns: 0,
         }
     );
     assert_eq!(g.dev.next_timer(), None);

@@ -138,7 +138,10 @@ pub(crate) fn run_step<E: Engine>(e: &mut E, cmd: StepCommand, sink: &mut dyn Fn
                     None => {}
                 }
                 let w = e.world();
-                if !w.has_work() && w.next_timer().is_none_or(|t| t > deadline) {
+                // Work takes time: what starts after the deadline waits for the next command.
+                if w.now_ns() > deadline
+                    || !w.has_work() && w.next_timer().is_none_or(|t| t > deadline)
+                {
                     break;
                 }
                 if !e.step(sink) {

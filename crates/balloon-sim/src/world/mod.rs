@@ -6,6 +6,7 @@
 //! size work, stats, reporting), then the earliest timer, advancing virtual time.
 
 mod bus;
+mod cost;
 mod event;
 mod guest;
 pub mod monitor;
@@ -211,6 +212,9 @@ impl<B: Backend> World<B> {
         }
         self.scratch = (moves, pfns);
         self.events += 1;
+        // The event is stamped when its work starts; the clock moves on while it lasts.
+        let cost = cost::cost_ns(&ev, &self.device.profile().costs);
+        self.now_ns = self.now_ns.saturating_add(cost);
         ev
     }
 
@@ -222,6 +226,18 @@ impl<B: Backend> World<B> {
     pub fn step_event(&mut self) -> Option<TraceEvent> {
         if let Some(ev) = self.device.init_step() {
             return Some(self.make(Actor::HostDevice, Detail::Device(ev)));
+        }
+        // Ring work takes time, so a timer can fall due while work is pending: QEMU's main
+        // loop runs it between two handlers (a device handler mid-way is not interrupted,
+        // `fire_timer` says so by returning nothing).
+        if self.device.next_timer().is_some_and(|t| t <= self.now_ns)
+            && let Some(ev) = self.device.fire_timer(self.now_ns)
+        {
+            self.collect_interrupts();
+            return Some(self.make(Actor::HostDevice, Detail::Device(ev)));
+        }
+        if self.guest_present() && self.guest.next_timer().is_some_and(|t| t <= self.now_ns) {
+            self.guest.fire_timer(self.now_ns);
         }
         if self.device.has_work()
             && let Some(ev) = self.device.step(&mut self.ram, self.now_ns)
