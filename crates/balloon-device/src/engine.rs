@@ -237,6 +237,12 @@ impl<B: Backend> BalloonDevice<B> {
         DeviceEvent::Notified { queue, interrupt }
     }
 
+    /// The earliest one-shot timer: the BALLOON_CHANGE throttle window holding an event (the
+    /// stats poll re-arms itself for as long as polling is on).
+    pub fn next_one_shot_timer(&self) -> Option<u64> {
+        self.throttle.deadline()
+    }
+
     /// The earliest timer deadline: stats polling or the BALLOON_CHANGE throttle window.
     pub fn next_timer(&self) -> Option<u64> {
         [self.stats_timer, self.throttle.deadline()]

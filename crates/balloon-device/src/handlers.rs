@@ -151,7 +151,7 @@ impl<B: Backend> BalloonDevice<B> {
     ) -> DeviceEvent {
         let queue = self.qref(i);
         self.stats_held = Some(chain.head);
-        let mut stats = StatValues::default();
+        let mut stats = StatValues::reset(self.profile.stats_tags);
         let mut parse = StatsParse::default();
         let read = for_each_record::<_, 10>(ram, chain.readable(), |e| {
             parse.entries += 1;

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::consts::{
     VIRTIO_BALLOON_F_DEFLATE_ON_OOM, VIRTIO_BALLOON_F_FREE_PAGE_HINT, VIRTIO_BALLOON_F_PAGE_POISON,
     VIRTIO_BALLOON_F_PAGE_REPORTING, VIRTIO_BALLOON_F_STATS_VQ, VIRTIO_F_EVENT_IDX,
-    VIRTIO_F_INDIRECT_DESC, VIRTIO_F_VERSION_1, bit,
+    VIRTIO_F_INDIRECT_DESC, VIRTIO_F_RING_RESET, VIRTIO_F_VERSION_1, bit,
 };
 use crate::costs::RingCosts;
 
@@ -91,10 +91,15 @@ pub struct DeviceProfile {
     /// What guest and device work cost in virtual time (the pair this profile was measured
     /// with).
     pub costs: RingCosts,
+    /// How many guest-stats tags the build knows (its `VIRTIO_BALLOON_S_NR`): tags at or
+    /// above are skipped by `virtio_balloon_receive_stats` and `guest-stats` has one key per
+    /// known tag. QEMU 7.2's headers stop at 10 (tags 10-15 came with Linux 6.12 and a
+    /// later header update).
+    pub stats_tags: usize,
 }
 
 impl DeviceProfile {
-    /// QEMU's balloon (late 2024: VIRTIO_BALLOON_S_NR = 16).
+    /// QEMU 7.2's balloon, the measured pair's (VIRTIO_BALLOON_S_NR = 10).
     pub fn qemu() -> Self {
         Self {
             vmm: Vmm::Qemu,
@@ -103,9 +108,12 @@ impl DeviceProfile {
                 | bit(VIRTIO_BALLOON_F_FREE_PAGE_HINT)
                 | bit(VIRTIO_BALLOON_F_PAGE_POISON)
                 | bit(VIRTIO_BALLOON_F_PAGE_REPORTING),
+            // RING_RESET: `queue_reset` in DEFINE_VIRTIO_COMMON_FEATURES, on by default since
+            // QEMU 7.2; the measured pair negotiates it.
             transport_features: bit(VIRTIO_F_VERSION_1)
                 | bit(VIRTIO_F_EVENT_IDX)
-                | bit(VIRTIO_F_INDIRECT_DESC),
+                | bit(VIRTIO_F_INDIRECT_DESC)
+                | bit(VIRTIO_F_RING_RESET),
             inflate_queue_size: 128,
             deflate_queue_size: 128,
             stats_queue_size: 128,
@@ -121,6 +129,7 @@ impl DeviceProfile {
             // process alone, before guest RAM is touched (the reference pair's /proc status).
             process_overhead_bytes: 36 << 20,
             costs: RingCosts::qemu_7_2_tcg_linux_6_1(),
+            stats_tags: 10,
         }
     }
 }
@@ -189,6 +198,9 @@ mod tests {
             offered,
             bit(VIRTIO_BALLOON_F_STATS_VQ) | bit(VIRTIO_BALLOON_F_PAGE_POISON)
         );
-        assert_eq!(p.transport_features, (1 << 32) | (1 << 29) | (1 << 28));
+        assert_eq!(
+            p.transport_features,
+            (1 << 40) | (1 << 32) | (1 << 29) | (1 << 28)
+        );
     }
 }

@@ -60,6 +60,7 @@ presets!(
     "malformed-stats-partial-entry",
     "malformed-stats-large",
     "malformed-stats-unknown-tag",
+    "malformed-stats-second-buffer",
     "malformed-hint-cmd-id",
     "malformed-report-misaligned",
     "malformed-config-offset",

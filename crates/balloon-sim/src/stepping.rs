@@ -19,7 +19,7 @@ pub enum StepSize {
     Op,
     /// One message round trip (to the driver's collection of a used buffer).
     Message,
-    /// Until no work is left (timers are not fired).
+    /// Until quiet: no work and no one-shot timer within 10 s (firing the timers on the way).
     UntilQuiet,
     /// Virtual time advances by this many ns, firing timers on the way.
     For(u64),
@@ -119,7 +119,7 @@ pub(crate) fn run_step<E: Engine>(e: &mut E, cmd: StepCommand, sink: &mut dyn Fn
             }
         }
         StepCommand::UntilQuiet => {
-            while budget > 0 && e.recorded_input().is_none() && e.world().has_work() {
+            while budget > 0 && e.recorded_input().is_none() && !e.world().is_quiet_for_run() {
                 if !e.step(sink) {
                     break;
                 }
@@ -137,11 +137,7 @@ pub(crate) fn run_step<E: Engine>(e: &mut E, cmd: StepCommand, sink: &mut dyn Fn
                     Some(_) => return,
                     None => {}
                 }
-                let w = e.world();
-                // Work takes time: what starts after the deadline waits for the next command.
-                if w.now_ns() > deadline
-                    || !w.has_work() && w.next_timer().is_none_or(|t| t > deadline)
-                {
+                if e.world().idle_until(deadline) {
                     break;
                 }
                 if !e.step(sink) {

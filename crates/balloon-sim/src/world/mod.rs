@@ -36,6 +36,9 @@ pub enum Input {
     PassTime(u64),
 }
 
+/// How far ahead `run` looks for a one-shot timer before it calls the world quiet: 10 s.
+pub const QUIET_HORIZON_NS: u64 = 10_000_000_000;
+
 /// One virtual machine.
 #[derive(Debug)]
 pub struct World<B: Backend> {
@@ -152,6 +155,31 @@ impl<B: Backend> World<B> {
             .into_iter()
             .flatten()
             .min()
+    }
+
+    /// Whether `run DURATION` ending at `deadline` has nothing more to step: the clock has
+    /// passed the deadline (work takes time, so what would start later waits for the next
+    /// command), or there is no work and no timer up to it.
+    pub fn idle_until(&self, deadline: u64) -> bool {
+        self.now_ns > deadline || !self.has_work() && self.next_timer().is_none_or(|t| t > deadline)
+    }
+
+    /// Whether `run` (until quiet) stops here: no work, and no one-shot timer (a held
+    /// BALLOON_CHANGE, the free page reporting delay) due within [`QUIET_HORIZON_NS`]. Timers
+    /// that recur without end do not count: the stats poll, and `fill_balloon`'s 200 ms
+    /// out-of-puff sleep while the guest cannot give the pages; they fire on the way when
+    /// they come first.
+    pub fn is_quiet_for_run(&self) -> bool {
+        let guest = self
+            .guest_present()
+            .then(|| self.guest.driver().next_report_timer())
+            .flatten();
+        let horizon = self.now_ns.saturating_add(QUIET_HORIZON_NS);
+        !self.has_work()
+            && [self.device.next_one_shot_timer(), guest]
+                .into_iter()
+                .flatten()
+                .all(|t| t > horizon)
     }
 
     /// Whether the guest sees a balloon device: when realize fails QEMU does not start, so
