@@ -29,9 +29,9 @@ const MAX_FRAME_GAP_MS: f64 = 100.0;
 /// a 0.71 s inflate takes 0.71 s at 1 and 71 s at 1/100.
 pub const REAL_TIME_RATIOS: [(f64, &str); 4] = [
     (1.0, "real time"),
-    (0.1, "1/10 of real time"),
-    (0.01, "1/100 of real time"),
-    (0.001, "1/1000 of real time"),
+    (0.1, "1/10 real time"),
+    (0.01, "1/100 real time"),
+    (0.001, "1/1000 real time"),
 ];
 
 /// The speed (events per second) at slider position `pos` (log scale, clamped).

@@ -102,23 +102,28 @@ pub fn Controls(props: &ControlsProps) -> Html {
             if let Some(msg) = &props.idle {
                 <p class="idle" role="status" data-testid="transport-status">{ msg }</p>
             }
-            <label class="pace">
-                <span>{ "Play" }</span>
-                <select data-testid="pace" onchange={on_pace}>
-                    <option value="events" selected={props.real_time.is_none()}>
-                        { "event by event" }</option>
-                    { for REAL_TIME_RATIOS.iter().map(|(r, label)| html! {
-                        <option value={r.to_string()} selected={pace_value == r.to_string()}>
-                            { format!("in virtual time, {label}") }</option>
-                    }) }
-                </select>
-            </label>
-            <label class="speed">
-                <span>{ "Speed" }</span>
-                <input type="range" data-testid="speed" min="0" max={SLIDER_STEPS.to_string()}
-                    value={slider_at(props.speed).to_string()} oninput={on_speed}
-                    disabled={props.real_time.is_some()}
-                    aria-valuetext={speed_label(props.speed)} />
+            // One row: how play moves (event by event, or in virtual time at a fraction of
+            // real time), then the events-per-second slider that the first choice uses.
+            <div class="speed">
+                <label class="pace">
+                    <span>{ "Play" }</span>
+                    <select data-testid="pace" onchange={on_pace}
+                        title="Event by event at the speed set, or in virtual time at a fraction of real time">
+                        <option value="events" selected={props.real_time.is_none()}>
+                            { "event by event" }</option>
+                        { for REAL_TIME_RATIOS.iter().map(|(r, label)| html! {
+                            <option value={r.to_string()} selected={pace_value == r.to_string()}>
+                                { *label }</option>
+                        }) }
+                    </select>
+                </label>
+                <label class="speed-slider">
+                    <span>{ "Speed" }</span>
+                    <input type="range" data-testid="speed" min="0" max={SLIDER_STEPS.to_string()}
+                        value={slider_at(props.speed).to_string()} oninput={on_speed}
+                        disabled={props.real_time.is_some()}
+                        aria-valuetext={speed_label(props.speed)} />
+                </label>
                 <output data-testid="speed-value">
                     if props.real_time.is_some() {
                         { format!("virtual t = {}", crate::components::timeline::seconds(props.now_ns)) }
@@ -127,7 +132,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                         if props.ramp { { ", then faster" } }
                     }
                 </output>
-            </label>
+            </div>
         </div>
     }
 }
