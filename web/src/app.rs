@@ -26,7 +26,13 @@ const LOAD_SLICE_GAP_MS: u32 = 16;
 pub fn App() -> Html {
     let state = use_reducer(|| AppState::from_fragment(&browser::location_hash()));
     let dispatcher = state.dispatcher();
-    let frame_start = use_play_loop(state.playing, state.speed, state.ramp, dispatcher.clone());
+    let frame_start = use_play_loop(
+        state.playing,
+        state.speed,
+        state.ramp,
+        state.real_time,
+        dispatcher.clone(),
+    );
     use_keyboard_shortcuts(dispatcher.clone());
     use_auto_pause(dispatcher.clone());
     use_share_hash(&state, dispatcher.clone());
@@ -76,6 +82,7 @@ pub fn App() -> Html {
         .and_then(|i| usize::try_from(i).ok())
         .and_then(|i| s.events().get(i))
         .map(|ev| (ev.sentence(), ev.function()));
+    let event_ns = vm::current_event(&s).map(|ev| ev.time_ns);
     let spec = vm::current_event(&s).and_then(|ev| ev.spec());
     let detail = use_detail(&s, state.playing, state.speed);
     // The byte panel is the deepest level of detail: closed until asked for, so a newcomer's
@@ -143,7 +150,8 @@ pub fn App() -> Html {
             </section>
             <section class="operate" aria-label="Controls">
                 <Controls on_action={on_action.clone()} playing={state.playing}
-                    speed={state.speed} ramp={state.ramp} can_step_back={index > 0}
+                    speed={state.speed} ramp={state.ramp} real_time={state.real_time}
+                    now_ns={s.now_ns()} can_step_back={index > 0}
                     idle={state.idle.clone()} />
                 if let Some(text) = &state.guidance {
                     <Guidance on_action={on_action.clone()} text={AttrValue::from(text.clone())} />
@@ -155,7 +163,7 @@ pub fn App() -> Html {
             </section>
             <ContextProvider<RingFocus> context={ring_focus}>
             <section class="panels" aria-label="Device and driver">
-                <Explanation {index} {event} {spec} playing={state.playing} />
+                <Explanation {index} {event} {spec} time_ns={event_ns} playing={state.playing} />
                 <InitFlow stages={detail.stages.clone()} />
                 <QueuePanels queues={detail.queues.clone()} />
                 <details class="bytes-disclosure" data-testid="bytes-details"

@@ -25,6 +25,15 @@ const CHUNK: u64 = 4;
 /// must not come back to a burst of work).
 const MAX_FRAME_GAP_MS: f64 = 100.0;
 
+/// The real-time paces play offers: virtual time runs at this fraction of the wall clock, so
+/// a 0.71 s inflate takes 0.71 s at 1 and 71 s at 1/100.
+pub const REAL_TIME_RATIOS: [(f64, &str); 4] = [
+    (1.0, "real time"),
+    (0.1, "1/10 real time"),
+    (0.01, "1/100 real time"),
+    (0.001, "1/1000 real time"),
+];
+
 /// The speed (events per second) at slider position `pos` (log scale, clamped).
 pub fn speed_at(pos: u32) -> f64 {
     let decades = (MAX_SPEED / MIN_SPEED).log10();
@@ -86,6 +95,49 @@ impl Pacer {
         let due = self.carry.floor();
         self.carry -= due;
         due as u64
+    }
+}
+
+impl Pacer {
+    /// The virtual ns due at frame time `now_ms` when virtual time runs at `ratio` of the
+    /// wall clock.
+    pub fn time_due(&mut self, now_ms: f64, ratio: f64) -> u64 {
+        let gap = self
+            .last_ms
+            .map_or(0.0, |last| (now_ms - last).clamp(0.0, MAX_FRAME_GAP_MS));
+        self.last_ms = Some(now_ms);
+        self.played_ms += gap;
+        let ratio = if ratio.is_finite() {
+            ratio.clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        (gap * 1e6 * ratio) as u64
+    }
+}
+
+/// Plays in virtual time: runs every event that starts at or before `until_ns` (the play
+/// clock), while `more_time()` says the frame has time left. Returns how many ran, or `None`
+/// when nothing will ever happen by itself (no recorded future, no work, no timer).
+pub fn advance_until(
+    session: &mut Session,
+    until_ns: u64,
+    mut more_time: impl FnMut() -> bool,
+) -> Option<u64> {
+    let mut done = 0;
+    loop {
+        match session.next_event_ns() {
+            None => return (done > 0).then_some(done),
+            Some(t) if t > until_ns => return Some(done),
+            Some(_) => {}
+        }
+        if advance(session, 1, || true) == 0 {
+            return (done > 0).then_some(done);
+        }
+        done += 1;
+        if done.is_multiple_of(CHUNK) && !more_time() {
+            return Some(done);
+        }
     }
 }
 
@@ -158,6 +210,34 @@ pub fn step_message(session: &mut Session) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 1 GiB → 512 MiB takes 0.71 s of virtual time: played at real time, 0.5 s of frames
+    /// shows an intermediate balloon, and the rest of it finishes the inflate.
+    #[test]
+    fn real_time_play_follows_virtual_time() {
+        let text = "-m 1G -device virtio-balloon -seed 1\nrun\nballoon 512\n";
+        let (mut s, _) = Session::from_script(text).unwrap();
+        let start = s.now_ns();
+        let mut pacer = Pacer::default();
+        let mut clock = start + pacer.time_due(0.0, 1.0);
+        let mut frame = 0.0;
+        while frame < 500.0 {
+            frame += 16.0;
+            clock += pacer.time_due(frame, 1.0);
+            advance_until(&mut s, clock, || true);
+        }
+        let actual = s.balloon().actual;
+        assert!(actual > 0 && actual < 131_072, "{actual}");
+        // Nothing ran ahead of the play clock (but the last event's own work, about 1 ms).
+        assert!(s.now_ns() <= clock + 2_000_000, "{} > {clock}", s.now_ns());
+        assert!(clock - start <= 520_000_000);
+        while frame < 1000.0 {
+            frame += 16.0;
+            clock += pacer.time_due(frame, 1.0);
+            advance_until(&mut s, clock, || true);
+        }
+        assert_eq!(s.balloon().actual, 131_072);
+    }
 
     #[test]
     fn speed_slider_is_logarithmic_and_round_trips() {

@@ -411,7 +411,7 @@ async fn the_transcript_is_a_bounded_list_and_the_explanation_is_announced() {
         .and_then(|l| l.split(' ').next())
         .unwrap_or_else(|| panic!("no event number in {last:?}"));
     assert!(
-        text(&root, "explanation").starts_with(&format!("Event {number}:")),
+        text(&root, "explanation").starts_with(&format!("Event {number} at t = ")),
         "newest line {last:?}"
     );
     root.unmount();

@@ -123,6 +123,7 @@ impl<B: Backend> BalloonDevice<B> {
             });
         }
         let throttle = QapiThrottle::new(profile.balloon_change_interval_ns);
+        let stats = StatValues::reset(profile.stats_tags);
         Ok(Self {
             profile,
             props,
@@ -138,7 +139,7 @@ impl<B: Backend> BalloonDevice<B> {
             poison_val: 0,
             hint: FreePageHint::default(),
             config_copy: [0; crate::config::IMAGE_MAX],
-            stats: StatValues::default(),
+            stats,
             stats_last_update: 0,
             stats_held: None,
             stats_poll_interval: 0,
@@ -257,7 +258,7 @@ impl<B: Backend> BalloonDevice<B> {
                 }
             }
             InitStage::StatsReset => {
-                self.stats = StatValues::default();
+                self.stats = StatValues::reset(self.profile.stats_tags);
                 self.stats_last_update = 0;
                 if self.props.guest_stats_polling_interval > 0 {
                     // Set on the command line: the property setter creates the timer at once.

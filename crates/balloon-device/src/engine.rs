@@ -467,6 +467,12 @@ impl<B: Backend> BalloonDevice<B> {
         DeviceEvent::Notified { queue, interrupt }
     }
 
+    /// The earliest one-shot timer: the BALLOON_CHANGE throttle window holding an event (the
+    /// stats poll re-arms itself for as long as polling is on).
+    pub fn next_one_shot_timer(&self) -> Option<u64> {
+        self.throttle.deadline()
+    }
+
     /// The earliest timer deadline: stats polling or the BALLOON_CHANGE throttle window.
     pub fn next_timer(&self) -> Option<u64> {
         if self.aborted {
@@ -488,7 +494,7 @@ impl<B: Backend> BalloonDevice<B> {
             (_, Some(_)) => self
                 .throttle
                 .fire(now_ns)
-                .map(|actual| DeviceEvent::BalloonChangeFlushed { actual }),
+                .map(|(actual, raised_ns)| DeviceEvent::BalloonChangeFlushed { actual, raised_ns }),
             _ => None,
         }
     }

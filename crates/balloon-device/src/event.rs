@@ -345,6 +345,8 @@ pub enum DeviceEvent {
     BalloonChangeFlushed {
         /// `actual` in bytes.
         actual: i64,
+        /// When the held event was raised: its QMP timestamp.
+        raised_ns: u64,
     },
     /// The VMM process would abort here (Firecracker panics on `InvalidAvailIdx`): the whole
     /// VM is gone; the simulator keeps the state and stops the device.

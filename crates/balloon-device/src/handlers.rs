@@ -240,14 +240,15 @@ impl<B: Backend> BalloonDevice<B> {
         let mut stats = match self.profile.missing_stat {
             // Firecracker's update_with_stat only overwrites the tags it receives.
             MissingStat::KeepOld => self.stats,
-            MissingStat::ResetToMax | MissingStat::Absent => StatValues::default(),
+            MissingStat::ResetToMax | MissingStat::Absent => {
+                StatValues::reset(self.profile.stats_tags)
+            }
         };
         let mut parse = StatsParse::default();
-        let known = self.profile.stats_tags;
         let read = for_each_record::<_, 10>(ram, chain.readable(), |e| {
             parse.entries += 1;
-            let tag = u16::from_le_bytes([e[0], e[1]]);
-            if tag >= known || !apply_entry(&mut stats, e) {
+            // A tag the profile's build does not know is skipped inside apply_entry.
+            if !apply_entry(&mut stats, e) {
                 parse.unknown_tags += 1;
             }
         });

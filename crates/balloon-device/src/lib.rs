@@ -34,6 +34,7 @@
 pub mod bitmap;
 pub mod config;
 pub mod consts;
+pub mod costs;
 pub mod device;
 mod engine;
 pub mod error;
@@ -52,6 +53,7 @@ mod vmm_profiles;
 pub mod vq;
 
 pub use config::BalloonConfig;
+pub use costs::RingCosts;
 pub use device::{BalloonDevice, InitStage, Interrupt, QueueInfo};
 pub use error::Error;
 pub use event::{BalloonChange, DeviceEvent, QueueRef};

@@ -29,7 +29,11 @@ pub struct BalloonInfo {
 pub struct QapiThrottle {
     interval_ns: u64,
     window_end: Option<u64>,
-    pending: Option<i64>,
+    /// The held event: `actual` and when it was raised. QEMU builds the event's dict, with
+    /// its timestamp, when the event is raised (`qapi_event_send_balloon_change` →
+    /// `qmp_event_build_dict`), and `monitor_qapi_event_queue_no_reenter` keeps that dict
+    /// until the window closes.
+    pending: Option<(i64, u64)>,
 }
 
 impl QapiThrottle {
@@ -46,7 +50,7 @@ impl QapiThrottle {
     pub fn send(&mut self, actual: i64, now_ns: u64) -> BalloonChange {
         match self.window_end {
             Some(end) if now_ns < end => {
-                self.pending = Some(actual);
+                self.pending = Some((actual, now_ns));
                 BalloonChange {
                     actual,
                     sent_now: false,
@@ -68,8 +72,9 @@ impl QapiThrottle {
         self.pending.and(self.window_end)
     }
 
-    /// The window closed: the held event, if any, goes out and a new window opens.
-    pub fn fire(&mut self, now_ns: u64) -> Option<i64> {
+    /// The window closed: the held event, if any, goes out (its `actual` and the time it was
+    /// raised) and a new window opens.
+    pub fn fire(&mut self, now_ns: u64) -> Option<(i64, u64)> {
         let end = self.window_end?;
         if now_ns < end {
             return None;
@@ -264,11 +269,11 @@ mod tests {
         assert!(!t.send(20, 100).sent_now);
         assert!(!t.send(30, 200).sent_now);
         assert_eq!(t.deadline(), Some(1_000));
-        assert_eq!(t.fire(1_000), Some(30));
+        assert_eq!(t.fire(1_000), Some((30, 200)));
         assert_eq!(t.deadline(), None);
         // Inside the new window, held again.
         assert!(!t.send(40, 1_500).sent_now);
-        assert_eq!(t.fire(2_000), Some(40));
+        assert_eq!(t.fire(2_000), Some((40, 1_500)));
         assert_eq!(t.fire(3_000), None);
         assert!(t.send(50, 3_001).sent_now);
     }

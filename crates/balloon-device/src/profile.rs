@@ -7,8 +7,9 @@ use serde::Serialize;
 use crate::consts::{
     VIRTIO_BALLOON_F_DEFLATE_ON_OOM, VIRTIO_BALLOON_F_FREE_PAGE_HINT, VIRTIO_BALLOON_F_PAGE_POISON,
     VIRTIO_BALLOON_F_PAGE_REPORTING, VIRTIO_BALLOON_F_STATS_VQ, VIRTIO_F_EVENT_IDX,
-    VIRTIO_F_INDIRECT_DESC, VIRTIO_F_VERSION_1, bit,
+    VIRTIO_F_INDIRECT_DESC, VIRTIO_F_RING_RESET, VIRTIO_F_VERSION_1, bit,
 };
+use crate::costs::RingCosts;
 
 /// Which VMM a profile imitates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -249,8 +250,6 @@ pub struct DeviceProfile {
     pub deflate_action: DeflateAction,
     /// What a stat the guest did not send reads as.
     pub missing_stat: MissingStat,
-    /// Stats tags the device knows (QEMU and Firecracker 16; crosvm 10 standard ones).
-    pub stats_tags: u16,
     /// Whether the reporting queue's used length is the sum of the descriptor lengths (Cloud
     /// Hypervisor `process_reporting_queue`) rather than 0.
     pub report_used_len_sum: bool,
@@ -265,10 +264,18 @@ pub struct DeviceProfile {
     /// no such event: Cloud Hypervisor and Firecracker are polled through their APIs, crosvm
     /// answers on its control tube).
     pub balloon_change_events: bool,
+    /// What guest and device work cost in virtual time (the pair this profile was measured
+    /// with).
+    pub costs: RingCosts,
+    /// How many guest-stats tags the build knows (its `VIRTIO_BALLOON_S_NR`): tags at or
+    /// above are skipped by `virtio_balloon_receive_stats` and `guest-stats` has one key per
+    /// known tag. QEMU 7.2's headers stop at 10 (tags 10-15 came with Linux 6.12 and a
+    /// later header update); crosvm knows the 10 standard ones.
+    pub stats_tags: usize,
 }
 
 impl DeviceProfile {
-    /// QEMU's balloon (late 2024: VIRTIO_BALLOON_S_NR = 16).
+    /// QEMU 7.2's balloon, the measured pair's (VIRTIO_BALLOON_S_NR = 10).
     pub fn qemu() -> Self {
         Self {
             vmm: Vmm::Qemu,
@@ -277,9 +284,12 @@ impl DeviceProfile {
                 | bit(VIRTIO_BALLOON_F_FREE_PAGE_HINT)
                 | bit(VIRTIO_BALLOON_F_PAGE_POISON)
                 | bit(VIRTIO_BALLOON_F_PAGE_REPORTING),
+            // RING_RESET: `queue_reset` in DEFINE_VIRTIO_COMMON_FEATURES, on by default since
+            // QEMU 7.2; the measured pair negotiates it.
             transport_features: bit(VIRTIO_F_VERSION_1)
                 | bit(VIRTIO_F_EVENT_IDX)
-                | bit(VIRTIO_F_INDIRECT_DESC),
+                | bit(VIRTIO_F_INDIRECT_DESC)
+                | bit(VIRTIO_F_RING_RESET),
             inflate_queue_size: 128,
             deflate_queue_size: 128,
             stats_queue_size: 128,
@@ -306,12 +316,13 @@ impl DeviceProfile {
             dedup_pfns: false,
             deflate_action: DeflateAction::WillNeed,
             missing_stat: MissingStat::ResetToMax,
-            stats_tags: 16,
             report_used_len_sum: false,
             reset: ResetRule::KeepBoth,
             config_tail: [0; 4],
             pbp_across_requests: false,
             balloon_change_events: true,
+            costs: RingCosts::qemu_7_2_tcg_linux_6_1(),
+            stats_tags: 10,
         }
     }
 }
@@ -387,6 +398,9 @@ mod tests {
             offered,
             bit(VIRTIO_BALLOON_F_STATS_VQ) | bit(VIRTIO_BALLOON_F_PAGE_POISON)
         );
-        assert_eq!(p.transport_features, (1 << 32) | (1 << 29) | (1 << 28));
+        assert_eq!(
+            p.transport_features,
+            (1 << 40) | (1 << 32) | (1 << 29) | (1 << 28)
+        );
     }
 }

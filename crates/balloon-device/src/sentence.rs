@@ -220,7 +220,7 @@ impl DeviceEvent {
                 "The stats poll timer fired with no stats buffer held: re-armed{}.",
                 rearmed.map(|t| format!(" for {} ms", t / 1_000_000)).unwrap_or_default()
             ),
-            BalloonChangeFlushed { actual } => format!("The one-per-second throttle window closed: BALLOON_CHANGE {{actual: {actual}}} sent."),
+            BalloonChangeFlushed { actual, raised_ns } => format!("The one-per-second throttle window closed: BALLOON_CHANGE {{actual: {actual}}}, raised at {}.{:06} s, sent with that timestamp.", raised_ns / 1_000_000_000, raised_ns % 1_000_000_000 / 1000),
             VmmAborted { message, cause, function, .. } => format!(
                 "{function} panics (\"{message}\"): {cause}. The VMM process would abort here and the whole VM with it; the simulator stops the device instead."
             ),

@@ -6,30 +6,54 @@ use serde::{Serialize, Serializer};
 
 use crate::consts::{BALLOON_STAT_NAMES, STAT_ENTRY_SIZE, VIRTIO_BALLOON_S_NR};
 
-/// The sixteen stats, indexed by tag; `u64::MAX` means "not reported" (`reset_stats`).
+/// The stats a QEMU build knows, indexed by tag; `u64::MAX` means "not reported"
+/// (`reset_stats`). A build knows the tags below its `VIRTIO_BALLOON_S_NR`: 10 in QEMU 7.2,
+/// 16 once its headers carry Linux 6.12's tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StatValues(pub [u64; VIRTIO_BALLOON_S_NR]);
+pub struct StatValues {
+    values: [u64; VIRTIO_BALLOON_S_NR],
+    known: usize,
+}
 
 impl Default for StatValues {
+    /// All sixteen tags known, none reported.
     fn default() -> Self {
-        Self([u64::MAX; VIRTIO_BALLOON_S_NR])
+        Self::reset(VIRTIO_BALLOON_S_NR)
     }
 }
 
 impl StatValues {
+    /// `reset_stats` on a build that knows tags `0..known` (at most 16).
+    pub fn reset(known: usize) -> Self {
+        Self {
+            values: [u64::MAX; VIRTIO_BALLOON_S_NR],
+            known: known.min(VIRTIO_BALLOON_S_NR),
+        }
+    }
     /// The value of `tag`, `None` when unset or unknown.
     pub fn get(&self, tag: u16) -> Option<u64> {
-        self.0
+        self.values[..self.known]
             .get(usize::from(tag))
             .copied()
             .filter(|v| *v != u64::MAX)
+    }
+    /// How many tags this build knows (its `VIRTIO_BALLOON_S_NR`).
+    pub fn known(&self) -> usize {
+        self.known
+    }
+    /// All sixteen slots by tag; a tag the build does not know reads `u64::MAX`, as unset.
+    pub fn by_tag(&self) -> [u64; VIRTIO_BALLOON_S_NR] {
+        let mut all = [u64::MAX; VIRTIO_BALLOON_S_NR];
+        all[..self.known].copy_from_slice(&self.values[..self.known]);
+        all
     }
 }
 
 impl Serialize for StatValues {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(VIRTIO_BALLOON_S_NR))?;
-        for (name, v) in BALLOON_STAT_NAMES.iter().zip(self.0.iter()) {
+        // balloon_stats_get_all: one key per tag the build knows.
+        let mut m = s.serialize_map(Some(self.known))?;
+        for (name, v) in BALLOON_STAT_NAMES.iter().zip(&self.values[..self.known]) {
             m.serialize_entry(name, v)?;
         }
         m.end()
@@ -63,7 +87,8 @@ pub fn apply_entry(stats: &mut StatValues, entry: &[u8; STAT_ENTRY_SIZE]) -> boo
     let tag = u16::from_le_bytes([entry[0], entry[1]]);
     let mut val = [0u8; 8];
     val.copy_from_slice(&entry[2..10]);
-    match stats.0.get_mut(usize::from(tag)) {
+    // `if (tag < VIRTIO_BALLOON_S_NR)` in virtio_balloon_receive_stats.
+    match stats.values[..stats.known].get_mut(usize::from(tag)) {
         Some(slot) => {
             *slot = u64::from_le_bytes(val);
             true
@@ -114,5 +139,21 @@ mod tests {
         assert_eq!(j["stats"]["stat-swap-in"], u64::MAX);
         assert_eq!(j["stats"]["stat-direct-reclaims"], 18446744073709551615u64);
         assert_eq!(j["stats"].as_object().unwrap().len(), 16);
+    }
+
+    #[test]
+    fn qemu_7_2_knows_ten_tags() {
+        let mut s = StatValues::reset(10);
+        let bytes = encode_entries(&[(9, 1), (10, 2), (15, 3)]);
+        let known: Vec<bool> = bytes
+            .chunks_exact(STAT_ENTRY_SIZE)
+            .map(|c| apply_entry(&mut s, c.try_into().unwrap()))
+            .collect();
+        assert_eq!(known, [true, false, false]);
+        assert_eq!((s.get(9), s.get(10)), (Some(1), None));
+        let j = serde_json::to_value(s).unwrap();
+        let keys = j.as_object().unwrap();
+        assert_eq!(keys.len(), 10);
+        assert!(keys.contains_key("stat-htlb-pgfail") && !keys.contains_key("stat-oom-kills"));
     }
 }

@@ -238,7 +238,7 @@ impl<B: Backend> BalloonDevice<B> {
     /// `virtio_balloon_system_reset_enter` (a machine reset, not a wake-up): the stats and
     /// last-update are cleared; the virtio reset itself comes through [`Self::set_status`]`(0)`.
     pub fn system_reset(&mut self) {
-        self.stats = StatValues::default();
+        self.stats = StatValues::reset(self.profile.stats_tags);
         self.stats_last_update = 0;
     }
 

@@ -6,6 +6,7 @@ use crate::consts::{
     VIRTIO_BALLOON_F_MUST_TELL_HOST, VIRTIO_BALLOON_F_PAGE_REPORTING, VIRTIO_BALLOON_F_STATS_VQ,
     VIRTIO_F_EVENT_IDX, VIRTIO_F_VERSION_1, bit,
 };
+use crate::costs::RingCosts;
 use crate::profile::{
     ConfigSizeRule, ConfigWriteRule, DeflateAction, DeviceProfile, MalformedReaction, MissingStat,
     OperatorUnits, PfnBufferCap, PfnDescriptors, Reactions, ResetRule, Vmm,
@@ -67,6 +68,10 @@ impl DeviceProfile {
             config_tail: [0; 4],
             pbp_across_requests: true,
             balloon_change_events: false,
+            // No measured pair for this VMM: the guest's costs are Linux's either way, and the
+            // device's are taken as QEMU's, so that two profiles differ in time only where
+            // they differ in behaviour.
+            costs: RingCosts::qemu_7_2_tcg_linux_6_1(),
         }
     }
 
@@ -128,6 +133,10 @@ impl DeviceProfile {
             config_tail: [0; 4],
             pbp_across_requests: false,
             balloon_change_events: false,
+            // No measured pair for this VMM: the guest's costs are Linux's either way, and the
+            // device's are taken as QEMU's, so that two profiles differ in time only where
+            // they differ in behaviour.
+            costs: RingCosts::qemu_7_2_tcg_linux_6_1(),
         }
     }
 
@@ -193,6 +202,10 @@ impl DeviceProfile {
             config_tail: [4, 0, 0, 0],
             pbp_across_requests: false,
             balloon_change_events: false,
+            // No measured pair for this VMM: the guest's costs are Linux's either way, and the
+            // device's are taken as QEMU's, so that two profiles differ in time only where
+            // they differ in behaviour.
+            costs: RingCosts::qemu_7_2_tcg_linux_6_1(),
         }
     }
 }

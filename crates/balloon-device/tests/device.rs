@@ -4,8 +4,8 @@ mod common;
 
 use balloon_device::consts::{
     VIRTIO_BALLOON_F_DEFLATE_ON_OOM, VIRTIO_BALLOON_F_FREE_PAGE_HINT, VIRTIO_BALLOON_F_PAGE_POISON,
-    VIRTIO_BALLOON_F_STATS_VQ, VIRTIO_F_EVENT_IDX, VIRTIO_F_INDIRECT_DESC, VIRTIO_F_VERSION_1, bit,
-    status,
+    VIRTIO_BALLOON_F_STATS_VQ, VIRTIO_F_EVENT_IDX, VIRTIO_F_INDIRECT_DESC, VIRTIO_F_RING_RESET,
+    VIRTIO_F_VERSION_1, bit, status,
 };
 use balloon_device::{
     BalloonDevice, BalloonProps, DeviceEvent, DeviceProfile, Error, InitStage, Interrupt,
@@ -27,6 +27,7 @@ fn default_props_three_queues_sixteen_byte_config() {
             | bit(VIRTIO_F_VERSION_1)
             | bit(VIRTIO_F_EVENT_IDX)
             | bit(VIRTIO_F_INDIRECT_DESC)
+            | bit(VIRTIO_F_RING_RESET)
     );
     for e in &init {
         assert!(!e.sentence().is_empty());

@@ -322,7 +322,7 @@ fn row15_unknown_stats_tag<B: Backend>() {
     );
     let s = g.dev.qom_get_guest_stats().stats;
     assert_eq!(s.get(3), Some(3));
-    assert_eq!(s.0.iter().filter(|v| **v == u64::MAX).count(), 15);
+    assert_eq!(s.by_tag().iter().filter(|v| **v == u64::MAX).count(), 15);
 }
 
 fn row16_second_stats_buffer<B: Backend>() {

@@ -223,7 +223,8 @@ fn scenario<B: Backend>() -> Vec<String> {
     assert_eq!(
         ev,
         DeviceEvent::BalloonChangeFlushed {
-            actual: (RAM - 700 * 4096) as i64
+            actual: (RAM - 700 * 4096) as i64,
+            raised_ns: 0,
         }
     );
     assert_eq!(g.dev.next_timer(), None);
@@ -263,9 +264,10 @@ fn scenario<B: Backend>() -> Vec<String> {
             last_update,
             ..
         } => {
+            // A Linux 6.12 guest's six newer tags are unknown to QEMU 7.2 (S_NR = 10).
             assert_eq!(
                 (parse.entries, parse.unknown_tags, parse.tail_bytes),
-                (16, 0, 0)
+                (16, 6, 0)
             );
             assert_eq!(*timer, Some(g.now + 2_000_000_000));
             assert_eq!(*last_update, 5);
@@ -275,7 +277,8 @@ fn scenario<B: Backend>() -> Vec<String> {
     assert_eq!(g.dev.stats_held(), Some(head2));
     let gs = serde_json::to_value(g.dev.qom_get_guest_stats()).unwrap();
     assert_eq!(gs["stats"]["stat-swap-in"], 1000);
-    assert_eq!(gs["stats"]["stat-oom-kills"], 1010);
+    assert_eq!(gs["stats"].get("stat-oom-kills"), None);
+    assert_eq!(gs["stats"].as_object().map(|m| m.len()), Some(10));
     assert_eq!(gs["stats"]["stat-disk-caches"], 1007);
     assert_eq!(gs["last-update"], 5);
     trace.extend(evs.iter().map(|e| e.sentence()));

@@ -193,7 +193,15 @@ impl BalloonDriver {
             BState::Idle => return self.start_work(tr, ram),
             BState::Fill { diff } => {
                 let wanted = (diff as u64).min(ARRAY_PFNS_MAX);
-                let alloc = self.mm.alloc(wanted, PageState::Inflating, Direction::Down);
+                // Which pages Linux's allocator hands out: memblock_free_all gives boot memory
+                // to the buddy allocator lowest block first and at the free lists' tail
+                // (`__free_pages_core` with FPI_TO_TAIL, mm/page_alloc.c), and `rmqueue_bulk`
+                // splits the first block in address order, so order-0 allocations climb from
+                // the lowest free page. fill_balloon then pops its local list
+                // (`balloon_page_push` / `balloon_page_pop`, LIFO), so each message lists
+                // its PFNs from the highest down.
+                let mut alloc = self.mm.alloc(wanted, PageState::Inflating, Direction::Up);
+                alloc.pages = alloc.pages.reversed();
                 if alloc.got() < wanted {
                     self.balloon.state = BState::Sleep {
                         until: self.now + OUT_OF_PUFF_NS,

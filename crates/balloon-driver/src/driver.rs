@@ -229,6 +229,13 @@ impl BalloonDriver {
             .min()
     }
 
+    /// The free page reporting delay (`page_reporting_delay`, 2 s), if armed: it ends once
+    /// no freed block is left to report. The out-of-puff retry is not counted here, since it
+    /// recurs for as long as the balloon cannot be filled.
+    pub fn next_report_timer(&self) -> Option<u64> {
+        self.report.timer()
+    }
+
     /// Fires the timers due at `now_ns`.
     pub fn fire_timer(&mut self, now_ns: u64) {
         self.now = self.now.max(now_ns);

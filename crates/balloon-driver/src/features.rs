@@ -14,7 +14,8 @@ pub const DRIVER_FEATURES: u64 = bit(VIRTIO_BALLOON_F_MUST_TELL_HOST)
     | bit(VIRTIO_BALLOON_F_PAGE_REPORTING)
     | bit(VIRTIO_F_EVENT_IDX)
     | bit(VIRTIO_F_VERSION_1)
-    | bit(VIRTIO_F_ACCESS_PLATFORM);
+    | bit(VIRTIO_F_ACCESS_PLATFORM)
+    | bit(VIRTIO_F_RING_RESET);
 
 /// What the guest kernel does with freed pages, which decides PAGE_POISON and REPORTING.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -42,6 +42,18 @@ impl Runs {
         }
         self.runs.push((first, count));
     }
+    /// The same pages in the opposite message order.
+    pub fn reversed(&self) -> Runs {
+        let mut out = Runs::default();
+        for &(f, c) in self.runs.iter().rev() {
+            if self.descending {
+                out.push_up(f, c);
+            } else {
+                out.push_down(f, c);
+            }
+        }
+        out
+    }
     /// The runs as `(first, count)`, in collection order.
     pub fn runs(&self) -> &[(u64, u64)] {
         &self.runs
@@ -133,5 +145,17 @@ mod tests {
         assert_eq!(front.runs(), &[(101, 3)]);
         assert_eq!(r.runs(), &[(98, 3), (50, 1)]);
         assert_eq!(r.pages(), 4);
+    }
+
+    #[test]
+    fn reversed_lists_the_same_pages_backwards() {
+        let mut up = Runs::default();
+        up.push_up(10, 3);
+        up.push_up(20, 2);
+        let down = up.reversed();
+        let want: Vec<u64> = up.pfns().collect::<Vec<_>>().into_iter().rev().collect();
+        assert_eq!(down.pfns().collect::<Vec<_>>(), want);
+        assert_eq!(down.pfns().collect::<Vec<_>>(), vec![21, 20, 12, 11, 10]);
+        assert_eq!(down.reversed(), up);
     }
 }

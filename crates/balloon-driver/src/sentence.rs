@@ -47,9 +47,17 @@ impl DriverEvent {
             E::Status { old, new, function } => {
                 format!("{function}: the guest wrote device status {old:#04x} -> {new:#04x}.")
             }
-            E::FeaturesNegotiated { offered, accepted } => format!(
-                "virtballoon_validate: the device offers features {offered:#x}; the guest accepts {accepted:#x}."
-            ),
+            E::FeaturesNegotiated { offered, accepted } => {
+                let mut s = format!(
+                    "virtballoon_validate: the device offers features {offered:#x}; the guest accepts {accepted:#x}."
+                );
+                if accepted & crate::features::bit(crate::features::VIRTIO_F_RING_RESET) != 0 {
+                    // Spec 2.6.1 queue reset: negotiated, but Linux's balloon driver never
+                    // calls virtqueue_reset, so the model has no queue_reset register.
+                    s += " VIRTIO_F_RING_RESET is negotiated; resetting one queue is not modelled (the balloon driver never does it).";
+                }
+                s
+            }
             E::Failed { reason } => format!("The balloon driver stopped: {reason}."),
             E::QueueSetUp {
                 role,

@@ -29,7 +29,7 @@
 //! // Buttons.
 //! s.step(StepSize::Op); // one ring operation (one trace event)
 //! s.step(StepSize::Message); // to the end of one message round trip
-//! s.step(StepSize::UntilQuiet); // until no work is left (timers are not fired)
+//! s.step(StepSize::UntilQuiet); // until quiet: no work, no one-shot timer within 10 s
 //! s.step(StepSize::For(2_000_000_000)); // 2 s of virtual time, firing timers on the way
 //! s.step_back(); // one event back (snapshot + replay)
 //! s.step_back_message(); // back to the end of the previous round trip

@@ -112,7 +112,8 @@ impl ScriptLoad {
                 }
             }
             Running::UntilQuiet => {
-                let more = budget > 0 && s.recorded_input().is_none() && s.world().has_work();
+                let more =
+                    budget > 0 && s.recorded_input().is_none() && !s.world().is_quiet_for_run();
                 if more && Engine::step(s, &mut none) {
                     budget -= 1;
                     Some(Running::UntilQuiet)
@@ -147,8 +148,7 @@ impl ScriptLoad {
             Some(_) => return None,
             None => {}
         }
-        let w = s.world();
-        if !w.has_work() && w.next_timer().is_none_or(|t| t > deadline) {
+        if s.world().idle_until(deadline) {
             return finish(s);
         }
         if !Engine::step(s, &mut none) {

@@ -65,6 +65,7 @@ preset_list!(
     "malformed-stats-partial-entry",
     "malformed-stats-large",
     "malformed-stats-unknown-tag",
+    "malformed-stats-second-buffer",
     "malformed-hint-cmd-id",
     "malformed-report-misaligned",
     "malformed-config-offset",

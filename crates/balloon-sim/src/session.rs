@@ -168,15 +168,30 @@ impl Session {
                 .unwrap_or(FNV_OFFSET),
         }
     }
-    /// Whether nothing is left to do now: `step(UntilQuiet)` would do nothing (timers may still
-    /// be armed, see [`Session::next_timer_ns`]).
+    /// Whether `step(UntilQuiet)` would do nothing: no work and no one-shot timer within
+    /// 10 s (the periodic stats poll may still be armed, see [`Session::next_timer_ns`]).
     pub fn is_quiet(&self) -> bool {
-        !self.world().has_work()
+        self.world().is_quiet_for_run()
     }
     /// When the next timer fires (stats poll, out-of-puff retry, reporting delay,
     /// BALLOON_CHANGE window), in virtual ns.
     pub fn next_timer_ns(&self) -> Option<u64> {
         self.world().next_timer()
+    }
+    /// When the next step's event happens, in virtual ns: the recorded one when in the past;
+    /// else now when there is work (ring work takes time, so "now" is when the last event's
+    /// work ended), else the next timer. `None` when nothing will happen by itself.
+    pub fn next_event_ns(&self) -> Option<u64> {
+        let i = self.current_index();
+        if i < self.event_count() {
+            return self.events().get(i as usize).map(|e| e.time_ns);
+        }
+        let w = self.world();
+        if w.has_work() {
+            Some(w.now_ns())
+        } else {
+            w.next_timer().map(|t| t.max(w.now_ns()))
+        }
     }
     /// Virtual time of the shown state, in ns.
     pub fn now_ns(&self) -> u64 {
@@ -246,10 +261,12 @@ impl Session {
             match input {
                 Input::Command(c) => out.push_str(&command_text(c)),
                 Input::PassTime(to) => {
-                    let now = at
-                        .checked_sub(1)
-                        .and_then(|i| self.events().get(i as usize))
-                        .map_or(0, |e| e.time_ns);
+                    // The clock event records where time stood: after the last event's work,
+                    // which may end later than that event's stamp.
+                    let now = match self.events().get(at as usize).map(|e| &e.detail) {
+                        Some(Detail::Clock { from, .. }) => *from,
+                        _ => 0,
+                    };
                     // The world had no work and no timer before `to` here, so `run` acts at
                     // once.
                     out.push_str(&format_duration(to.saturating_sub(now)));
@@ -330,7 +347,7 @@ impl Session {
             self.stats.push(StatsSample {
                 index: ev.index,
                 time_ns: ev.time_ns,
-                values: stats.0,
+                values: stats.by_tag(),
             });
         }
     }

@@ -19,7 +19,7 @@ pub enum StepSize {
     Op,
     /// One message round trip (to the driver's collection of a used buffer).
     Message,
-    /// Until no work is left (timers are not fired).
+    /// Until quiet: no work and no one-shot timer within 10 s (firing the timers on the way).
     UntilQuiet,
     /// Virtual time advances by this many ns, firing timers on the way.
     For(u64),
@@ -42,8 +42,10 @@ pub(crate) trait Clocked {
     fn has_work(&self) -> bool;
     /// Virtual time in ns.
     fn now_ns(&self) -> u64;
-    /// The earliest timer deadline.
-    fn next_timer(&self) -> Option<u64>;
+    /// Whether `run DURATION` ending at `deadline` has nothing more to step.
+    fn idle_until(&self, deadline: u64) -> bool;
+    /// Whether `run` (until quiet) stops here: no work and no one-shot timer soon.
+    fn is_quiet_for_run(&self) -> bool;
 }
 
 /// An event a stepping command watches for the end of a message round trip.
@@ -66,8 +68,11 @@ impl<B: Backend> Clocked for World<B> {
     fn now_ns(&self) -> u64 {
         World::now_ns(self)
     }
-    fn next_timer(&self) -> Option<u64> {
-        World::next_timer(self)
+    fn idle_until(&self, deadline: u64) -> bool {
+        World::idle_until(self, deadline)
+    }
+    fn is_quiet_for_run(&self) -> bool {
+        World::is_quiet_for_run(self)
     }
 }
 
@@ -181,7 +186,7 @@ pub(crate) fn run_step<E: Engine>(e: &mut E, cmd: StepCommand, sink: &mut dyn Fn
             }
         }
         StepCommand::UntilQuiet => {
-            while budget > 0 && e.recorded_input().is_none() && e.world().has_work() {
+            while budget > 0 && e.recorded_input().is_none() && !e.world().is_quiet_for_run() {
                 if !e.step(sink) {
                     break;
                 }
@@ -199,8 +204,7 @@ pub(crate) fn run_step<E: Engine>(e: &mut E, cmd: StepCommand, sink: &mut dyn Fn
                     Some(_) => return,
                     None => {}
                 }
-                let w = e.world();
-                if !w.has_work() && w.next_timer().is_none_or(|t| t > deadline) {
+                if e.world().idle_until(deadline) {
                     break;
                 }
                 if !e.step(sink) {

@@ -11,6 +11,7 @@ mod csp;
 mod newcomer;
 mod perf;
 mod playground;
+mod real_time;
 mod session_file;
 mod share_link;
 mod support;

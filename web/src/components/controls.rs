@@ -1,9 +1,9 @@
 //! Play / pause, the speed slider (log scale) and the step buttons.
 
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::playback::{SLIDER_STEPS, slider_at, speed_at};
+use crate::playback::{REAL_TIME_RATIOS, SLIDER_STEPS, slider_at, speed_at};
 use crate::state::Action;
 
 /// Properties of [`Controls`].
@@ -23,6 +23,12 @@ pub struct ControlsProps {
     /// Whether play ramps up (the operator has not picked a speed).
     #[prop_or_default]
     pub ramp: bool,
+    /// Real-time play: virtual time at this fraction of the wall clock.
+    #[prop_or_default]
+    pub real_time: Option<f64>,
+    /// Virtual time of the shown state, ns.
+    #[prop_or_default]
+    pub now_ns: u64,
 }
 
 /// A speed for people: "20 events/s", "1.5k events/s".
@@ -61,6 +67,17 @@ pub fn Controls(props: &ControlsProps) -> Html {
         let on_action = props.on_action.clone();
         Callback::from(move |_: MouseEvent| on_action.emit(Action::TogglePlay))
     };
+    let on_pace = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |e: Event| {
+            let select = e.target_unchecked_into::<HtmlSelectElement>();
+            let ratio = select.value().parse::<f64>().ok();
+            on_action.emit(Action::SetRealTime(ratio));
+        })
+    };
+    let pace_value = props
+        .real_time
+        .map_or_else(|| "events".to_owned(), |r| r.to_string());
     let back = !props.can_step_back;
     let (play_label, play_title) = if props.playing {
         ("‖ Pause", "Pause (space)")
@@ -85,14 +102,37 @@ pub fn Controls(props: &ControlsProps) -> Html {
             if let Some(msg) = &props.idle {
                 <p class="idle" role="status" data-testid="transport-status">{ msg }</p>
             }
-            <label class="speed">
-                <span>{ "Speed" }</span>
-                <input type="range" data-testid="speed" min="0" max={SLIDER_STEPS.to_string()}
-                    value={slider_at(props.speed).to_string()} oninput={on_speed}
-                    aria-valuetext={speed_label(props.speed)} />
-                <output data-testid="speed-value">{ speed_label(props.speed) }
-                    if props.ramp { { ", then faster" } }</output>
-            </label>
+            // One row: how play moves (event by event, or in virtual time at a fraction of
+            // real time), then the events-per-second slider that the first choice uses.
+            <div class="speed">
+                <label class="pace">
+                    <span>{ "Play" }</span>
+                    <select data-testid="pace" onchange={on_pace}
+                        title="Event by event at the speed set, or in virtual time at a fraction of real time">
+                        <option value="events" selected={props.real_time.is_none()}>
+                            { "event by event" }</option>
+                        { for REAL_TIME_RATIOS.iter().map(|(r, label)| html! {
+                            <option value={r.to_string()} selected={pace_value == r.to_string()}>
+                                { *label }</option>
+                        }) }
+                    </select>
+                </label>
+                <label class="speed-slider">
+                    <span>{ "Speed" }</span>
+                    <input type="range" data-testid="speed" min="0" max={SLIDER_STEPS.to_string()}
+                        value={slider_at(props.speed).to_string()} oninput={on_speed}
+                        disabled={props.real_time.is_some()}
+                        aria-valuetext={speed_label(props.speed)} />
+                </label>
+                <output data-testid="speed-value">
+                    if props.real_time.is_some() {
+                        { format!("virtual t = {}", crate::components::timeline::seconds(props.now_ns)) }
+                    } else {
+                        { speed_label(props.speed) }
+                        if props.ramp { { ", then faster" } }
+                    }
+                </output>
+            </div>
         </div>
     }
 }

@@ -25,6 +25,9 @@ pub struct ExplanationProps {
     /// The VIRTIO spec section, when one applies.
     #[prop_or_default]
     pub spec: Option<&'static str>,
+    /// When the event happened, in virtual ns.
+    #[prop_or_default]
+    pub time_ns: Option<u64>,
     /// Whether play is on: then the live region stays quiet until the pause.
     #[prop_or_default]
     pub playing: bool,
@@ -33,14 +36,18 @@ pub struct ExplanationProps {
 /// The current event's sentence, function and spec section.
 #[component]
 pub fn Explanation(props: &ExplanationProps) -> Html {
+    let at = props
+        .time_ns
+        .map(|t| format!(" at t = {}", balloon_sim::clock::format_time(t)))
+        .unwrap_or_default();
     let spoken = match (&props.event, props.playing) {
-        (Some((sentence, _)), false) => format!("Event {}: {sentence}", props.index),
+        (Some((sentence, _)), false) => format!("Event {}{at}: {sentence}", props.index),
         _ => String::new(),
     };
     html! {
         <section class="explanation" data-testid="explanation" aria-label="What this step did">
             if let Some((sentence, function)) = &props.event {
-                <p class="sentence">{ format!("Event {}: {sentence}", props.index) }</p>
+                <p class="sentence">{ format!("Event {}{at}: {sentence}", props.index) }</p>
                 <p class="refs">
                     <code data-testid="explanation-function">{ format!("{function}()") }</code>
                     if let Some(spec) = props.spec {

@@ -17,6 +17,8 @@ pub type FrameClock = Rc<Cell<Option<f64>>>;
 struct Loop {
     dispatch: UseReducerDispatcher<AppState>,
     speed: Rc<Cell<f64>>,
+    /// Real-time play: virtual time at this fraction of the wall clock.
+    real_time: Rc<Cell<Option<f64>>>,
     ramp: bool,
     frame_start: FrameClock,
     pacer: RefCell<Pacer>,
@@ -41,6 +43,15 @@ impl Loop {
         }
         let started = clock::now_ms();
         self.schedule();
+        if let Some(ratio) = self.real_time.get() {
+            let ns = self.pacer.borrow_mut().time_due(ts, ratio);
+            self.frame_start.set(Some(started));
+            self.dispatch.dispatch(Action::AdvanceTime {
+                ns,
+                deadline_ms: started + FRAME_BUDGET_MS,
+            });
+            return;
+        }
         let due = self
             .pacer
             .borrow_mut()
@@ -62,25 +73,31 @@ impl Loop {
 }
 
 /// Runs the play loop while `playing` (ramping the speed up while `ramp`: see
-/// [`crate::playback::ramp_speed`]); returns the clock of the frame being rendered.
+/// [`crate::playback::ramp_speed`]; in virtual time at a fraction of real time while
+/// `real_time`); returns the clock of the frame being rendered.
 #[hook]
 pub fn use_play_loop(
     playing: bool,
     speed: f64,
     ramp: bool,
+    real_time: Option<f64>,
     dispatch: UseReducerDispatcher<AppState>,
 ) -> FrameClock {
     let speed_cell: Rc<Cell<f64>> = use_memo((), |_| Cell::new(speed));
     speed_cell.set(speed);
+    let real_time_cell: Rc<Cell<Option<f64>>> = use_memo((), |_| Cell::new(real_time));
+    real_time_cell.set(real_time);
     let frame_start: FrameClock = use_memo((), |_| Cell::new(None));
     {
         let speed = Rc::clone(&speed_cell);
+        let real_time = Rc::clone(&real_time_cell);
         let frame_start = Rc::clone(&frame_start);
         use_effect_with((playing, ramp), move |&(playing, ramp)| {
             let running = playing.then(|| {
                 let l = Rc::new(Loop {
                     dispatch,
                     speed,
+                    real_time,
                     ramp,
                     frame_start,
                     pacer: RefCell::new(Pacer::default()),

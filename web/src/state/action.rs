@@ -27,6 +27,16 @@ pub enum Action {
     TogglePlay,
     /// Play speed in events per second.
     SetSpeed(f64),
+    /// Play in virtual time at this fraction of real time, or (`None`) by events per second.
+    SetRealTime(Option<f64>),
+    /// One animation frame of real-time play: the play clock moves `ns` of virtual time and
+    /// every event due by then runs, stepping until `deadline_ms`.
+    AdvanceTime {
+        /// Virtual ns the frame adds to the play clock.
+        ns: u64,
+        /// When the frame's stepping budget runs out.
+        deadline_ms: f64,
+    },
     /// One animation frame of play: at most `events` events, stepping until `deadline_ms`
     /// ([`clock::now_ms`]).
     Advance {

@@ -4,7 +4,7 @@
 //! in place (a new generation), so a frame of play costs the events it runs, not a copy of the
 //! world and its history.
 
-use std::cell::{Ref, RefCell};
+use std::cell::{Cell, Ref, RefCell};
 use std::rc::Rc;
 
 use balloon_sim::view::PAGE_SIZE;
@@ -57,6 +57,12 @@ pub struct AppState {
     /// Whether play ramps its speed up ([`playback::ramp_speed`]): until the operator picks a
     /// speed.
     pub ramp: bool,
+    /// Real-time play: virtual time runs at this fraction of the wall clock (`None`: play by
+    /// events per second).
+    pub real_time: Option<f64>,
+    /// The real-time play clock, virtual ns: events that start by then have run. Shared by
+    /// the states of one page, so that a frame that runs no event moves it without a render.
+    play_clock_ns: Rc<Cell<u64>>,
     /// An input typed while seeked back that would drop the recorded future: it waits for
     /// [`Action::ConfirmFork`] or [`Action::CancelFork`].
     pub pending_fork: Option<Action>,
@@ -77,6 +83,7 @@ impl PartialEq for AppState {
             && self.loading == other.loading
             && self.load_progress == other.load_progress
             && self.ramp == other.ramp
+            && self.real_time == other.real_time
             && self.pending_fork == other.pending_fork
             && self.guidance == other.guidance
     }
@@ -98,6 +105,8 @@ impl AppState {
             loader: None,
             load_progress: None,
             ramp: true,
+            real_time: None,
+            play_clock_ns: Rc::new(Cell::new(0)),
             pending_fork: None,
             guidance: None,
         }
@@ -426,6 +435,8 @@ impl AppState {
             self.idle = Some(NOTHING_LEFT.to_owned());
         } else {
             self.playing = true;
+            // Real-time play starts its clock at the state shown.
+            self.play_clock_ns.set(self.session().now_ns());
         }
     }
 }
@@ -446,7 +457,12 @@ impl Reducible for AppState {
         next.idle = None;
         if !matches!(
             action,
-            Action::Advance { .. } | Action::SetSpeed(_) | Action::Play | Action::TogglePlay
+            Action::Advance { .. }
+                | Action::AdvanceTime { .. }
+                | Action::SetSpeed(_)
+                | Action::SetRealTime(_)
+                | Action::Play
+                | Action::TogglePlay
         ) {
             next.guidance = None;
         }
@@ -491,6 +507,29 @@ impl Reducible for AppState {
             Action::SetSpeed(speed) => {
                 next.speed = playback::clamp_speed(speed);
                 next.ramp = false;
+            }
+            Action::SetRealTime(ratio) => {
+                next.real_time = ratio.filter(|r| r.is_finite() && *r > 0.0);
+                next.play_clock_ns.set(next.session().now_ns());
+            }
+            Action::AdvanceTime { ns, deadline_ms } => {
+                if !next.playing {
+                    return self;
+                }
+                let until = next.play_clock_ns.get().saturating_add(ns);
+                next.play_clock_ns.set(until);
+                let ran = playback::advance_until(&mut next.session.borrow_mut(), until, || {
+                    clock::now_ms() < deadline_ms
+                });
+                match ran {
+                    None => {
+                        next.playing = false;
+                        next.idle = Some(NOTHING_LEFT.to_owned());
+                    }
+                    // Waiting for the next event's time: nothing visible changed.
+                    Some(0) => return self,
+                    Some(_) => {}
+                }
             }
             Action::Advance {
                 events,

@@ -235,3 +235,34 @@ fn applying_a_target_says_what_will_happen_and_how_to_watch() {
     assert!(state().ramp);
     assert!(!state().reduce(Action::SetSpeed(50.0)).ramp);
 }
+
+#[test]
+fn real_time_play_runs_what_is_due_by_the_play_clock() {
+    let s = state()
+        .reduce(Action::SetRealTime(Some(1.0)))
+        .reduce(Action::ApplyTarget(512 * MIB))
+        .reduce(Action::Play);
+    assert!(s.playing);
+    // Half a second of virtual time: the 0.71 s inflate is under way.
+    let s = s.reduce(Action::AdvanceTime {
+        ns: 500_000_000,
+        deadline_ms: f64::INFINITY,
+    });
+    let actual = s.session().balloon().actual;
+    assert!(actual > 0 && actual < 131_072, "{actual}");
+    // Another second: done, with the held BALLOON_CHANGE sent at the window's end.
+    let s = s.reduce(Action::AdvanceTime {
+        ns: 1_000_000_000,
+        deadline_ms: f64::INFINITY,
+    });
+    assert_eq!(s.session().balloon().actual, 131_072);
+    // Nothing left: play stops and says so.
+    let s = s.reduce(Action::AdvanceTime {
+        ns: 1_000_000_000,
+        deadline_ms: f64::INFINITY,
+    });
+    assert!(!s.playing);
+    assert!(s.idle.is_some());
+    // Back to event by event.
+    assert_eq!(s.reduce(Action::SetRealTime(None)).real_time, None);
+}

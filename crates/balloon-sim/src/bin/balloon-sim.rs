@@ -428,7 +428,9 @@ fn execute<B: virtq::Backend>(script: &Script, o: &Options) -> Result<(), Error>
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     for line in &script.lines {
-        let mut lines: Vec<String> = Vec::new();
+        // One list for trace lines and replies: the runner reports each event, then what the
+        // monitor printed for it, so a BALLOON_CHANGE lands among the events of its instant.
+        let lines = std::cell::RefCell::new(Vec::<String>::new());
         let mut observe = |ev: &TraceEvent| {
             let show = match o.trace {
                 TraceLevel::None => false,
@@ -436,20 +438,18 @@ fn execute<B: virtq::Backend>(script: &Script, o: &Options) -> Result<(), Error>
                 TraceLevel::Message => ev.ends_message() || ev.is_operator(),
             };
             if show {
-                lines.push(trace_line(ev, o.format));
+                lines.borrow_mut().push(trace_line(ev, o.format));
             }
         };
-        let mut replies: Vec<Reply> = Vec::new();
-        runner.run_command(line.command.clone(), &mut observe, &mut |r| replies.push(r));
-        for l in lines {
-            let _ = writeln!(out, "{l}");
-        }
-        for r in replies {
+        let mut reply = |r: Reply| {
             // HMP prints nothing for `balloon 512`; neither do we.
-            if o.format == Format::Text && matches!(&r, Reply::Hmp(t) if t.is_empty()) {
-                continue;
+            if !(o.format == Format::Text && matches!(&r, Reply::Hmp(t) if t.is_empty())) {
+                lines.borrow_mut().push(reply_line(&r, o.format));
             }
-            let _ = writeln!(out, "{}", reply_line(&r, o.format));
+        };
+        runner.run_command(line.command.clone(), &mut observe, &mut reply);
+        for l in lines.into_inner() {
+            let _ = writeln!(out, "{l}");
         }
     }
     let summary = runner.summary();

@@ -36,9 +36,7 @@ macro_rules! fault_table {
                 }
             }
 
-            /// The queue whose buffers this fault breaks. (No "second stats buffer" fault:
-            /// with two in flight, Linux's stats_request re-adds each one QEMU pushes back,
-            /// forever, at one instant of virtual time.)
+            /// The queue whose buffers this fault breaks.
             pub fn queue(self) -> QueueName {
                 match self {
                     $(FaultKind::$kind => QueueName::$queue,)*
@@ -89,6 +87,10 @@ fault_table! {
     LargeBuffer = "large-buffer" on Svq arms StatsLargeBuffer;
     /// The next stats buffer starts with tag 0xff (row 15).
     UnknownTag = "unknown-tag" on Svq arms StatsUnknownTag;
+    /// A second stats buffer while the device holds one (row 16): QEMU pushes the held one
+    /// back, Linux's stats_request re-adds it, and the two ping-pong for as long as the
+    /// guest runs, one used interrupt per round.
+    SecondBuffer = "second-buffer" on Svq arms SecondStatsBuffer;
     /// The next hint cmd id buffer is 2 bytes (row 17).
     CmdIdLength = "cmd-id-length" on FreePageVq arms HintCmdIdLength;
     /// The next report's first range is misaligned (row 18).

@@ -236,7 +236,9 @@ impl<B: Backend> Host<B> {
         let w = self.vms.get_mut(i)?.world.as_mut()?;
         w.advance_to(now);
         let event = w.step_event()?;
-        self.now_ns = self.now_ns.max(w.now_ns());
+        // The host clock follows the event's stamp, not the VM's clock after the work it
+        // charged (ring work takes time): another VM's work in that interval runs alongside.
+        self.now_ns = self.now_ns.max(event.time_ns);
         let ev = self.make(HostDetail::Vm { vm: i, event });
         self.account(i);
         Some(ev)
@@ -444,12 +446,18 @@ impl<B: Backend> Clocked for Host<B> {
     fn now_ns(&self) -> u64 {
         self.now_ns
     }
-    fn next_timer(&self) -> Option<u64> {
-        self.vms
-            .iter()
-            .filter_map(|v| v.world.as_ref()?.next_timer())
-            .chain(self.next_policy_ns)
-            .min()
+    fn idle_until(&self, deadline: u64) -> bool {
+        self.now_ns > deadline
+            || self.pending.is_empty() && self.pick().is_none_or(|(t, _)| t > deadline)
+    }
+    /// The policy recurs without end, like the stats poll: it does not keep `run` going.
+    fn is_quiet_for_run(&self) -> bool {
+        self.pending.is_empty()
+            && self
+                .vms
+                .iter()
+                .filter_map(|v| v.world.as_ref())
+                .all(World::is_quiet_for_run)
     }
 }
 

@@ -351,17 +351,20 @@ impl TraceEvent {
 
     /// QMP events this step emitted (BALLOON_CHANGE sent at once or when its window closed).
     pub fn qmp_events(&self) -> Vec<Reply> {
-        let change = |actual: i64| Reply::QmpEvent {
+        let change = |actual: i64, time_ns: u64| Reply::QmpEvent {
             event: "BALLOON_CHANGE".to_owned(),
             data: serde_json::json!({ "actual": actual }),
-            time_ns: self.time_ns,
+            time_ns,
         };
         let from_device = |ev: &DeviceEvent| match ev {
             DeviceEvent::ConfigWritten {
                 balloon_change: Some(c),
                 ..
-            } if c.sent_now => Some(change(c.actual)),
-            DeviceEvent::BalloonChangeFlushed { actual } => Some(change(*actual)),
+            } if c.sent_now => Some(change(c.actual, self.time_ns)),
+            // The held event keeps the timestamp it was raised with.
+            DeviceEvent::BalloonChangeFlushed { actual, raised_ns } => {
+                Some(change(*actual, *raised_ns))
+            }
             _ => None,
         };
         match &self.detail {

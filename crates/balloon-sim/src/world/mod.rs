@@ -6,6 +6,7 @@
 //! size work, stats, reporting), then the earliest timer, advancing virtual time.
 
 mod bus;
+mod cost;
 mod event;
 mod guest;
 pub mod monitor;
@@ -32,6 +33,9 @@ pub enum Input {
     /// Virtual time advances to this instant (the end of `run DURATION`).
     PassTime(u64),
 }
+
+/// How far ahead `run` looks for a one-shot timer before it calls the world quiet: 10 s.
+pub const QUIET_HORIZON_NS: u64 = 10_000_000_000;
 
 /// One virtual machine.
 #[derive(Debug)]
@@ -157,6 +161,31 @@ impl<B: Backend> World<B> {
             .min()
     }
 
+    /// Whether `run DURATION` ending at `deadline` has nothing more to step: the clock has
+    /// passed the deadline (work takes time, so what would start later waits for the next
+    /// command), or there is no work and no timer up to it.
+    pub fn idle_until(&self, deadline: u64) -> bool {
+        self.now_ns > deadline || !self.has_work() && self.next_timer().is_none_or(|t| t > deadline)
+    }
+
+    /// Whether `run` (until quiet) stops here: no work, and no one-shot timer (a held
+    /// BALLOON_CHANGE, the free page reporting delay) due within [`QUIET_HORIZON_NS`]. Timers
+    /// that recur without end do not count: the stats poll, and `fill_balloon`'s 200 ms
+    /// out-of-puff sleep while the guest cannot give the pages; they fire on the way when
+    /// they come first.
+    pub fn is_quiet_for_run(&self) -> bool {
+        let guest = self
+            .guest_present()
+            .then(|| self.guest.driver().next_report_timer())
+            .flatten();
+        let horizon = self.now_ns.saturating_add(QUIET_HORIZON_NS);
+        !self.has_work()
+            && [self.device.next_one_shot_timer(), guest]
+                .into_iter()
+                .flatten()
+                .all(|t| t > horizon)
+    }
+
     /// Whether the guest sees a balloon device: when realize fails QEMU does not start, so
     /// there is nothing for the driver to probe.
     fn guest_present(&self) -> bool {
@@ -215,6 +244,9 @@ impl<B: Backend> World<B> {
         }
         self.scratch = (moves, pfns);
         self.events += 1;
+        // The event is stamped when its work starts; the clock moves on while it lasts.
+        let cost = cost::cost_ns(&ev, &self.device.profile().costs);
+        self.now_ns = self.now_ns.saturating_add(cost);
         ev
     }
 
@@ -228,6 +260,18 @@ impl<B: Backend> World<B> {
         self.ram.begin_event(self.events);
         if let Some(ev) = self.device.init_step() {
             return Some(self.make(Actor::HostDevice, Detail::Device(ev)));
+        }
+        // Ring work takes time, so a timer can fall due while work is pending: QEMU's main
+        // loop runs it between two handlers (a device handler mid-way is not interrupted,
+        // `fire_timer` says so by returning nothing).
+        if self.device.next_timer().is_some_and(|t| t <= self.now_ns)
+            && let Some(ev) = self.device.fire_timer(self.now_ns)
+        {
+            self.collect_interrupts();
+            return Some(self.make(Actor::HostDevice, Detail::Device(ev)));
+        }
+        if self.guest_present() && self.guest.next_timer().is_some_and(|t| t <= self.now_ns) {
+            self.guest.fire_timer(self.now_ns);
         }
         if self.device.has_work()
             && let Some(ev) = self.device.step(&mut self.ram, self.now_ns)
