@@ -272,11 +272,12 @@ fn a_pfn_array_no_descriptor_names_yet_is_shown_as_written_bytes() {
         .find(|r| r.kind == RegionKind::Unnamed)
         .unwrap();
     assert_eq!((r.addr, r.bytes.len()), (v.writes[0].addr, 1024));
-    // Little-endian PFNs, the top of a 1 GiB guest first (fill_balloon takes pages top down).
-    assert_eq!(
-        r.bytes[..8],
-        [0xff, 0xff, 0x03, 0x00, 0xfe, 0xff, 0x03, 0x00]
-    );
+    // Little-endian le32 PFNs inside a 1 GiB guest (0x40000 pages), listed downwards: the
+    // pages climb from the lowest free one and balloon_page_push/pop hand them back LIFO.
+    let pfn = |i: usize| u32::from_le_bytes(r.bytes[4 * i..4 * i + 4].try_into().unwrap());
+    assert!(pfn(0) < 0x40000, "{:#x}", pfn(0));
+    assert_eq!(pfn(1), pfn(0) - 1);
+    assert_eq!(pfn(255), pfn(0) - 255);
     assert_eq!(r.fields[0].written, Some((0, Writer::Driver)));
     // One step later descriptor 0 names it: the PFN array region takes over.
     let since = s.current_index();
