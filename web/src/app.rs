@@ -161,6 +161,19 @@ pub fn App() -> Html {
                 <Timeline on_action={on_action.clone()} {index} {count} now_ns={s.now_ns()} />
                 <Workload on_action={on_action.clone()} />
             </section>
+            // The console comes right after the controls in the document, as it does on screen
+            // up to 1600 px (the side column, or a phone's one column): the keyboard reaches it
+            // before the read-only panels, and a screen reader meets the operating parts
+            // together.
+            <section class="console-area" aria-label="Console and transcript">
+                <Console on_action={on_action.clone()} lines={state.console.clone()} />
+                <BookLink chapter="commands" title="The command language and the CLI" />
+                <p class="book-link">
+                    <a href="?trace" data-testid="open-trace">{ "Open a real QEMU trace" }</a>
+                    { " and set it beside the simulator" }
+                </p>
+                <Transcript lines={detail.transcript.clone()} />
+            </section>
             <ContextProvider<RingFocus> context={ring_focus}>
             <section class="panels" aria-label="Device and driver">
                 <Explanation {index} {event} {spec} time_ns={event_ns} playing={state.playing} />
@@ -182,15 +195,6 @@ pub fn App() -> Html {
                 <StatsChart chart={detail.chart.clone()} />
             </section>
             </ContextProvider<RingFocus>>
-            <section class="console-area" aria-label="Console and transcript">
-                <Console on_action={on_action.clone()} lines={state.console.clone()} />
-                <BookLink chapter="commands" title="The command language and the CLI" />
-                <p class="book-link">
-                    <a href="?trace" data-testid="open-trace">{ "Open a real QEMU trace" }</a>
-                    { " and set it beside the simulator" }
-                </p>
-                <Transcript lines={detail.transcript.clone()} />
-            </section>
             if state.help {
                 <Help on_action={on_action.clone()} />
             }
