@@ -11,6 +11,8 @@ fn main() {
     }
     if balloon_web::trace::location_wants_trace() {
         yew::Renderer::<balloon_web::trace::TracePage>::new().render();
+    } else if balloon_web::host::location_host_preset().is_some() {
+        yew::Renderer::<balloon_web::host::HostPage>::new().render();
     } else if balloon_web::embed::location_wants_embed() {
         balloon_web::embed::mount_from_location();
     } else {
