@@ -9,7 +9,7 @@ use super::{Host, HostEvent, HostInput};
 use crate::error::Error;
 use crate::history::History;
 use crate::reply::Reply;
-use crate::stepping::{Engine, StepSize, run_step};
+use crate::stepping::{Clocked, Engine, MessageEnd, StepSize, run_step};
 use crate::timeline::Timeline;
 use crate::trace::hash::Fnv64;
 
@@ -75,9 +75,46 @@ impl HostSession {
         replies
     }
 
-    /// A UI step button.
+    /// A UI step button. In the past it replays the recorded timeline, the operator's inputs
+    /// included (a message to its end, virtual time to the last event within it); at the end
+    /// it runs the host.
     pub fn step(&mut self, size: StepSize) -> Vec<VmReply> {
-        self.run_action(&HostAction::Step(size.into()))
+        if self.current_index() >= self.event_count() {
+            return self.run_action(&HostAction::Step(size.into()));
+        }
+        match size {
+            StepSize::Op => {
+                self.history.step();
+            }
+            StepSize::Message => {
+                while let Some(ev) = self.history.step() {
+                    if ev.ends_message() {
+                        break;
+                    }
+                }
+            }
+            StepSize::For(ns) => {
+                let deadline = self.host().now_ns().saturating_add(ns);
+                while self
+                    .next_recorded()
+                    .is_some_and(|ev| ev.time_ns <= deadline)
+                {
+                    if self.history.step().is_none() {
+                        break;
+                    }
+                }
+            }
+            StepSize::UntilQuiet => {
+                // Within the recorded past a seek cannot fail.
+                let _ = self.history.seek(self.event_count());
+            }
+        }
+        Vec::new()
+    }
+    /// The recorded event the next step replays, when in the past.
+    fn next_recorded(&self) -> Option<&HostEvent> {
+        self.events()
+            .get(usize::try_from(self.current_index()).ok()?)
     }
     /// One event back.
     pub fn step_back(&mut self) {
@@ -181,6 +218,33 @@ mod tests {
             let (straight, _) = run_host_text::<Portable>(p.text).unwrap();
             assert_eq!(replies, straight, "{}", p.name);
         }
+    }
+
+    /// From event 0, 10 s runs replay the recorded timeline (the operator's commands
+    /// included) and reach the end of it with the same host as the straight run.
+    #[test]
+    fn running_in_the_past_replays_the_recording_to_its_end() {
+        let p = crate::host::presets::get("host-give-by-hand").unwrap();
+        let (mut s, _) = HostSession::from_script(p.text).unwrap();
+        let (end, hash) = (s.event_count(), s.trace_hash());
+        s.seek(0).unwrap();
+        let mut last = 0;
+        for _ in 0..100 {
+            s.step(StepSize::For(10_000_000_000));
+            assert!(s.current_index() >= last);
+            last = s.current_index();
+            if last == end {
+                break;
+            }
+        }
+        assert_eq!(last, end, "replay reached the end");
+        assert_eq!(s.event_count(), end, "replaying forks nothing");
+        assert_eq!(s.trace_hash(), hash);
+        s.seek(0).unwrap();
+        s.step(StepSize::Message);
+        assert!(
+            s.current_event().is_some_and(MessageEnd::ends_message) || s.current_index() == end
+        );
     }
 
     #[test]
