@@ -152,6 +152,14 @@ async fn memory_moves_from_the_idle_vm_to_the_busy_one_and_a_card_shows_its_ring
             );
         }
     }
+    emulate(&page, Some((390, 844))).await;
+    let ids = ["host-bar", "vm-cards", "host-step-message", "host-run-1s"];
+    for (id, inside, top, bottom) in in_view(&page, &ids).await {
+        assert!(
+            inside,
+            "phone: {id} is not in the first screen ({top}..{bottom})"
+        );
+    }
     emulate(&page, None).await;
 
     let found = axe::violations(&page.client, &[]).await;
@@ -207,6 +215,35 @@ async fn the_oom_killed_vm_says_so_and_the_presets_menu_opens_host_scenes() {
         "axe on the host page:\n{}",
         found.join("\n")
     );
+    page.assert_no_console_errors().await;
+    page.close().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs a release trunk build in dist/ and chromedriver: run `cargo xtask test`"]
+async fn the_host_embed_starts_where_its_link_says_and_runs() {
+    let page = Page::open("").await;
+    page.goto_embed(
+        "embed=1&panels=host&host=host-give-by-hand&step=0",
+        "host-bar",
+    )
+    .await;
+    assert!(page.text("host-position").await.starts_with("Event 0 of "));
+    let free_before = segment_bytes(&page, "free").await;
+    for _ in 0..3 {
+        page.click("host-run-1s").await;
+    }
+    assert!(
+        segment_bytes(&page, "free").await < free_before,
+        "the idle guest's writes took host memory"
+    );
+    let found = axe::violations(&page.client, &[]).await;
+    assert!(
+        found.is_empty(),
+        "axe on the host embed:\n{}",
+        found.join("\n")
+    );
+    page.full_page_screenshot(720, "host-embed-720.png").await;
     page.assert_no_console_errors().await;
     page.close().await;
 }

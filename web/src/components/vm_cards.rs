@@ -35,7 +35,7 @@ fn card_svg(c: &VmCardModel) -> Html {
     let (fx, fy, fw, fh) = FRAME;
     let fill = c.balloon.as_ref().map_or(0.0, |b| b.actual_fill());
     html! {
-        <svg class="vm-card-balloon" viewBox={format!("0 0 {w} {h}")} aria-hidden="true">
+        <svg class="balloon vm-card-balloon" viewBox={format!("0 0 {w} {h}")} aria-hidden="true">
             <rect class="guest-ram" x={fx.to_string()} y={fy.to_string()}
                 width={fw.to_string()} height={fh.to_string()} rx="6" />
             if c.balloon.is_some() {

@@ -22,12 +22,21 @@ fn button(id: &str, text: &str, title: &str, on: Callback<MouseEvent>) -> Html {
     }
 }
 
+/// Properties of [`HostPage`].
+#[derive(Properties, PartialEq, Debug, Default)]
+pub struct HostPageProps {
+    /// The embed (`?embed=1&panels=host`): the host, its VMs, the controls and the
+    /// explanation only.
+    #[prop_or_default]
+    pub compact: bool,
+}
+
 /// The page.
 #[component]
-pub fn HostPage() -> Html {
+pub fn HostPage(props: &HostPageProps) -> Html {
     let state = use_reducer(|| {
         let name = super::location_host_preset().unwrap_or_default();
-        HostState::open(&name).unwrap_or_else(|e| {
+        HostState::open_at(&name, super::location_step()).unwrap_or_else(|e| {
             // The shipped presets always open: this is a build that lost them.
             panic!("host presets do not open: {e}")
         })
@@ -74,8 +83,13 @@ pub fn HostPage() -> Html {
     });
     let selected = state.selected.min(cards.len().saturating_sub(1));
     let chosen = host.vms().get(selected);
+    let compact = props.compact;
     html! {
-        <main class="playground host-page" data-testid="host-page">
+        <main class={classes!("playground", "host-page", compact.then_some("host-embed"))}
+            data-testid="host-page">
+            if compact {
+                <h1 class="visually-hidden">{ format!("One host: {}", state.title()) }</h1>
+            } else {
             <header class="topbar">
                 <h1>{ "Balloon Playground: one host" }</h1>
                 <nav class="topbar-actions" aria-label="Session">
@@ -90,6 +104,7 @@ pub fn HostPage() -> Html {
                     <a class="button" href="./" data-testid="open-single">{ "One VM" }</a>
                 </nav>
             </header>
+            }
             if let Some(msg) = &state.notice {
                 <div class="notice" role="status" data-testid="notice"><span>{ msg }</span></div>
             }
@@ -116,7 +131,11 @@ pub fn HostPage() -> Html {
             </section>
             <section class="panels" aria-label="The selected VM">
                 <Explanation {index} {event} {spec} />
-                if let Some(v) = chosen {
+                if compact {
+                    <a class="embed-open" data-testid="host-embed-open" target="_blank" rel="noopener"
+                        href={format!("index.html?host={}&step={index}", state.preset)}>
+                        { "Open in the playground" }</a>
+                } else if let Some(v) = chosen {
                     <h2 data-testid="selected-vm">{ format!("VM {}", v.name()) }</h2>
                     if let Some(w) = v.world() {
                         <BalloonOutline balloon={BalloonModel::from_view(&w.balloon_view())} />

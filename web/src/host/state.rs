@@ -48,6 +48,24 @@ impl PartialEq for HostState {
 }
 
 impl HostState {
+    /// The preset `name` run to its end, shown at event `step` (the end when `None`); an
+    /// unknown name opens the default one and says so, a step past the end shows the end.
+    pub fn open_at(name: &str, step: Option<u64>) -> Result<Self, String> {
+        let mut s = Self::open(name)?;
+        if let Some(k) = step {
+            let end = s.session().event_count();
+            if let Err(e) = s.session.borrow_mut().seek(k.min(end)) {
+                s.notice = Some(e.to_string());
+            }
+            if k > end {
+                s.notice = Some(format!(
+                    "step {k} is past the end ({end} events): showing the end"
+                ));
+            }
+        }
+        Ok(s)
+    }
+
     /// The preset `name` run to its end; an unknown name opens the default one and says so.
     pub fn open(name: &str) -> Result<Self, String> {
         let (preset, notice) = match get(name) {
@@ -125,6 +143,16 @@ mod tests {
 
     fn reduce(s: HostState, a: HostAction) -> HostState {
         (*Rc::new(s).reduce(a)).clone()
+    }
+
+    #[test]
+    fn a_step_opens_there_and_a_step_past_the_end_shows_the_end_and_says_so() {
+        let s = HostState::open_at("host-mom-policy", Some(10)).unwrap();
+        assert_eq!(s.session().current_index(), 10);
+        assert_eq!(s.notice, None);
+        let s = HostState::open_at("host-mom-policy", Some(u64::MAX)).unwrap();
+        assert_eq!(s.session().current_index(), s.session().event_count());
+        assert!(s.notice.is_some());
     }
 
     #[test]
