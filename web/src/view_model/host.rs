@@ -35,15 +35,18 @@ pub struct HostBarModel {
     pub policy: String,
 }
 
+/// `part` as a percentage of `whole` (0 of nothing is 0 %).
+fn percent_of(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
 /// The bar of `v`.
 pub fn host_bar(v: &HostView) -> HostBarModel {
-    let percent = |b: u64| {
-        if v.ram == 0 {
-            0.0
-        } else {
-            b as f64 * 100.0 / v.ram as f64
-        }
-    };
+    let percent = |b: u64| percent_of(b, v.ram);
     let segments = v
         .segments
         .iter()
@@ -106,13 +109,7 @@ pub struct VmCardModel {
 
 /// The card of one VM.
 pub fn vm_card(c: &VmCardView) -> VmCardModel {
-    let share = |b: u64| {
-        if c.ram_size == 0 {
-            0.0
-        } else {
-            b as f64 * 100.0 / c.ram_size as f64
-        }
-    };
+    let share = |b: u64| percent_of(b, c.ram_size);
     let (state, killed) = match c.state {
         VmState::Running => ("running".to_owned(), false),
         VmState::OomKilled { at_ns } => {
