@@ -67,16 +67,6 @@ pub fn PresetsMenu(props: &PresetsMenuProps) -> Html {
                     </li>
                 }) }
             </ul>
-            <p class="preset-group"><strong>{ "One host, several VMs" }</strong></p>
-            <ul>
-                { for balloon_sim::host::presets::HOST_PRESETS.iter().map(|p| html! {
-                    <li>
-                        <a class="button" href={format!("?host={}", p.name)}
-                            data-testid={format!("preset-{}", p.name)}>{ p.title() }</a>
-                        <span class="preset-description">{ p.description() }</span>
-                    </li>
-                }) }
-            </ul>
         </details>
         </>
     }
