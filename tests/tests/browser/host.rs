@@ -10,7 +10,7 @@ use fantoccini::key::Key;
 use serde_json::json;
 
 use crate::axe;
-use crate::newcomer::{emulate, in_view};
+use crate::newcomer::{dark, emulate, in_view};
 use crate::support::{Page, test_id};
 
 const GIB: u64 = 1 << 30;
@@ -168,6 +168,16 @@ async fn memory_moves_from_the_idle_vm_to_the_busy_one_and_a_card_shows_its_ring
         "axe on the host page:\n{}",
         found.join("\n")
     );
+    dark(&page.client, true).await;
+    page.next_paint().await;
+    let found = axe::violations(&page.client, &[]).await;
+    assert!(
+        found.is_empty(),
+        "axe on the host page, dark:\n{}",
+        found.join("\n")
+    );
+    page.full_page_screenshot(1440, "host-1440-dark.png").await;
+    dark(&page.client, false).await;
 
     page.full_page_screenshot(1440, "host-1440.png").await;
     page.full_page_screenshot(360, "host-360.png").await;
