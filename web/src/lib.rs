@@ -8,6 +8,7 @@ pub mod clock;
 pub mod components;
 pub mod embed;
 pub mod hooks;
+pub mod host;
 pub mod js_api;
 pub mod playback;
 pub mod session_handle;

@@ -11,6 +11,11 @@ fn main() {
     }
     if balloon_web::trace::location_wants_trace() {
         yew::Renderer::<balloon_web::trace::TracePage>::new().render();
+    } else if balloon_web::host::location_host_preset().is_some() {
+        let props = balloon_web::host::HostPageProps {
+            compact: balloon_web::host::location_wants_compact(),
+        };
+        yew::Renderer::<balloon_web::host::HostPage>::with_props(props).render();
     } else if balloon_web::embed::location_wants_embed() {
         balloon_web::embed::mount_from_location();
     } else {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use balloon_web::embed::options;
 use balloon_web::embed::state::EmbedState;
+use balloon_web::host::state::HostState;
 
 fn chapters() -> Vec<PathBuf> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/src");
@@ -59,6 +60,15 @@ fn every_chapter_embeds_a_playground_that_opens_cleanly() {
                 options::wants_embed(query_value(&query, "embed")),
                 "{name}: {query}"
             );
+            if options::wants_host(query_value(&query, "panels")) {
+                // The host view: its preset opens, at its step, with nothing to complain of.
+                let preset = query_value(&query, "host").unwrap_or_default();
+                let step = query_value(&query, "step").map(|s| s.parse().expect("a step"));
+                let s = HostState::open_at(preset, step).unwrap();
+                assert_eq!((s.preset, &s.notice), (preset, &None), "{name}: {query}");
+                total += 1;
+                continue;
+            }
             let o = options::parse(
                 query_value(&query, "panels"),
                 query_value(&query, "controls"),

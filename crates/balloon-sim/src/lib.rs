@@ -77,6 +77,10 @@
 //! assert!(replies.iter().any(|(vm, r)| vm == "web" && r.to_line().contains("BALLOON_CHANGE")));
 //! # Ok::<(), balloon_sim::Error>(())
 //! ```
+//!
+//! The page drives a host through [`host::HostSession`] (the same [`history::History`] as a
+//! single VM's [`Session`], over a `Host`) and draws it from [`view::HostView`]: the host bar
+//! (own use, each QEMU process, free) and one card per VM.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

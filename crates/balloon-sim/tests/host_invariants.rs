@@ -8,9 +8,11 @@
 //! - a killed VM holds nothing and never acts again;
 //! - the policy never sets a target outside the guest's RAM;
 //! - the same trace hash and summary on both backends (the wasm32 hash is `wasm_hash.rs`'s).
+//! - the page's host session (a history) makes the same trace and, after any seek, the same host.
 #![cfg(not(target_arch = "wasm32"))]
 
-use balloon_sim::host::{Host, HostDetail, HostRunner, parse_host_script};
+use balloon_sim::host::{Host, HostDetail, HostRunner, HostSession, parse_host_script};
+use balloon_sim::view::HostView;
 use proptest::prelude::*;
 use proptest_cases::config;
 use virtq::Backend;
@@ -135,5 +137,39 @@ proptest! {
         let portable = check::<virtq::Portable>(&text)?;
         let rust_vmm = check::<virtq::RustVmm>(&text)?;
         prop_assert_eq!(portable, rust_vmm, "backends differ\n{}", text);
+    }
+}
+
+proptest! {
+    #![proptest_config(config(8))]
+    /// The page's [`HostSession`] (a history: one event per input, consequences stepped out,
+    /// snapshots and replay) makes the trace a straight run makes, and seeking anywhere and
+    /// back to the end shows the same host.
+    #[test]
+    fn a_host_session_replays_like_a_straight_run(
+        vms in 2usize..=3,
+        devices in proptest::collection::vec(0u8..3, 3),
+        host_mib in 180u32..400,
+        swap_mib in prop_oneof![Just(0u32), 16u32..128],
+        ops in proptest::collection::vec((0u8..3, any::<u8>(), any::<u32>()), 1..24),
+        at in 0.0f64..=1.0,
+    ) {
+        let text = script(vms, &devices, host_mib, swap_mib, &ops);
+        let parsed = parse_host_script(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let Ok(mut r) = HostRunner::<virtq::Portable>::new(&parsed) else {
+            return Ok(());
+        };
+        r.run_script(&parsed, &mut |_, _| {}, &mut |_, _| {});
+        let (mut s, _) = HostSession::from_script(&text)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(s.trace_hash(), r.trace_hash(), "{}", text);
+        let end = s.event_count();
+        let at_end = HostView::of(s.host());
+        prop_assert_eq!(&at_end, &HostView::of(r.host()));
+        let k = (end as f64 * at) as u64;
+        s.seek(k).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert!(s.host().audit().is_ok(), "{:?} at {k}\n{text}", s.host().audit());
+        s.seek(end).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(HostView::of(s.host()), at_end, "{}", text);
     }
 }

@@ -19,7 +19,7 @@ const SHIFT: &str = "\u{E008}";
 const ESCAPE: &str = "\u{E00C}";
 
 /// Which of `ids` lie wholly inside the viewport, as (id, inside, top, bottom).
-async fn in_view(page: &Page, ids: &[&str]) -> Vec<(String, bool, f64, f64)> {
+pub(crate) async fn in_view(page: &Page, ids: &[&str]) -> Vec<(String, bool, f64, f64)> {
     let v = page
         .js(
             "const h = window.innerHeight, w = window.innerWidth;\
@@ -48,7 +48,7 @@ async fn in_view(page: &Page, ids: &[&str]) -> Vec<(String, bool, f64, f64)> {
         .collect()
 }
 
-async fn emulate(page: &Page, size: Option<(u32, u32)>) {
+pub(crate) async fn emulate(page: &Page, size: Option<(u32, u32)>) {
     emulate_viewport(&page.client, size)
         .await
         .expect("emulating the viewport");

@@ -49,7 +49,10 @@ pub fn Explanation(props: &ExplanationProps) -> Html {
             if let Some((sentence, function)) = &props.event {
                 <p class="sentence">{ format!("Event {}{at}: {sentence}", props.index) }</p>
                 <p class="refs">
-                    <code data-testid="explanation-function">{ format!("{function}()") }</code>
+                    // Host bookkeeping (a clock advance) has no function of its own.
+                    if !function.is_empty() {
+                        <code data-testid="explanation-function">{ format!("{function}()") }</code>
+                    }
                     if let Some(spec) = props.spec {
                         { " · " }<a data-testid="explanation-spec" href={spec_link(spec)}
                             target="_blank" rel="noopener">{ format!("VIRTIO spec §{spec}") }</a>

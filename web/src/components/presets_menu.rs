@@ -5,6 +5,9 @@ use yew::prelude::*;
 
 use crate::state::Action;
 
+/// The select's value for a host preset: `host:NAME`.
+const HOST_PREFIX: &str = "host:";
+
 /// Properties of [`PresetsMenu`].
 #[derive(Properties, PartialEq, Debug)]
 pub struct PresetsMenuProps {
@@ -23,7 +26,12 @@ pub fn PresetsMenu(props: &PresetsMenuProps) -> Html {
             let name = select.value();
             // Back to the prompt, so choosing the same preset again reloads it.
             select.set_value("");
-            if !name.is_empty() {
+            if let Some(host) = name.strip_prefix(HOST_PREFIX) {
+                // A host preset is a scene of several VMs: the host page shows it.
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().set_search(&format!("host={host}"));
+                }
+            } else if !name.is_empty() {
                 on_action.emit(Action::LoadPreset(name));
             }
         })
@@ -41,6 +49,11 @@ pub fn PresetsMenu(props: &PresetsMenuProps) -> Html {
                 { for balloon_sim::presets::PRESETS.iter().map(|p| html! {
                     <option value={p.name} title={p.description()}>{ p.title() }</option>
                 }) }
+                <optgroup label="One host, several VMs">
+                    { for balloon_sim::host::presets::HOST_PRESETS.iter().map(|p| html! {
+                        <option value={format!("{HOST_PREFIX}{}", p.name)} title={p.description()}>{ p.title() }</option>
+                    }) }
+                </optgroup>
             </select>
         </label>
         <details class="preset-list" data-testid="preset-list">

@@ -83,6 +83,15 @@ pub fn parse(panels: Option<&str>, controls: Option<&str>, fragment: &str) -> Em
     options
 }
 
+/// The host view's name in the `panels` list: an embed of one host and its VMs (`&host=NAME`
+/// names the host preset), instead of one VM's rings.
+pub const HOST_PANEL: &str = "host";
+
+/// Whether the `panels` list asks for the host view.
+pub fn wants_host(panels: Option<&str>) -> bool {
+    panels.is_some_and(|l| l.split(',').map(str::trim).any(|n| n == HOST_PANEL))
+}
+
 /// The byte panel's name in the `panels` list.
 pub const BYTES_PANEL: &str = "bytes";
 
@@ -125,6 +134,15 @@ fn clip(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_host_view_is_asked_for_by_its_panel_name_only() {
+        assert!(wants_host(Some("host")));
+        assert!(wants_host(Some("ivq, host")));
+        for no in [None, Some("ivq"), Some("hosts"), Some("")] {
+            assert!(!wants_host(no), "{no:?}");
+        }
+    }
 
     #[test]
     fn embed_is_asked_for_only_by_embed_1() {

@@ -1,6 +1,7 @@
 //! The balloon picture's numbers.
 
 use balloon_sim::Session;
+use balloon_sim::view::BalloonView;
 
 /// The numbers the balloon picture shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +23,10 @@ pub struct BalloonModel {
 impl BalloonModel {
     /// From the session's balloon view.
     pub fn from_session(s: &Session) -> Self {
-        let b = s.balloon();
+        Self::from_view(&s.balloon())
+    }
+    /// From one world's balloon view (a VM on a host).
+    pub fn from_view(b: &BalloonView) -> Self {
         Self {
             ram_pages: b.ram_pages(),
             num_pages: b.num_pages,

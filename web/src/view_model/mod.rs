@@ -9,6 +9,7 @@ mod balloon;
 mod bytes;
 mod config;
 mod format;
+pub mod host;
 mod queues;
 pub mod series_chart;
 mod stats;
@@ -23,7 +24,8 @@ pub use self::bytes::{
 };
 pub use self::config::{ConfigModel, StatusBit, config_model};
 pub use self::format::{format_bytes_mib, format_desc_flags, format_mib, format_pfn_range};
-pub use self::queues::{QueueChanges, QueueModel, Side, queue_models};
+pub use self::host::{BarSegment, HostBarModel, VmCardModel, host_bar, vm_card};
+pub use self::queues::{QueueChanges, QueueModel, Side, queue_models, queue_models_of};
 pub use self::stats::{CHART_STATS, StatSeries, StatsChartModel, memory_map, stats_chart};
 pub use self::transcript::{ExplanationModel, TranscriptLine, explanation, transcript};
 pub use balloon_sim::view::{InitStageView, Payload, StageState};

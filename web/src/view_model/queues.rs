@@ -1,8 +1,8 @@
 //! The ring panels' data: each queue as both sides see it, and what the current step changed.
 
-use balloon_sim::Session;
 use balloon_sim::trace::{Actor, Move, PfnRun};
 use balloon_sim::view::QueueView;
+use balloon_sim::{Session, TraceEvent};
 
 /// Which side of the ring holds the work right now (where the travelling token sits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,12 +64,17 @@ impl QueueModel {
 
 /// Every queue the device created, in transport order.
 pub fn queue_models(s: &Session) -> Vec<QueueModel> {
-    let ev = s.current_event();
+    queue_models_of(s.current_event(), s.queue_views())
+}
+
+/// The queue models from one world's queue views and the event it lived through last (a
+/// session's world, or one VM's on a host).
+pub fn queue_models_of(ev: Option<&TraceEvent>, views: Vec<QueueView>) -> Vec<QueueModel> {
     let (moves, step_pfns, ev_queue) = match ev {
         Some(e) => (e.moves(), e.pfns(), e.queue),
         None => (Vec::new(), Vec::new(), None),
     };
-    s.queue_views()
+    views
         .into_iter()
         .map(|q| {
             let here = ev_queue == Some(q.name);

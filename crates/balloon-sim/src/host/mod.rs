@@ -20,8 +20,10 @@ mod event;
 pub mod oom;
 pub mod policy;
 pub mod presets;
+mod replay;
 mod runner;
 pub mod script;
+mod session;
 mod vm;
 
 use std::collections::VecDeque;
@@ -33,6 +35,7 @@ pub use self::config::{HostConfig, MOM_POLICY_INTERVAL_NS, PolicyConfig, VmConfi
 pub use self::event::{HostDetail, HostEvent};
 pub use self::runner::{HostRunner, HostSummary, HostTotals, VmSummary, run_host_text, transcript};
 pub use self::script::{HostAction, HostLine, HostScript, is_host_script, parse_host_script};
+pub use self::session::HostSession;
 pub use self::vm::{Vm, VmState};
 use crate::command::{Command, QmpRequest};
 use crate::error::Error;
@@ -56,6 +59,9 @@ pub enum HostInput {
     Policy(PolicyConfig),
     /// Virtual time advances to this instant.
     PassTime(u64),
+    /// One step of this VM's device bring-up, before its monitor takes a command (what
+    /// [`Host::create_machine`] runs, one event at a time for a history to record).
+    CreateMachine(usize),
 }
 
 impl PassTime for HostInput {
@@ -263,7 +269,40 @@ impl<B: Backend> Host<B> {
 
     /// Applies an input; its events go to `sink` (one, or the consequences with it).
     pub fn apply(&mut self, input: &HostInput, sink: &mut dyn FnMut(&HostEvent)) {
+        let ev = self.act_one(input);
+        sink(&ev);
+        while let Some(d) = self.pending.pop_front() {
+            let ev = self.make(d);
+            sink(&ev);
+        }
+    }
+
+    /// Whether consequences already decided (a swap-out, a kill, a policy's commands) wait
+    /// to come out of the next [`Host::step_event`]s.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Applies an input and returns exactly its own event; its consequences stay pending for
+    /// the next steps (what a history records: one event per input).
+    pub fn act_one(&mut self, input: &HostInput) -> HostEvent {
         let detail = match input {
+            HostInput::CreateMachine(i) => {
+                match self.vms.get(*i).and_then(|v| v.world.as_ref()) {
+                    Some(w) if !w.machine_created() => {
+                        if let Some(ev) = self.step_vm(*i) {
+                            return ev;
+                        }
+                    }
+                    _ => {}
+                }
+                // Nothing to bring up (a killed VM, or one already created): the clock
+                // stands still, so the input still makes its one event.
+                HostDetail::Clock {
+                    from: self.now_ns,
+                    to: self.now_ns,
+                }
+            }
             HostInput::PassTime(to) => {
                 let from = self.now_ns;
                 self.now_ns = self.now_ns.max(*to);
@@ -288,12 +327,7 @@ impl<B: Backend> Host<B> {
                         let d = HostDetail::Vm { vm: *vm, event };
                         let ev = self.make(d);
                         self.account(*vm);
-                        sink(&ev);
-                        while let Some(d) = self.pending.pop_front() {
-                            let ev = self.make(d);
-                            sink(&ev);
-                        }
-                        return;
+                        return ev;
                     }
                     None => HostDetail::VmGone {
                         vm: *vm,
@@ -302,8 +336,7 @@ impl<B: Backend> Host<B> {
                 }
             }
         };
-        let ev = self.make(detail);
-        sink(&ev);
+        self.make(detail)
     }
 
     /// The host's reaction to VM `i`'s resident guest memory after one of its events: frames

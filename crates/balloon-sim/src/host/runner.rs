@@ -201,7 +201,7 @@ impl<B: Backend> HostRunner<B> {
 }
 
 /// The monitor replies and QMP events an event carries, for its VM.
-fn emit_replies(ev: &HostEvent, reply: &mut dyn FnMut(usize, Reply)) {
+pub(super) fn emit_replies(ev: &HostEvent, reply: &mut dyn FnMut(usize, Reply)) {
     if let HostDetail::VmGone { vm, request } = &ev.detail {
         // Nothing listens on a dead QEMU's monitor socket: the host says so, once a line.
         reply(

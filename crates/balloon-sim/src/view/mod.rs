@@ -11,11 +11,13 @@
 //! view's reader needs no other crate.
 
 pub mod bytes;
+pub mod host;
 pub(crate) mod init;
 mod payload;
 
 use serde::Serialize;
 
+pub use self::host::{HostPart, HostSegment, HostView, VmCardView};
 pub use self::init::{InitStageView, StageState};
 pub use self::payload::{Payload, decode_payload};
 use crate::command::QueueName;

@@ -1,0 +1,281 @@
+//! A host with its past, for the page: the same [`History`] that rewinds one VM, over a
+//! [`Host`]. Scripts run through the same stepping commands as [`super::HostRunner`], so a
+//! session and a straight run of one script make the same trace.
+
+use virtq::Portable;
+
+use super::script::{HostAction, parse_host_script};
+use super::{Host, HostEvent, HostInput};
+use crate::error::Error;
+use crate::history::History;
+use crate::reply::Reply;
+use crate::stepping::{Clocked, Engine, MessageEnd, StepSize, run_step};
+use crate::timeline::Timeline;
+use crate::trace::hash::Fnv64;
+
+/// A host of VMs, its past and its future (after a seek back).
+#[derive(Debug, Clone)]
+pub struct HostSession {
+    history: History<Host<Portable>>,
+    names: Vec<String>,
+}
+
+/// A reply with the name of the VM whose monitor gave it.
+pub type VmReply = (String, Reply);
+
+impl HostSession {
+    /// Parses a host script and runs it. A script error leaves nothing behind.
+    pub fn from_script(text: &str) -> Result<(Self, Vec<VmReply>), Error> {
+        let script = parse_host_script(text)?;
+        let host = Host::<Portable>::new(&script)?;
+        let mut s = Self {
+            names: host.names(),
+            history: History::new(host),
+        };
+        let mut replies = Vec::new();
+        for line in &script.lines {
+            replies.extend(s.run_action(&line.action));
+        }
+        Ok((s, replies))
+    }
+
+    /// Runs one line of a host script, as [`super::HostRunner::run_action`] does.
+    pub fn run_action(&mut self, action: &HostAction) -> Vec<VmReply> {
+        let mut replies = Vec::new();
+        let names = self.names.clone();
+        let mut sink = |ev: &HostEvent| {
+            super::runner::emit_replies(ev, &mut |vm, r| {
+                replies.push((names.get(vm).cloned().unwrap_or_default(), r));
+            });
+        };
+        match action {
+            HostAction::Step(s) => run_step(self, *s, &mut sink),
+            HostAction::Policy(p) => self.act(HostInput::Policy(*p), &mut sink),
+            HostAction::Vm { vm, command } => {
+                if command.is_monitor() {
+                    // QEMU realizes the device before its monitor answers (see
+                    // `crate::stepping`): one recorded input per bring-up step.
+                    while self
+                        .host()
+                        .vms()
+                        .get(*vm)
+                        .and_then(|v| v.world())
+                        .is_some_and(|w| !w.machine_created())
+                    {
+                        self.act(HostInput::CreateMachine(*vm), &mut sink);
+                    }
+                }
+                let input = HostInput::Vm {
+                    vm: *vm,
+                    command: command.clone(),
+                };
+                self.act(input, &mut sink);
+            }
+        }
+        replies
+    }
+
+    /// A UI step button. In the past it replays the recorded timeline, the operator's inputs
+    /// included (a message to its end, virtual time to the last event within it); at the end
+    /// it runs the host.
+    pub fn step(&mut self, size: StepSize) -> Vec<VmReply> {
+        if self.current_index() >= self.event_count() {
+            return self.run_action(&HostAction::Step(size.into()));
+        }
+        match size {
+            StepSize::Op => {
+                self.history.step();
+            }
+            StepSize::Message => {
+                while let Some(ev) = self.history.step() {
+                    if ev.ends_message() {
+                        break;
+                    }
+                }
+            }
+            StepSize::For(ns) => {
+                let deadline = self.host().now_ns().saturating_add(ns);
+                while self
+                    .next_recorded()
+                    .is_some_and(|ev| ev.time_ns <= deadline)
+                {
+                    if self.history.step().is_none() {
+                        break;
+                    }
+                }
+            }
+            StepSize::UntilQuiet => {
+                // Within the recorded past a seek cannot fail.
+                let _ = self.history.seek(self.event_count());
+            }
+        }
+        Vec::new()
+    }
+    /// The recorded event the next step replays, when in the past.
+    fn next_recorded(&self) -> Option<&HostEvent> {
+        self.events()
+            .get(usize::try_from(self.current_index()).ok()?)
+    }
+    /// One event back.
+    pub fn step_back(&mut self) {
+        // At event 0 there is nothing to undo; a seek below the cursor cannot fail.
+        let _ = self.history.step_back();
+    }
+    /// Shows the state after `index` events.
+    pub fn seek(&mut self, index: u64) -> Result<(), Error> {
+        Ok(self.history.seek(index)?)
+    }
+    /// The host as it is after [`Self::current_index`] events.
+    pub fn host(&self) -> &Host<Portable> {
+        self.history.world()
+    }
+    /// The VMs' names, in script order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+    /// Events in the timeline.
+    pub fn event_count(&self) -> u64 {
+        self.history.len()
+    }
+    /// Events the shown state has lived through.
+    pub fn current_index(&self) -> u64 {
+        self.history.cursor()
+    }
+    /// The timeline.
+    pub fn events(&self) -> &Timeline<HostEvent> {
+        self.history.events()
+    }
+    /// The event the shown state lived through last.
+    pub fn current_event(&self) -> Option<&HostEvent> {
+        let i = usize::try_from(self.current_index().checked_sub(1)?).ok()?;
+        self.events().get(i)
+    }
+    /// FNV-1a of the events up to the shown state, as [`super::HostRunner::trace_hash`]
+    /// hashes a straight run.
+    pub fn trace_hash(&self) -> u64 {
+        let mut h = Fnv64::default();
+        let upto = usize::try_from(self.current_index()).unwrap_or(usize::MAX);
+        for ev in self.events().range(0, upto) {
+            h.feed(ev);
+        }
+        h.0
+    }
+}
+
+impl Engine for HostSession {
+    type W = Host<Portable>;
+    type Ev = HostEvent;
+    type In = HostInput;
+    fn world(&self) -> &Host<Portable> {
+        self.history.world()
+    }
+    /// The input's event, then at once the consequences it decided (a swap-out, a kill), as
+    /// [`Host::apply`] hands them out in a straight run.
+    fn act(&mut self, input: HostInput, sink: &mut dyn FnMut(&HostEvent)) {
+        sink(self.history.act(input));
+        while self.history.world().has_pending() {
+            match self.history.step() {
+                Some(ev) => sink(ev),
+                None => break,
+            }
+        }
+    }
+    fn step(&mut self, sink: &mut dyn FnMut(&HostEvent)) -> bool {
+        match self.history.step() {
+            Some(ev) => {
+                sink(ev);
+                true
+            }
+            None => false,
+        }
+    }
+    fn recorded_input(&self) -> Option<&HostInput> {
+        self.history.recorded_input()
+    }
+    fn budget(&self) -> u64 {
+        crate::stepping::MAX_SESSION_EVENTS_PER_COMMAND
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::presets::HOST_PRESETS;
+    use crate::host::{HostRunner, run_host_text};
+
+    /// The session drives the host through a history (one event per input, consequences
+    /// stepped out after); the runner applies inputs straight. Both must make the same trace
+    /// and end with the same summary.
+    #[test]
+    fn every_host_preset_makes_the_same_trace_in_a_session_as_in_a_straight_run() {
+        for p in HOST_PRESETS {
+            let script = parse_host_script(p.text).unwrap();
+            let mut runner = HostRunner::<Portable>::new(&script).unwrap();
+            runner.run_script(&script, &mut |_, _| {}, &mut |_, _| {});
+            let (s, replies) = HostSession::from_script(p.text).unwrap();
+            assert_eq!(s.trace_hash(), runner.trace_hash(), "{}", p.name);
+            assert_eq!(s.event_count(), runner.host().event_count(), "{}", p.name);
+            let (straight, _) = run_host_text::<Portable>(p.text).unwrap();
+            assert_eq!(replies, straight, "{}", p.name);
+        }
+    }
+
+    /// From event 0, 10 s runs replay the recorded timeline (the operator's commands
+    /// included) and reach the end of it with the same host as the straight run.
+    #[test]
+    fn running_in_the_past_replays_the_recording_to_its_end() {
+        let p = crate::host::presets::get("host-give-by-hand").unwrap();
+        let (mut s, _) = HostSession::from_script(p.text).unwrap();
+        let (end, hash) = (s.event_count(), s.trace_hash());
+        s.seek(0).unwrap();
+        let mut last = 0;
+        for _ in 0..100 {
+            s.step(StepSize::For(10_000_000_000));
+            assert!(s.current_index() >= last);
+            last = s.current_index();
+            if last == end {
+                break;
+            }
+        }
+        assert_eq!(last, end, "replay reached the end");
+        assert_eq!(s.event_count(), end, "replaying forks nothing");
+        assert_eq!(s.trace_hash(), hash);
+        s.seek(0).unwrap();
+        s.step(StepSize::Message);
+        assert!(
+            s.current_event().is_some_and(MessageEnd::ends_message) || s.current_index() == end
+        );
+    }
+
+    #[test]
+    fn seeking_back_and_forth_shows_the_same_host_and_audits_clean() {
+        let p = crate::host::presets::get("host-overcommit-oom").unwrap();
+        let (mut s, _) = HostSession::from_script(p.text).unwrap();
+        let end = s.event_count();
+        let free_at_end = s.host().free_bytes();
+        let states: Vec<_> = s.host().vms().iter().map(|v| v.state()).collect();
+        for k in [0, end / 3, end / 2, end - 1, end] {
+            s.seek(k).unwrap();
+            assert_eq!(s.current_index(), k);
+            s.host().audit().unwrap_or_else(|e| panic!("at {k}: {e}"));
+        }
+        assert_eq!(s.host().free_bytes(), free_at_end);
+        let again: Vec<_> = s.host().vms().iter().map(|v| v.state()).collect();
+        assert_eq!(again, states);
+        assert!(
+            states.iter().any(|st| st.as_str() == "oom-killed"),
+            "the preset ends with a kill: {states:?}"
+        );
+        s.seek(0).unwrap();
+        assert!(
+            s.host()
+                .vms()
+                .iter()
+                .all(|v| v.state().as_str() == "running")
+        );
+        assert!(
+            s.seek(end + 1).is_err(),
+            "past the end is an error, not a panic"
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! The host page's layout over [`HostState`].
+
+use balloon_sim::StepSize;
+use balloon_sim::host::HostDetail;
+use balloon_sim::host::presets::HOST_PRESETS;
+use balloon_sim::view::HostView;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use super::state::{HostAction, HostState};
+use crate::components::{BalloonOutline, Explanation, HostBar, QueuePanels, VmCards};
+use crate::view_model::{self as vm, BalloonModel};
+
+/// Virtual time the "Run" buttons pass.
+const RUN_SHORT_NS: u64 = 1_000_000_000;
+const RUN_LONG_NS: u64 = 10_000_000_000;
+
+fn button(id: &str, text: &str, title: &str, on: Callback<MouseEvent>) -> Html {
+    html! {
+        <button type="button" data-testid={id.to_owned()} title={title.to_owned()} onclick={on}>
+            { text.to_owned() }</button>
+    }
+}
+
+/// Properties of [`HostPage`].
+#[derive(Properties, PartialEq, Debug, Default)]
+pub struct HostPageProps {
+    /// The embed (`?embed=1&panels=host`): the host, its VMs, the controls and the
+    /// explanation only.
+    #[prop_or_default]
+    pub compact: bool,
+}
+
+/// The page.
+#[component]
+pub fn HostPage(props: &HostPageProps) -> Html {
+    let state = use_reducer(|| {
+        let name = super::location_host_preset().unwrap_or_default();
+        HostState::open_at(&name, super::location_step()).unwrap_or_else(|e| {
+            // The shipped presets always open: this is a build that lost them.
+            panic!("host presets do not open: {e}")
+        })
+    });
+    let act = |a: HostAction| {
+        let d = state.dispatcher();
+        Callback::from(move |_: MouseEvent| d.dispatch(a.clone()))
+    };
+    let on_select = {
+        let d = state.dispatcher();
+        Callback::from(move |i| d.dispatch(HostAction::Select(i)))
+    };
+    let on_seek = {
+        let d = state.dispatcher();
+        Callback::from(move |e: InputEvent| {
+            let input = e.target_unchecked_into::<HtmlInputElement>();
+            if let Ok(k) = input.value().parse::<u64>() {
+                d.dispatch(HostAction::Seek(k));
+            }
+        })
+    };
+    let on_preset = Callback::from(|e: Event| {
+        let name = e.target_unchecked_into::<HtmlSelectElement>().value();
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().set_search(&format!("host={name}"));
+        }
+    });
+    let s = state.session();
+    let host = s.host();
+    let view = HostView::of(host);
+    let bar = vm::host_bar(&view);
+    let cards: Vec<_> = view.vms.iter().map(vm::vm_card).collect();
+    let names = s.names();
+    let (index, count) = (s.current_index(), s.event_count());
+    let current = s.current_event();
+    let event = current.map(|ev| (ev.sentence(names), ev.function()));
+    let vm_event = |i: usize| match current.map(|e| &e.detail) {
+        Some(HostDetail::Vm { vm, event }) if *vm == i => Some(event),
+        _ => None,
+    };
+    let spec = current.and_then(|e| match &e.detail {
+        HostDetail::Vm { event, .. } => event.spec(),
+        _ => None,
+    });
+    let selected = state.selected.min(cards.len().saturating_sub(1));
+    let chosen = host.vms().get(selected);
+    let compact = props.compact;
+    html! {
+        <main class={classes!("playground", "host-page", compact.then_some("host-embed"))}
+            data-testid="host-page">
+            if compact {
+                <h1 class="visually-hidden">{ format!("One host: {}", state.title()) }</h1>
+            } else {
+            <header class="topbar">
+                <h1>{ "Balloon Playground: one host" }</h1>
+                <nav class="topbar-actions" aria-label="Session">
+                    <label class="presets">
+                        <span class="visually-hidden">{ "Host presets" }</span>
+                        <select data-testid="host-presets" onchange={on_preset}>
+                            { for HOST_PRESETS.iter().map(|p| html! {
+                                <option value={p.name} selected={p.name == state.preset}>{ p.title() }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <a class="button" href="./" data-testid="open-single">{ "One VM" }</a>
+                </nav>
+            </header>
+            }
+            if let Some(msg) = &state.notice {
+                <div class="notice" role="status" data-testid="notice"><span>{ msg }</span></div>
+            }
+            <section class="stage host-stage" aria-label="Host and its VMs">
+                <p class="summary" data-testid="host-title">{ state.title() }</p>
+                <HostBar {bar} />
+                <VmCards {cards} {selected} {on_select} />
+            </section>
+            <section class="operate host-controls" aria-label="Controls">
+                <div class="controls" role="group" aria-label="Step the host">
+                    { button("host-back", "‹ Back", "One event back", act(HostAction::Back)) }
+                    { button("host-step-op", "Step op", "One event", act(HostAction::Step(StepSize::Op))) }
+                    { button("host-step-message", "Step message", "To the end of the next message round trip",
+                        act(HostAction::Step(StepSize::Message))) }
+                    { button("host-run-1s", "Run 1 s", "Virtual time passes 1 s", act(HostAction::Step(StepSize::For(RUN_SHORT_NS)))) }
+                    { button("host-run-10s", "Run 10 s", "Virtual time passes 10 s", act(HostAction::Step(StepSize::For(RUN_LONG_NS)))) }
+                </div>
+                <label class="timeline">
+                    <span data-testid="host-position">{ format!("Event {index} of {count} · {:.1} s",
+                        view.now_ns as f64 / 1e9) }</span>
+                    <input type="range" min="0" max={count.to_string()} value={index.to_string()}
+                        data-testid="host-timeline" aria-label="Event" oninput={on_seek} />
+                </label>
+            </section>
+            <section class="panels" aria-label="The selected VM">
+                <Explanation {index} {event} {spec} />
+                if compact {
+                    <a class="embed-open" data-testid="host-embed-open" target="_blank" rel="noopener"
+                        href={format!("index.html?host={}&step={index}", state.preset)}>
+                        { "Open in the playground" }</a>
+                } else if let Some(v) = chosen {
+                    <h2 data-testid="selected-vm">{ format!("VM {}", v.name()) }</h2>
+                    if let Some(w) = v.world() {
+                        <BalloonOutline balloon={BalloonModel::from_view(&w.balloon_view())} />
+                        <QueuePanels queues={vm::queue_models_of(vm_event(selected), w.queue_views())} />
+                    } else {
+                        <p data-testid="selected-vm-gone">{ format!(
+                            "The host's OOM killer killed {}'s QEMU process: its rings and its balloon are gone with it.",
+                            v.name()) }</p>
+                    }
+                }
+            </section>
+        </main>
+    }
+}
