@@ -11,7 +11,7 @@ run 1s
 @idle guest free 7G
 run 1s
 @idle balloon 4096
-run 5s
+run 10s
 @busy guest alloc 512M
 run 30s
 @busy guest alloc 512M
