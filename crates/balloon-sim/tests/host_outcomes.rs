@@ -156,6 +156,33 @@ fn by_hand_the_idle_balloon_frees_host_memory_before_busy_needs_it() {
     });
 }
 
+/// Three VMs: the idle VM's inflate (4 GiB, of which at least 3 GiB had been written: the guest
+/// wrote 7 of its 8 GiB) leaves its process, and the two writers then take host memory: db
+/// writes 2 GiB, web 1 GiB, and both fit without swap or a kill.
+#[test]
+fn three_vms_what_one_balloon_frees_the_two_others_use() {
+    both("host-three-vms", |steps, s| {
+        assert!(kills(steps).is_empty());
+        assert_eq!(s.vms["idle"].num_pages, Some(1 << 20));
+        assert_eq!(s.host.swap_used, 0);
+        let at = |t: u64| steps.iter().rfind(|st| st.ev.time_ns < t).unwrap();
+        // Before the balloon line (3 s) and before the writers start (13 s).
+        let (before, after) = (at(3 * S), at(13 * S));
+        assert!(before.held[0] - after.held[0] >= 3072 * MIB);
+        assert!(after.free - before.free >= 3072 * MIB);
+        let end = steps.last().unwrap();
+        assert!(
+            end.held[1] - after.held[1] >= 2048 * MIB,
+            "db took its 2 GiB"
+        );
+        assert!(
+            end.held[2] - after.held[2] >= 1024 * MIB,
+            "web took its 1 GiB"
+        );
+        assert!(end.free < after.free);
+    });
+}
+
 #[test]
 fn free_page_reporting_returns_the_freed_gib_with_no_target() {
     both("host-free-page-reporting", |steps, s| {

@@ -7,6 +7,7 @@ preset_list!(
     HOST_PRESETS,
     "../../presets/host/",
     "host-give-by-hand",
+    "host-three-vms",
     "host-overcommit-oom",
     "host-mom-policy",
     "host-free-page-reporting",
