@@ -162,9 +162,8 @@ pub fn App() -> Html {
                 <Workload on_action={on_action.clone()} />
             </section>
             // The console comes right after the controls in the document, as it does on screen
-            // up to 1600 px (the side column, or a phone's one column): the keyboard reaches it
-            // before the read-only panels, and a screen reader meets the operating parts
-            // together.
+            // from 56rem to 100rem (the side column): the keyboard reaches it before the
+            // read-only panels, and a screen reader meets the operating parts together.
             <section class="console-area" aria-label="Console and transcript">
                 <Console on_action={on_action.clone()} lines={state.console.clone()} />
                 <BookLink chapter="commands" title="The command language and the CLI" />
