@@ -68,10 +68,7 @@ impl DeviceProfile {
             config_tail: [0; 4],
             pbp_across_requests: true,
             balloon_change_events: false,
-            // No measured pair for this VMM: the guest's costs are Linux's either way, and the
-            // device's are taken as QEMU's, so that two profiles differ in time only where
-            // they differ in behaviour.
-            costs: RingCosts::qemu_7_2_tcg_linux_6_1(),
+            costs: RingCosts::unmeasured(),
         }
     }
 
@@ -133,10 +130,7 @@ impl DeviceProfile {
             config_tail: [0; 4],
             pbp_across_requests: false,
             balloon_change_events: false,
-            // No measured pair for this VMM: the guest's costs are Linux's either way, and the
-            // device's are taken as QEMU's, so that two profiles differ in time only where
-            // they differ in behaviour.
-            costs: RingCosts::qemu_7_2_tcg_linux_6_1(),
+            costs: RingCosts::unmeasured(),
         }
     }
 
@@ -202,10 +196,7 @@ impl DeviceProfile {
             config_tail: [4, 0, 0, 0],
             pbp_across_requests: false,
             balloon_change_events: false,
-            // No measured pair for this VMM: the guest's costs are Linux's either way, and the
-            // device's are taken as QEMU's, so that two profiles differ in time only where
-            // they differ in behaviour.
-            costs: RingCosts::qemu_7_2_tcg_linux_6_1(),
+            costs: RingCosts::unmeasured(),
         }
     }
 }
