@@ -2,6 +2,7 @@
 
 use yew::prelude::*;
 
+use super::action_button::action_button;
 use crate::state::Action;
 
 /// Properties of [`ForkQuestion`].
@@ -16,11 +17,7 @@ pub struct ForkQuestionProps {
 /// The question, "Replace the future" and "Keep the future".
 #[component]
 pub fn ForkQuestion(props: &ForkQuestionProps) -> Html {
-    let button = |id: &'static str, label: &'static str, action: Action| {
-        let on_action = props.on_action.clone();
-        let onclick = Callback::from(move |_: MouseEvent| on_action.emit(action.clone()));
-        html! { <button type="button" data-testid={id} {onclick}>{ label }</button> }
-    };
+    let button = |id, label, action| action_button(&props.on_action, id, label, action);
     html! {
         <div class="notice fork-question" role="alert" data-testid="fork-question">
             <p>{ &props.question }</p>

@@ -2,6 +2,7 @@
 
 use yew::prelude::*;
 
+use super::action_button::action_button;
 use crate::state::Action;
 
 /// Properties of [`Guidance`].
@@ -16,11 +17,7 @@ pub struct GuidanceProps {
 /// The sentence and a button per way to watch: one message, play, or to the end.
 #[component]
 pub fn Guidance(props: &GuidanceProps) -> Html {
-    let button = |id: &'static str, label: &'static str, action: Action| {
-        let on_action = props.on_action.clone();
-        let onclick = Callback::from(move |_: MouseEvent| on_action.emit(action.clone()));
-        html! { <button type="button" data-testid={id} {onclick}>{ label }</button> }
-    };
+    let button = |id, label, action| action_button(&props.on_action, id, label, action);
     html! {
         <div class="guidance" role="status" data-testid="guidance">
             <p>{ &props.text }</p>

@@ -1,5 +1,6 @@
 //! View components, one concern each.
 
+mod action_button;
 pub mod balloon_outline;
 pub mod book_link;
 pub mod byte_view;
