@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::session::Session;
 use crate::stepping::StepSize;
 use crate::trace::Move;
+use crate::world::TraceEvent;
 
 /// QMP commands the replay sends; the others (`qmp_capabilities`, `quit`, …) do not concern
 /// the balloon and are listed as skipped.
@@ -196,12 +197,15 @@ impl Recording {
 const BOOT_STEPS: u32 = 10_000;
 
 fn sim_driver_ok(s: &Session) -> Option<u64> {
-    s.events().iter().find_map(|ev| {
-        ev.moves()
-            .iter()
-            .any(|m| matches!(m, Move::Status { new, .. } if new & DRIVER_OK != 0))
-            .then_some(ev.time_ns)
-    })
+    s.events()
+        .iter()
+        .find_map(|ev| sets_driver_ok(ev).then_some(ev.time_ns))
+}
+
+fn sets_driver_ok(ev: &TraceEvent) -> bool {
+    ev.moves()
+        .iter()
+        .any(|m| matches!(m, Move::Status { new, .. } if new & DRIVER_OK != 0))
 }
 
 impl ReplayPlan {
@@ -213,12 +217,21 @@ impl ReplayPlan {
         // reporting on means every boot-time report pass (tens of seconds) before the
         // recording's first command could be sent at its time.
         let (mut s, _) = Session::from_script(&format!("{}\n", self.machine))?;
-        let mut budget = BOOT_STEPS;
-        while sim_driver_ok(&s).is_none() && budget > 0 {
+        let mut ok_ns = sim_driver_ok(&s);
+        for _ in 0..BOOT_STEPS {
+            if ok_ns.is_some() {
+                break;
+            }
+            // Only the events this step made can be the one that set DRIVER_OK.
+            let from = usize::try_from(s.current_index()).unwrap_or(usize::MAX);
             s.step(StepSize::Op);
-            budget -= 1;
+            ok_ns = s
+                .events()
+                .iter()
+                .skip(from)
+                .find_map(|ev| sets_driver_ok(ev).then_some(ev.time_ns));
         }
-        let ok = i64::try_from(sim_driver_ok(&s).unwrap_or(0)).unwrap_or(0);
+        let ok = i64::try_from(ok_ns.unwrap_or(0)).unwrap_or(0);
         let offset_ns = self.driver_ok_ns - ok;
         let advance = |s: &mut Session, to_rec_ns: i64| -> Result<(), Error> {
             let now = i64::try_from(s.now_ns()).unwrap_or(i64::MAX);
