@@ -210,7 +210,11 @@ impl<B: Backend> Host<B> {
                 best = Some((t, Next::Vm(i)));
             }
         }
+        // With every VM gone the policy has no guest to size: a run would decide nothing and
+        // so make no event, and a step that changes the host without an event is one a
+        // history cannot replay.
         if let Some(t) = self.next_policy_ns
+            && self.vms.iter().any(|v| v.world.is_some())
             && best.as_ref().is_none_or(|(b, _)| t < *b)
         {
             best = Some((t.max(self.now_ns), Next::Policy));

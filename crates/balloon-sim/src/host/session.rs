@@ -247,6 +247,29 @@ mod tests {
         );
     }
 
+    /// Found by `a_host_session_replays_like_a_straight_run` in CI: once the OOM killer
+    /// had taken both VMs, MoM's next run moved the host clock without an event, so a seek
+    /// back and forward to the end showed the clock of the last kill, not of the `run`.
+    #[test]
+    fn a_host_with_every_vm_killed_replays_to_the_same_clock() {
+        let text = "host ram 180M\nhost own 64M\nhost swap 0M\n\
+            -name a -m 128M -device virtio-balloon,guest-stats-polling-interval=1\n\
+            -name b -m 128M -device virtio-balloon,deflate-on-oom=on,guest-stats-polling-interval=1\n\
+            @b guest alloc 67M\n@a balloon 82\n@a balloon 82\n@a guest alloc 67M\n\
+            host policy mom 1s\nrun 1000ms\n";
+        let (mut s, _) = HostSession::from_script(text).unwrap();
+        assert!(
+            s.host().vms().iter().all(|v| v.world().is_none()),
+            "both killed"
+        );
+        let end = s.event_count();
+        let at_end = crate::view::HostView::of(s.host());
+        assert_eq!(at_end.now_ns, 1_000_000_000, "the run reached its deadline");
+        s.seek(0).unwrap();
+        s.seek(end).unwrap();
+        assert_eq!(crate::view::HostView::of(s.host()), at_end);
+    }
+
     #[test]
     fn seeking_back_and_forth_shows_the_same_host_and_audits_clean() {
         let p = crate::host::presets::get("host-overcommit-oom").unwrap();
