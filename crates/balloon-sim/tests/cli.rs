@@ -16,12 +16,19 @@ fn run_stdin(args: &[&str], script: &str) -> std::process::Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn balloon-sim");
-    child
+    // A run that rejects its arguments exits before reading stdin: the pipe may be closed.
+    if let Err(e) = child
         .stdin
         .take()
         .expect("stdin")
         .write_all(script.as_bytes())
-        .expect("write script");
+    {
+        assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::BrokenPipe,
+            "write script: {e}"
+        );
+    }
     child.wait_with_output().expect("wait")
 }
 
