@@ -221,7 +221,8 @@ impl BalloonDriver {
 
     /// The earliest virtual time at which a timer of the driver fires.
     pub fn next_timer(&self) -> Option<u64> {
-        [self.balloon.state.timer(), self.report.timer()]
+        let parked = self.balloon.parked.as_ref().and_then(|p| p.timer());
+        [self.balloon.state.timer(), parked, self.report.timer()]
             .into_iter()
             .flatten()
             .min()
@@ -238,6 +239,9 @@ impl BalloonDriver {
     pub fn fire_timer(&mut self, now_ns: u64) {
         self.now = self.now.max(now_ns);
         self.balloon.state.fire(now_ns);
+        if let Some(p) = &mut self.balloon.parked {
+            p.fire(now_ns);
+        }
         self.report.fire(now_ns);
     }
 
@@ -249,6 +253,7 @@ impl BalloonDriver {
             Phase::Removed | Phase::Failed => false,
             Phase::Running => {
                 self.op_ready()
+                    || (self.balloon.oom_pending && self.balloon.state.is_asleep())
                     || (self.balloon.state.is_idle()
                         && (self.balloon.oom_pending
                             || self.balloon.migrate_pending
@@ -297,7 +302,17 @@ impl BalloonDriver {
                     let what = "a second stats buffer while the device holds one".to_string();
                     return Ok(Some(DriverEvent::Misbehaved { what }));
                 }
+                // The allocation that called out_of_memory() retries as soon as the notifiers
+                // return, in the same task (`__alloc_pages_may_oom` → `did_some_progress`), before
+                // the balloon's queued work runs again.
+                if self.workload_blocked
+                    && self.balloon.oom_result.is_some()
+                    && !self.balloon.state.is_oom_work()
+                {
+                    return Ok(self.workload_step());
+                }
                 if (self.op_ready()
+                    || (self.balloon.oom_pending && self.balloon.state.is_asleep())
                     || self.balloon.state.is_idle()
                         && (self.balloon.oom_pending
                             || self.balloon.migrate_pending

@@ -9,7 +9,7 @@ use balloon_driver::features::{
 };
 use balloon_driver::stats::tag;
 use balloon_driver::{DriverEvent, GuestConfig};
-use common::{MIB, Seen, boot, run_no_timers};
+use common::{MIB, Seen, boot, run, run_no_timers};
 
 const QEMU: u64 =
     bit(VIRTIO_BALLOON_F_STATS_VQ) | bit(VIRTIO_F_VERSION_1) | bit(VIRTIO_BALLOON_F_DEFLATE_ON_OOM);
@@ -87,4 +87,46 @@ fn six_hundred_mib_against_a_512_mib_balloon_stalls_where_the_measured_guest_did
     assert!(!evs.iter().any(|e| matches!(e, DriverEvent::OomKill { .. })));
     assert_eq!(dev.messages(Role::Inflate).len(), inflates, "no re-inflate");
     println!("{n} OOM deflates, stalled at {logical_mib} MiB with {free_mib} MiB free");
+}
+
+/// `fill_balloon` sleeps after "Out of puff!" before it takes `balloon_lock`, so the OOM
+/// notifier does not wait for it; and the allocation that called `out_of_memory()` retries
+/// as soon as the notifier returns, before `fill_balloon` tries again. So an application
+/// under a re-asserted target that the guest could not reach gets the pages the notifier
+/// frees, and the balloon stalls where the first OOM left it.
+#[test]
+fn an_allocation_under_a_balloon_out_of_puff_gets_what_the_notifier_frees() {
+    let (mut drv, mut dev, mut ram) = boot(GuestConfig::linux_6_1_reference(), QEMU);
+    dev.num_pages = (512 * MIB / 4096) as u32;
+    drv.on_config_change();
+    run_no_timers(&mut drv, &mut dev, &mut ram, 0, 100_000);
+    drv.alloc_mib(600);
+    run_no_timers(&mut drv, &mut dev, &mut ram, 0, 100_000);
+    let stalled = dev.actual;
+    drv.free_mib(200);
+    run_no_timers(&mut drv, &mut dev, &mut ram, 0, 100);
+    drv.on_config_change();
+    let mut now = 0;
+    let evs = run(&mut drv, &mut dev, &mut ram, &mut now, 5_000);
+    assert!(
+        evs.iter()
+            .any(|e| matches!(e, DriverEvent::OutOfPuff { .. })),
+        "200 MiB freed is less than the re-inflate needs above the min watermarks"
+    );
+    assert!(dev.actual < dev.num_pages);
+    drv.alloc_mib(200);
+    run(&mut drv, &mut dev, &mut ram, &mut now, 20_000);
+    assert_eq!(
+        drv.mm().app_pages().0,
+        600 * 256,
+        "the application got its 200 MiB"
+    );
+    assert_eq!(drv.mm().events.oom_kill, 0);
+    let mib = |a: u32| i64::from(a) * 4096 / MIB as i64;
+    assert!(
+        (mib(dev.actual) - mib(stalled)).abs() <= 2,
+        "stalled at {} MiB of balloon, first at {}",
+        mib(dev.actual),
+        mib(stalled)
+    );
 }
