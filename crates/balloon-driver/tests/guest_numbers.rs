@@ -8,8 +8,9 @@ use balloon_driver::features::{
     Role, VIRTIO_BALLOON_F_DEFLATE_ON_OOM, VIRTIO_BALLOON_F_STATS_VQ, VIRTIO_F_VERSION_1, bit,
 };
 use balloon_driver::stats::tag;
-use balloon_driver::{DriverEvent, GuestConfig};
-use common::{MIB, Seen, boot, run, run_no_timers};
+use balloon_driver::{BalloonDriver, DriverEvent, GuestConfig};
+use common::{Dev, MIB, Seen, boot, run, run_no_timers};
+use virtq::SparseRam;
 
 const QEMU: u64 =
     bit(VIRTIO_BALLOON_F_STATS_VQ) | bit(VIRTIO_F_VERSION_1) | bit(VIRTIO_BALLOON_F_DEFLATE_ON_OOM);
@@ -61,17 +62,24 @@ fn the_balloon_starts_above_what_boot_left_in_low_memory_at_about_40_mib() {
     assert!((34..=46).contains(&mib), "first balloon page at {mib} MiB");
 }
 
-/// Measured: 239 OOM deflates of 256 pages, `actual` stalled at 751 MiB with about 48 MiB
-/// free, no re-inflate (a second run on a busier host: 270 messages, 782 MiB).
-#[test]
-fn six_hundred_mib_against_a_512_mib_balloon_stalls_where_the_measured_guest_did() {
+/// The measured scenario: a 512 MiB balloon, then the guest writes 600 MiB.
+fn balloon_512_then_600_mib() -> (BalloonDriver, Dev, SparseRam, Vec<DriverEvent>) {
     let (mut drv, mut dev, mut ram) = boot(GuestConfig::linux_6_1_reference(), QEMU);
     dev.num_pages = (512 * MIB / 4096) as u32;
     drv.on_config_change();
     run_no_timers(&mut drv, &mut dev, &mut ram, 0, 100_000);
-    let inflates = dev.messages(Role::Inflate).len();
+    assert_eq!(dev.messages(Role::Inflate).len(), 512);
     drv.alloc_mib(600);
     let evs = run_no_timers(&mut drv, &mut dev, &mut ram, 0, 100_000);
+    (drv, dev, ram, evs)
+}
+
+/// Measured: 239 OOM deflates of 256 pages, `actual` stalled at 751 MiB with about 48 MiB
+/// free, no re-inflate (a second run on a busier host: 270 messages, 782 MiB).
+#[test]
+fn six_hundred_mib_against_a_512_mib_balloon_stalls_where_the_measured_guest_did() {
+    let (drv, dev, _, evs) = balloon_512_then_600_mib();
+    let inflates = 512;
     let n = dev.messages(Role::Deflate).len();
     assert!((215..=300).contains(&n), "{n} OOM deflates (measured 239)");
     let logical_mib = 1024 - u64::from(dev.actual) * 4096 / MIB;
@@ -96,12 +104,7 @@ fn six_hundred_mib_against_a_512_mib_balloon_stalls_where_the_measured_guest_did
 /// frees, and the balloon stalls where the first OOM left it.
 #[test]
 fn an_allocation_under_a_balloon_out_of_puff_gets_what_the_notifier_frees() {
-    let (mut drv, mut dev, mut ram) = boot(GuestConfig::linux_6_1_reference(), QEMU);
-    dev.num_pages = (512 * MIB / 4096) as u32;
-    drv.on_config_change();
-    run_no_timers(&mut drv, &mut dev, &mut ram, 0, 100_000);
-    drv.alloc_mib(600);
-    run_no_timers(&mut drv, &mut dev, &mut ram, 0, 100_000);
+    let (mut drv, mut dev, mut ram, _) = balloon_512_then_600_mib();
     let stalled = dev.actual;
     drv.free_mib(200);
     run_no_timers(&mut drv, &mut dev, &mut ram, 0, 100);
