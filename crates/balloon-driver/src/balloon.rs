@@ -65,6 +65,30 @@ impl BState {
     pub(crate) fn is_idle(&self) -> bool {
         matches!(self, BState::Idle)
     }
+    /// `fill_balloon` in its `msleep(200)`: that sleep comes before it takes `balloon_lock`,
+    /// so the OOM notifier (which takes the lock) may run meanwhile.
+    pub(crate) fn is_asleep(&self) -> bool {
+        matches!(self, BState::Sleep { woke: false, .. })
+    }
+    /// Work of `virtio_balloon_oom_notify` in progress (leak, tell, release, update).
+    pub(crate) fn is_oom_work(&self) -> bool {
+        matches!(
+            self,
+            BState::Leak {
+                purpose: Purpose::Oom,
+                ..
+            } | BState::Tell {
+                purpose: Purpose::Oom,
+                ..
+            } | BState::Release {
+                purpose: Purpose::Oom,
+                ..
+            } | BState::Update {
+                purpose: Purpose::Oom,
+                ..
+            }
+        )
+    }
     pub(crate) fn timer(&self) -> Option<u64> {
         match self {
             BState::Sleep {
@@ -101,6 +125,8 @@ pub(crate) struct BalloonOp {
     /// The page a migration in progress is moving off.
     pub migrate_old: u64,
     pub state: BState,
+    /// A `fill_balloon` asleep after "Out of puff!" while the OOM notifier runs.
+    pub parked: Option<BState>,
 }
 
 impl BalloonOp {
@@ -188,6 +214,10 @@ impl BalloonDriver {
         tr: &mut impl Transport,
         ram: &mut impl GuestRam,
     ) -> Result<Option<DriverEvent>, Error> {
+        if self.balloon.oom_pending && self.balloon.state.is_asleep() {
+            // The notifier does not wait for the sleeping size work (see `is_asleep`).
+            self.balloon.parked = Some(std::mem::take(&mut self.balloon.state));
+        }
         let op = std::mem::take(&mut self.balloon.state);
         let ev = match op {
             BState::Idle => return self.start_work(tr, ram),
@@ -426,6 +456,12 @@ impl BalloonDriver {
         )?;
         tr.write_config(offset, &actual.to_le_bytes());
         self.balloon.state = BState::Idle;
+        if purpose == Purpose::Oom
+            && let Some(mut parked) = self.balloon.parked.take()
+        {
+            parked.fire(self.now);
+            self.balloon.state = parked;
+        }
         if purpose == Purpose::Resize && diff != 0 && !self.stop_update {
             self.balloon.size_pending = true;
         }

@@ -10,6 +10,7 @@
 
 mod balloon;
 mod balloon_list;
+pub mod boot;
 pub mod buffers;
 mod chunk;
 pub mod driver;
@@ -29,6 +30,7 @@ mod sentence;
 pub mod stats;
 mod tell;
 pub mod workload;
+pub mod zones;
 
 pub use driver::{BalloonDriver, GuestConfig, Vq};
 pub use error::Error;

@@ -4,10 +4,12 @@
 
 use std::collections::VecDeque;
 
+use crate::boot::BootLayout;
 use crate::error::Error;
 use crate::pagemap::{BLOCK_PAGES, BLOCKS_PER_CHUNK, Direction, PageMap, PageState, StateSet};
 use crate::rng::XorShift;
 use crate::runs::Runs;
+use crate::zones::Zones;
 
 /// The guest page size, one balloon page (re-exported for the driver's modules).
 pub use balloon_spec::PAGE_SIZE;
@@ -15,9 +17,6 @@ pub use balloon_spec::PAGE_SIZE;
 pub const MIN_MEM: u64 = 64 << 20;
 /// Largest guest: 16 TiB (32-bit PFNs).
 pub const MAX_MEM: u64 = 16 << 40;
-
-/// Memory in use after boot unless configured: 8 MiB.
-pub const DEFAULT_BOOT_USED: u64 = 8 << 20;
 
 /// Linux `vm_event_item` counters that the balloon's stats carry (tags 0-3 and 8-15).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -85,8 +84,10 @@ impl Alloc {
 #[derive(Debug, Clone)]
 pub struct GuestMm {
     map: PageMap,
-    /// memmap and kernel image: never part of MemTotal.
-    reserved: u64,
+    /// Where boot put the firmware's, the kernel's and the running system's pages.
+    boot: BootLayout,
+    /// The zones' watermarks and reserves.
+    zones: Zones,
     /// totalram_pages: MemTotal (shrinks with the balloon unless DEFLATE_ON_OOM).
     managed: u64,
     app_resident: u64,
@@ -95,6 +96,7 @@ pub struct GuestMm {
     app_swapped: u64,
     swap_total: u64,
     hugetlb_pages: u64,
+    /// What an allocation from every zone leaves free at the min, low and high watermarks.
     wmark_min: u64,
     wmark_low: u64,
     wmark_high: u64,
@@ -107,19 +109,18 @@ pub struct GuestMm {
 }
 
 impl GuestMm {
-    /// A freshly booted guest of `ram_size` (64 MiB..=16 TiB, whole 2 MiB blocks) with
-    /// `swap_bytes` of swap. The kernel's memmap (64 bytes per page) and image (4 MiB) are
-    /// reserved at the bottom, plus 8 MiB of boot allocations that count in MemTotal.
+    /// A freshly booted q35 guest of `ram_size` (64 MiB..=16 TiB, whole 2 MiB blocks) running
+    /// Linux 6.1 with transparent hugepages, with `swap_bytes` of swap (see [`BootLayout`]).
     pub fn new(ram_size: u64, swap_bytes: u64, seed: u64) -> Result<GuestMm, Error> {
-        Self::with_boot_used(ram_size, swap_bytes, DEFAULT_BOOT_USED, seed)
+        Self::with_thp(ram_size, swap_bytes, true, seed)
     }
 
-    /// Like [`GuestMm::new`] with `boot_used_bytes` of unswappable memory in use after boot
-    /// (kernel slab, daemons): what decides how far a workload gets before reclaim and OOM.
-    pub fn with_boot_used(
+    /// Like [`GuestMm::new`]; `thp` says whether transparent hugepages are enabled, which
+    /// decides `min_free_kbytes` and so every watermark ([`Zones::q35`]).
+    pub fn with_thp(
         ram_size: u64,
         swap_bytes: u64,
-        boot_used_bytes: u64,
+        thp: bool,
         seed: u64,
     ) -> Result<GuestMm, Error> {
         if !(MIN_MEM..=MAX_MEM).contains(&ram_size)
@@ -128,36 +129,42 @@ impl GuestMm {
             return Err(Error::InvalidMemorySize { bytes: ram_size });
         }
         let nr = ram_size / PAGE_SIZE;
+        let boot = BootLayout::q35_linux_6_1(nr)?;
+        let zones = Zones::q35(&boot, thp);
         let mut map = PageMap::new(nr)?;
-        let reserved = nr / 64 + 1024;
-        let boot_used = (boot_used_bytes / PAGE_SIZE).min(nr / 2);
-        map.take(
-            StateSet::one(PageState::Free),
-            PageState::Used,
-            reserved + boot_used,
-            Direction::Up,
-        );
-        // Linux min_free_kbytes = 4 * sqrt(lowmem_kbytes), at most 256 MiB; low and high are
-        // min + min/4 and min + min/2 (mm/page_alloc.c).
-        let min_kbytes = (4.0 * ((nr * 4) as f64).sqrt()) as u64;
-        let wmark_min = (min_kbytes.min(262_144) / 4).max(128);
+        let used = StateSet::one(PageState::Used);
+        let free = StateSet::one(PageState::Free);
+        let top = boot.reserved_top();
+        map.convert(0, boot.first_mib, free, PageState::Used)?;
+        map.convert(nr - top, top, free, PageState::Used)?;
+        // What the running system allocated comes from the lowest free pages (memblock hands
+        // pages over with FPI_TO_TAIL, `__free_pages_core` in mm/page_alloc.c).
+        let runtime = map.take(free, PageState::Used, boot.runtime_used, Direction::Up);
+        let cache = map.take(free, PageState::Cache, boot.cache, Direction::Up);
+        debug_assert!(map.count_in(0, boot.first_mib, used).is_ok());
+        let mut written = vec![(0, boot.first_mib)];
+        written.extend_from_slice(runtime.runs());
+        written.extend_from_slice(cache.runs());
+        written.push((nr - top, top));
         Ok(GuestMm {
             map,
-            reserved,
-            managed: nr - reserved,
+            boot,
+            zones,
+            managed: boot.managed(),
             app_resident: 0,
             app: VecDeque::new(),
             app_swapped: 0,
             swap_total: swap_bytes / PAGE_SIZE,
             hugetlb_pages: 0,
-            wmark_min,
-            wmark_low: wmark_min + wmark_min / 4,
-            wmark_high: wmark_min + wmark_min / 2,
+            wmark_min: zones.floor(|z| z.min),
+            wmark_low: zones.floor(|z| z.low),
+            wmark_high: zones.floor(|z| z.high),
             events: VmEvents::default(),
             rng: XorShift::new(seed),
-            // Booting wrote the kernel's image, its memmap and the boot allocations: the host
-            // backs those frames from the first step on.
-            written: vec![(0, reserved + boot_used)],
+            // Booting wrote the firmware's and the kernel's pages (the loader the image,
+            // `memmap_init` every struct page, memblock zeroed the hash tables) and what the
+            // running system allocated: the host backs those frames from the first step on.
+            written,
         })
     }
 
@@ -193,11 +200,14 @@ impl GuestMm {
     pub fn cache_pages(&self) -> u64 {
         self.map.count(PageState::Cache)
     }
-    /// Linux `si_mem_available`: free above the reserve plus the reclaimable half of the cache.
+    /// Linux 6.1 `si_mem_available` (mm/page_alloc.c): free pages less `totalreserve_pages`,
+    /// plus the page cache less the smaller of half of it and the low watermarks. (Reclaimable
+    /// slab, the function's last term, is not modelled.)
     pub fn available_pages(&self) -> u64 {
         let cache = self.cache_pages();
+        let low = self.zones.low_sum();
         (self.free_pages() + cache)
-            .saturating_sub(self.wmark_high + (cache / 2).min(self.wmark_low))
+            .saturating_sub(self.zones.totalreserve_pages() + (cache / 2).min(low))
     }
     /// Application pages resident and swapped out.
     pub fn app_pages(&self) -> (u64, u64) {
@@ -215,9 +225,17 @@ impl GuestMm {
     pub fn watermarks(&self) -> (u64, u64, u64) {
         (self.wmark_min, self.wmark_low, self.wmark_high)
     }
-    /// Pages reserved at boot (memmap, kernel image): outside MemTotal.
+    /// Pages reserved at boot (firmware, kernel image, memmap, hash tables): outside MemTotal.
     pub fn reserved_pages(&self) -> u64 {
-        self.reserved
+        self.boot.reserved()
+    }
+    /// Where boot put its pages.
+    pub fn boot_layout(&self) -> &BootLayout {
+        &self.boot
+    }
+    /// The zones with their watermarks and reserves.
+    pub fn zones(&self) -> &Zones {
+        &self.zones
     }
 
     /// Frees `n` reclaimable pages: hinted blocks through the balloon's shrinker first, then
@@ -493,15 +511,19 @@ mod tests {
 
     #[test]
     fn boot_wrote_the_pages_in_use_after_boot() {
-        let mut mm = GuestMm::with_boot_used(256 << 20, 0, 8 << 20, 1).unwrap();
+        let mut mm = GuestMm::new(256 << 20, 0, 1).unwrap();
         let written: u64 = mm.take_written().iter().map(|r| r.1).sum();
-        assert_eq!(written, mm.map().count(PageState::Used));
-        assert!(written >= (8 << 20) / PAGE_SIZE);
+        let m = mm.map();
+        assert_eq!(
+            written,
+            m.count(PageState::Used) + m.count(PageState::Cache)
+        );
+        assert_eq!(written, mm.nr_pages() - mm.free_pages());
     }
 
     #[test]
     fn written_pages_are_handed_to_the_host_once() {
-        let mut mm = GuestMm::with_boot_used(256 << 20, 64 << 20, 8 << 20, 1).unwrap();
+        let mut mm = GuestMm::new(256 << 20, 64 << 20, 1).unwrap();
         let _ = mm.take_written();
         let got = mm.alloc_app(1000).got();
         let cached = mm.read_file(24);
@@ -515,7 +537,7 @@ mod tests {
 
     #[test]
     fn freeing_and_swapping_touch_only_application_pages() {
-        let mut mm = GuestMm::with_boot_used(256 << 20, 64 << 20, 8 << 20, 1).unwrap();
+        let mut mm = GuestMm::new(256 << 20, 64 << 20, 1).unwrap();
         mm.alloc_app(1000);
         assert_eq!(mm.alloc_hugepages(4), 4);
         let used = mm.map().count(PageState::Used);
@@ -527,7 +549,7 @@ mod tests {
 
     #[test]
     fn pressure_takes_cache_before_swap_and_oom_frees_everything() {
-        let mut mm = GuestMm::with_boot_used(256 << 20, 32 << 20, 8 << 20, 1).unwrap();
+        let mut mm = GuestMm::new(256 << 20, 32 << 20, 1).unwrap();
         let cache = mm.read_file(10_000);
         assert_eq!(cache, 10_000);
         let a = mm.alloc_app(mm.free_pages() + 5_000);

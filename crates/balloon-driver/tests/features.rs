@@ -255,8 +255,9 @@ fn migration_inflates_the_new_page_then_deflates_the_old_and_keeps_actual() {
         GuestConfig::new(GIB),
         bit(VIRTIO_BALLOON_F_STATS_VQ) | bit(VIRTIO_F_VERSION_1),
     );
-    // Page cache at the top of RAM pushes the balloon down; dropping it leaves room above.
-    let top = drv.mm().nr_pages() - 1024;
+    // Page cache at the top of free RAM (below the kernel's reservations) pushes the balloon
+    // down; dropping it leaves room above.
+    let top = drv.mm().nr_pages() - drv.mm().boot_layout().reserved_top() - 1024;
     drv.mm_mut()
         .map_mut()
         .convert(top, 1024, StateSet::ALLOCATABLE, PageState::Cache)

@@ -67,12 +67,14 @@ fn reporting<B: Backend>() {
     assert_eq!(reported.num_pages, 0);
     let in_5s = written.host_resident_bytes - reported.host_resident_bytes;
     assert!(in_5s >= 128 * MIB, "{written:?} -> {reported:?}");
-    // Passes go on every 2 s while freed blocks remain: more is saved given more time.
+    // Passes go on every 2 s while freed blocks remain: given more time, never less is saved
+    // (with an order-9 block free beside the order-10 ones, a pass's budget is two reports of
+    // 32 blocks, so two passes may already have reported all 400 MiB).
     let later = run::<B>(&format!(
         "{machine}guest alloc 400M\nrun\nguest free 400M\nrun 5s\nrun 10s\n"
     ));
     let in_15s = written.host_resident_bytes - later.host_resident_bytes;
-    assert!(in_15s > in_5s, "{in_5s} then {in_15s}");
+    assert!(in_15s >= in_5s, "{in_5s} then {in_15s}");
     assert!(in_15s >= 300 * MIB, "{written:?} -> {later:?}");
 }
 

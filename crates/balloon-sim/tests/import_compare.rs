@@ -125,6 +125,41 @@ fn simulating_the_same_commands_reaches_the_same_targets() {
     let c = compare(&real, sim);
     eprintln!("{}", serde_json::to_string_pretty(&c).unwrap());
     assert_eq!(c.final_actual, (1000, 1000));
+    // The book's "Reading a real QEMU trace" chapter quotes this comparison.
+    let chapter = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/src/qemu-trace.md"
+    ))
+    .unwrap();
+    let mut rows: Vec<String> = c
+        .queues
+        .iter()
+        .map(|q| {
+            let name = match q.queue {
+                Some(QueueName::Ivq) => "inflate",
+                Some(QueueName::Dvq) => "deflate",
+                Some(QueueName::Svq) => "stats",
+                _ => "reporting",
+            };
+            format!("| {name} messages | {} | {} |", q.a, q.b)
+        })
+        .collect();
+    let labels = [
+        "64 MiB inflate took",
+        "deflate to 0 took",
+        "1000-page inflate took",
+    ];
+    for (label, s) in labels.iter().zip(&c.settles) {
+        let secs = |ns: Option<i64>| ns.unwrap_or(0) as f64 / 1e9;
+        rows.push(format!(
+            "| {label} | {:.3} s | {:.3} s |",
+            secs(s.a_took_ns),
+            secs(s.b_took_ns)
+        ));
+    }
+    for row in rows {
+        assert!(chapter.contains(&row), "qemu-trace.md should say {row}");
+    }
     // Both runs reach each of the three targets.
     let targets: Vec<u32> = c.settles.iter().map(|s| s.num_pages).collect();
     assert_eq!(targets, [16_384, 0, 1000]);

@@ -87,7 +87,7 @@ const CATALOGUE: [(u8, &str, Outcome); 20] = [
         "malformed-never-inflated",
         Outcome::Acked {
             delta: 1,
-            says: "256 PFN(s) of descriptor 0 (0x0, 0x2301..=0x23ff): 255 frame(s) back in the guest's use",
+            says: "256 PFN(s) of descriptor 0 (0x0, 0x2cb9..=0x2db7): 255 frame(s) back in the guest's use",
         },
     ),
     (
