@@ -73,7 +73,31 @@ fn integer(h: &mut Fnv64, v: impl itoa::Integer) {
     h.update(buf.format(v).as_bytes());
 }
 
+/// The ten `serialize_{i,u}{8,16,32,64,128}` methods, each through the serializer's own
+/// `int` (serde's trait has one method per width; JSON writes them all in decimal).
+macro_rules! integers {
+    () => {
+        integers!(serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+            serialize_i128: i128, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+            serialize_u64: u64, serialize_u128: u128);
+    };
+    ($($name:ident: $t:ty),*) => {
+        $(
+            fn $name(self, v: $t) -> Result {
+                self.int(v)
+            }
+        )*
+    };
+}
+
 struct Encoder<'a>(&'a mut Fnv64);
+
+impl Encoder<'_> {
+    fn int(self, v: impl itoa::Integer) -> Result {
+        integer(self.0, v);
+        Ok(())
+    }
+}
 
 /// A sequence, map or struct being written: the hash and whether an element came yet.
 struct Compound<'a> {
@@ -111,46 +135,7 @@ impl<'a> ser::Serializer for Encoder<'a> {
         self.0.update(if v { b"true" } else { b"false" });
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result {
-        integer(self.0, v);
-        Ok(())
-    }
-    fn serialize_i16(self, v: i16) -> Result {
-        integer(self.0, v);
-        Ok(())
-    }
-    fn serialize_i32(self, v: i32) -> Result {
-        integer(self.0, v);
-        Ok(())
-    }
-    fn serialize_i64(self, v: i64) -> Result {
-        integer(self.0, v);
-        Ok(())
-    }
-    fn serialize_u8(self, v: u8) -> Result {
-        integer(self.0, v);
-        Ok(())
-    }
-    fn serialize_u16(self, v: u16) -> Result {
-        integer(self.0, v);
-        Ok(())
-    }
-    fn serialize_u32(self, v: u32) -> Result {
-        integer(self.0, v);
-        Ok(())
-    }
-    fn serialize_u64(self, v: u64) -> Result {
-        integer(self.0, v);
-        Ok(())
-    }
-    fn serialize_i128(self, v: i128) -> Result {
-        integer(self.0, v);
-        Ok(())
-    }
-    fn serialize_u128(self, v: u128) -> Result {
-        integer(self.0, v);
-        Ok(())
-    }
+    integers!();
     fn serialize_f32(self, v: f32) -> Result {
         leaf(self.0, &v);
         Ok(())
@@ -372,6 +357,9 @@ impl KeyEncoder<'_> {
         self.0.update(b"\"");
         Ok(())
     }
+    fn int(self, v: impl itoa::Integer) -> Result {
+        self.in_quotes(|h| integer(h, v))
+    }
 }
 
 fn not_a_string<T>() -> Result<T> {
@@ -392,36 +380,7 @@ impl ser::Serializer for KeyEncoder<'_> {
     fn serialize_bool(self, v: bool) -> Result {
         self.in_quotes(|h| h.update(if v { b"true" } else { b"false" }))
     }
-    fn serialize_i8(self, v: i8) -> Result {
-        self.in_quotes(|h| integer(h, v))
-    }
-    fn serialize_i16(self, v: i16) -> Result {
-        self.in_quotes(|h| integer(h, v))
-    }
-    fn serialize_i32(self, v: i32) -> Result {
-        self.in_quotes(|h| integer(h, v))
-    }
-    fn serialize_i64(self, v: i64) -> Result {
-        self.in_quotes(|h| integer(h, v))
-    }
-    fn serialize_i128(self, v: i128) -> Result {
-        self.in_quotes(|h| integer(h, v))
-    }
-    fn serialize_u8(self, v: u8) -> Result {
-        self.in_quotes(|h| integer(h, v))
-    }
-    fn serialize_u16(self, v: u16) -> Result {
-        self.in_quotes(|h| integer(h, v))
-    }
-    fn serialize_u32(self, v: u32) -> Result {
-        self.in_quotes(|h| integer(h, v))
-    }
-    fn serialize_u64(self, v: u64) -> Result {
-        self.in_quotes(|h| integer(h, v))
-    }
-    fn serialize_u128(self, v: u128) -> Result {
-        self.in_quotes(|h| integer(h, v))
-    }
+    integers!();
     fn serialize_f32(self, v: f32) -> Result {
         if !v.is_finite() {
             return Err(Refused(FLOAT_KEY_MUST_BE_FINITE.to_owned()));
