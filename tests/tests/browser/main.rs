@@ -8,6 +8,7 @@ mod axe;
 mod book;
 mod bytes;
 mod csp;
+mod first_paint;
 mod host;
 mod newcomer;
 mod perf;

@@ -37,16 +37,11 @@ impl Fnv64 {
 
     /// Feeds one serialisable value, then a record separator (so `ab`,`c` ≠ `a`,`bc`).
     pub fn feed<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
-        // The direct encoder writes serde_json's bytes for the shapes the trace uses; for
-        // anything else it gives up and the value goes through serde_json from the same state.
-        let saved = *self;
-        if super::encode::write_json(self, value).is_err() {
-            *self = saved;
-            // Writing into the hasher cannot fail; a value that fails to serialise (never for
-            // the derive-based types of the trace) is hashed as its error text.
-            if let Err(e) = serde_json::to_writer(&mut *self, value) {
-                self.update(e.to_string().as_bytes());
-            }
+        // The direct encoder writes serde_json's bytes. A value serde_json refuses (never one
+        // of the derive-based types of the trace) is hashed as what serde_json wrote before
+        // failing, then its error text.
+        if let Err(e) = super::encode::write_json(self, value) {
+            self.update(e.0.as_bytes());
         }
         self.update(b"\x1e");
     }
