@@ -52,7 +52,11 @@ impl Session {
     /// Parses a whole script (machine line optional) and runs it. A script error leaves
     /// nothing behind.
     pub fn from_script(text: &str) -> Result<(Self, Vec<Reply>), Error> {
-        let script = parse_script(text)?;
+        Self::from_parsed(parse_script(text)?)
+    }
+
+    /// Runs a parsed script on its machine (the compare view gives one script two machines).
+    pub fn from_parsed(script: crate::command::Script) -> Result<(Self, Vec<Reply>), Error> {
         let mut s = Self::new(script.machine)?;
         let mut replies = Vec::new();
         for line in script.lines {

@@ -26,6 +26,8 @@ pub struct ConfigModel {
     pub poison_val: u32,
     /// Config size in bytes.
     pub size: usize,
+    /// crosvm's `ws_num_bins` (the byte after the 16 standard ones), when the config has it.
+    pub ws_num_bins: Option<u8>,
     /// The status byte.
     pub status: u8,
     /// Its bits, decoded.
@@ -64,6 +66,7 @@ pub fn config_model(s: &Session) -> ConfigModel {
         free_page_hint_cmd_id: c.free_page_hint_cmd_id,
         poison_val: c.poison_val,
         size: c.size,
+        ws_num_bins: c.ws_num_bins(),
         status: c.status,
         status_bits: status::BITS
             .iter()
