@@ -109,4 +109,6 @@ pub use reply::Reply;
 pub use runner::{Runner, Summary, run_text, run_text_as};
 pub use session::{Session, StatsSample};
 pub use stepping::StepSize;
+/// The backend every target runs (the one `Session` uses), for generic calls from the page.
+pub use virtq::Portable;
 pub use world::{TraceEvent, World};

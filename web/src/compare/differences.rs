@@ -1,0 +1,68 @@
+//! The differences list: where the two runs first part (both sentences, a button to go
+//! there) and the counts table of `balloon-sim compare`, rows that differ marked.
+
+use balloon_sim::clock::format_time;
+use balloon_sim::compare::profiles::{Comparison, EventLine};
+use yew::prelude::*;
+
+/// Properties of [`Differences`].
+#[derive(Properties, PartialEq, Debug)]
+pub struct DifferencesProps {
+    /// The two sides' labels.
+    pub labels: [AttrValue; 2],
+    /// The event-by-event comparison.
+    pub comparison: std::rc::Rc<Comparison>,
+    /// Goes to the first divergence.
+    pub on_go: Callback<MouseEvent>,
+}
+
+fn line(letter: &str, label: &str, e: Option<&EventLine>) -> Html {
+    html! {
+        <li>
+            <strong>{ format!("{letter} ({label}): ") }</strong>
+            if let Some(e) = e {
+                { format!("[{}] ", format_time(e.time_ns)) }<code>{ e.function }</code>{ " " }{ &e.sentence }
+            } else {
+                { "no event: this side's command ended here" }
+            }
+        </li>
+    }
+}
+
+/// The differences list.
+#[component]
+pub fn Differences(props: &DifferencesProps) -> Html {
+    let c = &props.comparison;
+    let [a, b] = &props.labels;
+    html! {
+        <section class="differences" data-testid="differences" aria-label="Differences">
+            <h2>{ "Differences" }</h2>
+            if let Some(d) = &c.first_divergence {
+                <div data-testid="first-divergence">
+                    <p>{ format!("First divergence: event {} (script line {}).", d.index + 1, d.line) }
+                        { " " }
+                        <button type="button" data-testid="go-divergence" onclick={props.on_go.clone()}>
+                            { "Show both there" }</button>
+                    </p>
+                    <ul class="divergence-lines">
+                        { line("A", a, d.a.as_ref()) }
+                        { line("B", b, d.b.as_ref()) }
+                    </ul>
+                </div>
+            } else {
+                <p data-testid="first-divergence">{ "No divergence: both sides make the same events." }</p>
+            }
+            <table class="compare-table" data-testid="event-counts">
+                <caption>{ "Counts over the whole run" }</caption>
+                <thead><tr><th scope="col">{ "what" }</th><th scope="col">{ "A" }</th><th scope="col">{ "B" }</th></tr></thead>
+                <tbody>
+                    { for c.rows.iter().map(|r| html! {
+                        <tr class={classes!((r.a != r.b).then_some("differs"))}>
+                            <th scope="row">{ &r.what }</th><td>{ r.a }</td><td>{ r.b }</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+        </section>
+    }
+}
