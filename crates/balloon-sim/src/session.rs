@@ -52,11 +52,7 @@ impl Session {
     /// Parses a whole script (machine line optional) and runs it. A script error leaves
     /// nothing behind.
     pub fn from_script(text: &str) -> Result<(Self, Vec<Reply>), Error> {
-        Self::from_parsed(parse_script(text)?)
-    }
-
-    /// Runs a parsed script on its machine (the compare view gives one script two machines).
-    pub fn from_parsed(script: crate::command::Script) -> Result<(Self, Vec<Reply>), Error> {
+        let script = parse_script(text)?;
         let mut s = Self::new(script.machine)?;
         let mut replies = Vec::new();
         for line in script.lines {
@@ -289,8 +285,9 @@ impl Session {
         self.lines.push(command_text(command));
     }
 
-    /// Runs one parsed command (for [`crate::ScriptLoad`]).
-    pub(crate) fn apply_command(&mut self, command: Command) -> Vec<Reply> {
+    /// Runs one parsed command (for [`crate::ScriptLoad`], and the compare view, which runs
+    /// one script's commands on two sessions and notes where each command's events end).
+    pub fn apply_command(&mut self, command: Command) -> Vec<Reply> {
         self.run_command(command)
     }
 

@@ -14,6 +14,9 @@ pub struct DifferencesProps {
     pub comparison: std::rc::Rc<Comparison>,
     /// Goes to the first divergence.
     pub on_go: Callback<MouseEvent>,
+    /// Only the rows that differ (the embed, where room is short).
+    #[prop_or_default]
+    pub only_differing: bool,
 }
 
 fn line(letter: &str, label: &str, e: Option<&EventLine>) -> Html {
@@ -53,10 +56,10 @@ pub fn Differences(props: &DifferencesProps) -> Html {
                 <p data-testid="first-divergence">{ "No divergence: both sides make the same events." }</p>
             }
             <table class="compare-table" data-testid="event-counts">
-                <caption>{ "Counts over the whole run" }</caption>
+                <caption>{ if props.only_differing { "Counts that differ, whole run" } else { "Counts over the whole run" } }</caption>
                 <thead><tr><th scope="col">{ "what" }</th><th scope="col">{ "A" }</th><th scope="col">{ "B" }</th></tr></thead>
                 <tbody>
-                    { for c.rows.iter().map(|r| html! {
+                    { for c.rows.iter().filter(|r| !props.only_differing || r.a != r.b).map(|r| html! {
                         <tr class={classes!((r.a != r.b).then_some("differs"))}>
                             <th scope="row">{ &r.what }</th><td>{ r.a }</td><td>{ r.b }</td>
                         </tr>

@@ -4,6 +4,7 @@
 
 mod differences;
 pub mod link;
+pub mod lockstep;
 pub mod model;
 mod page;
 mod side;

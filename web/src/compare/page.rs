@@ -147,7 +147,7 @@ pub fn ComparePage(props: &ComparePageProps) -> Html {
                 <CompareSide letter="B" side={mb} />
             </div>
             <Differences labels={labels.clone()} comparison={state.events.clone()}
-                on_go={act(CompareAction::FirstDifference)} />
+                on_go={act(CompareAction::FirstDifference)} only_differing={compact} />
             if compact {
                 <a class="embed-open" data-testid="compare-embed-open" target="_blank" rel="noopener"
                     href={format!("index.html?{}", link.query(index))}>{ "Open in the playground" }</a>

@@ -5,13 +5,14 @@
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
-use balloon_sim::command::{Script, parse_script};
+use balloon_sim::command::parse_script;
 use balloon_sim::compare::profiles::{self, compare_machines, side_label};
 use balloon_sim::compare::{self as runs, RunSeries};
 use balloon_sim::{Session, presets};
 use yew::Reducible;
 
 use super::link::CompareLink;
+use super::lockstep::Lockstep;
 use crate::view_model::series_chart::SeriesRef;
 
 /// What the compare view can be asked to do.
@@ -35,9 +36,12 @@ pub struct CompareState {
     /// The two sides' labels.
     pub labels: [String; 2],
     sessions: Rc<[RefCell<Session>; 2]>,
-    /// The lockstep position: events made on each side (each stops at its own end).
+    lockstep: Rc<Lockstep>,
+    /// The position of the first divergence.
+    first: Option<u64>,
+    /// The lockstep position (see [`Lockstep`]).
     pub index: u64,
-    /// The longer run's events.
+    /// Positions in all.
     pub count: u64,
     /// Event by event: the first divergence and the counts table.
     pub events: Rc<profiles::Comparison>,
@@ -69,13 +73,20 @@ impl CompareState {
         let labels = link.sides.clone().map(|s| side_label(&s));
         let mut sessions = Vec::with_capacity(2);
         let mut series = Vec::with_capacity(2);
+        let mut ends = Vec::with_capacity(2);
         for (m, label) in machines.into_iter().zip(&labels) {
             let ram_pages = m.ram_size / balloon_sim::view::PAGE_SIZE;
-            let (s, _) = Session::from_parsed(Script {
-                machine: m,
-                lines: script.lines.clone(),
-            })
-            .map_err(|e| e.to_string())?;
+            let mut s = Session::new(m).map_err(|e| e.to_string())?;
+            // One command at a time, as `compare_machines` runs them: where each ends is
+            // the lockstep's grid.
+            let side_ends: Vec<u64> = script
+                .lines
+                .iter()
+                .map(|l| {
+                    s.apply_command(l.command.clone());
+                    s.event_count()
+                })
+                .collect();
             series.push(SeriesRef(Rc::new(RunSeries::from_events(
                 label.clone(),
                 ram_pages,
@@ -83,16 +94,25 @@ impl CompareState {
                 0,
             ))));
             sessions.push(RefCell::new(s));
+            ends.push(side_ends);
         }
         let [sa, sb]: [RefCell<Session>; 2] = sessions.try_into().map_err(|_| "two sessions")?;
         let [ra, rb]: [SeriesRef; 2] = series.try_into().map_err(|_| "two series")?;
-        let count = sa.borrow().event_count().max(sb.borrow().event_count());
+        let [ea, eb]: [Vec<u64>; 2] = ends.try_into().map_err(|_| "two sides")?;
+        let lockstep = Lockstep::new(ea, eb);
+        let count = lockstep.count();
         let notice = (!link.problems.is_empty()).then(|| link.problems.join(" "));
         let runs = Rc::new(runs::compare(&ra.0, &rb.0));
+        let first_command = events
+            .first_divergence
+            .as_ref()
+            .and_then(|d| script.lines.iter().position(|l| l.line == d.line));
         let mut state = Self {
             link: Rc::new(link),
             labels,
             sessions: Rc::new([sa, sb]),
+            lockstep: Rc::new(lockstep),
+            first: None,
             index: count,
             count,
             events: Rc::new(events),
@@ -100,6 +120,13 @@ impl CompareState {
             runs,
             notice,
         };
+        state.first = first_command.and_then(|c| {
+            let d = state.events.first_divergence.as_ref()?;
+            // The divergence's event index is side A's, or B's when A had none there.
+            let side = usize::from(d.a.is_none());
+            let (_, j) = state.lockstep.command_of(side, d.index)?;
+            Some(state.lockstep.position_of(c, j))
+        });
         let at = state.link.step.unwrap_or_else(|| state.first_difference());
         if at > count {
             state.notice = Some(format!(
@@ -114,10 +141,7 @@ impl CompareState {
     /// The position that shows the first differing event on both sides (the end when the
     /// runs agree event for event).
     pub fn first_difference(&self) -> u64 {
-        self.events
-            .first_divergence
-            .as_ref()
-            .map_or(self.count, |d| (d.index + 1).min(self.count))
+        self.first.unwrap_or(self.count)
     }
 
     /// Side `i`'s session as shown.
@@ -126,11 +150,11 @@ impl CompareState {
     }
 
     fn show(&mut self, k: u64) {
-        for s in self.sessions.iter() {
+        for (s, n) in self.sessions.iter().zip(self.lockstep.at(k)) {
             let mut s = s.borrow_mut();
             let end = s.event_count();
             // Within the timeline by construction: seek only fails past the end.
-            let _ = s.seek(k.min(end));
+            let _ = s.seek(n.min(end));
         }
         self.index = k;
     }
