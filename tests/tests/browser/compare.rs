@@ -87,7 +87,7 @@ async fn qemu_and_firecracker_side_by_side_show_their_config_sizes_and_first_div
 
     // The differences list names the first divergence, one sentence per side.
     let first = page.text("first-divergence").await;
-    assert!(first.contains("First divergence: event"), "{first}");
+    assert!(first.contains("First divergence: script line"), "{first}");
     assert!(
         first.contains("A (qemu)") && first.contains("B (firecracker)"),
         "{first}"

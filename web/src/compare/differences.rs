@@ -42,7 +42,8 @@ pub fn Differences(props: &DifferencesProps) -> Html {
             <h2>{ "Differences" }</h2>
             if let Some(d) = &c.first_divergence {
                 <div data-testid="first-divergence">
-                    <p>{ format!("First divergence: event {} (script line {}).", d.index + 1, d.line) }
+                    <p>{ format!("First divergence: script line {}, event {} of side {}.",
+                            d.line, d.index + 1, if d.a.is_some() { "A" } else { "B" }) }
                         { " " }
                         <button type="button" data-testid="go-divergence" onclick={props.on_go.clone()}>
                             { "Show both there" }</button>
