@@ -28,31 +28,33 @@ async fn config_bytes(page: &Page, side: &str) -> (u64, u64) {
     (v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0))
 }
 
-async fn side_text(page: &Page, side: &str, id: &str) -> String {
+/// `expr` (over `e`) of the element with test id `id` inside side `side`.
+async fn on_side(page: &Page, side: &str, id: &str, expr: &str) -> serde_json::Value {
     page.js(
-        "return document.querySelector(arguments[0] + ' ' + arguments[1]).textContent;",
+        &format!(
+            "const e = document.querySelector(arguments[0] + ' ' + arguments[1]); return {expr};"
+        ),
         vec![
             json!(test_id(&format!("compare-side-{side}"))),
             json!(test_id(id)),
         ],
     )
     .await
-    .as_str()
-    .unwrap_or_default()
-    .to_owned()
+}
+
+async fn side_text(page: &Page, side: &str, id: &str) -> String {
+    on_side(page, side, id, "e.textContent")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 async fn side_differs(page: &Page, side: &str, id: &str) -> bool {
-    page.js(
-        "return document.querySelector(arguments[0] + ' ' + arguments[1]).classList.contains('differs');",
-        vec![
-            json!(test_id(&format!("compare-side-{side}"))),
-            json!(test_id(id)),
-        ],
-    )
-    .await
-    .as_bool()
-    .unwrap_or(false)
+    on_side(page, side, id, "e.classList.contains('differs')")
+        .await
+        .as_bool()
+        .unwrap_or(false)
 }
 
 #[tokio::test(flavor = "current_thread")]
