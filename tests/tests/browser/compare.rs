@@ -192,3 +192,91 @@ async fn a_broken_link_opens_what_it_can_and_the_embed_is_compact() {
     page.assert_no_console_errors().await;
     page.close().await;
 }
+
+/// The VMM chapter's live comparisons each mount the compare view and fit their frame at a
+/// desktop width, so nobody has to scroll inside the frame to find the differences list.
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs `cargo xtask docs` output in target/book and chromedriver: run `cargo xtask test`"]
+async fn the_vmm_chapter_embeds_live_comparisons_that_fit_their_frames() {
+    use std::time::Duration;
+
+    use e2e::browser::ChromeDriver;
+    use e2e::server::StaticServer;
+    use fantoccini::Locator;
+
+    let server = StaticServer::start(&crate::book::book_dir()).expect("serving the book");
+    let driver = ChromeDriver::start().expect("starting chromedriver");
+    let client = driver.session().await.expect("a headless Chromium session");
+    e2e::browser::emulate_viewport(&client, Some((1280, 900)))
+        .await
+        .expect("a desktop width");
+    client
+        .goto(&format!("{}implementations.html", server.url()))
+        .await
+        .expect("opening the chapter");
+    let frames = client
+        .find_all(Locator::Css("iframe.embed-frame.compare"))
+        .await
+        .expect("the compare frames");
+    assert!(frames.len() >= 3, "{} live comparisons", frames.len());
+    let all = client
+        .find_all(Locator::Css("iframe"))
+        .await
+        .expect("the frames");
+    for (i, f) in all.iter().enumerate() {
+        let class = f.attr("class").await.ok().flatten().unwrap_or_default();
+        if !class.contains("compare") {
+            continue;
+        }
+        f.clone().enter_frame().await.expect("entering the frame");
+        client
+            .wait()
+            .at_most(Duration::from_secs(60))
+            .for_element(Locator::Css(&test_id("first-divergence")))
+            .await
+            .unwrap_or_else(|e| panic!("frame {i}: the compare view did not mount: {e}"));
+        let fit = client
+            .execute(
+                "return [document.documentElement.scrollHeight, window.innerHeight, window.innerWidth,\
+                 [...document.querySelector('main').children].map(c => c.className + ':' + Math.round(c.getBoundingClientRect().height))];",
+                vec![],
+            )
+            .await
+            .expect("measuring the frame");
+        let (content, frame) = (
+            fit[0].as_f64().unwrap_or(0.0),
+            fit[1].as_f64().unwrap_or(0.0),
+        );
+        assert!(
+            content <= frame + 1.0,
+            "frame {i}: the comparison is {content} px tall in a {frame} px frame: {fit}"
+        );
+        client
+            .enter_parent_frame()
+            .await
+            .expect("back to the chapter");
+    }
+    // The first comparison in its chapter, to look at.
+    e2e::browser::emulate_viewport(&client, Some((1280, 1300)))
+        .await
+        .expect("a tall viewport");
+    client
+        .execute(
+            "document.querySelector('iframe.embed-frame.compare').scrollIntoView(); return null;",
+            vec![],
+        )
+        .await
+        .expect("scrolling to the frame");
+    client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; setTimeout(() => done(null), 500);",
+            vec![],
+        )
+        .await
+        .expect("letting the frame paint");
+    let png = client.screenshot().await.expect("screenshot");
+    let dir = e2e::screenshot_dir();
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    std::fs::write(dir.join("book-compare.png"), png).expect("writing the screenshot");
+    client.close().await.expect("closing the session");
+}

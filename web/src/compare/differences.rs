@@ -37,6 +37,20 @@ fn line(letter: &str, label: &str, e: Option<&EventLine>) -> Html {
 pub fn Differences(props: &DifferencesProps) -> Html {
     let c = &props.comparison;
     let [a, b] = &props.labels;
+    let differing = c.rows.iter().filter(|r| r.a != r.b).count();
+    let counts = html! {
+        <table class="compare-table" data-testid="event-counts">
+            <caption>{ if props.only_differing { "Counts that differ" } else { "Counts over the whole run" } }</caption>
+            <thead><tr><th scope="col">{ "what" }</th><th scope="col">{ "A" }</th><th scope="col">{ "B" }</th></tr></thead>
+            <tbody>
+                { for c.rows.iter().filter(|r| !props.only_differing || r.a != r.b).map(|r| html! {
+                    <tr class={classes!((r.a != r.b).then_some("differs"))}>
+                        <th scope="row">{ &r.what }</th><td>{ r.a }</td><td>{ r.b }</td>
+                    </tr>
+                }) }
+            </tbody>
+        </table>
+    };
     html! {
         <section class="differences" data-testid="differences" aria-label="Differences">
             <h2>{ "Differences" }</h2>
@@ -56,17 +70,16 @@ pub fn Differences(props: &DifferencesProps) -> Html {
             } else {
                 <p data-testid="first-divergence">{ "No divergence: both sides make the same events." }</p>
             }
-            <table class="compare-table" data-testid="event-counts">
-                <caption>{ if props.only_differing { "Counts that differ, whole run" } else { "Counts over the whole run" } }</caption>
-                <thead><tr><th scope="col">{ "what" }</th><th scope="col">{ "A" }</th><th scope="col">{ "B" }</th></tr></thead>
-                <tbody>
-                    { for c.rows.iter().filter(|r| !props.only_differing || r.a != r.b).map(|r| html! {
-                        <tr class={classes!((r.a != r.b).then_some("differs"))}>
-                            <th scope="row">{ &r.what }</th><td>{ r.a }</td><td>{ r.b }</td>
-                        </tr>
-                    }) }
-                </tbody>
-            </table>
+            if props.only_differing {
+                // The embed: the counts that differ behind a disclosure, so the comparison
+                // fits its frame in the book.
+                <details class="counts-disclosure">
+                    <summary>{ format!("Counts that differ over the whole run: {}", differing) }</summary>
+                    { counts }
+                </details>
+            } else {
+                { counts }
+            }
         </section>
     }
 }
