@@ -193,8 +193,9 @@ async fn a_broken_link_opens_what_it_can_and_the_embed_is_compact() {
     page.close().await;
 }
 
-/// The VMM chapter's live comparisons each mount the compare view and fit their frame at a
-/// desktop width, so nobody has to scroll inside the frame to find the differences list.
+/// The VMM chapter's live comparisons each mount the compare view and fit their frame on a
+/// phone and at a desktop width, so nobody has to scroll inside a frame to find the
+/// differences list.
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "needs `cargo xtask docs` output in target/book and chromedriver: run `cargo xtask test`"]
 async fn the_vmm_chapter_embeds_live_comparisons_that_fit_their_frames() {
@@ -207,35 +208,54 @@ async fn the_vmm_chapter_embeds_live_comparisons_that_fit_their_frames() {
     let server = StaticServer::start(&crate::book::book_dir()).expect("serving the book");
     let driver = ChromeDriver::start().expect("starting chromedriver");
     let client = driver.session().await.expect("a headless Chromium session");
-    e2e::browser::emulate_viewport(&client, Some((1280, 900)))
-        .await
-        .expect("a desktop width");
-    client
-        .goto(&format!("{}implementations.html", server.url()))
-        .await
-        .expect("opening the chapter");
-    let frames = client
-        .find_all(Locator::Css("iframe.embed-frame.compare"))
-        .await
-        .expect("the compare frames");
-    assert!(frames.len() >= 3, "{} live comparisons", frames.len());
-    let all = client
-        .find_all(Locator::Css("iframe"))
-        .await
-        .expect("the frames");
-    for (i, f) in all.iter().enumerate() {
-        let class = f.attr("class").await.ok().flatten().unwrap_or_default();
-        if !class.contains("compare") {
-            continue;
-        }
-        f.clone().enter_frame().await.expect("entering the frame");
+    for size in [(1280, 900), (390, 844)] {
+        e2e::browser::emulate_viewport(&client, Some(size))
+            .await
+            .expect("the width");
+        client
+            .goto(&format!("{}implementations.html", server.url()))
+            .await
+            .expect("opening the chapter");
         client
             .wait()
-            .at_most(Duration::from_secs(60))
-            .for_element(Locator::Css(&test_id("first-divergence")))
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("iframe.embed-frame.compare"))
             .await
-            .unwrap_or_else(|e| panic!("frame {i}: the compare view did not mount: {e}"));
-        let fit = client
+            .expect("the chapter's compare frames");
+        let frames = client
+            .find_all(Locator::Css("iframe.embed-frame.compare"))
+            .await
+            .expect("the compare frames");
+        assert!(
+            frames.len() >= 3,
+            "{size:?}: {} live comparisons",
+            frames.len()
+        );
+        let all = client
+            .find_all(Locator::Css("iframe"))
+            .await
+            .expect("the frames");
+        for (i, f) in all.iter().enumerate() {
+            let class = f.attr("class").await.ok().flatten().unwrap_or_default();
+            if !class.contains("compare") {
+                continue;
+            }
+            f.clone().enter_frame().await.expect("entering the frame");
+            if let Err(e) = client
+                .wait()
+                .at_most(Duration::from_secs(60))
+                .for_element(Locator::Css(&test_id("first-divergence")))
+                .await
+            {
+                let seen = client
+                    .execute(
+                        "return location.href + ' | ' + document.body.innerText.slice(0, 300);",
+                        vec![],
+                    )
+                    .await;
+                panic!("{size:?}, frame {i}: the compare view did not mount: {e}: {seen:?}");
+            }
+            let fit = client
             .execute(
                 "return [document.documentElement.scrollHeight, window.innerHeight, window.innerWidth,\
                  [...document.querySelector('main').children].map(c => c.className + ':' + Math.round(c.getBoundingClientRect().height))];",
@@ -243,18 +263,19 @@ async fn the_vmm_chapter_embeds_live_comparisons_that_fit_their_frames() {
             )
             .await
             .expect("measuring the frame");
-        let (content, frame) = (
-            fit[0].as_f64().unwrap_or(0.0),
-            fit[1].as_f64().unwrap_or(0.0),
-        );
-        assert!(
-            content <= frame + 1.0,
-            "frame {i}: the comparison is {content} px tall in a {frame} px frame: {fit}"
-        );
-        client
-            .enter_parent_frame()
-            .await
-            .expect("back to the chapter");
+            let (content, frame) = (
+                fit[0].as_f64().unwrap_or(0.0),
+                fit[1].as_f64().unwrap_or(0.0),
+            );
+            assert!(
+                content <= frame + 1.0,
+                "{size:?}, frame {i}: the comparison is {content} px tall in a {frame} px frame: {fit}"
+            );
+            client
+                .enter_parent_frame()
+                .await
+                .expect("back to the chapter");
+        }
     }
     // The first comparison in its chapter, to look at.
     e2e::browser::emulate_viewport(&client, Some((1280, 1300)))
