@@ -81,3 +81,19 @@ pub fn config_model(s: &Session) -> ConfigModel {
         status_changed,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// crosvm's `virtio_balloon_config` has `ws_num_bins` after the 16 standard bytes
+    /// (`VIRTIO_BALLOON_WS_DEFAULT_NUM_BINS` = 4); QEMU's has none, so the panel shows no row.
+    #[test]
+    fn the_panel_shows_crosvms_ws_num_bins_and_no_such_row_elsewhere() {
+        let open = |m: &str| Session::from_script(&format!("{m}\nrun\n")).unwrap().0;
+        let c = config_model(&open("-m 1G -profile crosvm"));
+        assert_eq!((c.size, c.ws_num_bins), (20, Some(4)));
+        let c = config_model(&open("-m 1G -profile firecracker"));
+        assert_eq!((c.size, c.ws_num_bins), (12, None));
+    }
+}
