@@ -5,6 +5,7 @@
 pub mod app;
 pub mod browser;
 pub mod clock;
+pub mod compare;
 pub mod components;
 pub mod embed;
 pub mod hooks;

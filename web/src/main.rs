@@ -1,4 +1,5 @@
-//! Entry point trunk builds: mounts the full playground, or the compact embed for `?embed=1`;
+//! Entry point trunk builds: mounts the full playground, the trace, compare or host page their
+//! query asks for, or the compact embed for `?embed=1`;
 //! nothing when the page loaded the module for its JS API (`mount`).
 #![forbid(unsafe_code)]
 
@@ -11,6 +12,11 @@ fn main() {
     }
     if balloon_web::trace::location_wants_trace() {
         yew::Renderer::<balloon_web::trace::TracePage>::new().render();
+    } else if balloon_web::compare::location_wants_compare() {
+        let props = balloon_web::compare::ComparePageProps {
+            compact: balloon_web::compare::location_wants_compact(),
+        };
+        yew::Renderer::<balloon_web::compare::ComparePage>::with_props(props).render();
     } else if balloon_web::host::location_host_preset().is_some() {
         let props = balloon_web::host::HostPageProps {
             compact: balloon_web::host::location_wants_compact(),

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use balloon_web::compare::{self, state::CompareState};
 use balloon_web::embed::options;
 use balloon_web::embed::state::EmbedState;
 use balloon_web::host::state::HostState;
@@ -46,6 +47,7 @@ fn every_chapter_embeds_a_playground_that_opens_cleanly() {
     let files = chapters();
     assert!(files.len() >= 11, "{files:?}");
     let mut total = 0;
+    let mut compares = 0;
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
@@ -60,6 +62,25 @@ fn every_chapter_embeds_a_playground_that_opens_cleanly() {
                 options::wants_embed(query_value(&query, "embed")),
                 "{name}: {query}"
             );
+            if let Some(sides) = query_value(&query, "compare") {
+                // The compare view: both sides and the preset read cleanly, the step is in
+                // the lockstep timeline, and nothing is left to complain of.
+                let link = compare::link::parse(
+                    Some(sides),
+                    query_value(&query, "preset"),
+                    query_value(&query, "step"),
+                );
+                assert!(link.problems.is_empty(), "{name}: {:?}", link.problems);
+                let step = link.step;
+                let s = CompareState::open(link).unwrap();
+                assert_eq!(s.notice, None, "{name}: {query}");
+                if let Some(k) = step {
+                    assert_eq!(s.index, k, "{name}: {query}");
+                }
+                compares += 1;
+                total += 1;
+                continue;
+            }
             if options::wants_host(query_value(&query, "panels")) {
                 // The host view: its preset opens, at its step, with nothing to complain of.
                 let preset = query_value(&query, "host").unwrap_or_default();
@@ -82,4 +103,8 @@ fn every_chapter_embeds_a_playground_that_opens_cleanly() {
         }
     }
     assert!(total >= 15, "only {total} embeds");
+    assert!(
+        compares >= 3,
+        "the VMM chapter's live comparisons: {compares}"
+    );
 }

@@ -21,6 +21,10 @@ pub fn qemu_config_size(host_features: u64, qemu_4_0_config_size: bool) -> usize
 /// `ws_num_bins` and 3 reserved bytes after the 16 standard ones.
 pub const IMAGE_MAX: usize = 20;
 
+/// Offset of crosvm's `ws_num_bins` (u8, after the 16 standard bytes; 3 reserved bytes
+/// follow): crosvm `devices/src/virtio/balloon.rs` `struct virtio_balloon_config`.
+pub const WS_NUM_BINS: u32 = 16;
+
 /// The device's config fields, as `VirtIOBalloon` holds them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct BalloonConfig {

@@ -334,6 +334,13 @@ impl<B: Backend> BalloonDevice<B> {
             poison_val: self.poison_val,
         }
     }
+    /// The config space as a driver reads it: the profile's image (the 16 standard bytes, then
+    /// crosvm's `ws_num_bins` and reserved bytes), cut at the config size, as
+    /// `virtio_config_readb` copies it from `vdev->config` (`config_len` bytes).
+    pub fn config_image(&self) -> Vec<u8> {
+        let image = self.config().image(self.profile.config_tail);
+        image[..self.config_size.min(image.len())].to_vec()
+    }
     /// The hinting state.
     pub fn hint(&self) -> FreePageHint {
         self.hint

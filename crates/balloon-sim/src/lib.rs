@@ -58,7 +58,9 @@
 //! history (the CLI, golden tests, bulk runs). [`import`] reads a real QEMU run (trace events
 //! and a QMP transcript) into an [`import::Recording`] (`balloon-sim import`), and replays its
 //! commands in the simulator ([`import::ReplayPlan`]); [`compare`] sets any two runs side by
-//! side on one clock.
+//! side on one clock, and [`compare::profiles::compare_machines`] runs one script on two
+//! machines (two profiles, or one with two property sets, [`compare::profiles::side_machine`])
+//! one command at a time (`balloon-sim compare`, the page's `?compare=A,B`).
 //!
 //! # A host of VMs
 //!
@@ -109,4 +111,6 @@ pub use reply::Reply;
 pub use runner::{Runner, Summary, run_text, run_text_as};
 pub use session::{Session, StatsSample};
 pub use stepping::StepSize;
+/// The backend every target runs (the one `Session` uses), for generic calls from the page.
+pub use virtq::Portable;
 pub use world::{TraceEvent, World};

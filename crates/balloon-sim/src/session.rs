@@ -285,8 +285,9 @@ impl Session {
         self.lines.push(command_text(command));
     }
 
-    /// Runs one parsed command (for [`crate::ScriptLoad`]).
-    pub(crate) fn apply_command(&mut self, command: Command) -> Vec<Reply> {
+    /// Runs one parsed command (for [`crate::ScriptLoad`], and the compare view, which runs
+    /// one script's commands on two sessions and notes where each command's events end).
+    pub fn apply_command(&mut self, command: Command) -> Vec<Reply> {
         self.run_command(command)
     }
 

@@ -92,7 +92,8 @@ fn check(s: &Session, v: &BytesView) -> Result<(), TestCaseError> {
             continue;
         }
         if r.kind == RegionKind::Config {
-            prop_assert_eq!(r.bytes.len(), c.size.min(16));
+            prop_assert_eq!(r.bytes.len(), c.size);
+            prop_assert_eq!(&r.bytes, &c.image);
             for f in &r.fields {
                 let want = match f.name.as_str() {
                     "num_pages" => c.num_pages,
@@ -380,5 +381,52 @@ proptest! {
         let at = at.index(end as usize + 1) as u64;
         s.seek(at).unwrap();
         check(&s, &s.byte_view(at.saturating_sub(1)))?;
+    }
+}
+
+/// Each profile's config space is shown whole, at the size its VMM's source gives it, not cut
+/// at the 16 standard bytes. Sizes and crosvm's `ws_num_bins` from the VMMs' sources: Cloud
+/// Hypervisor `VirtioBalloonConfig` (num_pages, actual: 8), Firecracker `ConfigSpace`
+/// (num_pages, actual, free_page_hint_cmd_id: 12), crosvm `virtio_balloon_config` (16 standard
+/// bytes, `ws_num_bins` = `VIRTIO_BALLOON_WS_DEFAULT_NUM_BINS` 4, 3 reserved: 20); QEMU with
+/// `qemu-4-0-config-size` is 16 (`virtio_balloon_config_size`).
+#[test]
+fn each_profiles_config_region_has_its_own_size() {
+    for (machine, size) in [
+        ("-m 1G -profile cloud-hypervisor", 8),
+        ("-m 1G -profile firecracker", 12),
+        ("-m 1G", 16),
+        ("-m 1G -profile crosvm", 20),
+    ] {
+        let s = Session::from_script(&format!("{machine}\nrun\n"))
+            .unwrap()
+            .0;
+        let v = s.byte_view(s.current_index());
+        let r = v
+            .regions
+            .iter()
+            .find(|r| r.kind == RegionKind::Config)
+            .expect("a config region");
+        assert_eq!(r.bytes.len(), size, "{machine}");
+        assert_eq!(s.config_view().image.len(), size, "{machine}");
+        assert_eq!(r.note, None, "{machine}: no field is left out");
+        let names: Vec<_> = r.fields.iter().map(|f| f.name.as_str()).collect();
+        let want: &[&str] = match size {
+            8 => &["num_pages", "actual"],
+            12 => &["num_pages", "actual", "free_page_hint_cmd_id"],
+            16 => &["num_pages", "actual", "free_page_hint_cmd_id", "poison_val"],
+            _ => &[
+                "num_pages",
+                "actual",
+                "free_page_hint_cmd_id",
+                "poison_val",
+                "ws_num_bins",
+                "_reserved",
+            ],
+        };
+        assert_eq!(names, want, "{machine}");
+        if size == 20 {
+            assert_eq!(r.bytes[16..], [4, 0, 0, 0], "ws_num_bins 4, reserved zero");
+        }
     }
 }

@@ -194,6 +194,9 @@ pub fn run_all(packages: &[String]) -> Result<(), Error> {
         &shots.join("playground-dark.png"),
         &env.root.join("docs/screenshot-dark.png"),
     )?;
+    for name in ["compare-1440.png", "compare-390.png"] {
+        publish_screenshot(&shots.join(name), &env.root.join("docs").join(name))?;
+    }
     println!("xtask: all steps passed");
     Ok(())
 }

@@ -18,7 +18,7 @@ const STARTS: [u64; 2] = [27, 6670];
 const PATIENCE: Duration = Duration::from_secs(30);
 
 /// `$E2E_BOOK`, else `target/book` at the repository root.
-fn book_dir() -> PathBuf {
+pub(crate) fn book_dir() -> PathBuf {
     std::env::var_os("E2E_BOOK")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/book"))

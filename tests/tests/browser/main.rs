@@ -7,6 +7,7 @@
 mod axe;
 mod book;
 mod bytes;
+mod compare;
 mod csp;
 mod first_paint;
 mod host;

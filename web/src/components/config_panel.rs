@@ -42,6 +42,17 @@ pub fn ConfigPanel(props: &ConfigPanelProps) -> Html {
                 { field("actual", 4, ConfigField::Actual, c.actual.to_string()) }
                 { field("free_page_hint_cmd_id", 8, ConfigField::FreePageHintCmdId, format!("{:#x}", c.free_page_hint_cmd_id)) }
                 { field("poison_val", 12, ConfigField::PoisonVal, format!("{:#x}", c.poison_val)) }
+                // crosvm's `virtio_balloon_config` goes on past the standard struct.
+                if let Some(bins) = c.ws_num_bins {
+                    <tr data-testid="config-ws_num_bins">
+                        <th scope="row"><code>{ "ws_num_bins" }</code></th>
+                        <td>{ "+16" }</td><td>{ bins }</td>
+                    </tr>
+                    <tr data-testid="config-_reserved">
+                        <th scope="row"><code>{ "_reserved" }</code></th>
+                        <td>{ "+17" }</td><td>{ "3 bytes" }</td>
+                    </tr>
+                }
             </table>
             <p class={classes!("status", c.status_changed.then_some("changed"))} data-testid="config-status">
                 { format!("status {:#04x} ", c.status) }

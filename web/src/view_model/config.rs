@@ -26,6 +26,8 @@ pub struct ConfigModel {
     pub poison_val: u32,
     /// Config size in bytes.
     pub size: usize,
+    /// crosvm's `ws_num_bins` (the byte after the 16 standard ones), when the config has it.
+    pub ws_num_bins: Option<u8>,
     /// The status byte.
     pub status: u8,
     /// Its bits, decoded.
@@ -64,6 +66,7 @@ pub fn config_model(s: &Session) -> ConfigModel {
         free_page_hint_cmd_id: c.free_page_hint_cmd_id,
         poison_val: c.poison_val,
         size: c.size,
+        ws_num_bins: c.ws_num_bins(),
         status: c.status,
         status_bits: status::BITS
             .iter()
@@ -76,5 +79,21 @@ pub fn config_model(s: &Session) -> ConfigModel {
         declined: feature_list(c.device_features & !c.driver_features),
         changed,
         status_changed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// crosvm's `virtio_balloon_config` has `ws_num_bins` after the 16 standard bytes
+    /// (`VIRTIO_BALLOON_WS_DEFAULT_NUM_BINS` = 4); QEMU's has none, so the panel shows no row.
+    #[test]
+    fn the_panel_shows_crosvms_ws_num_bins_and_no_such_row_elsewhere() {
+        let open = |m: &str| Session::from_script(&format!("{m}\nrun\n")).unwrap().0;
+        let c = config_model(&open("-m 1G -profile crosvm"));
+        assert_eq!((c.size, c.ws_num_bins), (20, Some(4)));
+        let c = config_model(&open("-m 1G -profile firecracker"));
+        assert_eq!((c.size, c.ws_num_bins), (12, None));
     }
 }

@@ -1,11 +1,12 @@
 //! One script, two device profiles, in lockstep: the first event where the two runs differ and
 //! a table of counts (events by kind, guest errors, the closing numbers). The CLI's
-//! `balloon-sim compare` prints it; the same result can feed a view.
+//! `balloon-sim compare` prints it; the page's compare view shows it beside both runs. The two
+//! sides are two profiles, or one profile with two property sets ([`side_machine`]).
 
 use balloon_device::Vmm;
 use virtq::Backend;
 
-use crate::command::Script;
+use crate::command::{MachineConfig, Script};
 use crate::error::Error;
 use crate::runner::{Runner, Summary};
 use crate::world::{Detail, TraceEvent};
@@ -25,6 +26,40 @@ pub const KINDS: [&str; 12] = [
     "timer",
     "monitor",
 ];
+
+/// One side of a comparison, `PROFILE[:PROP=VALUE...]` (`qemu`, `qemu:deflate-on-oom=on`):
+/// `base` with that `-profile` and those `-device virtio-balloon` properties on top, as if the
+/// machine line ended with them.
+pub fn side_machine(base: &MachineConfig, side: &str) -> Result<MachineConfig, String> {
+    let mut parts = side.split(':');
+    let name = parts.next().unwrap_or_default();
+    if Vmm::parse(name).is_none() {
+        return Err(format!(
+            "\"{side}\": no profile is called \"{name}\"; profiles: {}",
+            Vmm::ALL.map(Vmm::name).join(", ")
+        ));
+    }
+    let mut line = format!("{} -profile {name}", base.to_line());
+    let props: Vec<_> = parts.collect();
+    if !props.is_empty() {
+        if props
+            .iter()
+            .any(|p| p.is_empty() || p.contains(char::is_whitespace))
+        {
+            return Err(format!(
+                "\"{side}\": properties go as PROFILE:PROP=VALUE:PROP=VALUE, without spaces"
+            ));
+        }
+        line += &format!(" -device virtio-balloon,{}", props.join(","));
+    }
+    MachineConfig::parse(&line)
+        .map_err(|e| format!("\"{side}\": {}; expected {}", e.message, e.expected))
+}
+
+/// A side's label: the profile, and its properties when it names some.
+pub fn side_label(side: &str) -> String {
+    side.replacen(':', " ", 1).replace(':', ", ")
+}
 
 /// One side's event at the point of divergence.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -107,10 +142,29 @@ impl Tally {
 
 /// Runs `script` on profiles `a` and `b` (backend `B`), one command at a time on both.
 pub fn compare<B: Backend>(script: &Script, a: Vmm, b: Vmm) -> Result<Comparison, Error> {
-    let mut sa = script.clone();
-    sa.machine.profile = a.name().to_owned();
-    let mut sb = script.clone();
-    sb.machine.profile = b.name().to_owned();
+    let mut ma = script.machine.clone();
+    ma.profile = a.name().to_owned();
+    let mut mb = script.machine.clone();
+    mb.profile = b.name().to_owned();
+    compare_machines::<B>(script, &ma, &mb)
+}
+
+/// Runs `script`'s lines on machines `a` and `b` (its own machine line is replaced), one
+/// command at a time on both: two profiles, or one profile with two property sets.
+pub fn compare_machines<B: Backend>(
+    script: &Script,
+    a: &MachineConfig,
+    b: &MachineConfig,
+) -> Result<Comparison, Error> {
+    let sa = Script {
+        machine: a.clone(),
+        lines: script.lines.clone(),
+    };
+    let sb = Script {
+        machine: b.clone(),
+        lines: script.lines.clone(),
+    };
+    let (a, b) = (a.vmm(), b.vmm());
     let mut ra = Runner::<B>::new(&sa)?;
     let mut rb = Runner::<B>::new(&sb)?;
     let (mut ta, mut tb) = (Tally::default(), Tally::default());

@@ -83,14 +83,26 @@ pub struct ConfigView {
     pub free_page_hint_cmd_id: u32,
     /// `poison_val`.
     pub poison_val: u32,
-    /// Config size in bytes (8, 12 or 16).
+    /// Config size in bytes (QEMU 8, 12 or 16; Cloud Hypervisor 8, Firecracker 12, crosvm 20).
     pub size: usize,
+    /// The `size` bytes a config read returns, little-endian (crosvm's `ws_num_bins` and
+    /// reserved bytes past the 16 standard ones).
+    pub image: Vec<u8>,
     /// Device features offered.
     pub device_features: u64,
     /// Features the driver accepted.
     pub driver_features: u64,
     /// Status byte.
     pub status: u8,
+}
+
+impl ConfigView {
+    /// crosvm's `ws_num_bins`, the byte after the 16 standard ones, when the config has it.
+    pub fn ws_num_bins(&self) -> Option<u8> {
+        self.image
+            .get(balloon_device::config::WS_NUM_BINS as usize)
+            .copied()
+    }
 }
 
 /// The driver's half of a queue's indices, once the driver set the queue up.

@@ -41,6 +41,7 @@ impl<B: Backend> World<B> {
             free_page_hint_cmd_id: c.free_page_hint_cmd_id,
             poison_val: c.poison_val,
             size: self.device.config_size(),
+            image: self.device.config_image(),
             device_features: self.device.device_features(),
             driver_features: self.device.driver_features(),
             status: self.device.status(),
