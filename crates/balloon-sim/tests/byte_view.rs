@@ -100,6 +100,12 @@ fn check(s: &Session, v: &BytesView) -> Result<(), TestCaseError> {
                     "actual" => c.actual,
                     "free_page_hint_cmd_id" => c.free_page_hint_cmd_id,
                     "poison_val" => c.poison_val,
+                    // crosvm's extra bytes: the bin count it reports, then three reserved zeros
+                    // (crosvm devices/src/virtio/balloon.rs `virtio_balloon_config`).
+                    "ws_num_bins" => c.ws_num_bins().map(u32::from).ok_or_else(|| {
+                        TestCaseError::fail("ws_num_bins without a 20-byte config")
+                    })?,
+                    "_reserved" => 0,
                     other => return Err(TestCaseError::fail(format!("config field {other}"))),
                 };
                 prop_assert_eq!(f.value, u64::from(want), "{}", f.name);
