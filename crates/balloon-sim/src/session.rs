@@ -421,7 +421,7 @@ pub(crate) fn command_text(c: &Command) -> String {
     }
 }
 
-fn format_duration(ns: u64) -> String {
+pub(crate) fn format_duration(ns: u64) -> String {
     for (unit, name) in [
         (60_000_000_000, "min"),
         (1_000_000_000, "s"),

@@ -2,10 +2,13 @@
 //! [`Host`]. Scripts run through the same stepping commands as [`super::HostRunner`], so a
 //! session and a straight run of one script make the same trace.
 
+use std::collections::BTreeMap;
+
 use virtq::Portable;
 
-use super::script::{HostAction, parse_host_script};
+use super::script::{HostAction, parse_host_command, parse_host_script};
 use super::{Host, HostEvent, HostInput};
+use crate::command::ScriptError;
 use crate::error::Error;
 use crate::history::History;
 use crate::reply::Reply;
@@ -18,6 +21,12 @@ use crate::trace::hash::Fnv64;
 pub struct HostSession {
     history: History<Host<Portable>>,
     names: Vec<String>,
+    /// The script's header (host settings and machine lines), verbatim, for
+    /// [`Self::timeline_script`].
+    header: String,
+    /// For each recorded input (by its event index), how many consequence events `act`
+    /// stepped out right after it: a replayed line makes them again by itself.
+    consequences: BTreeMap<u64, u64>,
 }
 
 /// A reply with the name of the VM whose monitor gave it.
@@ -28,9 +37,21 @@ impl HostSession {
     pub fn from_script(text: &str) -> Result<(Self, Vec<VmReply>), Error> {
         let script = parse_host_script(text)?;
         let host = Host::<Portable>::new(&script)?;
+        let first_command = script.lines.first().map_or(u32::MAX, |l| l.line);
+        let mut header: String = text
+            .split('\n')
+            .take(usize::try_from(first_command - 1).unwrap_or(usize::MAX))
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        if !header.ends_with('\n') {
+            header.push('\n');
+        }
         let mut s = Self {
             names: host.names(),
             history: History::new(host),
+            header,
+            consequences: BTreeMap::new(),
         };
         let mut replies = Vec::new();
         for line in &script.lines {
@@ -73,6 +94,61 @@ impl HostSession {
             }
         }
         replies
+    }
+
+    /// Runs one line typed at the console (the host script's own line parser, against this
+    /// host's VMs): a line that does not parse is an error and changes nothing. A reading
+    /// monitor command (`info balloon`, `query-balloon`) while in the past is answered from
+    /// the host as shown, so asking does not fork the timeline.
+    pub fn apply_line(&mut self, text: &str) -> Result<Vec<VmReply>, ScriptError> {
+        let Some(action) = parse_host_command(text, &self.names)? else {
+            return Ok(Vec::new());
+        };
+        if let HostAction::Vm { vm, command } = &action
+            && command.is_read_only()
+            && self.is_in_the_past()
+        {
+            let mut host = self.host().clone();
+            let mut replies = Vec::new();
+            let input = HostInput::Vm {
+                vm: *vm,
+                command: command.clone(),
+            };
+            host.apply(&input, &mut |ev| {
+                super::runner::emit_replies(ev, &mut |i, r| {
+                    replies.push((self.names.get(i).cloned().unwrap_or_default(), r));
+                });
+            });
+            return Ok(replies);
+        }
+        Ok(self.run_action(&action))
+    }
+
+    /// Whether the cursor is before the end of the timeline (after a seek back).
+    pub fn is_in_the_past(&self) -> bool {
+        self.current_index() < self.event_count()
+    }
+
+    /// Whether [`Self::apply_line`] of `text` would drop the recorded future: the session
+    /// is in the past and the line acts (the single VM's rule, `Session::would_fork`: a
+    /// reading command, a stepping line or a line that does not parse does not fork).
+    pub fn would_fork(&self, text: &str) -> bool {
+        self.is_in_the_past()
+            && match parse_host_command(text, &self.names) {
+                Ok(Some(HostAction::Vm { command, .. })) => !command.is_read_only(),
+                Ok(Some(HostAction::Policy(_))) => true,
+                _ => false,
+            }
+    }
+
+    /// When the next step's event happens, in virtual ns: the recorded one when in the past,
+    /// else the host scheduler's next (`None` when nothing will happen by itself).
+    pub fn next_event_ns(&self) -> Option<u64> {
+        match self.next_recorded() {
+            Some(ev) => Some(ev.time_ns),
+            None if self.is_in_the_past() => None,
+            None => self.host().next_event_ns(),
+        }
     }
 
     /// A UI step button. In the past it replays the recorded timeline, the operator's inputs
@@ -172,12 +248,20 @@ impl Engine for HostSession {
     /// The input's event, then at once the consequences it decided (a swap-out, a kill), as
     /// [`Host::apply`] hands them out in a straight run.
     fn act(&mut self, input: HostInput, sink: &mut dyn FnMut(&HostEvent)) {
+        let at = self.current_index();
+        // Acting in the past drops the recorded future, and with it its inputs' records.
+        self.consequences.split_off(&at);
         sink(self.history.act(input));
+        let mut stepped = 0;
         while self.history.world().has_pending() {
             match self.history.step() {
                 Some(ev) => sink(ev),
                 None => break,
             }
+            stepped += 1;
+        }
+        if stepped > 0 {
+            self.consequences.insert(at, stepped);
         }
     }
     fn step(&mut self, sink: &mut dyn FnMut(&HostEvent)) -> bool {
@@ -196,6 +280,8 @@ impl Engine for HostSession {
         crate::stepping::MAX_SESSION_EVENTS_PER_COMMAND
     }
 }
+
+mod timeline;
 
 #[cfg(test)]
 mod tests {
@@ -300,5 +386,40 @@ mod tests {
             s.seek(end + 1).is_err(),
             "past the end is an error, not a panic"
         );
+    }
+
+    /// The console's lines: parsed by the host script's parser against this host's VMs;
+    /// a bad line changes nothing; a reading command in the past answers without forking.
+    #[test]
+    fn console_lines_act_refuse_or_answer_in_the_past() {
+        let p = crate::host::presets::get("host-three-vms").unwrap();
+        let (mut s, _) = HostSession::from_script(p.text).unwrap();
+        let (end, hash) = (s.event_count(), s.trace_hash());
+        for bad in [
+            "@nosuch balloon 10",
+            "host ram 4G",
+            "@db run 1s",
+            "ballon 5",
+            "balloon 5",
+        ] {
+            let e = s.apply_line(bad).unwrap_err().to_string();
+            assert!(e.contains("line 1"), "{bad}: {e}");
+            assert_eq!((s.event_count(), s.trace_hash()), (end, hash), "{bad}");
+        }
+        s.seek(end / 2).unwrap();
+        assert!(!s.would_fork("@db info balloon"));
+        let replies = s.apply_line("@db info balloon").unwrap();
+        assert_eq!(replies.len(), 1);
+        assert_eq!(replies[0].0, "db");
+        assert!(
+            replies[0].1.to_line().starts_with("balloon: actual="),
+            "{replies:?}"
+        );
+        assert_eq!(s.event_count(), end, "asking in the past keeps the future");
+        assert_eq!(s.current_index(), end / 2);
+        assert!(s.would_fork("@db balloon 1024") && s.would_fork("host policy off"));
+        assert!(!s.would_fork("run 1s") && !s.would_fork("@db ballon 1"));
+        s.apply_line("@db balloon 1024").unwrap();
+        assert_eq!(s.event_count(), end / 2 + 1, "acting in the past forks");
     }
 }
