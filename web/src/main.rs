@@ -11,7 +11,7 @@ fn main() {
     }
     if balloon_web::trace::location_wants_trace() {
         yew::Renderer::<balloon_web::trace::TracePage>::new().render();
-    } else if balloon_web::host::location_host_preset().is_some() {
+    } else if balloon_web::host::location_wants_host() {
         let props = balloon_web::host::HostPageProps {
             compact: balloon_web::host::location_wants_compact(),
         };

@@ -26,6 +26,23 @@ pub struct StatsSample {
     pub values: [u64; 16],
 }
 
+impl StatsSample {
+    /// The sample an event carries: the stats the device parsed from the guest's buffer
+    /// (`virtio_balloon_receive_stats`), or `None` for any other event.
+    pub fn of(ev: &TraceEvent) -> Option<Self> {
+        match &ev.detail {
+            Detail::Device(balloon_device::DeviceEvent::StatsReceived { stats, .. }) => {
+                Some(StatsSample {
+                    index: ev.index,
+                    time_ns: ev.time_ns,
+                    values: stats.by_tag(),
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
 /// A world, its past and its future (after a seek back).
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -342,13 +359,8 @@ impl Session {
         let mut h = Fnv64(self.hash_at(n as u64 - 1));
         h.feed(ev);
         self.hashes.push(h.0);
-        if let Detail::Device(balloon_device::DeviceEvent::StatsReceived { stats, .. }) = &ev.detail
-        {
-            self.stats.push(StatsSample {
-                index: ev.index,
-                time_ns: ev.time_ns,
-                values: stats.by_tag(),
-            });
+        if let Some(sample) = StatsSample::of(ev) {
+            self.stats.push(sample);
         }
     }
 }

@@ -3,7 +3,9 @@
 //! where they are; the selected VM's balloon and rings show below.
 
 mod page;
+pub mod share;
 pub mod state;
+pub mod vm_panels;
 
 pub use page::{HostPage, HostPageProps};
 
@@ -22,6 +24,17 @@ pub fn location_host_preset() -> Option<String> {
             && crate::embed::options::wants_host(q.get("panels").as_deref()))
         .then(|| state::DEFAULT_HOST_PRESET.to_owned())
     })
+}
+
+/// Whether the page's URL asks for the host page: a share link whose script is a host's, or
+/// (with no share link) `?host=NAME` or the host embed. One VM's links open its page as
+/// before, whatever the query says.
+pub fn location_wants_host() -> bool {
+    let hash = crate::browser::location_hash();
+    if share::is_share_fragment(&hash) {
+        return share::is_host_fragment(&hash);
+    }
+    location_host_preset().is_some()
 }
 
 /// Whether the host view is embedded (`?embed=1`): the compact page, no header or rings.

@@ -91,3 +91,16 @@ pub struct ConsoleLine {
     /// The text as printed.
     pub text: String,
 }
+
+/// A page's own action for what the shared controls, console and shortcuts ask
+/// ([`Action`]); `None` when the page has no such thing.
+pub trait PageAction: Sized {
+    /// This page's action for `a`.
+    fn from_page(a: Action) -> Option<Self>;
+}
+
+impl PageAction for Action {
+    fn from_page(a: Action) -> Option<Self> {
+        Some(a)
+    }
+}

@@ -37,7 +37,7 @@ pub use self::runner::{HostRunner, HostSummary, HostTotals, VmSummary, run_host_
 pub use self::script::{
     HostAction, HostLine, HostScript, is_host_script, parse_host_command, parse_host_script,
 };
-pub use self::session::HostSession;
+pub use self::session::{HostSession, VmReply};
 pub use self::vm::{Vm, VmState};
 use crate::command::{Command, QmpRequest};
 use crate::error::Error;

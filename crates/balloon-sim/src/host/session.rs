@@ -197,6 +197,17 @@ impl HostSession {
         // At event 0 there is nothing to undo; a seek below the cursor cannot fail.
         let _ = self.history.step_back();
     }
+    /// Back to the end of the previous message round trip of any VM (or to event 0), as
+    /// `Session::step_back_message` does for one VM.
+    pub fn step_back_message(&mut self) {
+        let cursor = usize::try_from(self.current_index()).unwrap_or(usize::MAX);
+        let target = (0..cursor.saturating_sub(1))
+            .rev()
+            .find(|&i| self.events().get(i).is_some_and(MessageEnd::ends_message))
+            .map_or(0, |i| i as u64 + 1);
+        // Within the recorded past a seek cannot fail.
+        let _ = self.history.seek(target);
+    }
     /// Shows the state after `index` events.
     pub fn seek(&mut self, index: u64) -> Result<(), Error> {
         Ok(self.history.seek(index)?)
@@ -204,6 +215,27 @@ impl HostSession {
     /// The host as it is after [`Self::current_index`] events.
     pub fn host(&self) -> &Host<Portable> {
         self.history.world()
+    }
+    /// The script's header: the host's settings and its VMs' machine lines, before any
+    /// command (what a reset boots again).
+    pub fn header_script(&self) -> &str {
+        &self.header
+    }
+    /// The stats samples VM `vm`'s device parsed up to the shown state, oldest first (what
+    /// `Session::stats_series` keeps for one VM).
+    pub fn stats_series(&self, vm: usize) -> Vec<crate::StatsSample> {
+        let upto = usize::try_from(self.current_index()).unwrap_or(usize::MAX);
+        self.events()
+            .range(0, upto)
+            .filter_map(|ev| match &ev.detail {
+                super::HostDetail::Vm { vm: v, event } if *v == vm => crate::StatsSample::of(event),
+                _ => None,
+            })
+            .collect()
+    }
+    /// The host's virtual time as shown, ns.
+    pub fn now_ns(&self) -> u64 {
+        self.host().now_ns()
     }
     /// The VMs' names, in script order.
     pub fn names(&self) -> &[String] {
