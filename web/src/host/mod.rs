@@ -27,14 +27,11 @@ pub fn location_host_preset() -> Option<String> {
 }
 
 /// Whether the page's URL asks for the host page: a share link whose script is a host's, or
-/// (with no share link) `?host=NAME` or the host embed. One VM's links open its page as
-/// before, whatever the query says.
+/// (with no link, or a damaged one) `?host=NAME` or the host embed. One VM's links open its
+/// page as before, whatever the query says.
 pub fn location_wants_host() -> bool {
-    let hash = crate::browser::location_hash();
-    if share::is_share_fragment(&hash) {
-        return share::is_host_fragment(&hash);
-    }
-    location_host_preset().is_some()
+    share::link_kind(&crate::browser::location_hash())
+        .unwrap_or_else(|| location_host_preset().is_some())
 }
 
 /// Whether the host view is embedded (`?embed=1`): the compact page, no header or rings.

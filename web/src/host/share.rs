@@ -17,8 +17,16 @@ pub fn fragment(session: &HostSession) -> String {
 
 /// Whether `fragment` is a share link whose script is a host's.
 pub fn is_host_fragment(fragment: &str) -> bool {
-    matches!(share::decode(fragment), Ok(ShareState { source: Source::Script(text), .. })
-        if is_host_script(&text))
+    link_kind(fragment) == Some(true)
+}
+
+/// What a well-formed link holds: `Some(true)` a host scene, `Some(false)` one VM's session;
+/// `None` when it is no link or a damaged one (its kind cannot be known).
+pub fn link_kind(fragment: &str) -> Option<bool> {
+    match share::decode(fragment).ok()?.source {
+        Source::Script(text) => Some(is_host_script(&text)),
+        Source::Preset(_) => Some(false),
+    }
 }
 
 /// Whether the fragment is one of ours at all (`v=…`): an anchor is no link.
