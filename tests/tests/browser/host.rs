@@ -350,25 +350,31 @@ async fn a_console_line_and_play_shrink_a_vm_and_the_link_reopens_the_same_event
     dark(&page.client, true).await;
     page.next_paint().await;
     let found = axe::violations(&page.client, &[]).await;
-    assert!(found.is_empty(), "axe, host console, dark:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "axe, host console, dark:\n{}",
+        found.join("\n")
+    );
     dark(&page.client, false).await;
-    page.full_page_screenshot(1440, "host-console-1440.png").await;
+    page.full_page_screenshot(1440, "host-console-1440.png")
+        .await;
     page.full_page_screenshot(390, "host-console-390.png").await;
 
     // The link in the address bar, opened in a new browser session, shows the same event.
     let position = page.text("host-position").await;
+    let idle_shown = segment_bytes(&page, "vm-idle").await;
     let hash = page.js("return location.hash;", vec![]).await;
     let hash = hash.as_str().unwrap_or_default().to_owned();
     assert!(hash.starts_with("#v=1&"), "{hash}");
     page.assert_no_console_errors().await;
     page.close().await;
     let other = Page::open("").await;
+    other.client.goto("about:blank").await.expect("leaving");
     other
         .client
         .goto(&format!("{}{hash}", other.base))
         .await
         .expect("opening the link");
-    other.client.refresh().await.expect("reloading");
     other
         .client
         .wait()
@@ -378,17 +384,17 @@ async fn a_console_line_and_play_shrink_a_vm_and_the_link_reopens_the_same_event
         .expect("the link opened the host page");
     other.next_paint().await;
     assert_eq!(other.text("host-position").await, position);
-    assert_eq!(segment_bytes(&other, "vm-idle").await, idle_now);
+    assert_eq!(segment_bytes(&other, "vm-idle").await, idle_shown);
     assert_eq!(other.text("selected-vm").await, "VM idle");
     assert_eq!(config_num_pages(&other).await, 7 * GIB / 4096);
     // A damaged host link says so, over the default host scene, and stays in the bar.
     let broken = format!("{}&x", hash.trim_end_matches('A'));
+    other.client.goto("about:blank").await.expect("leaving");
     other
         .client
         .goto(&format!("{}?host=host-three-vms{broken}", other.base))
         .await
         .expect("opening the broken link");
-    other.client.refresh().await.expect("reloading");
     other
         .client
         .wait()
@@ -398,7 +404,10 @@ async fn a_console_line_and_play_shrink_a_vm_and_the_link_reopens_the_same_event
         .expect("the host page mounted");
     other.next_paint().await;
     assert!(
-        other.text("notice").await.contains("does not open a host scene"),
+        other
+            .text("notice")
+            .await
+            .contains("does not open a host scene"),
         "{}",
         other.text("notice").await
     );

@@ -1,8 +1,8 @@
 //! The share link in the address bar: rewritten (replaceState, no history entries) whenever the
 //! frame changes, at most twice a second while playing; a link pasted into the address bar of an
 //! open page (`hashchange`) opens that session. One hook for both scenes ([`ShareScene`]): one
-//! VM's page and the host page; a link to the other kind reloads the page, whose router then
-//! opens the page that link belongs to.
+//! VM's page and the host page; a link of the other kind loads the page anew (without its
+//! query), and the router opens the page that link belongs to.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -90,7 +90,8 @@ pub fn use_share_hash<S: ShareScene>(
                     if S::accepts(&hash) {
                         dispatch.dispatch(S::open_link(hash));
                     } else if let Some(w) = web_sys::window() {
-                        let _ = w.location().reload();
+                        let path = w.location().pathname().unwrap_or_default();
+                        let _ = w.location().set_href(&format!("{path}#{hash}"));
                     }
                 })
             });

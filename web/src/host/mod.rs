@@ -26,12 +26,10 @@ pub fn location_host_preset() -> Option<String> {
     })
 }
 
-/// Whether the page's URL asks for the host page: a share link whose script is a host's, or
-/// (with no link, or a damaged one) `?host=NAME` or the host embed. One VM's links open its
-/// page as before, whatever the query says.
+/// Whether the page's URL asks for the host page: `?host=NAME` or the host embed (as before),
+/// or a share link whose script is a host's. Every other URL opens what it opened before.
 pub fn location_wants_host() -> bool {
-    share::link_kind(&crate::browser::location_hash())
-        .unwrap_or_else(|| location_host_preset().is_some())
+    location_host_preset().is_some() || share::is_host_fragment(&crate::browser::location_hash())
 }
 
 /// Whether the host view is embedded (`?embed=1`): the compact page, no header or rings.

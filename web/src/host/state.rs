@@ -148,12 +148,15 @@ impl HostState {
         }
     }
 
-    /// The page as a URL opens it: the share link in `fragment` when there is one, else the
-    /// preset `name` at event `step`. A link that does not open says why over the preset,
-    /// and stays in the address bar.
+    /// The page as a URL opens it: the host link in `fragment` when there is one, else the
+    /// preset `name` at event `step` (one VM's link, left over from the page `?host=` was
+    /// chosen on, is not this page's). A damaged link says why over the preset, and stays in
+    /// the address bar.
     pub fn from_location(name: &str, step: Option<u64>, fragment: &str) -> Result<Self, String> {
         let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
-        if fragment.is_empty() || !super::share::is_share_fragment(fragment) {
+        if !super::share::is_share_fragment(fragment)
+            || super::share::link_kind(fragment) == Some(false)
+        {
             return Self::open_at(name, step);
         }
         match super::share::open(fragment) {
