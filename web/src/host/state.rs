@@ -55,6 +55,8 @@ pub enum HostAction {
     OpenLink(String),
     /// Hides the notice bar.
     DismissNotice,
+    /// The same host and VMs started afresh: the script's header, no command yet.
+    Reset,
 }
 
 impl From<PlayFrame> for HostAction {
@@ -82,6 +84,7 @@ impl PageAction for HostAction {
             Action::ConfirmFork => HostAction::ConfirmFork,
             Action::CancelFork => HostAction::CancelFork,
             Action::DismissNotice => HostAction::DismissNotice,
+            Action::Reset => HostAction::Reset,
             _ => return None,
         })
     }
@@ -436,6 +439,20 @@ impl Reducible for HostState {
                 next.play_clock_ns.set(next.session().now_ns());
             }
             HostAction::OpenLink(fragment) => next.open_link(&fragment),
+            HostAction::Reset => {
+                next.playing = false;
+                let header = next.session().header_script().to_owned();
+                match HostSession::from_script(&header) {
+                    Ok((session, _)) => {
+                        *next.session.borrow_mut() = session;
+                        next.note(
+                            "Reset: the same host and VMs, started afresh with no command yet."
+                                .to_owned(),
+                        );
+                    }
+                    Err(e) => next.notice = Some(e.to_string()),
+                }
+            }
             HostAction::DismissNotice | HostAction::Frame(_) => {}
         }
         next.generation = next.generation.wrapping_add(1);

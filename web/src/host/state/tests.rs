@@ -136,3 +136,27 @@ fn the_shared_components_actions_map_to_the_hosts() {
     );
     assert_eq!(HostAction::from_page(Action::ApplyTarget(1)), None);
 }
+
+/// Reset starts the same host and VMs afresh: no event yet, every VM running, the console
+/// says so, and the link of the reset scene is the script's header alone.
+#[test]
+fn reset_starts_the_same_host_afresh() {
+    let s = HostState::open("host-overcommit-oom").unwrap();
+    let names = s.session().names().to_vec();
+    let s = reduce(s, HostAction::from_page(Action::Reset).unwrap());
+    assert_eq!(s.session().event_count(), 0);
+    assert_eq!(s.session().names(), names.as_slice());
+    assert!(
+        s.session()
+            .host()
+            .vms()
+            .iter()
+            .all(|v| v.state().as_str() == "running")
+    );
+    assert_eq!(s.console.last().unwrap().kind, LineKind::Note);
+    assert_eq!(
+        s.session().timeline_script(),
+        s.session().header_script(),
+        "nothing happened yet"
+    );
+}
