@@ -10,12 +10,14 @@ use std::rc::Rc;
 use balloon_sim::StepSize;
 use balloon_web::host::share;
 use balloon_web::host::state::{HostAction, HostState};
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{Element, HtmlElement, HtmlTextAreaElement};
+use web_sys::Element;
 use yew::Reducible;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+mod dom;
+use dom::{click, text, type_into};
 
 fn reduce(s: HostState, a: HostAction) -> HostState {
     (*Rc::new(s).reduce(a)).clone()
@@ -177,27 +179,9 @@ async fn mutated_host_links_are_refused_or_round_trip() {
     assert_eq!(page.preset, "host-give-by-hand");
 }
 
-fn by_test_id(root: &Element, id: &str) -> Element {
-    root.query_selector(&format!("[data-testid=\"{id}\"]"))
-        .unwrap()
-        .unwrap_or_else(|| panic!("no element with data-testid={id}"))
-}
-
-fn text(root: &Element, id: &str) -> String {
-    by_test_id(root, id).text_content().unwrap_or_default()
-}
-
 async fn send(root: &Element, line: &str) {
-    let el = by_test_id(root, "console-input");
-    el.dyn_ref::<HtmlTextAreaElement>().unwrap().set_value(line);
-    el.dispatch_event(&web_sys::InputEvent::new("input").unwrap())
-        .unwrap();
-    yew::scheduler::flush().await;
-    by_test_id(root, "console-send")
-        .dyn_into::<HtmlElement>()
-        .unwrap()
-        .click();
-    yew::scheduler::flush().await;
+    type_into(root, "console-input", line).await;
+    click(root, "console-send").await;
 }
 
 /// The mounted host page, opened from a host link in the address bar: the console's good
@@ -239,11 +223,7 @@ async fn the_mounted_host_console_acts_refuses_and_the_config_panel_follows() {
     assert_ne!(text(&root, "host-position"), position);
     // db's card (the second): its config space asks the guest for 256 MiB of its 512 MiB,
     // num_pages = 256 MiB / 4 KiB.
-    by_test_id(&root, "vm-card-db")
-        .dyn_into::<HtmlElement>()
-        .unwrap()
-        .click();
-    yew::scheduler::flush().await;
+    click(&root, "vm-card-db").await;
     assert_eq!(text(&root, "selected-vm"), "VM db");
     assert!(
         text(&root, "config-num_pages").contains("65536"),

@@ -257,24 +257,11 @@ impl Session {
     /// [`Session::script_text`] (every line as it was applied), it follows time travel: acting
     /// after a seek back replaced the future, and steps replayed from the past add nothing.
     pub fn timeline_script(&self) -> String {
-        /// The largest count one `step N` line takes.
-        const MAX_STEP: u64 = 1_000_000;
-        fn steps(out: &mut String, mut n: u64) {
-            while n > 0 {
-                let k = n.min(MAX_STEP);
-                out.push_str(&if k == 1 {
-                    "step\n".to_owned()
-                } else {
-                    format!("step {k}\n")
-                });
-                n -= k;
-            }
-        }
         let mut out = self.machine.to_line();
         out.push('\n');
         let mut next = 0;
         for (&at, input) in self.history.inputs() {
-            steps(&mut out, at - next);
+            push_steps(&mut out, at - next);
             match input {
                 Input::Command(c) => out.push_str(&command_text(c)),
                 Input::PassTime(to) => {
@@ -292,7 +279,7 @@ impl Session {
             out.push('\n');
             next = at + 1;
         }
-        steps(&mut out, self.event_count() - next);
+        push_steps(&mut out, self.event_count() - next);
         out
     }
 
@@ -430,6 +417,22 @@ pub(crate) fn command_text(c: &Command) -> String {
             StepCommand::UntilQuiet => "run".to_owned(),
             StepCommand::For(ns) => format_duration(*ns),
         },
+    }
+}
+
+/// The largest count one `step N` line takes.
+const MAX_STEP: u64 = 1_000_000;
+
+/// Appends `n` scheduler steps to a script as `step N` lines (for the timeline scripts).
+pub(crate) fn push_steps(out: &mut String, mut n: u64) {
+    while n > 0 {
+        let k = n.min(MAX_STEP);
+        out.push_str(&if k == 1 {
+            "step\n".to_owned()
+        } else {
+            format!("step {k}\n")
+        });
+        n -= k;
     }
 }
 

@@ -18,17 +18,7 @@ use crate::support::{Page, test_id};
 const GIB: u64 = 1 << 30;
 
 async fn open_host(page: &Page, preset: &str) {
-    page.client
-        .goto(&format!("{}?host={preset}", page.base))
-        .await
-        .expect("opening the host page");
-    page.client
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(Locator::Css(&test_id("host-bar")))
-        .await
-        .expect("the host page mounted");
-    page.next_paint().await;
+    load_host(page, &format!("?host={preset}")).await;
 }
 
 /// The bytes each bar segment stands for, by key (`own`, `vm-NAME`, `free`).
@@ -282,6 +272,22 @@ async fn console(page: &Page, line: &str) {
     page.next_paint().await;
 }
 
+/// Loads the page at `tail` (`?query#fragment`) as a new document and waits for the host page.
+async fn load_host(page: &Page, tail: &str) {
+    page.client.goto("about:blank").await.expect("leaving");
+    page.client
+        .goto(&format!("{}{tail}", page.base))
+        .await
+        .expect("opening the link");
+    page.client
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css(&test_id("host-bar")))
+        .await
+        .expect("the host page mounted");
+    page.next_paint().await;
+}
+
 async fn config_num_pages(page: &Page) -> u64 {
     let row = page.text("config-num_pages").await;
     row.split_whitespace()
@@ -369,40 +375,14 @@ async fn a_console_line_and_play_shrink_a_vm_and_the_link_reopens_the_same_event
     page.assert_no_console_errors().await;
     page.close().await;
     let other = Page::open("").await;
-    other.client.goto("about:blank").await.expect("leaving");
-    other
-        .client
-        .goto(&format!("{}{hash}", other.base))
-        .await
-        .expect("opening the link");
-    other
-        .client
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(Locator::Css(&test_id("host-bar")))
-        .await
-        .expect("the link opened the host page");
-    other.next_paint().await;
+    load_host(&other, &hash).await;
     assert_eq!(other.text("host-position").await, position);
     assert_eq!(segment_bytes(&other, "vm-idle").await, idle_shown);
     assert_eq!(other.text("selected-vm").await, "VM idle");
     assert_eq!(config_num_pages(&other).await, 7 * GIB / 4096);
     // A damaged host link says so, over the default host scene, and stays in the bar.
     let broken = format!("{}&x", hash.trim_end_matches('A'));
-    other.client.goto("about:blank").await.expect("leaving");
-    other
-        .client
-        .goto(&format!("{}?host=host-three-vms{broken}", other.base))
-        .await
-        .expect("opening the broken link");
-    other
-        .client
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(Locator::Css(&test_id("host-bar")))
-        .await
-        .expect("the host page mounted");
-    other.next_paint().await;
+    load_host(&other, &format!("?host=host-three-vms{broken}")).await;
     assert!(
         other
             .text("notice")

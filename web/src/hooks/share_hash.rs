@@ -28,6 +28,17 @@ pub trait ShareScene: Reducible + Clone + 'static {
     fn open_link(fragment: String) -> Self::Action;
 }
 
+impl super::Plays for AppState {
+    fn play_settings(&self) -> super::PlaySettings {
+        super::PlaySettings {
+            playing: self.playing,
+            speed: self.speed,
+            ramp: self.ramp,
+            real_time: self.real_time,
+        }
+    }
+}
+
 impl ShareScene for AppState {
     fn fragment(&self) -> String {
         AppState::fragment(self)

@@ -14,7 +14,8 @@ use yew::prelude::*;
 use super::state::{HostAction, HostState};
 use super::vm_panels::{SelectedVm, VmPanels};
 use crate::components::{Console, Controls, Explanation, ForkQuestion, HostBar, VmCards};
-use crate::hooks::{use_auto_pause, use_keyboard_shortcuts, use_play_loop, use_share_hash};
+use crate::hooks::detail::FAST_PLAY;
+use crate::hooks::{use_fresh, use_scene};
 use crate::state::{Action, PageAction};
 use crate::view_model as vm;
 
@@ -50,16 +51,7 @@ pub fn HostPage(props: &HostPageProps) -> Html {
         })
     });
     let dispatcher = state.dispatcher();
-    use_play_loop(
-        state.playing,
-        state.speed,
-        state.ramp,
-        state.real_time,
-        dispatcher.clone(),
-    );
-    use_keyboard_shortcuts(dispatcher.clone());
-    use_auto_pause(dispatcher.clone());
-    use_share_hash(&state, dispatcher.clone());
+    use_scene(&state);
     // The shared components speak the single-VM page's actions.
     let on_action = {
         let d = dispatcher.clone();
@@ -94,10 +86,10 @@ pub fn HostPage(props: &HostPageProps) -> Html {
         }
     });
     let selected = state.selected;
-    // The selected VM's panels follow the session's generation (one computation per change).
-    let panels = use_memo((state.generation(), selected), |&(_, i)| {
-        VmPanels::of(&state.session(), i)
-    });
+    // The selected VM's panels, refreshed ten times a second while playing fast (as one VM's
+    // page does): its stats series is read from the host's whole timeline.
+    let fast = state.playing && (state.speed > FAST_PLAY || state.real_time.is_some());
+    let panels = use_fresh(selected, fast, || VmPanels::of(&state.session(), selected));
     let s = state.session();
     let host = s.host();
     let view = HostView::of(host);

@@ -13,7 +13,9 @@ use yew::Reducible;
 use crate::clock;
 use crate::hooks::PlayFrame;
 use crate::playback::{self, Playable};
-use crate::state::{Action, CONSOLE_LINES, ConsoleLine, LineKind, PageAction, fork_question};
+use crate::state::{
+    Action, CONSOLE_LINES, ConsoleLine, LineKind, PageAction, fork_question, push_line,
+};
 
 /// The host preset the page opens without a name (or with an unknown one).
 pub const DEFAULT_HOST_PRESET: &str = "host-give-by-hand";
@@ -255,12 +257,7 @@ impl HostState {
     }
 
     fn push_console(&mut self, kind: LineKind, text: String) {
-        let lines = Rc::make_mut(&mut self.console);
-        lines.push(ConsoleLine { kind, text });
-        if lines.len() > CONSOLE_LINES {
-            let extra = lines.len() - CONSOLE_LINES;
-            lines.drain(..extra);
-        }
+        push_line(&mut self.console, CONSOLE_LINES, kind, text);
     }
 
     /// Each reply under its VM's name, in QEMU's words.
@@ -457,6 +454,17 @@ impl Reducible for HostState {
         }
         next.generation = next.generation.wrapping_add(1);
         Rc::new(next)
+    }
+}
+
+impl crate::hooks::Plays for HostState {
+    fn play_settings(&self) -> crate::hooks::PlaySettings {
+        crate::hooks::PlaySettings {
+            playing: self.playing,
+            speed: self.speed,
+            ramp: self.ramp,
+            real_time: self.real_time,
+        }
     }
 }
 

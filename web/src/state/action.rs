@@ -83,6 +83,22 @@ pub enum LineKind {
     Note,
 }
 
+/// Appends a line to a console's output, dropping the oldest past `max` lines (a page's
+/// console keeps [`crate::state::CONSOLE_LINES`]).
+pub fn push_line(
+    console: &mut std::rc::Rc<Vec<ConsoleLine>>,
+    max: usize,
+    kind: LineKind,
+    text: String,
+) {
+    let lines = std::rc::Rc::make_mut(console);
+    lines.push(ConsoleLine { kind, text });
+    if lines.len() > max {
+        let extra = lines.len() - max;
+        lines.drain(..extra);
+    }
+}
+
 /// One line of console output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsoleLine {

@@ -13,7 +13,7 @@ use yew::Reducible;
 
 mod action;
 
-pub use self::action::{Action, ConsoleLine, LineKind, PageAction};
+pub use self::action::{Action, ConsoleLine, LineKind, PageAction, push_line};
 use crate::session_handle::SharedSession;
 use crate::{clock, playback, share};
 
@@ -182,12 +182,7 @@ impl AppState {
     }
 
     fn push_console(&mut self, kind: LineKind, text: String) {
-        let lines = Rc::make_mut(&mut self.console);
-        lines.push(ConsoleLine { kind, text });
-        if lines.len() > CONSOLE_LINES {
-            let extra = lines.len() - CONSOLE_LINES;
-            lines.drain(..extra);
-        }
+        push_line(&mut self.console, CONSOLE_LINES, kind, text);
     }
 
     fn push_replies(&mut self, replies: &[Reply]) {

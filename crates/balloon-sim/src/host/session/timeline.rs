@@ -4,22 +4,7 @@
 
 use super::HostSession;
 use crate::host::{HostDetail, HostInput, PolicyConfig};
-use crate::session::{command_text, format_duration};
-
-/// The largest count one `step N` line takes.
-const MAX_STEP: u64 = 1_000_000;
-
-fn steps(out: &mut String, mut n: u64) {
-    while n > 0 {
-        let k = n.min(MAX_STEP);
-        out.push_str(&if k == 1 {
-            "step\n".to_owned()
-        } else {
-            format!("step {k}\n")
-        });
-        n -= k;
-    }
-}
+use crate::session::{command_text, format_duration, push_steps};
 
 impl HostSession {
     /// A host script that rebuilds the whole recorded timeline: after a seek back and a
@@ -29,7 +14,7 @@ impl HostSession {
         let mut out = self.header.clone();
         let mut next = 0;
         for (&at, input) in self.history.inputs() {
-            steps(&mut out, at.saturating_sub(next));
+            push_steps(&mut out, at.saturating_sub(next));
             next = at + 1 + self.consequences.get(&at).copied().unwrap_or(0);
             let line = match input {
                 // The monitor line that follows brings the machine up again, one input per
@@ -58,7 +43,7 @@ impl HostSession {
             out.push_str(&line);
             out.push('\n');
         }
-        steps(&mut out, self.event_count().saturating_sub(next));
+        push_steps(&mut out, self.event_count().saturating_sub(next));
         out
     }
 }
