@@ -137,7 +137,8 @@ impl PartialEq for HostState {
 
 impl HostState {
     fn with_session(session: HostSession, preset: &'static str) -> Self {
-        Self {
+        let example = session.names().first().cloned().unwrap_or_default();
+        let mut s = Self {
             session: Rc::new(RefCell::new(session)),
             generation: 0,
             preset,
@@ -150,7 +151,12 @@ impl HostState {
             real_time: None,
             play_clock_ns: Rc::new(Cell::new(0)),
             pending_fork: None,
-        }
+        };
+        s.note(format!(
+            "A VM's line starts with its name: @{example} info balloon, @{example} balloon 512, \
+             @{example} guest alloc 256M. Host lines: host policy mom 10s, run 2s, step message."
+        ));
+        s
     }
 
     /// The page as a URL opens it: the host link in `fragment` when there is one, else the
