@@ -8,7 +8,7 @@ use virtq::Portable;
 
 use super::script::{HostAction, parse_host_command, parse_host_script};
 use super::{Host, HostEvent, HostInput};
-use crate::command::ScriptError;
+use crate::command::{ScriptError, StepCommand};
 use crate::error::Error;
 use crate::history::History;
 use crate::reply::Reply;
@@ -119,6 +119,28 @@ impl HostSession {
                     replies.push((self.names.get(i).cloned().unwrap_or_default(), r));
                 });
             });
+            return Ok(replies);
+        }
+        if let HostAction::Step(cmd) = action
+            && self.is_in_the_past()
+        {
+            // In the past a typed `run`/`step` replays the recording as the step buttons do,
+            // rather than acting (a `run` whose deadline falls in a quiet stretch would pass
+            // time as a new input and drop the recorded future).
+            let (size, times) = match cmd {
+                StepCommand::Ops(n) => (StepSize::Op, n),
+                StepCommand::Messages(n) => (StepSize::Message, n),
+                StepCommand::UntilQuiet => (StepSize::UntilQuiet, 1),
+                StepCommand::For(ns) => (StepSize::For(ns), 1),
+            };
+            let mut replies = Vec::new();
+            for _ in 0..times {
+                let before = self.current_index();
+                replies.extend(self.step(size));
+                if self.current_index() == before {
+                    break;
+                }
+            }
             return Ok(replies);
         }
         Ok(self.run_action(&action))
@@ -451,7 +473,15 @@ mod tests {
         assert_eq!(s.current_index(), end / 2);
         assert!(s.would_fork("@db balloon 1024") && s.would_fork("host policy off"));
         assert!(!s.would_fork("run 1s") && !s.would_fork("@db ballon 1"));
+        // A typed run or step in the past replays the recording: nothing is dropped.
+        for line in ["run 1s", "step 3", "step message"] {
+            let at = s.current_index();
+            s.apply_line(line).unwrap();
+            assert!(s.current_index() > at, "{line}");
+            assert_eq!(s.event_count(), end, "{line}");
+        }
+        let at = s.current_index();
         s.apply_line("@db balloon 1024").unwrap();
-        assert_eq!(s.event_count(), end / 2 + 1, "acting in the past forks");
+        assert_eq!(s.event_count(), at + 1, "acting in the past forks");
     }
 }
