@@ -9,10 +9,7 @@ use crate::components::{
     Guidance, Help, HostMemoryLine, InitFlow, MemoryMap, PresetsMenu, QueuePanels, SessionFile,
     StatsChart, TargetControls, Timeline, Transcript, Workload,
 };
-use crate::hooks::{
-    RingFocus, use_auto_pause, use_byte_view, use_detail, use_keyboard_shortcuts, use_play_loop,
-    use_ring_focus_state, use_share_hash,
-};
+use crate::hooks::{RingFocus, use_byte_view, use_detail, use_ring_focus_state, use_scene};
 use crate::state::{Action, AppState};
 use crate::view_model as vm;
 
@@ -26,16 +23,7 @@ const LOAD_SLICE_GAP_MS: u32 = 16;
 pub fn App() -> Html {
     let state = use_reducer(|| AppState::from_fragment(&browser::location_hash()));
     let dispatcher = state.dispatcher();
-    let frame_start = use_play_loop(
-        state.playing,
-        state.speed,
-        state.ramp,
-        state.real_time,
-        dispatcher.clone(),
-    );
-    use_keyboard_shortcuts(dispatcher.clone());
-    use_auto_pause(dispatcher.clone());
-    use_share_hash(&state, dispatcher.clone());
+    let frame_start = use_scene(&state);
     use_effect_with((), |_| browser::mark_first_render());
     use_effect_with(state.generation(), move |_| {
         // The frame's script time: from the animation frame callback to the rendered DOM.

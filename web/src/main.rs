@@ -17,7 +17,7 @@ fn main() {
             compact: balloon_web::compare::location_wants_compact(),
         };
         yew::Renderer::<balloon_web::compare::ComparePage>::with_props(props).render();
-    } else if balloon_web::host::location_host_preset().is_some() {
+    } else if balloon_web::host::location_wants_host() {
         let props = balloon_web::host::HostPageProps {
             compact: balloon_web::host::location_wants_compact(),
         };

@@ -20,7 +20,7 @@ pub const SLIDER_STEPS: u32 = 500;
 /// Script time one frame may spend stepping before it renders what it has.
 pub const FRAME_BUDGET_MS: f64 = 2.0;
 /// Events run between two looks at the clock: reading it costs more than one step.
-const CHUNK: u64 = 4;
+pub(crate) const CHUNK: u64 = 4;
 /// Longest gap between two frames that is turned into events (a tab that was in the background
 /// must not come back to a burst of work).
 const MAX_FRAME_GAP_MS: f64 = 100.0;
@@ -116,11 +116,29 @@ impl Pacer {
     }
 }
 
+/// What play drives: one VM's session or a host's.
+pub trait Playable {
+    /// When the next step's event happens, in virtual ns (`None`: nothing will by itself).
+    fn next_event_ns(&self) -> Option<u64>;
+    /// Runs up to `max` events forward while `more_time()` says there is time left (replaying
+    /// the recorded timeline in the past); returns how many ran.
+    fn advance(&mut self, max: u64, more_time: &mut dyn FnMut() -> bool) -> u64;
+}
+
+impl Playable for Session {
+    fn next_event_ns(&self) -> Option<u64> {
+        Session::next_event_ns(self)
+    }
+    fn advance(&mut self, max: u64, more_time: &mut dyn FnMut() -> bool) -> u64 {
+        advance(self, max, more_time)
+    }
+}
+
 /// Plays in virtual time: runs every event that starts at or before `until_ns` (the play
 /// clock), while `more_time()` says the frame has time left. Returns how many ran, or `None`
 /// when nothing will ever happen by itself (no recorded future, no work, no timer).
-pub fn advance_until(
-    session: &mut Session,
+pub fn advance_until<P: Playable>(
+    session: &mut P,
     until_ns: u64,
     mut more_time: impl FnMut() -> bool,
 ) -> Option<u64> {
@@ -131,7 +149,7 @@ pub fn advance_until(
             Some(t) if t > until_ns => return Some(done),
             Some(_) => {}
         }
-        if advance(session, 1, || true) == 0 {
+        if session.advance(1, &mut || true) == 0 {
             return (done > 0).then_some(done);
         }
         done += 1;

@@ -7,10 +7,13 @@ use std::rc::Rc;
 use balloon_web::state::{Action, AppState};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement, SvgGraphicsElement};
+use web_sys::{Element, SvgGraphicsElement};
 use yew::Reducible;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+mod dom;
+use dom::{by_test_id, click, text, type_into};
 
 /// Puts `fragment` in the address bar (empty: none) without a `hashchange`.
 fn set_hash(fragment: &str) {
@@ -65,38 +68,6 @@ async fn mount_at(fragment: &str) -> Mounted {
 
 async fn mount() -> Mounted {
     mount_at("").await
-}
-
-fn by_test_id(root: &Element, id: &str) -> Element {
-    root.query_selector(&format!("[data-testid=\"{id}\"]"))
-        .unwrap()
-        .unwrap_or_else(|| panic!("no element with data-testid={id}"))
-}
-
-fn text(root: &Element, id: &str) -> String {
-    by_test_id(root, id).text_content().unwrap_or_default()
-}
-
-async fn click(root: &Element, id: &str) {
-    by_test_id(root, id)
-        .dyn_into::<HtmlElement>()
-        .unwrap()
-        .click();
-    yew::scheduler::flush().await;
-}
-
-async fn type_into(root: &Element, id: &str, value: &str) {
-    let el = by_test_id(root, id);
-    if let Some(input) = el.dyn_ref::<HtmlInputElement>() {
-        input.set_value(value);
-    } else {
-        el.dyn_ref::<HtmlTextAreaElement>()
-            .unwrap()
-            .set_value(value);
-    }
-    el.dispatch_event(&web_sys::InputEvent::new("input").unwrap())
-        .unwrap();
-    yew::scheduler::flush().await;
 }
 
 fn outline_area(root: &Element) -> f64 {

@@ -82,7 +82,10 @@
 //!
 //! The page drives a host through [`host::HostSession`] (the same [`history::History`] as a
 //! single VM's [`Session`], over a `Host`) and draws it from [`view::HostView`]: the host bar
-//! (own use, each QEMU process, free) and one card per VM.
+//! (own use, each QEMU process, free) and one card per VM. Its console lines go through
+//! [`host::parse_host_command`] (the script's own line parser) into
+//! [`host::HostSession::apply_line`], and [`host::HostSession::timeline_script`] writes the
+//! host script that rebuilds the timeline for a share link.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

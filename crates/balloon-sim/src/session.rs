@@ -26,6 +26,23 @@ pub struct StatsSample {
     pub values: [u64; 16],
 }
 
+impl StatsSample {
+    /// The sample an event carries: the stats the device parsed from the guest's buffer
+    /// (`virtio_balloon_receive_stats`), or `None` for any other event.
+    pub fn of(ev: &TraceEvent) -> Option<Self> {
+        match &ev.detail {
+            Detail::Device(balloon_device::DeviceEvent::StatsReceived { stats, .. }) => {
+                Some(StatsSample {
+                    index: ev.index,
+                    time_ns: ev.time_ns,
+                    values: stats.by_tag(),
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
 /// A world, its past and its future (after a seek back).
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -240,24 +257,11 @@ impl Session {
     /// [`Session::script_text`] (every line as it was applied), it follows time travel: acting
     /// after a seek back replaced the future, and steps replayed from the past add nothing.
     pub fn timeline_script(&self) -> String {
-        /// The largest count one `step N` line takes.
-        const MAX_STEP: u64 = 1_000_000;
-        fn steps(out: &mut String, mut n: u64) {
-            while n > 0 {
-                let k = n.min(MAX_STEP);
-                out.push_str(&if k == 1 {
-                    "step\n".to_owned()
-                } else {
-                    format!("step {k}\n")
-                });
-                n -= k;
-            }
-        }
         let mut out = self.machine.to_line();
         out.push('\n');
         let mut next = 0;
         for (&at, input) in self.history.inputs() {
-            steps(&mut out, at - next);
+            push_steps(&mut out, at - next);
             match input {
                 Input::Command(c) => out.push_str(&command_text(c)),
                 Input::PassTime(to) => {
@@ -275,7 +279,7 @@ impl Session {
             out.push('\n');
             next = at + 1;
         }
-        steps(&mut out, self.event_count() - next);
+        push_steps(&mut out, self.event_count() - next);
         out
     }
 
@@ -343,13 +347,8 @@ impl Session {
         let mut h = Fnv64(self.hash_at(n as u64 - 1));
         h.feed(ev);
         self.hashes.push(h.0);
-        if let Detail::Device(balloon_device::DeviceEvent::StatsReceived { stats, .. }) = &ev.detail
-        {
-            self.stats.push(StatsSample {
-                index: ev.index,
-                time_ns: ev.time_ns,
-                values: stats.by_tag(),
-            });
+        if let Some(sample) = StatsSample::of(ev) {
+            self.stats.push(sample);
         }
     }
 }
@@ -422,7 +421,23 @@ pub(crate) fn command_text(c: &Command) -> String {
     }
 }
 
-fn format_duration(ns: u64) -> String {
+/// The largest count one `step N` line takes.
+const MAX_STEP: u64 = 1_000_000;
+
+/// Appends `n` scheduler steps to a script as `step N` lines (for the timeline scripts).
+pub(crate) fn push_steps(out: &mut String, mut n: u64) {
+    while n > 0 {
+        let k = n.min(MAX_STEP);
+        out.push_str(&if k == 1 {
+            "step\n".to_owned()
+        } else {
+            format!("step {k}\n")
+        });
+        n -= k;
+    }
+}
+
+pub(crate) fn format_duration(ns: u64) -> String {
     for (unit, name) in [
         (60_000_000_000, "min"),
         (1_000_000_000, "s"),

@@ -1,7 +1,9 @@
 //! The host page (`?host=PRESET`) in headless Chromium: the host bar moves memory from one
 //! VM's QEMU process to another as the host runs, a card shows its VM's rings, the strip is
 //! one Tab stop with arrows, the first screen keeps the controls, axe finds nothing, and
-//! screenshots at 1440 and 360 px.
+//! screenshots at 1440 and 360 px. The console addresses a VM by name and Play moves memory;
+//! the share link reopens the same event in a new browser session; the selected VM's config
+//! panel shows its own num_pages.
 
 use std::time::Duration;
 
@@ -16,17 +18,7 @@ use crate::support::{Page, test_id};
 const GIB: u64 = 1 << 30;
 
 async fn open_host(page: &Page, preset: &str) {
-    page.client
-        .goto(&format!("{}?host={preset}", page.base))
-        .await
-        .expect("opening the host page");
-    page.client
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(Locator::Css(&test_id("host-bar")))
-        .await
-        .expect("the host page mounted");
-    page.next_paint().await;
+    load_host(page, &format!("?host={preset}")).await;
 }
 
 /// The bytes each bar segment stands for, by key (`own`, `vm-NAME`, `free`).
@@ -147,7 +139,8 @@ async fn memory_moves_from_the_idle_vm_to_the_two_writers_and_a_card_shows_its_r
         let ids = [
             "host-bar",
             "vm-cards",
-            "host-step-message",
+            "play",
+            "step-message",
             "host-run-10s",
             "explanation",
         ];
@@ -159,7 +152,7 @@ async fn memory_moves_from_the_idle_vm_to_the_two_writers_and_a_card_shows_its_r
         }
     }
     emulate(&page, Some((390, 844))).await;
-    let ids = ["host-bar", "vm-cards", "host-step-message", "host-run-1s"];
+    let ids = ["host-bar", "vm-cards", "step-message", "host-run-1s"];
     for (id, inside, top, bottom) in in_view(&page, &ids).await {
         assert!(
             inside,
@@ -262,4 +255,144 @@ async fn the_host_embed_starts_where_its_link_says_and_runs() {
     page.full_page_screenshot(720, "host-embed-720.png").await;
     page.assert_no_console_errors().await;
     page.close().await;
+}
+
+/// Types `line` into the host console and sends it with Enter.
+async fn console(page: &Page, line: &str) {
+    let input = page
+        .client
+        .find(Locator::Css(&test_id("console-input")))
+        .await
+        .expect("the host console");
+    input.send_keys(line).await.expect("typing");
+    input
+        .send_keys(&char::from(Key::Enter).to_string())
+        .await
+        .expect("enter");
+    page.next_paint().await;
+}
+
+/// Loads the page at `tail` (`?query#fragment`) as a new document and waits for the host page.
+async fn load_host(page: &Page, tail: &str) {
+    page.client.goto("about:blank").await.expect("leaving");
+    page.client
+        .goto(&format!("{}{tail}", page.base))
+        .await
+        .expect("opening the link");
+    page.client
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css(&test_id("host-bar")))
+        .await
+        .expect("the host page mounted");
+    page.next_paint().await;
+}
+
+async fn config_num_pages(page: &Page) -> u64 {
+    let row = page.text("config-num_pages").await;
+    row.split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .next_back()
+        .unwrap_or_else(|| panic!("no number in the num_pages row: {row}"))
+}
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs a release trunk build in dist/ and chromedriver: run `cargo xtask test`"]
+async fn a_console_line_and_play_shrink_a_vm_and_the_link_reopens_the_same_event() {
+    let page = Page::open("").await;
+    open_host(&page, "host-three-vms").await;
+    // The preset ends with idle's balloon at 4 GiB of its 8 GiB; what it still holds of its
+    // 7 GiB of writes is resident in its QEMU process.
+    let idle_before = segment_bytes(&page, "vm-idle").await;
+    let free_before = segment_bytes(&page, "free").await;
+    // A bad line says why and moves nothing.
+    let position = page.text("host-position").await;
+    console(&page, "@idle ballon 1024").await;
+    let out = page.text("console-output").await;
+    assert!(out.contains("error:") && out.contains("column"), "{out}");
+    assert_eq!(page.text("host-position").await, position);
+    console(&page, "@nobody balloon 1024").await;
+    assert!(page.text("console-output").await.contains("no VM named"));
+    // The target for idle: 1 GiB of 8 GiB, so the balloon asks for 7 GiB.
+    console(&page, "@idle balloon 1024").await;
+    console(&page, "@idle info balloon").await;
+    let out = page.text("console-output").await;
+    assert!(out.contains("[idle] balloon: actual="), "{out}");
+    // The selected card is idle's: its config space has the new target, in 4 KiB pages.
+    assert_eq!(page.text("selected-vm").await, "VM idle");
+    assert_eq!(config_num_pages(&page).await, 7 * GIB / 4096);
+    // Play at full speed until idle's process has given back a GiB.
+    page.set_value("speed", "500").await;
+    page.click("play").await;
+    let mut idle_now = idle_before;
+    for _ in 0..120 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        idle_now = segment_bytes(&page, "vm-idle").await;
+        if idle_now + GIB <= idle_before {
+            break;
+        }
+    }
+    page.click("play").await;
+    page.next_paint().await;
+    assert!(
+        idle_now + GIB <= idle_before,
+        "idle's segment did not shrink: {idle_before} -> {idle_now}"
+    );
+    assert!(segment_bytes(&page, "free").await > free_before);
+    // The db card shows db's own config space: no target was ever set for it.
+    page.click("vm-card-db").await;
+    assert_eq!(page.text("selected-vm").await, "VM db");
+    assert_eq!(config_num_pages(&page).await, 0);
+    for id in ["memory-map", "stats-chart", "config-panel"] {
+        page.client
+            .find(Locator::Css(&test_id(id)))
+            .await
+            .unwrap_or_else(|_| panic!("the selected VM's {id}"));
+    }
+    page.click("vm-card-idle").await;
+
+    let found = axe::violations(&page.client, &[]).await;
+    assert!(found.is_empty(), "axe, host console:\n{}", found.join("\n"));
+    dark(&page.client, true).await;
+    page.next_paint().await;
+    let found = axe::violations(&page.client, &[]).await;
+    assert!(
+        found.is_empty(),
+        "axe, host console, dark:\n{}",
+        found.join("\n")
+    );
+    dark(&page.client, false).await;
+    page.full_page_screenshot(1440, "host-console-1440.png")
+        .await;
+    page.full_page_screenshot(390, "host-console-390.png").await;
+
+    // The link in the address bar, opened in a new browser session, shows the same event.
+    let position = page.text("host-position").await;
+    let idle_shown = segment_bytes(&page, "vm-idle").await;
+    let hash = page.js("return location.hash;", vec![]).await;
+    let hash = hash.as_str().unwrap_or_default().to_owned();
+    assert!(hash.starts_with("#v=1&"), "{hash}");
+    page.assert_no_console_errors().await;
+    page.close().await;
+    let other = Page::open("").await;
+    load_host(&other, &hash).await;
+    assert_eq!(other.text("host-position").await, position);
+    assert_eq!(segment_bytes(&other, "vm-idle").await, idle_shown);
+    assert_eq!(other.text("selected-vm").await, "VM idle");
+    assert_eq!(config_num_pages(&other).await, 7 * GIB / 4096);
+    // A damaged host link says so, over the default host scene, and stays in the bar.
+    let broken = format!("{}&x", hash.trim_end_matches('A'));
+    load_host(&other, &format!("?host=host-three-vms{broken}")).await;
+    assert!(
+        other
+            .text("notice")
+            .await
+            .contains("does not open a host scene"),
+        "{}",
+        other.text("notice").await
+    );
+    let kept = other.js("return location.hash;", vec![]).await;
+    assert_eq!(kept.as_str(), Some(broken.as_str()), "the link stays");
+    other.assert_no_console_errors().await;
+    other.close().await;
 }

@@ -16,6 +16,14 @@ pub struct ConsoleProps {
     pub on_action: Callback<Action>,
     /// The output so far, oldest first.
     pub lines: Rc<Vec<ConsoleLine>>,
+    /// The input's example lines (the host page's name VMs).
+    #[prop_or(AttrValue::Static("balloon 512 · info balloon · run 2s"))]
+    pub placeholder: AttrValue,
+    /// The input's accessible name.
+    #[prop_or(AttrValue::Static(
+        "Console input: QMP JSON, HMP (balloon 512, info balloon), guest alloc 300M, run, step"
+    ))]
+    pub label: AttrValue,
 }
 
 /// The console's output and input.
@@ -80,8 +88,8 @@ pub fn Console(props: &ConsoleProps) -> Html {
             </div>
             <form class="console-input" {onsubmit}>
                 <textarea data-testid="console-input" rows="2" spellcheck="false"
-                    aria-label="Console input: QMP JSON, HMP (balloon 512, info balloon), guest alloc 300M, run, step"
-                    placeholder="balloon 512 · info balloon · run 2s"
+                    aria-label={props.label.clone()}
+                    placeholder={props.placeholder.clone()}
                     value={(*text).clone()} {oninput} {onkeydown} />
                 <button type="submit" data-testid="console-send">{ "Send" }</button>
             </form>

@@ -62,16 +62,27 @@ pub fn still_fresh(made_ms: f64, now_ms: f64, fast_play: bool) -> bool {
 /// are younger than [`DETAIL_REFRESH_MS`].
 #[hook]
 pub fn use_detail(s: &Session, playing: bool, speed: f64) -> Rc<Detail> {
-    let cache = use_mut_ref(|| None::<(f64, Rc<Detail>)>);
+    use_fresh((), playing && speed > FAST_PLAY, || Detail::of(s))
+}
+
+/// `make()`'s value for this render, or the last one while `fast` play goes on, it is younger
+/// than [`DETAIL_REFRESH_MS`] and `key` (what else it shows, e.g. the selected VM) is the
+/// same.
+#[hook]
+pub fn use_fresh<K, T>(key: K, fast: bool, make: impl FnOnce() -> T) -> Rc<T>
+where
+    K: PartialEq + 'static,
+    T: 'static,
+{
+    let cache = use_mut_ref(|| None::<(K, f64, Rc<T>)>);
     let now = clock::now_ms();
-    let fast = playing && speed > FAST_PLAY;
     let mut cache = cache.borrow_mut();
     match &*cache {
-        Some((made, detail)) if still_fresh(*made, now, fast) => Rc::clone(detail),
+        Some((k, made, value)) if *k == key && still_fresh(*made, now, fast) => Rc::clone(value),
         _ => {
-            let detail = Rc::new(Detail::of(s));
-            *cache = Some((now, Rc::clone(&detail)));
-            detail
+            let value = Rc::new(make());
+            *cache = Some((key, now, Rc::clone(&value)));
+            value
         }
     }
 }

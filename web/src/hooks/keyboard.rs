@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::browser::{self, KeyTarget};
-use crate::state::{Action, AppState};
+use crate::state::{Action, PageAction};
 
 /// The action a key press asks for, if it is a shortcut.
 pub fn shortcut(key: &str, shift: bool) -> Option<Action> {
@@ -38,7 +38,11 @@ pub fn shortcut_applies(target: KeyTarget, key: &str) -> bool {
 
 /// Listens for the shortcuts on the document while the component lives.
 #[hook]
-pub fn use_keyboard_shortcuts(dispatch: UseReducerDispatcher<AppState>) {
+pub fn use_keyboard_shortcuts<R>(dispatch: UseReducerDispatcher<R>)
+where
+    R: Reducible + 'static,
+    R::Action: PageAction,
+{
     use_effect_with((), move |_| {
         let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
             EventListener::new_with_options(
@@ -59,7 +63,9 @@ pub fn use_keyboard_shortcuts(dispatch: UseReducerDispatcher<AppState>) {
                     if !shortcut_applies(browser::key_target(key.target()), &key.key()) {
                         return;
                     }
-                    if let Some(action) = shortcut(&key.key(), key.shift_key()) {
+                    if let Some(action) =
+                        shortcut(&key.key(), key.shift_key()).and_then(R::Action::from_page)
+                    {
                         // Space would scroll the page and arrows would move a focused slider.
                         key.prevent_default();
                         dispatch.dispatch(action);

@@ -6,13 +6,15 @@ pub mod detail;
 pub mod keyboard;
 pub mod play_loop;
 pub mod ring_focus;
+pub mod scene;
 pub mod share_hash;
 pub mod visibility;
 
 pub use byte_view::use_byte_view;
-pub use detail::use_detail;
+pub use detail::{use_detail, use_fresh};
 pub use keyboard::use_keyboard_shortcuts;
-pub use play_loop::{FrameClock, use_play_loop};
+pub use play_loop::{FrameClock, PlayFrame, use_play_loop};
 pub use ring_focus::{RingFocus, RingTarget, use_ring_focus, use_ring_focus_state};
-pub use share_hash::use_share_hash;
+pub use scene::{PlaySettings, Plays, use_scene};
+pub use share_hash::{ShareScene, use_share_hash};
 pub use visibility::use_auto_pause;

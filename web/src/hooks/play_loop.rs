@@ -9,13 +9,47 @@ use yew::prelude::*;
 
 use crate::clock;
 use crate::playback::{FRAME_BUDGET_MS, Pacer};
-use crate::state::{Action, AppState};
+use crate::state::Action;
+
+/// One animation frame of play, for any page's reducer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PlayFrame {
+    /// At most `events` events, stepping until `deadline_ms`.
+    Events {
+        /// Events due at the play speed.
+        events: u64,
+        /// When the frame's stepping budget runs out.
+        deadline_ms: f64,
+    },
+    /// The play clock moves `ns` of virtual time; every event due by then runs.
+    Time {
+        /// Virtual ns the frame adds to the play clock.
+        ns: u64,
+        /// When the frame's stepping budget runs out.
+        deadline_ms: f64,
+    },
+}
+
+impl From<PlayFrame> for Action {
+    fn from(f: PlayFrame) -> Self {
+        match f {
+            PlayFrame::Events {
+                events,
+                deadline_ms,
+            } => Action::Advance {
+                events,
+                deadline_ms,
+            },
+            PlayFrame::Time { ns, deadline_ms } => Action::AdvanceTime { ns, deadline_ms },
+        }
+    }
+}
 
 /// When the current frame's work started, for the frame time recorded after it renders.
 pub type FrameClock = Rc<Cell<Option<f64>>>;
 
-struct Loop {
-    dispatch: UseReducerDispatcher<AppState>,
+struct Loop<R: Reducible> {
+    dispatch: UseReducerDispatcher<R>,
     speed: Rc<Cell<f64>>,
     /// Real-time play: virtual time at this fraction of the wall clock.
     real_time: Rc<Cell<Option<f64>>>,
@@ -28,7 +62,10 @@ struct Loop {
     stopped: Cell<bool>,
 }
 
-impl Loop {
+impl<R: Reducible + 'static> Loop<R>
+where
+    R::Action: From<PlayFrame>,
+{
     fn schedule(self: &Rc<Self>) {
         let me = Rc::clone(self);
         let next = request_animation_frame(move |ts| me.tick(ts));
@@ -46,10 +83,13 @@ impl Loop {
         if let Some(ratio) = self.real_time.get() {
             let ns = self.pacer.borrow_mut().time_due(ts, ratio);
             self.frame_start.set(Some(started));
-            self.dispatch.dispatch(Action::AdvanceTime {
-                ns,
-                deadline_ms: started + FRAME_BUDGET_MS,
-            });
+            self.dispatch.dispatch(
+                PlayFrame::Time {
+                    ns,
+                    deadline_ms: started + FRAME_BUDGET_MS,
+                }
+                .into(),
+            );
             return;
         }
         let due = self
@@ -58,10 +98,13 @@ impl Loop {
             .events_due(ts, self.speed.get(), self.ramp);
         if due > 0 {
             self.frame_start.set(Some(started));
-            self.dispatch.dispatch(Action::Advance {
-                events: due,
-                deadline_ms: started + FRAME_BUDGET_MS,
-            });
+            self.dispatch.dispatch(
+                PlayFrame::Events {
+                    events: due,
+                    deadline_ms: started + FRAME_BUDGET_MS,
+                }
+                .into(),
+            );
         }
     }
 
@@ -76,13 +119,17 @@ impl Loop {
 /// [`crate::playback::ramp_speed`]; in virtual time at a fraction of real time while
 /// `real_time`); returns the clock of the frame being rendered.
 #[hook]
-pub fn use_play_loop(
+pub fn use_play_loop<R>(
     playing: bool,
     speed: f64,
     ramp: bool,
     real_time: Option<f64>,
-    dispatch: UseReducerDispatcher<AppState>,
-) -> FrameClock {
+    dispatch: UseReducerDispatcher<R>,
+) -> FrameClock
+where
+    R: Reducible + 'static,
+    R::Action: From<PlayFrame>,
+{
     let speed_cell: Rc<Cell<f64>> = use_memo((), |_| Cell::new(speed));
     speed_cell.set(speed);
     let real_time_cell: Rc<Cell<Option<f64>>> = use_memo((), |_| Cell::new(real_time));

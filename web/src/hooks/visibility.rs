@@ -4,17 +4,23 @@
 use gloo_events::EventListener;
 use yew::prelude::*;
 
-use crate::state::{Action, AppState};
+use crate::state::{Action, PageAction};
 
 /// Pauses play whenever the document becomes hidden.
 #[hook]
-pub fn use_auto_pause(dispatch: UseReducerDispatcher<AppState>) {
+pub fn use_auto_pause<R>(dispatch: UseReducerDispatcher<R>)
+where
+    R: Reducible + 'static,
+    R::Action: PageAction,
+{
     use_effect_with((), move |_| {
         let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
             let target = doc.clone();
             EventListener::new(&target, "visibilitychange", move |_| {
-                if doc.hidden() {
-                    dispatch.dispatch(Action::Pause);
+                if doc.hidden()
+                    && let Some(pause) = R::Action::from_page(Action::Pause)
+                {
+                    dispatch.dispatch(pause);
                 }
             })
         });

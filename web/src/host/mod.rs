@@ -3,7 +3,9 @@
 //! where they are; the selected VM's balloon and rings show below.
 
 mod page;
+pub mod share;
 pub mod state;
+pub mod vm_panels;
 
 pub use page::{HostPage, HostPageProps};
 
@@ -22,6 +24,12 @@ pub fn location_host_preset() -> Option<String> {
             && crate::embed::options::wants_host(q.get("panels").as_deref()))
         .then(|| state::DEFAULT_HOST_PRESET.to_owned())
     })
+}
+
+/// Whether the page's URL asks for the host page: `?host=NAME` or the host embed (as before),
+/// or a share link whose script is a host's. Every other URL opens what it opened before.
+pub fn location_wants_host() -> bool {
+    location_host_preset().is_some() || share::is_host_fragment(&crate::browser::location_hash())
 }
 
 /// Whether the host view is embedded (`?embed=1`): the compact page, no header or rings.

@@ -83,6 +83,22 @@ pub enum LineKind {
     Note,
 }
 
+/// Appends a line to a console's output, dropping the oldest past `max` lines (a page's
+/// console keeps [`crate::state::CONSOLE_LINES`]).
+pub fn push_line(
+    console: &mut std::rc::Rc<Vec<ConsoleLine>>,
+    max: usize,
+    kind: LineKind,
+    text: String,
+) {
+    let lines = std::rc::Rc::make_mut(console);
+    lines.push(ConsoleLine { kind, text });
+    if lines.len() > max {
+        let extra = lines.len() - max;
+        lines.drain(..extra);
+    }
+}
+
 /// One line of console output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsoleLine {
@@ -90,4 +106,17 @@ pub struct ConsoleLine {
     pub kind: LineKind,
     /// The text as printed.
     pub text: String,
+}
+
+/// A page's own action for what the shared controls, console and shortcuts ask
+/// ([`Action`]); `None` when the page has no such thing.
+pub trait PageAction: Sized {
+    /// This page's action for `a`.
+    fn from_page(a: Action) -> Option<Self>;
+}
+
+impl PageAction for Action {
+    fn from_page(a: Action) -> Option<Self> {
+        Some(a)
+    }
 }

@@ -13,7 +13,7 @@ use yew::Reducible;
 
 mod action;
 
-pub use self::action::{Action, ConsoleLine, LineKind};
+pub use self::action::{Action, ConsoleLine, LineKind, PageAction, push_line};
 use crate::session_handle::SharedSession;
 use crate::{clock, playback, share};
 
@@ -182,12 +182,7 @@ impl AppState {
     }
 
     fn push_console(&mut self, kind: LineKind, text: String) {
-        let lines = Rc::make_mut(&mut self.console);
-        lines.push(ConsoleLine { kind, text });
-        if lines.len() > CONSOLE_LINES {
-            let extra = lines.len() - CONSOLE_LINES;
-            lines.drain(..extra);
-        }
+        push_line(&mut self.console, CONSOLE_LINES, kind, text);
     }
 
     fn push_replies(&mut self, replies: &[Reply]) {
@@ -240,16 +235,11 @@ impl AppState {
     /// Why `action` waits: where the cursor is and what would be dropped.
     pub fn fork_question(&self, action: &Action) -> String {
         let s = self.session();
-        let (at, len) = (s.current_index(), s.event_count());
         let what = match action {
             Action::Console(text) => format!("`{}`", text.lines().next().unwrap_or("").trim()),
             _ => "the new target".to_owned(),
         };
-        format!(
-            "You are at event {at} of {len}. Running {what} here replaces the {} later events \
-             with a new future.",
-            len - at
-        )
+        fork_question(s.current_index(), s.event_count(), &what)
     }
 
     fn console_input(&mut self, text: &str) {
@@ -369,6 +359,16 @@ impl AppState {
             }
         }
     }
+}
+
+/// The question an input typed at event `at` of `len` asks before it drops the recorded
+/// future (`what`: the input, as the operator will recognise it).
+pub fn fork_question(at: u64, len: u64, what: &str) -> String {
+    format!(
+        "You are at event {at} of {len}. Running {what} here replaces the {} later events \
+         with a new future.",
+        len.saturating_sub(at)
+    )
 }
 
 /// What applying a target starts: which way the balloon moves, by how much, and the ways to
@@ -518,7 +518,7 @@ impl Reducible for AppState {
                 }
                 let until = next.play_clock_ns.get().saturating_add(ns);
                 next.play_clock_ns.set(until);
-                let ran = playback::advance_until(&mut next.session.borrow_mut(), until, || {
+                let ran = playback::advance_until(&mut *next.session.borrow_mut(), until, || {
                     clock::now_ms() < deadline_ms
                 });
                 match ran {

@@ -1,8 +1,8 @@
 //! The config space panel's data.
 
-use balloon_sim::Session;
 use balloon_sim::trace::{ConfigField, Move};
-use balloon_sim::view::{features, status};
+use balloon_sim::view::{ConfigView, features, status};
+use balloon_sim::{Session, TraceEvent};
 
 /// A status bit and whether it is set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,9 +51,14 @@ fn feature_list(bits: u64) -> Vec<&'static str> {
 
 /// The config space, decoded, with what the current step changed.
 pub fn config_model(s: &Session) -> ConfigModel {
-    let c = s.config_view();
+    config_model_of(s.config_view(), s.current_event())
+}
+
+/// Config space `c` decoded, with what event `ev` (the last one shown) changed: one VM's
+/// page and a host's selected VM alike.
+pub fn config_model_of(c: ConfigView, ev: Option<&TraceEvent>) -> ConfigModel {
     let (mut changed, mut status_changed) = (Vec::new(), false);
-    for m in s.current_event().map(|e| e.moves()).unwrap_or_default() {
+    for m in ev.map(|e| e.moves()).unwrap_or_default() {
         match m {
             Move::Config { field, .. } => changed.push(field),
             Move::Status { .. } => status_changed = true,

@@ -22,7 +22,7 @@ pub use self::bytes::{
     ByteSource, FieldCell, HexBlock, HexRow, ROW_BYTES, default_source, hex_block, hex_blocks,
     since_for, sources, write_lines,
 };
-pub use self::config::{ConfigModel, StatusBit, config_model};
+pub use self::config::{ConfigModel, StatusBit, config_model, config_model_of};
 pub use self::format::{format_bytes_mib, format_desc_flags, format_mib, format_pfn_range};
 pub use self::host::{BarSegment, HostBarModel, VmCardModel, host_bar, vm_card};
 pub use self::queues::{QueueChanges, QueueModel, Side, queue_models, queue_models_of};

@@ -34,8 +34,10 @@ use virtq::Backend;
 pub use self::config::{HostConfig, MOM_POLICY_INTERVAL_NS, PolicyConfig, VmConfig};
 pub use self::event::{HostDetail, HostEvent};
 pub use self::runner::{HostRunner, HostSummary, HostTotals, VmSummary, run_host_text, transcript};
-pub use self::script::{HostAction, HostLine, HostScript, is_host_script, parse_host_script};
-pub use self::session::HostSession;
+pub use self::script::{
+    HostAction, HostLine, HostScript, is_host_script, parse_host_command, parse_host_script,
+};
+pub use self::session::{HostSession, VmReply};
 pub use self::vm::{Vm, VmState};
 use crate::command::{Command, QmpRequest};
 use crate::error::Error;
@@ -220,6 +222,16 @@ impl<B: Backend> Host<B> {
             best = Some((t.max(self.now_ns), Next::Policy));
         }
         best
+    }
+
+    /// When the next [`Self::step_event`] happens, in virtual ns; `None` when nothing will
+    /// happen by itself.
+    pub fn next_event_ns(&self) -> Option<u64> {
+        if self.pending.is_empty() {
+            self.pick().map(|(t, _)| t)
+        } else {
+            Some(self.now_ns)
+        }
     }
 
     /// One scheduler step; `None` when no VM has work or a timer and no policy runs.

@@ -97,90 +97,20 @@ pub fn parse_host_script(text: &str) -> Result<HostScript, ScriptError> {
             continue;
         }
         let at = |e: ScriptError| e.at_line(line_no);
-        let header = lines.is_empty();
-        let trimmed = body.trim_start();
-        if is_machine_line(trimmed) {
-            if !header {
-                return Err(at(ScriptError::in_line(
-                    body,
-                    0,
-                    "VM machine lines before the first command",
-                    "a VM's machine line after commands (VMs are created when the host starts)",
-                )));
+        if lines.is_empty() {
+            // The header: the host's settings and its VMs, before the first command.
+            if is_machine_line(body.trim_start()) {
+                vms.push(parse_vm_line(body, &vms).map_err(at)?);
+                continue;
             }
-            let vm = parse_vm_line(body, &vms).map_err(at)?;
-            vms.push(vm);
-            continue;
+            if let Some(w) = host_words(body) {
+                parse_host_line(body, &w).map_err(at)?.apply(&mut host);
+                continue;
+            }
         }
-        let w = words(body);
-        if w.first().map(|w| w.1) == Some("host") && !matches!(w.get(1).map(|w| w.1), Some("hint"))
-        {
-            match parse_host_line(body, &w).map_err(at)? {
-                HostSetting::Policy(p) if !header => lines.push(HostLine {
-                    line: line_no,
-                    action: HostAction::Policy(p),
-                }),
-                HostSetting::Policy(p) => host.policy = p,
-                setting if header => setting.apply(&mut host),
-                _ => {
-                    return Err(at(ScriptError::in_line(
-                        body,
-                        w[0].0,
-                        "host ram, swap and own before the first command",
-                        "the host's size cannot change while it runs",
-                    )));
-                }
-            }
+        let names: Vec<&str> = vms.iter().map(|v| v.name.as_str()).collect();
+        let Some(action) = running_line(body, &names).map_err(at)? else {
             continue;
-        }
-        let action = if let Some(rest) = trimmed.strip_prefix('@') {
-            let off = body.len() - trimmed.len() + 1;
-            let name_len = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            let name = &rest[..name_len];
-            let Some(vm) = vms.iter().position(|v| v.name == name) else {
-                let known: Vec<&str> = vms.iter().map(|v| v.name.as_str()).collect();
-                return Err(at(ScriptError::in_line(
-                    body,
-                    off,
-                    format!("@NAME with a VM of this script ({})", known.join(", ")),
-                    format!("no VM named \"{name}\""),
-                )));
-            };
-            let line = &rest[name_len..];
-            let command = parse_line(line)
-                .map_err(|e| shift(e, off + name_len))
-                .map_err(at)?
-                .ok_or_else(|| {
-                    at(ScriptError::in_line(
-                        body,
-                        body.len(),
-                        "@NAME followed by a monitor, guest, fault or host hint line",
-                        "nothing after the VM's name",
-                    ))
-                })?;
-            if let Command::Step(_) = command {
-                return Err(at(ScriptError::in_line(
-                    body,
-                    off + name_len,
-                    "run or step without @NAME",
-                    "the host has one clock: run and step move every VM",
-                )));
-            }
-            HostAction::Vm { vm, command }
-        } else {
-            match parse_line(body).map_err(at)? {
-                Some(Command::Step(s)) => HostAction::Step(s),
-                Some(command) if vms.len() <= 1 => HostAction::Vm { vm: 0, command },
-                Some(_) => {
-                    return Err(at(ScriptError::in_line(
-                        body,
-                        0,
-                        "@NAME before a VM's line, e.g. @db guest alloc 1G",
-                        "this host runs several VMs: say which one",
-                    )));
-                }
-                None => continue,
-            }
         };
         lines.push(HostLine {
             line: line_no,
@@ -196,6 +126,106 @@ pub fn parse_host_script(text: &str) -> Result<HostScript, ScriptError> {
     host.check(&vms)
         .map_err(|m| ScriptError::new(1, 1, "VMs on one backend", m))?;
     Ok(HostScript { host, vms, lines })
+}
+
+/// Parses one line of a running host whose VMs are `names`, as a script's line after its
+/// header: `@NAME LINE`, `host policy ...`, `run`/`step`, or (with one VM) a bare VM line.
+/// The console's lines go through here, so they read exactly as a script's do. `Ok(None)`
+/// for a blank or comment line. Errors are on line 1.
+pub fn parse_host_command(text: &str, names: &[String]) -> Result<Option<HostAction>, ScriptError> {
+    if text.len() > crate::command::MAX_SCRIPT_LEN {
+        return Err(crate::command::script_too_long());
+    }
+    let body = strip_comment(text.strip_suffix('\r').unwrap_or(text));
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    running_line(body, &names).map_err(|e| e.at_line(1))
+}
+
+/// The words of a `host ram|swap|own|policy` line (not `host hint`, a VM's line).
+fn host_words(body: &str) -> Option<Vec<(usize, &str)>> {
+    let w = words(body);
+    (w.first().map(|w| w.1) == Some("host") && !matches!(w.get(1).map(|w| w.1), Some("hint")))
+        .then_some(w)
+}
+
+/// A line after the header, of a host whose VMs are `names`.
+fn running_line(body: &str, names: &[&str]) -> Result<Option<HostAction>, ScriptError> {
+    if body.trim().is_empty() {
+        return Ok(None);
+    }
+    if is_machine_line(body.trim_start()) {
+        return Err(ScriptError::in_line(
+            body,
+            0,
+            "VM machine lines before the first command",
+            "a VM's machine line after commands (VMs are created when the host starts)",
+        ));
+    }
+    if let Some(w) = host_words(body) {
+        return match parse_host_line(body, &w)? {
+            HostSetting::Policy(p) => Ok(Some(HostAction::Policy(p))),
+            _ => Err(ScriptError::in_line(
+                body,
+                w[0].0,
+                "host ram, swap and own before the first command",
+                "the host's size cannot change while it runs",
+            )),
+        };
+    }
+    command_line(body, names)
+}
+
+/// A command line (not a machine or host line) of a host whose VMs are `names`.
+fn command_line(body: &str, names: &[&str]) -> Result<Option<HostAction>, ScriptError> {
+    let trimmed = body.trim_start();
+    let action = if let Some(rest) = trimmed.strip_prefix('@') {
+        let off = body.len() - trimmed.len() + 1;
+        let name_len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let name = &rest[..name_len];
+        let Some(vm) = names.iter().position(|n| *n == name) else {
+            return Err(ScriptError::in_line(
+                body,
+                off,
+                format!("@NAME with a VM of this script ({})", names.join(", ")),
+                format!("no VM named \"{name}\""),
+            ));
+        };
+        let line = &rest[name_len..];
+        let command = parse_line(line)
+            .map_err(|e| shift(e, off + name_len))?
+            .ok_or_else(|| {
+                ScriptError::in_line(
+                    body,
+                    body.len(),
+                    "@NAME followed by a monitor, guest, fault or host hint line",
+                    "nothing after the VM's name",
+                )
+            })?;
+        if let Command::Step(_) = command {
+            return Err(ScriptError::in_line(
+                body,
+                off + name_len,
+                "run or step without @NAME",
+                "the host has one clock: run and step move every VM",
+            ));
+        }
+        HostAction::Vm { vm, command }
+    } else {
+        match parse_line(body)? {
+            Some(Command::Step(s)) => HostAction::Step(s),
+            Some(command) if names.len() <= 1 => HostAction::Vm { vm: 0, command },
+            Some(_) => {
+                return Err(ScriptError::in_line(
+                    body,
+                    0,
+                    "@NAME before a VM's line, e.g. @db guest alloc 1G",
+                    "this host runs several VMs: say which one",
+                ));
+            }
+            None => return Ok(None),
+        }
+    };
+    Ok(Some(action))
 }
 
 /// Moves an error found in the part of a line after `@NAME` to the whole line's columns.

@@ -2,10 +2,13 @@
 //! [`Host`]. Scripts run through the same stepping commands as [`super::HostRunner`], so a
 //! session and a straight run of one script make the same trace.
 
+use std::collections::BTreeMap;
+
 use virtq::Portable;
 
-use super::script::{HostAction, parse_host_script};
+use super::script::{HostAction, parse_host_command, parse_host_script};
 use super::{Host, HostEvent, HostInput};
+use crate::command::{ScriptError, StepCommand};
 use crate::error::Error;
 use crate::history::History;
 use crate::reply::Reply;
@@ -18,6 +21,12 @@ use crate::trace::hash::Fnv64;
 pub struct HostSession {
     history: History<Host<Portable>>,
     names: Vec<String>,
+    /// The script's header (host settings and machine lines), verbatim, for
+    /// [`Self::timeline_script`].
+    header: String,
+    /// For each recorded input (by its event index), how many consequence events `act`
+    /// stepped out right after it: a replayed line makes them again by itself.
+    consequences: BTreeMap<u64, u64>,
 }
 
 /// A reply with the name of the VM whose monitor gave it.
@@ -28,9 +37,21 @@ impl HostSession {
     pub fn from_script(text: &str) -> Result<(Self, Vec<VmReply>), Error> {
         let script = parse_host_script(text)?;
         let host = Host::<Portable>::new(&script)?;
+        let first_command = script.lines.first().map_or(u32::MAX, |l| l.line);
+        let mut header: String = text
+            .split('\n')
+            .take(usize::try_from(first_command - 1).unwrap_or(usize::MAX))
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        if !header.ends_with('\n') {
+            header.push('\n');
+        }
         let mut s = Self {
             names: host.names(),
             history: History::new(host),
+            header,
+            consequences: BTreeMap::new(),
         };
         let mut replies = Vec::new();
         for line in &script.lines {
@@ -73,6 +94,83 @@ impl HostSession {
             }
         }
         replies
+    }
+
+    /// Runs one line typed at the console (the host script's own line parser, against this
+    /// host's VMs): a line that does not parse is an error and changes nothing. A reading
+    /// monitor command (`info balloon`, `query-balloon`) while in the past is answered from
+    /// the host as shown, so asking does not fork the timeline.
+    pub fn apply_line(&mut self, text: &str) -> Result<Vec<VmReply>, ScriptError> {
+        let Some(action) = parse_host_command(text, &self.names)? else {
+            return Ok(Vec::new());
+        };
+        if let HostAction::Vm { vm, command } = &action
+            && command.is_read_only()
+            && self.is_in_the_past()
+        {
+            let mut host = self.host().clone();
+            let mut replies = Vec::new();
+            let input = HostInput::Vm {
+                vm: *vm,
+                command: command.clone(),
+            };
+            host.apply(&input, &mut |ev| {
+                super::runner::emit_replies(ev, &mut |i, r| {
+                    replies.push((self.names.get(i).cloned().unwrap_or_default(), r));
+                });
+            });
+            return Ok(replies);
+        }
+        if let HostAction::Step(cmd) = action
+            && self.is_in_the_past()
+        {
+            // In the past a typed `run`/`step` replays the recording as the step buttons do,
+            // rather than acting (a `run` whose deadline falls in a quiet stretch would pass
+            // time as a new input and drop the recorded future).
+            let (size, times) = match cmd {
+                StepCommand::Ops(n) => (StepSize::Op, n),
+                StepCommand::Messages(n) => (StepSize::Message, n),
+                StepCommand::UntilQuiet => (StepSize::UntilQuiet, 1),
+                StepCommand::For(ns) => (StepSize::For(ns), 1),
+            };
+            let mut replies = Vec::new();
+            for _ in 0..times {
+                let before = self.current_index();
+                replies.extend(self.step(size));
+                if self.current_index() == before {
+                    break;
+                }
+            }
+            return Ok(replies);
+        }
+        Ok(self.run_action(&action))
+    }
+
+    /// Whether the cursor is before the end of the timeline (after a seek back).
+    pub fn is_in_the_past(&self) -> bool {
+        self.current_index() < self.event_count()
+    }
+
+    /// Whether [`Self::apply_line`] of `text` would drop the recorded future: the session
+    /// is in the past and the line acts (the single VM's rule, `Session::would_fork`: a
+    /// reading command, a stepping line or a line that does not parse does not fork).
+    pub fn would_fork(&self, text: &str) -> bool {
+        self.is_in_the_past()
+            && match parse_host_command(text, &self.names) {
+                Ok(Some(HostAction::Vm { command, .. })) => !command.is_read_only(),
+                Ok(Some(HostAction::Policy(_))) => true,
+                _ => false,
+            }
+    }
+
+    /// When the next step's event happens, in virtual ns: the recorded one when in the past,
+    /// else the host scheduler's next (`None` when nothing will happen by itself).
+    pub fn next_event_ns(&self) -> Option<u64> {
+        match self.next_recorded() {
+            Some(ev) => Some(ev.time_ns),
+            None if self.is_in_the_past() => None,
+            None => self.host().next_event_ns(),
+        }
     }
 
     /// A UI step button. In the past it replays the recorded timeline, the operator's inputs
@@ -121,6 +219,17 @@ impl HostSession {
         // At event 0 there is nothing to undo; a seek below the cursor cannot fail.
         let _ = self.history.step_back();
     }
+    /// Back to the end of the previous message round trip of any VM (or to event 0), as
+    /// `Session::step_back_message` does for one VM.
+    pub fn step_back_message(&mut self) {
+        let cursor = usize::try_from(self.current_index()).unwrap_or(usize::MAX);
+        let target = (0..cursor.saturating_sub(1))
+            .rev()
+            .find(|&i| self.events().get(i).is_some_and(MessageEnd::ends_message))
+            .map_or(0, |i| i as u64 + 1);
+        // Within the recorded past a seek cannot fail.
+        let _ = self.history.seek(target);
+    }
     /// Shows the state after `index` events.
     pub fn seek(&mut self, index: u64) -> Result<(), Error> {
         Ok(self.history.seek(index)?)
@@ -128,6 +237,27 @@ impl HostSession {
     /// The host as it is after [`Self::current_index`] events.
     pub fn host(&self) -> &Host<Portable> {
         self.history.world()
+    }
+    /// The script's header: the host's settings and its VMs' machine lines, before any
+    /// command (what a reset boots again).
+    pub fn header_script(&self) -> &str {
+        &self.header
+    }
+    /// The stats samples VM `vm`'s device parsed up to the shown state, oldest first (what
+    /// `Session::stats_series` keeps for one VM).
+    pub fn stats_series(&self, vm: usize) -> Vec<crate::StatsSample> {
+        let upto = usize::try_from(self.current_index()).unwrap_or(usize::MAX);
+        self.events()
+            .range(0, upto)
+            .filter_map(|ev| match &ev.detail {
+                super::HostDetail::Vm { vm: v, event } if *v == vm => crate::StatsSample::of(event),
+                _ => None,
+            })
+            .collect()
+    }
+    /// The host's virtual time as shown, ns.
+    pub fn now_ns(&self) -> u64 {
+        self.host().now_ns()
     }
     /// The VMs' names, in script order.
     pub fn names(&self) -> &[String] {
@@ -172,12 +302,20 @@ impl Engine for HostSession {
     /// The input's event, then at once the consequences it decided (a swap-out, a kill), as
     /// [`Host::apply`] hands them out in a straight run.
     fn act(&mut self, input: HostInput, sink: &mut dyn FnMut(&HostEvent)) {
+        let at = self.current_index();
+        // Acting in the past drops the recorded future, and with it its inputs' records.
+        self.consequences.split_off(&at);
         sink(self.history.act(input));
+        let mut stepped = 0;
         while self.history.world().has_pending() {
             match self.history.step() {
                 Some(ev) => sink(ev),
                 None => break,
             }
+            stepped += 1;
+        }
+        if stepped > 0 {
+            self.consequences.insert(at, stepped);
         }
     }
     fn step(&mut self, sink: &mut dyn FnMut(&HostEvent)) -> bool {
@@ -196,6 +334,8 @@ impl Engine for HostSession {
         crate::stepping::MAX_SESSION_EVENTS_PER_COMMAND
     }
 }
+
+mod timeline;
 
 #[cfg(test)]
 mod tests {
@@ -300,5 +440,48 @@ mod tests {
             s.seek(end + 1).is_err(),
             "past the end is an error, not a panic"
         );
+    }
+
+    /// The console's lines: parsed by the host script's parser against this host's VMs;
+    /// a bad line changes nothing; a reading command in the past answers without forking.
+    #[test]
+    fn console_lines_act_refuse_or_answer_in_the_past() {
+        let p = crate::host::presets::get("host-three-vms").unwrap();
+        let (mut s, _) = HostSession::from_script(p.text).unwrap();
+        let (end, hash) = (s.event_count(), s.trace_hash());
+        for bad in [
+            "@nosuch balloon 10",
+            "host ram 4G",
+            "@db run 1s",
+            "ballon 5",
+            "balloon 5",
+        ] {
+            let e = s.apply_line(bad).unwrap_err().to_string();
+            assert!(e.contains("line 1"), "{bad}: {e}");
+            assert_eq!((s.event_count(), s.trace_hash()), (end, hash), "{bad}");
+        }
+        s.seek(end / 2).unwrap();
+        assert!(!s.would_fork("@db info balloon"));
+        let replies = s.apply_line("@db info balloon").unwrap();
+        assert_eq!(replies.len(), 1);
+        assert_eq!(replies[0].0, "db");
+        assert!(
+            replies[0].1.to_line().starts_with("balloon: actual="),
+            "{replies:?}"
+        );
+        assert_eq!(s.event_count(), end, "asking in the past keeps the future");
+        assert_eq!(s.current_index(), end / 2);
+        assert!(s.would_fork("@db balloon 1024") && s.would_fork("host policy off"));
+        assert!(!s.would_fork("run 1s") && !s.would_fork("@db ballon 1"));
+        // A typed run or step in the past replays the recording: nothing is dropped.
+        for line in ["run 1s", "step 3", "step message"] {
+            let at = s.current_index();
+            s.apply_line(line).unwrap();
+            assert!(s.current_index() > at, "{line}");
+            assert_eq!(s.event_count(), end, "{line}");
+        }
+        let at = s.current_index();
+        s.apply_line("@db balloon 1024").unwrap();
+        assert_eq!(s.event_count(), at + 1, "acting in the past forks");
     }
 }
