@@ -5,7 +5,7 @@ use virtq::QueueLayout;
 
 use crate::config::BalloonConfig;
 use crate::hint::{HintStatus, PrecopyNotifyReason};
-use crate::profile::BalloonProps;
+use crate::profile::{BalloonProps, DeflateAction};
 use crate::runs::PfnRun;
 use crate::stats::{StatValues, StatsParse};
 use crate::vq::{PushReason, QueueKind};
@@ -246,6 +246,10 @@ pub enum DeviceEvent {
         resident_bytes: u64,
         /// Discards inhibited: acknowledged only.
         inhibited: bool,
+        /// What this VMM does on deflate. Left out of the trace for QEMU's (and Cloud
+        /// Hypervisor's) `MADV_WILLNEED`, the action the event was named after.
+        #[serde(skip_serializing_if = "DeflateAction::is_will_need")]
+        action: DeflateAction,
     },
     /// `virtio_balloon_receive_stats` parsed and now holds an element.
     StatsReceived {
@@ -491,7 +495,7 @@ impl DeviceEvent {
             Kicked { .. } => "virtio_queue_notify",
             Popped { .. } | QueueDrained { .. } => "virtqueue_pop",
             Inflated { .. } => "balloon_inflate_page",
-            Deflated { .. } => "balloon_deflate_page",
+            Deflated { action, .. } => action.function(),
             StatsReceived { .. } => "virtio_balloon_receive_stats",
             HintCmdId { .. } => "get_free_page_hints",
             HintRanges { .. } => "qemu_guest_free_page_hint",

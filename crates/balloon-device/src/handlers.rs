@@ -223,6 +223,7 @@ impl<B: Backend> BalloonDevice<B> {
                 frames_undiscarded: changed,
                 resident_bytes,
                 inhibited,
+                action: self.profile.deflate_action,
             }
         }
     }

@@ -148,8 +148,24 @@ pub enum DeflateAction {
     WillNeed,
     /// Firecracker `process_deflate_queue`: the element is acked, host memory untouched.
     AckOnly,
-    /// crosvm `reclaim_memory`: `dynamically_reclaim_memory_ranges` over merged ranges.
+    /// crosvm `reclaim_memory` over merged ranges (a no-op on Linux hosts,
+    /// devices/src/virtio/balloon/sys/linux.rs): the pages fault back in when written.
     Reclaim,
+}
+
+impl DeflateAction {
+    /// QEMU's and Cloud Hypervisor's action, the one the trace leaves implicit.
+    pub fn is_will_need(&self) -> bool {
+        *self == Self::WillNeed
+    }
+    /// The VMM function that handles one deflated element.
+    pub fn function(self) -> &'static str {
+        match self {
+            Self::WillNeed => "balloon_deflate_page",
+            Self::AckOnly => "process_deflate_queue",
+            Self::Reclaim => "reclaim_memory",
+        }
+    }
 }
 
 /// What a stats tag the guest did not send reads as after a sample (reference section 1).

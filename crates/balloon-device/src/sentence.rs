@@ -2,6 +2,7 @@
 
 use crate::consts::{feature_names, status};
 use crate::event::{BalloonChange, DeviceEvent};
+use crate::profile::DeflateAction;
 use crate::runs::{describe, total};
 use crate::vq::PushReason;
 
@@ -154,9 +155,17 @@ impl DeviceEvent {
                 }
                 s + "."
             }
-            Deflated { head, pfns, bad_pfns, tail_bytes, frames_undiscarded, resident_bytes, .. } => {
+            Deflated { head, resident_bytes, action: DeflateAction::AckOnly, .. } => format!(
+                "process_deflate_queue acknowledged descriptor {head} without reading its PFNs: Firecracker's deflate leaves host memory as it is (the pages fault back in when the guest writes them); host resident size of guest RAM stays {} KiB.",
+                resident_bytes / 1024
+            ),
+            Deflated { head, pfns, bad_pfns, tail_bytes, frames_undiscarded, resident_bytes, action, .. } => {
+                let how = match action {
+                    DeflateAction::Reclaim => "reclaim_memory (a no-op on a Linux host)",
+                    _ => "balloon_deflate_page (MADV_WILLNEED on whole host pages)",
+                };
                 let mut s = format!(
-                    "balloon_deflate_page (MADV_WILLNEED on whole host pages) for {} PFN(s) of descriptor {head} ({}): {frames_undiscarded} frame(s) back in the guest's use, resident on the host again only once the guest writes them; host resident size of guest RAM stays {} KiB",
+                    "{how} for {} PFN(s) of descriptor {head} ({}): {frames_undiscarded} frame(s) back in the guest's use, resident on the host again only once the guest writes them; host resident size of guest RAM stays {} KiB",
                     total(pfns), describe(pfns), resident_bytes / 1024
                 );
                 if !bad_pfns.is_empty() {

@@ -213,6 +213,21 @@ fn deflate_action<B: Backend>() {
                 };
                 assert_eq!(*pfns, want, "{vmm:?}");
                 assert_eq!(*frames_undiscarded, if acts { 3 } else { 0 }, "{vmm:?}");
+                // The explanation names the VMM's own deflate handler, and never claims
+                // MADV_WILLNEED where the VMM does nothing to host memory.
+                let (function, sentence) = (handled(&evs).function(), handled(&evs).sentence());
+                let want = match vmm {
+                    Vmm::Firecracker => "process_deflate_queue",
+                    Vmm::Crosvm => "reclaim_memory",
+                    _ => "balloon_deflate_page",
+                };
+                assert_eq!(function, want, "{vmm:?}");
+                assert!(sentence.starts_with(want), "{vmm:?}: {sentence}");
+                assert_eq!(
+                    sentence.contains("MADV_WILLNEED"),
+                    want == "balloon_deflate_page",
+                    "{vmm:?}: {sentence}"
+                );
             }
             e => panic!("{vmm:?}: {e:?}"),
         }
