@@ -296,8 +296,10 @@ async fn the_outline_grows_monotonically_as_actual_grows() {
     let mut last = outline_box(&root);
     let mut last_actual = 0u64;
     // The target is the guest's size: each smaller one inflates further, and the box must
-    // grow every time actual does.
-    for mib in ["900", "512", "256", "64"] {
+    // grow every time actual does. The smallest stays above ~136 MiB: below that the 1 GiB
+    // guest's free pages are its min watermarks and reserves, fill_balloon's allocations
+    // (__GFP_NORETRY) fail and it runs out of puff short of the target.
+    for mib in ["900", "512", "256", "160"] {
         type_into(&root, "target-input", mib).await;
         click(&root, "apply-target").await;
         click(&root, "run-to-quiet").await;
