@@ -109,23 +109,15 @@ fn calibration<B: Backend>() {
 }
 
 #[test]
-fn boot_and_a_fresh_inflate_match_the_measured_pair_portable() {
-    calibration::<Portable>();
-}
-
-#[test]
-fn boot_and_a_fresh_inflate_match_the_measured_pair_rust_vmm() {
-    calibration::<RustVmm>();
-}
-
-#[test]
 fn resident_memory_follows_first_touch_portable() {
+    calibration::<Portable>();
     rules::<Portable>();
     reporting::<Portable>();
 }
 
 #[test]
 fn resident_memory_follows_first_touch_rust_vmm() {
+    calibration::<RustVmm>();
     rules::<RustVmm>();
     reporting::<RustVmm>();
 }
