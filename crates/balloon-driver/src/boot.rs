@@ -26,6 +26,39 @@ pub const SEABIOS_TOP_PAGES: u64 = 35;
 /// 16394K + 3568K + 10328K + 4924K. The 2676K of init sections are freed and count in MemTotal.
 pub const KERNEL_IMAGE_KIB: u64 = 16394 + 3568 + 10328 + 4924;
 
+/// The init sections of the same boot line (`…K init`): written when the image was
+/// decompressed, given back by `free_initmem` (arch/x86/mm/init.c → `free_kernel_image_pages`
+/// → `free_reserved_area`) once boot is over: free in the guest, resident on the host.
+pub const KERNEL_INIT_KIB: u64 = 2676;
+
+/// `LOAD_PHYSICAL_ADDR` (arch/x86/include/asm/boot.h, `CONFIG_PHYSICAL_START` 0x1000000): the
+/// bzImage's `pref_address`, where GRUB's linux loader (grub-core/loader/i386/linux.c
+/// `grub_cmd_linux`) puts the protected-mode kernel in a chunk of the header's `init_size`.
+/// The decompressor (arch/x86/boot/compressed/head_64.S) copies itself to the end of that
+/// buffer and extracts from there; with KASLR (`choose_random_location`,
+/// arch/x86/boot/compressed/kaslr.c) the kernel runs elsewhere, so the buffer, written, is
+/// handed to the buddy allocator by `memblock_free_all`. The model takes `init_size` as the
+/// image with its init sections (37890K; header.S computes it from the same image, at least
+/// that large) and counts the whole buffer as written: GRUB's copy fills its start, the
+/// decompressor's relocated copy, heap and stack its end. Not calibrated; what lies above the
+/// running system's pages (from about 38 MiB to 53 MiB on 1 GiB) is what a fresh inflate saves.
+pub const LOAD_PHYSICAL_ADDR: u64 = 0x100_0000;
+
+/// The end of the highest initrd GRUB's linux loader places on a BIOS machine
+/// (grub-core/loader/i386/linux.c `grub_cmd_initrd`): `addr_max` is capped at
+/// `GRUB_LINUX_INITRD_MAX_ADDRESS` (0x37ffffff) less 64 KiB, and the image goes as high as it
+/// fits, `(addr_max - aligned_size) & ~0xfff`, so it ends at 0x37fef000 whatever its size.
+pub const GRUB_INITRD_END: u64 = 0x37fe_f000;
+
+/// The initrd image (compressed cpio) GRUB loads: reserved by `reserve_initrd`
+/// (arch/x86/kernel/setup.c), unpacked by `populate_rootfs` (init/initramfs.c), then given back
+/// by `free_initrd_mem`. CALIBRATED, not derived: the size is chosen so that the simulated QEMU
+/// 7.2 + Linux 6.1 q35 1 GiB guest lands in the measured pair's resident size after boot
+/// (RssAnon 190-215 MiB with QEMU's own ~36 MiB), once everything else boot wrote is counted.
+/// The unpacked initramfs (page cache in rootfs, freed when the init switches root) is not a
+/// separate set: the running system's allocations, taken from the lowest free pages, reuse it.
+pub const INITRD_KIB: u64 = 60 << 10;
+
 /// `sizeof(struct page)` on x86_64: the memmap costs 64 bytes a 4 KiB page.
 pub const STRUCT_PAGE_BYTES: u64 = 64;
 /// `PAGES_PER_SECTION` (x86_64 SECTION_SIZE_BITS 27): the vmemmap is populated a whole
@@ -79,6 +112,13 @@ pub struct BootLayout {
     pub runtime_used: u64,
     /// Page cache after boot.
     pub cache: u64,
+    /// Written during boot and then freed, as (first PFN, pages): free in the guest, resident
+    /// on the host, see [`BootLayout::touched_free`].
+    pub decompress: (u64, u64),
+    /// The init sections freed by `free_initmem`, just below the top reservations.
+    pub init_freed: (u64, u64),
+    /// The initrd image freed by `free_initrd_mem`.
+    pub initrd: (u64, u64),
 }
 
 impl BootLayout {
@@ -106,6 +146,18 @@ impl BootLayout {
         let room = (nr_pages - reserved) / 2;
         let runtime_used = RUNTIME_USED_PAGES.min(room);
         let cache = BOOT_CACHE_PAGES.min(room - runtime_used);
+        let top_start = nr_pages - (reserved - FIRST_MIB_PAGES);
+        let init = KERNEL_INIT_KIB.div_ceil(4).min(room / 4);
+        let init_freed = (top_start - init, init);
+        // Below the init sections (the model keeps the top reservations in one piece) and at
+        // most GRUB's highest initrd end; a guest too small for the image gets half the room
+        // between the first MiB and that end (it stays a set of written pages, no more).
+        let initrd_end = (top_start - init).min(GRUB_INITRD_END / PAGE_SIZE);
+        let initrd_pages = (INITRD_KIB / 4).min((initrd_end - FIRST_MIB_PAGES) / 2);
+        let initrd = (initrd_end - initrd_pages, initrd_pages);
+        let load = (LOAD_PHYSICAL_ADDR / PAGE_SIZE).min(top_start);
+        let span = (KERNEL_IMAGE_KIB + KERNEL_INIT_KIB).div_ceil(4);
+        let decompress = (load, span.min(top_start - load));
         Ok(BootLayout {
             nr_pages,
             first_mib: FIRST_MIB_PAGES,
@@ -116,6 +168,9 @@ impl BootLayout {
             percpu: PERCPU_PAGES,
             runtime_used,
             cache,
+            decompress,
+            init_freed,
+            initrd,
         })
     }
 
@@ -135,6 +190,14 @@ impl BootLayout {
     /// physical address; the model puts it high so low memory stays in one piece.
     pub fn reserved_top(&self) -> u64 {
         self.reserved() - self.first_mib
+    }
+
+    /// The frames boot wrote and then gave back to the buddy allocator, as (first PFN, pages)
+    /// runs that may overlap what the running system holds: the decompression buffer at
+    /// `LOAD_PHYSICAL_ADDR`, the init sections, the initrd image. A fresh inflate saves the
+    /// host only the part of these the balloon's lowest-first pages land on.
+    pub fn touched_free(&self) -> [(u64, u64); 3] {
+        [self.decompress, self.init_freed, self.initrd]
     }
 
     /// `totalram_pages()`: MemTotal after boot.
@@ -157,6 +220,40 @@ mod tests {
             1_048_576 / 4096
         );
         assert_eq!(large_system_hash_pages(kernel_pages, 14, 8), 524_288 / 4096);
+    }
+
+    #[test]
+    fn the_touched_and_freed_sets_lie_where_grub_and_the_decompressor_put_them() {
+        let b = BootLayout::q35_linux_6_1(262_144).unwrap();
+        // GRUB's initrd ends at 0x37feffff - 0x10000 rounded down to a page, whatever its size.
+        let (first, n) = b.initrd;
+        assert_eq!((first + n) * PAGE_SIZE, 0x37ff_0000 - 0x1000);
+        assert_eq!(n * PAGE_SIZE, INITRD_KIB << 10);
+        // The decompression buffer starts at 16 MiB and spans the image with its init sections.
+        assert_eq!(b.decompress.0 * PAGE_SIZE, 16 << 20);
+        assert_eq!(b.decompress.1, 37_890u64.div_ceil(4), "whole pages");
+        // free_initmem's pages sit right below the top reservations.
+        assert_eq!(
+            b.init_freed.0 + b.init_freed.1,
+            b.nr_pages - b.reserved_top()
+        );
+        assert_eq!(b.init_freed.1 * 4, 2676);
+    }
+
+    #[test]
+    fn the_touched_and_freed_sets_fit_every_guest() {
+        for nr in [16_384, 20_000, 65_536, 229_359, 262_144, 1 << 20, 1 << 32] {
+            let b = BootLayout::q35_linux_6_1(nr).unwrap();
+            let top = nr - b.reserved_top();
+            for (first, n) in b.touched_free() {
+                assert!(n > 0, "{nr}: empty set");
+                assert!(
+                    first >= FIRST_MIB_PAGES && first + n <= top,
+                    "{nr}: {first}+{n}"
+                );
+            }
+            assert!(b.initrd.0 + b.initrd.1 <= GRUB_INITRD_END / PAGE_SIZE);
+        }
     }
 
     #[test]

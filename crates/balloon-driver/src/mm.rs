@@ -146,6 +146,9 @@ impl GuestMm {
         written.extend_from_slice(runtime.runs());
         written.extend_from_slice(cache.runs());
         written.push((nr - top, top));
+        // And what boot wrote and gave back (the decompression buffer, the init sections, the
+        // initrd): free in the guest, still backed on the host.
+        written.extend(boot.touched_free().into_iter().filter(|r| r.1 > 0));
         Ok(GuestMm {
             map,
             boot,
@@ -162,8 +165,9 @@ impl GuestMm {
             events: VmEvents::default(),
             rng: XorShift::new(seed),
             // Booting wrote the firmware's and the kernel's pages (the loader the image,
-            // `memmap_init` every struct page, memblock zeroed the hash tables) and what the
-            // running system allocated: the host backs those frames from the first step on.
+            // `memmap_init` every struct page, memblock zeroed the hash tables), what the
+            // running system allocated and what boot used and freed: the host backs those
+            // frames from the first step on (the runs may overlap; the host counts frames).
             written,
         })
     }
@@ -510,15 +514,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn boot_wrote_the_pages_in_use_after_boot() {
-        let mut mm = GuestMm::new(256 << 20, 0, 1).unwrap();
-        let written: u64 = mm.take_written().iter().map(|r| r.1).sum();
-        let m = mm.map();
-        assert_eq!(
-            written,
-            m.count(PageState::Used) + m.count(PageState::Cache)
-        );
-        assert_eq!(written, mm.nr_pages() - mm.free_pages());
+    fn boot_wrote_the_pages_in_use_after_boot_and_the_ones_it_freed() {
+        for ram in [64u64 << 20, 256 << 20, 1 << 30] {
+            let mut mm = GuestMm::new(ram, 0, 1).unwrap();
+            let mut frames = vec![false; mm.nr_pages() as usize];
+            for (first, n) in mm.take_written() {
+                frames[first as usize..(first + n) as usize].fill(true);
+            }
+            let freed = mm.boot_layout().touched_free();
+            let in_freed = |pfn: u64| freed.iter().any(|&(f, n)| (f..f + n).contains(&pfn));
+            let m = mm.map();
+            let mut touched_free = 0;
+            for (pfn, &w) in frames.iter().enumerate() {
+                let pfn = pfn as u64;
+                match m.state(pfn).unwrap() {
+                    // Everything in use after boot was written.
+                    PageState::Used | PageState::Cache => assert!(w, "{ram}: {pfn} in use"),
+                    // A free page is backed only if boot wrote it and gave it back.
+                    PageState::Free => {
+                        assert_eq!(w, in_freed(pfn), "{ram}: free {pfn}");
+                        touched_free += u64::from(w);
+                    }
+                    s => panic!("{ram}: {pfn} is {s:?} after boot"),
+                }
+            }
+            let used = m.count(PageState::Used) + m.count(PageState::Cache);
+            assert_eq!(used, mm.nr_pages() - mm.free_pages());
+            assert!(touched_free > 0, "{ram}: boot freed nothing it wrote");
+        }
     }
 
     #[test]

@@ -46,6 +46,20 @@ const EVENTS: &[(&str, &str, &str, u64, &str)] = &[
         "fill_balloon took 256 of 256 pages (0x25b8..=0x26b7)",
     ),
     (
+        "inflate.md",
+        "so all 1024 KiB of them are saved",
+        "inflate-half",
+        33,
+        "of which 1024 KiB had been written by the guest and were resident",
+    ),
+    (
+        "free-pages.md",
+        "to 155648 KiB",
+        "free-page-reporting",
+        32,
+        "host resident size now 155648 KiB",
+    ),
+    (
         "free-pages.md",
         "at 2 s: 32 free blocks (31744 pages)",
         "free-page-reporting",
@@ -167,4 +181,36 @@ fn the_inflate_chapters_memtotal_is_the_stats_presets() {
     assert!(ch.contains("`stat-total-memory` is 1017888768 bytes"));
     assert!(t.contains(r#""stat-total-memory": 1017888768"#));
     assert!(ch.contains("`b7 26 00 00 b6 26 00 00 …` is PFN 0x26b7"));
+}
+
+/// What a fresh 512 MiB inflate saves the host, added up from each `balloon_inflate_page`
+/// line of the preset's trace: how many messages landed on pages boot wrote, and the total.
+#[test]
+fn the_inflate_chapters_saving_is_the_presets() {
+    let ch = chapter("inflate.md");
+    let t = trace(&mut HashMap::new(), "inflate-half");
+    let saved: Vec<u64> = t
+        .lines()
+        .filter(|l| l.contains("balloon_inflate_page:"))
+        .map(|l| {
+            let kib = l.split(", of which ").nth(1).expect("written part");
+            kib.split(' ').next().unwrap().parse().unwrap()
+        })
+        .collect();
+    assert_eq!(saved.len(), 512);
+    let landed = saved.iter().take_while(|&&k| k > 0).count();
+    assert!(saved[landed..].iter().all(|&k| k == 0), "{saved:?}");
+    assert!(ch.contains(&format!(
+        "Only the first {landed} messages land on pages boot wrote"
+    )));
+    let total: u64 = saved.iter().sum();
+    assert!(
+        ch.contains(&format!("saves the host {total} KiB")),
+        "{total}"
+    );
+    // Where the decompressor's buffer ends, as both chapters say it.
+    let boot = balloon_driver::boot::BootLayout::q35_linux_6_1(1 << 18).unwrap();
+    let end_mib = ((boot.decompress.0 + boot.decompress.1) * 4096 + (1 << 19)) >> 20;
+    assert!(ch.contains(&format!("the\ndecompressor's buffer ends at {end_mib} MiB")));
+    assert!(chapter("free-pages.md").contains(&format!("buffer up to {end_mib} MiB")));
 }

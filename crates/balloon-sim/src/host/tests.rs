@@ -55,10 +55,11 @@ fn one_clock_ties_in_vm_order_and_every_event_tagged() {
 
 #[test]
 fn a_write_beyond_free_memory_goes_to_swap_before_anyone_dies() {
-    // 1 GiB host, 128 MiB its own, two 36 MiB QEMUs: 816 MiB free. A guest writing 900 MiB
-    // needs 84 MiB more: swap takes them.
+    // 1 GiB host, 128 MiB its own, two 36 MiB QEMUs: 824 MiB for guest pages, of which the
+    // two booted guests already hold about 330 MiB (what boot wrote). A guest writing 900 MiB
+    // needs far more than is left: swap (512 MiB of it) takes the rest.
     let (events, _, r, _) = run(
-        "host ram 1G\nhost own 128M\nhost swap 256M\n-name a -m 1G\n-name b -m 512M\n\
+        "host ram 1G\nhost own 128M\nhost swap 512M\n-name a -m 1G\n-name b -m 512M\n\
          @a guest alloc 900M\nrun\n",
     );
     let h = r.host();
@@ -91,11 +92,12 @@ fn a_write_beyond_free_memory_goes_to_swap_before_anyone_dies() {
 
 #[test]
 fn out_of_swap_the_largest_process_dies_and_holds_nothing() {
-    // No swap. b wrote 600 MiB long ago; a writes 300 MiB: 1024-128-72-600 = 224 MiB free, so
-    // the host runs dry and b, the larger process, is killed though a asked.
+    // No swap. b wrote 400 MiB long ago; each booted guest holds about 170 MiB (what boot
+    // wrote), so about 100 MiB is free when a writes 300 MiB: the host runs dry and b, the
+    // larger process, is killed though a asked.
     let (events, replies, r, held) =
         run("host ram 1G\nhost own 128M\n-name a -m 1G\n-name b -m 1G\n\
-         @b guest alloc 600M\nrun 1s\n@a guest alloc 300M\nrun 1s\n\
+         @b guest alloc 400M\nrun 1s\n@a guest alloc 300M\nrun 1s\n\
          @b {\"execute\": \"query-balloon\"}\n@a {\"execute\": \"query-balloon\"}\n");
     let (at, kill) = events
         .iter()
@@ -119,8 +121,8 @@ fn out_of_swap_the_largest_process_dies_and_holds_nothing() {
     ));
     let b_held = held[at - 1][1];
     assert!(
-        b_held >= (36 + 600) << 20,
-        "b's QEMU and the 600 MiB its guest wrote"
+        b_held >= (36 + 400) << 20,
+        "b's QEMU and the 400 MiB its guest wrote"
     );
     assert_eq!((kill.0, kill.1), (1, 0));
     assert_eq!(kill.4, 1_000_000_000, "at the write, 1 s in");
