@@ -24,6 +24,13 @@ pub fn location_hash() -> String {
         .unwrap_or_default()
 }
 
+/// The page URL's query (`?…`), parsed; `None` without a window.
+pub fn location_query() -> Option<web_sys::UrlSearchParams> {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|s| web_sys::UrlSearchParams::new_with_str(&s).ok())
+}
+
 /// Puts `fragment` in the address bar without a history entry (no `hashchange` either).
 pub fn replace_hash(fragment: &str) {
     if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {

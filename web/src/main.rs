@@ -14,12 +14,12 @@ fn main() {
         yew::Renderer::<balloon_web::trace::TracePage>::new().render();
     } else if balloon_web::compare::location_wants_compare() {
         let props = balloon_web::compare::ComparePageProps {
-            compact: balloon_web::compare::location_wants_compact(),
+            compact: balloon_web::embed::location_wants_embed(),
         };
         yew::Renderer::<balloon_web::compare::ComparePage>::with_props(props).render();
     } else if balloon_web::host::location_wants_host() {
         let props = balloon_web::host::HostPageProps {
-            compact: balloon_web::host::location_wants_compact(),
+            compact: balloon_web::embed::location_wants_embed(),
         };
         yew::Renderer::<balloon_web::host::HostPage>::with_props(props).render();
     } else if balloon_web::embed::location_wants_embed() {

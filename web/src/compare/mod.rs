@@ -14,30 +14,19 @@ pub use differences::Differences;
 pub use page::{ComparePage, ComparePageProps};
 pub use side::CompareSide;
 
-fn query() -> Option<web_sys::UrlSearchParams> {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .and_then(|s| web_sys::UrlSearchParams::new_with_str(&s).ok())
-}
-
 /// Whether the URL asks for the compare view (`compare=` present, whatever its value: a bad
 /// one opens the view with the error shown).
 pub fn location_wants_compare() -> bool {
-    query().is_some_and(|q| q.has("compare"))
+    crate::browser::location_query().is_some_and(|q| q.has("compare"))
 }
 
 /// The link the URL holds.
 pub fn location_link() -> link::CompareLink {
-    let q = query();
+    let q = crate::browser::location_query();
     let get = |k: &str| q.as_ref().and_then(|q| q.get(k));
     link::parse(
         get("compare").as_deref(),
         get("preset").as_deref(),
         get("step").as_deref(),
     )
-}
-
-/// Whether the view is embedded (`embed=1`): no header, a link to open it whole.
-pub fn location_wants_compact() -> bool {
-    query().is_some_and(|q| crate::embed::options::wants_embed(q.get("embed").as_deref()))
 }

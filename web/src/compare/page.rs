@@ -161,7 +161,7 @@ pub fn ComparePage(props: &ComparePageProps) -> Html {
 
 /// `&embed=1` when the page is an embed, so a picker keeps it one.
 fn compact_suffix() -> &'static str {
-    if super::location_wants_compact() {
+    if crate::embed::location_wants_embed() {
         "&embed=1"
     } else {
         ""

@@ -182,9 +182,9 @@ pub fn mount_from_location() {
 
 /// Whether the page's URL asks for the embed (`?embed=1`).
 pub fn location_wants_embed() -> bool {
-    let search = web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default();
-    let query = web_sys::UrlSearchParams::new_with_str(&search).ok();
-    options::wants_embed(query.and_then(|q| q.get("embed")).as_deref())
+    options::wants_embed(
+        crate::browser::location_query()
+            .and_then(|q| q.get("embed"))
+            .as_deref(),
+    )
 }

@@ -9,16 +9,10 @@ pub mod vm_panels;
 
 pub use page::{HostPage, HostPageProps};
 
-fn query() -> Option<web_sys::UrlSearchParams> {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .and_then(|s| web_sys::UrlSearchParams::new_with_str(&s).ok())
-}
-
 /// The host preset the page's URL asks for: `?host=NAME`, or the default one for an embed
 /// of the host view (`?embed=1&panels=host`); `None` when the URL asks for no host.
 pub fn location_host_preset() -> Option<String> {
-    let q = query()?;
+    let q = crate::browser::location_query()?;
     q.get("host").or_else(|| {
         (crate::embed::options::wants_embed(q.get("embed").as_deref())
             && crate::embed::options::wants_host(q.get("panels").as_deref()))
@@ -32,12 +26,7 @@ pub fn location_wants_host() -> bool {
     location_host_preset().is_some() || share::is_host_fragment(&crate::browser::location_hash())
 }
 
-/// Whether the host view is embedded (`?embed=1`): the compact page, no header or rings.
-pub fn location_wants_compact() -> bool {
-    query().is_some_and(|q| crate::embed::options::wants_embed(q.get("embed").as_deref()))
-}
-
 /// The event the page opens at (`step=N`); the end of the preset's run when absent.
 pub fn location_step() -> Option<u64> {
-    query()?.get("step")?.parse().ok()
+    crate::browser::location_query()?.get("step")?.parse().ok()
 }

@@ -10,8 +10,5 @@ pub use page::TracePage;
 
 /// Whether the page's URL asks for the trace page (`?trace`).
 pub fn location_wants_trace() -> bool {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .and_then(|s| web_sys::UrlSearchParams::new_with_str(&s).ok())
-        .is_some_and(|q| q.has("trace"))
+    crate::browser::location_query().is_some_and(|q| q.has("trace"))
 }
