@@ -30,8 +30,8 @@ pub enum Error {
         /// What was found instead.
         found: String,
     },
-    /// Benchmark figures over their budget (or not measured), by key.
-    BudgetMissed(Vec<String>),
+    /// Benchmark or Lighthouse goals missed (or not measured), by key.
+    GoalsMissed(Vec<String>),
     /// A project file is missing, unreadable or lacks what xtask looks for.
     ProjectFile {
         /// The file.
@@ -60,8 +60,8 @@ impl fmt::Display for Error {
             } => {
                 write!(f, "{tool}: wanted {wanted}, found {found}")
             }
-            Error::BudgetMissed(missed) => {
-                write!(f, "budgets missed: {}", missed.join("; "))
+            Error::GoalsMissed(missed) => {
+                write!(f, "goals missed: {}", missed.join("; "))
             }
             Error::ProjectFile { path, problem } => write!(f, "{path}: {problem}"),
         }

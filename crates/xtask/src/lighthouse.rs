@@ -135,7 +135,7 @@ pub fn run() -> Result<(), Error> {
     if missed.is_empty() {
         Ok(())
     } else {
-        Err(Error::BudgetMissed(missed))
+        Err(Error::GoalsMissed(missed))
     }
 }
 
