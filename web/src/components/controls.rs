@@ -3,7 +3,9 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::playback::{REAL_TIME_RATIOS, SLIDER_STEPS, slider_at, speed_at};
+use crate::playback::{
+    REAL_TIME_RATIOS, SLIDER_STEPS, pace_ratio, pace_value, slider_at, speed_at,
+};
 use crate::state::Action;
 
 /// Properties of [`Controls`].
@@ -71,20 +73,13 @@ pub fn Controls(props: &ControlsProps) -> Html {
         let on_action = props.on_action.clone();
         Callback::from(move |e: Event| {
             let select = e.target_unchecked_into::<HtmlSelectElement>();
-            // The option whose value was written from that ratio, rather than
-            // `str::parse::<f64>`: the only float parse on the page, which links core's
-            // decimal-to-float tables (about 10 kB of the wasm that gzip cannot shrink).
-            let value = select.value();
-            let ratio = REAL_TIME_RATIOS
-                .iter()
-                .map(|(r, _)| *r)
-                .find(|r| r.to_string() == value);
+            let ratio = pace_ratio(&select.value());
             on_action.emit(Action::SetRealTime(ratio));
         })
     };
-    let pace_value = props
+    let selected = props
         .real_time
-        .map_or_else(|| "events".to_owned(), |r| r.to_string());
+        .map_or_else(|| "events".to_owned(), pace_value);
     let back = !props.can_step_back;
     let (play_label, play_title) = if props.playing {
         ("‖ Pause", "Pause (space)")
@@ -119,7 +114,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                         <option value="events" selected={props.real_time.is_none()}>
                             { "event by event" }</option>
                         { for REAL_TIME_RATIOS.iter().map(|(r, label)| html! {
-                            <option value={r.to_string()} selected={pace_value == r.to_string()}>
+                            <option value={pace_value(*r)} selected={selected == pace_value(*r)}>
                                 { *label }</option>
                         }) }
                     </select>
