@@ -34,6 +34,22 @@ pub const REAL_TIME_RATIOS: [(f64, &str); 4] = [
     (0.001, "1/1000 real time"),
 ];
 
+/// The pace select's value for `ratio`: what its `<option>` carries.
+pub fn pace_value(ratio: f64) -> String {
+    ratio.to_string()
+}
+
+/// The real-time ratio a pace option's value stands for; `None` for "event by event" (or any
+/// value no option carries). Looked up rather than parsed: `str::parse::<f64>` would be the
+/// page's only float parse and link core's decimal-to-float tables (about 10 kB of the wasm
+/// that gzip cannot shrink).
+pub fn pace_ratio(value: &str) -> Option<f64> {
+    REAL_TIME_RATIOS
+        .iter()
+        .map(|(r, _)| *r)
+        .find(|r| pace_value(*r) == value)
+}
+
 /// The speed (events per second) at slider position `pos` (log scale, clamped).
 pub fn speed_at(pos: u32) -> f64 {
     let decades = (MAX_SPEED / MIN_SPEED).log10();
@@ -231,6 +247,21 @@ mod tests {
 
     /// 1 GiB → 512 MiB takes 0.71 s of virtual time: played at real time, 0.5 s of frames
     /// shows an intermediate balloon, and the rest of it finishes the inflate.
+    /// Each option's value reads back as its ratio (the values as the pace select writes
+    /// them, and as the e2e test picks "0.1"); "events" and anything else is event by event.
+    #[test]
+    fn pace_values_read_back_as_their_ratios() {
+        for (value, ratio) in [("1", 1.0), ("0.1", 0.1), ("0.01", 0.01), ("0.001", 0.001)] {
+            assert_eq!(pace_ratio(value), Some(ratio), "{value}");
+        }
+        for (ratio, _) in REAL_TIME_RATIOS {
+            assert_eq!(pace_ratio(&pace_value(ratio)), Some(ratio));
+        }
+        for value in ["events", "", "0.10", "2", "1e-1", "NaN"] {
+            assert_eq!(pace_ratio(value), None, "{value}");
+        }
+    }
+
     #[test]
     fn real_time_play_follows_virtual_time() {
         let text = "-m 1G -device virtio-balloon -seed 1\nrun\nballoon 512\n";

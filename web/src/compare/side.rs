@@ -26,8 +26,10 @@ pub fn CompareSide(props: &CompareSideProps) -> Html {
     let letter = props.letter;
     let size = s.config.len();
     html! {
-        <section class={classes!("compare-side", format!("side-{}", letter.to_lowercase()))}
-            data-testid={format!("compare-side-{}", letter.to_lowercase())}
+        // ASCII lowering: the letter is "A" or "B", and `str::to_lowercase` would link the
+        // Unicode case tables (several kB of the wasm) for it.
+        <section class={classes!("compare-side", format!("side-{}", letter.to_ascii_lowercase()))}
+            data-testid={format!("compare-side-{}", letter.to_ascii_lowercase())}
             aria-label={format!("Side {letter}: {}", s.label)}>
             <h2>{ format!("{letter}: {}", s.label) }</h2>
             <p class="side-position" data-testid="side-position">{

@@ -3,7 +3,9 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::playback::{REAL_TIME_RATIOS, SLIDER_STEPS, slider_at, speed_at};
+use crate::playback::{
+    REAL_TIME_RATIOS, SLIDER_STEPS, pace_ratio, pace_value, slider_at, speed_at,
+};
 use crate::state::Action;
 
 /// Properties of [`Controls`].
@@ -71,13 +73,13 @@ pub fn Controls(props: &ControlsProps) -> Html {
         let on_action = props.on_action.clone();
         Callback::from(move |e: Event| {
             let select = e.target_unchecked_into::<HtmlSelectElement>();
-            let ratio = select.value().parse::<f64>().ok();
+            let ratio = pace_ratio(&select.value());
             on_action.emit(Action::SetRealTime(ratio));
         })
     };
-    let pace_value = props
+    let selected = props
         .real_time
-        .map_or_else(|| "events".to_owned(), |r| r.to_string());
+        .map_or_else(|| "events".to_owned(), pace_value);
     let back = !props.can_step_back;
     let (play_label, play_title) = if props.playing {
         ("‖ Pause", "Pause (space)")
@@ -112,7 +114,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                         <option value="events" selected={props.real_time.is_none()}>
                             { "event by event" }</option>
                         { for REAL_TIME_RATIOS.iter().map(|(r, label)| html! {
-                            <option value={r.to_string()} selected={pace_value == r.to_string()}>
+                            <option value={pace_value(*r)} selected={selected == pace_value(*r)}>
                                 { *label }</option>
                         }) }
                     </select>
