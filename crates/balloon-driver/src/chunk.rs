@@ -36,12 +36,31 @@ pub(crate) fn state_mask(planes: &[Vec<u64>; 3], w: usize, s: PageState) -> u64 
 }
 
 pub(crate) fn set_mask(planes: &[Vec<u64>; 3], w: usize, set: StateSet) -> u64 {
-    // The three plane words are loaded once for every state of the set.
+    // The three plane words are loaded once for every state of the set; the sets every walk
+    // uses (one state, or Free and Reported) take one expression instead of a loop over the
+    // eight codes.
     let words = plane_words(planes, w);
     let bits = set.bits();
-    (0..8u8)
-        .filter(|c| bits >> c & 1 == 1)
-        .fold(0, |m, c| m | state_bits(words, c))
+    if bits.is_power_of_two() {
+        return state_bits(words, bits.trailing_zeros() as u8);
+    }
+    if set == StateSet::ALLOCATABLE {
+        // Free (000) and Reported (100): planes 0 and 1 clear.
+        return !words[0] & !words[1];
+    }
+    each_code(bits).fold(0, |m, c| m | state_bits(words, c))
+}
+
+/// The state codes whose bits are set in `bits`, lowest first.
+fn each_code(bits: u8) -> impl Iterator<Item = u8> {
+    let mut rest = bits;
+    std::iter::from_fn(move || {
+        (rest != 0).then(|| {
+            let c = rest.trailing_zeros() as u8;
+            rest &= rest - 1;
+            c
+        })
+    })
 }
 
 impl Mixed {
@@ -61,21 +80,38 @@ impl Mixed {
         }
     }
 
-    /// Moves the pages of `sel` in word `w` to `to`; returns how many changed state.
-    pub(crate) fn apply(&mut self, w: usize, sel: u64, to: PageState, global: &mut [u64; 8]) {
+    /// Moves the pages of `sel` in word `w`, each in a state of `from`, to `to`. Only the
+    /// states of `from` are counted out (the callers checked that `sel` holds no other): one
+    /// or two states instead of eight on every word a conversion touches.
+    pub(crate) fn apply(
+        &mut self,
+        w: usize,
+        sel: u64,
+        from: StateSet,
+        to: PageState,
+        global: &mut [u64; 8],
+    ) {
         let b = w / BLOCK_WORDS;
         let words = plane_words(&self.planes, w);
-        for s in PageState::ALL {
-            let n = (state_bits(words, s.code()) & sel).count_ones();
+        let bits = from.bits();
+        let mut count_out = |c: u8, n: u32| {
             if n == 0 {
-                continue;
+                return;
             }
-            self.counts[s as usize] -= n;
-            global[s as usize] -= u64::from(n);
-            match s {
-                PageState::Free => self.block_free[b] -= n as u16,
-                PageState::Reported => self.block_reported[b] -= n as u16,
+            self.counts[usize::from(c)] -= n;
+            global[usize::from(c)] -= u64::from(n);
+            match c {
+                0 => self.block_free[b] -= n as u16,
+                4 => self.block_reported[b] -= n as u16,
                 _ => {}
+            }
+        };
+        if bits.is_power_of_two() {
+            // Every page of `sel` is in the one state.
+            count_out(bits.trailing_zeros() as u8, sel.count_ones());
+        } else {
+            for c in each_code(bits) {
+                count_out(c, (state_bits(words, c) & sel).count_ones());
             }
         }
         let n = sel.count_ones();

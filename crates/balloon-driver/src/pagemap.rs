@@ -8,7 +8,9 @@
 
 use crate::chunk::{Chunk, Mixed, set_mask, state_mask};
 use crate::error::Error;
+use index::ChunkIndex;
 
+mod index;
 mod take;
 #[cfg(test)]
 mod tests;
@@ -116,6 +118,8 @@ pub struct PageMap {
     nr_pages: u64,
     chunks: Vec<Chunk>,
     counts: [u64; 8],
+    /// Which chunks hold which states (kept in step with `chunks` by every change).
+    index: ChunkIndex,
 }
 
 impl PageMap {
@@ -133,6 +137,7 @@ impl PageMap {
             nr_pages,
             chunks: vec![Chunk::Uniform(PageState::Free); n],
             counts,
+            index: ChunkIndex::uniform(n, PageState::Free),
         })
     }
     /// Number of pages.
@@ -200,14 +205,14 @@ impl PageMap {
         }
     }
 
-    fn collapse(&mut self, i: usize) {
+    /// Stores chunk `i` as the single state `to` if a conversion to `to` filled it: the only
+    /// state a conversion can fill (a mixed chunk never has a full state between calls).
+    fn collapse(&mut self, i: usize, to: PageState) {
         let pages = self.chunk_pages(i) as u32;
         if let Chunk::Mixed(m) = &self.chunks[i]
-            && let Some(s) = PageState::ALL
-                .iter()
-                .find(|s| m.counts[**s as usize] == pages)
+            && m.counts[to as usize] == pages
         {
-            self.chunks[i] = Chunk::Uniform(*s);
+            self.chunks[i] = Chunk::Uniform(to);
         }
     }
 
@@ -293,6 +298,7 @@ impl PageMap {
                 self.counts[s as usize] -= pages;
                 self.counts[to as usize] += pages;
                 self.chunks[i] = Chunk::Uniform(to);
+                self.index.update(i, &self.chunks[i]);
                 pfn += pages;
                 continue;
             }
@@ -308,11 +314,12 @@ impl PageMap {
                 } else {
                     ((1u64 << n) - 1) << bit
                 };
-                m.apply(w, sel, to, &mut counts);
+                m.apply(w, sel, from, to, &mut counts);
                 pfn += n;
             }
             self.counts = counts;
-            self.collapse(i);
+            self.collapse(i, to);
+            self.index.update(i, &self.chunks[i]);
         }
         Ok(())
     }
