@@ -1,7 +1,7 @@
 //! One 128 MiB chunk of the page map: a single state, or three bit planes with per-block
 //! counters; plus the word-level helpers that select and report pages.
 
-use crate::pagemap::{BLOCK_PAGES, BLOCK_WORDS, Direction, PageState, StateSet};
+use crate::pagemap::{BLOCK_PAGES, BLOCK_WORDS, Direction, PageState, StateSet, word_sel};
 use crate::runs::Runs;
 
 #[derive(Debug, Clone)]
@@ -63,6 +63,19 @@ fn each_code(bits: u8) -> impl Iterator<Item = u8> {
     })
 }
 
+impl Chunk {
+    /// The chunk as bit planes of `words` words, stored so first if it was one state.
+    pub(crate) fn materialise(&mut self, words: usize) -> &mut Mixed {
+        if let Chunk::Uniform(s) = *self {
+            *self = Chunk::Mixed(Box::new(Mixed::filled(words, s)));
+        }
+        match self {
+            Chunk::Mixed(m) => m,
+            Chunk::Uniform(_) => unreachable!("materialised above"),
+        }
+    }
+}
+
 impl Mixed {
     pub(crate) fn filled(words: usize, s: PageState) -> Mixed {
         let c = s.code();
@@ -80,13 +93,26 @@ impl Mixed {
         }
     }
 
-    /// Moves the pages of `sel` in word `w`, each in a state of `from`, to `to`. Only the
-    /// states of `from` are counted out (the callers checked that `sel` holds no other): one
-    /// or two states instead of eight on every word a conversion touches.
+    /// Moves the pages of `sel` in word `w`, each in a state of `from`, to `to`.
     pub(crate) fn apply(
         &mut self,
         w: usize,
         sel: u64,
+        from: StateSet,
+        to: PageState,
+        global: &mut [u64; 8],
+    ) {
+        self.move_pages(w, sel, sel.count_ones(), from, to, global);
+    }
+
+    /// [`Mixed::apply`] for a caller that knows `sel` holds `n` pages. Only the states of
+    /// `from` are counted out (the callers checked that `sel` holds no other): none at all
+    /// when `from` is one state, instead of eight on every word a conversion touches.
+    pub(crate) fn move_pages(
+        &mut self,
+        w: usize,
+        sel: u64,
+        n: u32,
         from: StateSet,
         to: PageState,
         global: &mut [u64; 8],
@@ -108,13 +134,12 @@ impl Mixed {
         };
         if bits.is_power_of_two() {
             // Every page of `sel` is in the one state.
-            count_out(bits.trailing_zeros() as u8, sel.count_ones());
+            count_out(bits.trailing_zeros() as u8, n);
         } else {
             for c in each_code(bits) {
                 count_out(c, (state_bits(words, c) & sel).count_ones());
             }
         }
-        let n = sel.count_ones();
         self.counts[to as usize] += n;
         global[to as usize] += u64::from(n);
         match to {
@@ -124,12 +149,81 @@ impl Mixed {
         }
         let c = to.code();
         for (k, plane) in self.planes.iter_mut().enumerate() {
-            plane[w] = if c >> k & 1 == 1 {
-                plane[w] | sel
-            } else {
-                plane[w] & !sel
-            };
+            let p = &mut plane[w];
+            *p = if c >> k & 1 == 1 { *p | sel } else { *p & !sel };
         }
+    }
+
+    /// Moves the pages `first..stop` of the chunk (offsets in pages), every one in `from`
+    /// (the caller checked), to `to`. With one source state the counters move by the range's
+    /// length and the block counters by each block's share of it, so no page is counted: the
+    /// planes are the only per-word work. (An application freeing 16 GiB in 16,384 runs,
+    /// `free_app`, converts 65,536 words in one event.)
+    pub(crate) fn move_range(
+        &mut self,
+        first: u64,
+        stop: u64,
+        from: StateSet,
+        to: PageState,
+        global: &mut [u64; 8],
+    ) {
+        let bits = from.bits();
+        if !bits.is_power_of_two() {
+            let mut at = first;
+            while at < stop {
+                let (w, sel, n) = word_sel(at, stop);
+                self.move_pages(w, sel, n as u32, from, to, global);
+                at += n;
+            }
+            return;
+        }
+        let f = bits.trailing_zeros() as usize;
+        let total = stop - first;
+        self.counts[f] -= total as u32;
+        global[f] -= total;
+        self.counts[to as usize] += total as u32;
+        global[to as usize] += total;
+        let (t, counted) = (to as usize, |c: usize| c == 0 || c == 4);
+        if counted(f) || counted(t) {
+            let mut at = first;
+            while at < stop {
+                let b = (at / BLOCK_PAGES) as usize;
+                let n = (stop.min((b as u64 + 1) * BLOCK_PAGES) - at) as u16;
+                for (c, sign) in [(f, -1i32), (t, 1)] {
+                    let block = match c {
+                        0 => &mut self.block_free[b],
+                        4 => &mut self.block_reported[b],
+                        _ => continue,
+                    };
+                    *block = if sign < 0 { *block - n } else { *block + n };
+                }
+                at += u64::from(n);
+            }
+        }
+        let c = to.code();
+        let mut at = first;
+        while at < stop {
+            let (w, sel, n) = word_sel(at, stop);
+            for (k, plane) in self.planes.iter_mut().enumerate() {
+                let p = &mut plane[w];
+                *p = if c >> k & 1 == 1 { *p | sel } else { *p & !sel };
+            }
+            at += n;
+        }
+    }
+
+    /// Whether every page of `first..stop` (offsets in pages) is in `set`; stops at the
+    /// first word that has one outside.
+    pub(crate) fn all_in(&self, first: u64, stop: u64, set: StateSet) -> bool {
+        let mut at = first;
+        while at < stop {
+            let (w, sel, n) = word_sel(at, stop);
+            if set_mask(&self.planes, w, set) & sel != sel {
+                return false;
+            }
+            at += n;
+        }
+        true
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {

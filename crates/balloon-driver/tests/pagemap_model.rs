@@ -38,6 +38,7 @@ enum Op {
     Convert {
         first: u64,
         count: u64,
+        /// A state code, or 8 for Free + Reported.
         from: u8,
         to: u8,
     },
@@ -52,7 +53,7 @@ fn op(nr: u64, max_take: u64, max_convert: u64) -> impl Strategy<Value = Op> {
             any::<bool>()
         )
             .prop_map(|(one, to, max, down)| Op::Take { one, to, max, down }),
-        (0u64..nr, 0u64..max_convert, 0u8..8, 0u8..8).prop_map(|(first, count, from, to)| {
+        (0u64..nr, 0u64..max_convert, 0u8..9, 0u8..8).prop_map(|(first, count, from, to)| {
             Op::Convert {
                 first,
                 count,
@@ -103,10 +104,14 @@ fn check(nr: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 to,
             } => {
                 let count = count.min(nr - first);
-                let from = PageState::ALL[from as usize];
+                // Code 8 stands for Free + Reported, the allocator's set.
+                let states = match from {
+                    8 => set_of(0b1_0001),
+                    c => vec![PageState::ALL[c as usize]],
+                };
                 let to = PageState::ALL[to as usize];
-                let ok = (first..first + count).all(|p| model[p as usize] == from);
-                let r = map.convert(first, count, StateSet::one(from), to);
+                let ok = (first..first + count).all(|p| states.contains(&model[p as usize]));
+                let r = map.convert(first, count, set(&states), to);
                 prop_assert_eq!(r.is_ok(), ok);
                 if ok {
                     for p in first..first + count {
