@@ -382,6 +382,12 @@ impl PageMap {
         }
     }
 
+    /// The first chunk at or after `chunk` (Up) or at or before it (Down) that holds a page
+    /// in a state of `set`, from the summary level: block scans jump over the rest.
+    pub fn next_chunk_holding(&self, set: StateSet, chunk: usize, dir: Direction) -> Option<usize> {
+        self.index.next(set, chunk, dir)
+    }
+
     /// Whether the whole chunk holding `block` has no Free or Reported page (lets block scans
     /// skip 64 blocks at once).
     pub fn chunk_has_no_free(&self, block: u64) -> bool {
