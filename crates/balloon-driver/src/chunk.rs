@@ -200,15 +200,25 @@ impl Mixed {
                 at += u64::from(n);
             }
         }
+        // Each plane's words of the range as one slice (one bounds check, not one a word):
+        // set where `to`'s code has the plane's bit, cleared elsewhere.
+        let (w0, w1) = ((first / 64) as usize, ((stop - 1) / 64) as usize);
+        let head = !0u64 << (first % 64);
+        let tail = !0u64 >> (63 - (stop - 1) % 64);
         let c = to.code();
-        let mut at = first;
-        while at < stop {
-            let (w, sel, n) = word_sel(at, stop);
-            for (k, plane) in self.planes.iter_mut().enumerate() {
-                let p = &mut plane[w];
-                *p = if c >> k & 1 == 1 { *p | sel } else { *p & !sel };
+        for (k, plane) in self.planes.iter_mut().enumerate() {
+            let on = c >> k & 1 == 1;
+            let words = &mut plane[w0..=w1];
+            let last = words.len() - 1;
+            for (j, x) in words.iter_mut().enumerate() {
+                let sel = match (j == 0, j == last) {
+                    (true, true) => head & tail,
+                    (true, false) => head,
+                    (false, true) => tail,
+                    (false, false) => !0,
+                };
+                *x = if on { *x | sel } else { *x & !sel };
             }
-            at += n;
         }
     }
 

@@ -88,10 +88,11 @@ impl ChunkIndex {
     pub(crate) fn update(&mut self, i: usize, chunk: &Chunk) {
         let present = match chunk {
             Chunk::Uniform(u) => 1 << *u as u8,
-            Chunk::Mixed(m) => PageState::ALL
+            Chunk::Mixed(m) => m
+                .counts
                 .iter()
-                .filter(|s| m.counts[**s as usize] > 0)
-                .fold(0, |acc, s| acc | 1 << *s as u8),
+                .enumerate()
+                .fold(0, |acc, (k, n)| acc | u8::from(*n > 0) << k),
         };
         if present != self.present[i] {
             self.set_present(i, present);
