@@ -151,9 +151,11 @@ impl PageMap {
     fn chunk_pages(&self, i: usize) -> u64 {
         (self.nr_pages - i as u64 * CHUNK_PAGES).min(CHUNK_PAGES)
     }
-    /// Heap bytes held by the map (the vectors' capacities): what a 64 GiB guest costs.
+    /// Heap bytes held by the map (the vectors' capacities, the summary level's included):
+    /// what a 64 GiB guest costs.
     pub fn heap_bytes(&self) -> usize {
         self.chunks.capacity() * size_of::<Chunk>()
+            + self.index.heap_bytes()
             + self
                 .chunks
                 .iter()

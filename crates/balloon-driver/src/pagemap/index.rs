@@ -99,6 +99,17 @@ impl ChunkIndex {
         }
     }
 
+    /// Heap bytes held (the vectors' capacities).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.present.capacity()
+            + self
+                .level0
+                .iter()
+                .chain(&self.level1)
+                .map(|v| v.capacity() * 8)
+                .sum::<usize>()
+    }
+
     /// Word `w` of `level` for the union of the states of `set`.
     fn word(level: &[Vec<u64>; 8], set: StateSet, w: usize) -> u64 {
         PageState::ALL
