@@ -1,7 +1,7 @@
 //! One 128 MiB chunk of the page map: a single state, or three bit planes with per-block
 //! counters; plus the word-level helpers that select and report pages.
 
-use crate::pagemap::{BLOCK_PAGES, BLOCK_WORDS, Direction, PageState, StateSet};
+use crate::pagemap::{BLOCK_PAGES, BLOCK_WORDS, Direction, PageState, StateSet, word_sel};
 use crate::runs::Runs;
 
 #[derive(Debug, Clone)]
@@ -36,12 +36,44 @@ pub(crate) fn state_mask(planes: &[Vec<u64>; 3], w: usize, s: PageState) -> u64 
 }
 
 pub(crate) fn set_mask(planes: &[Vec<u64>; 3], w: usize, set: StateSet) -> u64 {
-    // The three plane words are loaded once for every state of the set.
+    // The three plane words are loaded once for every state of the set; the sets every walk
+    // uses (one state, or Free and Reported) take one expression instead of a loop over the
+    // eight codes.
     let words = plane_words(planes, w);
     let bits = set.bits();
-    (0..8u8)
-        .filter(|c| bits >> c & 1 == 1)
-        .fold(0, |m, c| m | state_bits(words, c))
+    if bits.is_power_of_two() {
+        return state_bits(words, bits.trailing_zeros() as u8);
+    }
+    if set == StateSet::ALLOCATABLE {
+        // Free (000) and Reported (100): planes 0 and 1 clear.
+        return !words[0] & !words[1];
+    }
+    each_code(bits).fold(0, |m, c| m | state_bits(words, c))
+}
+
+/// The state codes whose bits are set in `bits`, lowest first.
+fn each_code(bits: u8) -> impl Iterator<Item = u8> {
+    let mut rest = bits;
+    std::iter::from_fn(move || {
+        (rest != 0).then(|| {
+            let c = rest.trailing_zeros() as u8;
+            rest &= rest - 1;
+            c
+        })
+    })
+}
+
+impl Chunk {
+    /// The chunk as bit planes of `words` words, stored so first if it was one state.
+    pub(crate) fn materialise(&mut self, words: usize) -> &mut Mixed {
+        if let Chunk::Uniform(s) = *self {
+            *self = Chunk::Mixed(Box::new(Mixed::filled(words, s)));
+        }
+        match self {
+            Chunk::Mixed(m) => m,
+            Chunk::Uniform(_) => unreachable!("materialised above"),
+        }
+    }
 }
 
 impl Mixed {
@@ -61,24 +93,53 @@ impl Mixed {
         }
     }
 
-    /// Moves the pages of `sel` in word `w` to `to`; returns how many changed state.
-    pub(crate) fn apply(&mut self, w: usize, sel: u64, to: PageState, global: &mut [u64; 8]) {
+    /// Moves the pages of `sel` in word `w`, each in a state of `from`, to `to`.
+    pub(crate) fn apply(
+        &mut self,
+        w: usize,
+        sel: u64,
+        from: StateSet,
+        to: PageState,
+        global: &mut [u64; 8],
+    ) {
+        self.move_pages(w, sel, sel.count_ones(), from, to, global);
+    }
+
+    /// [`Mixed::apply`] for a caller that knows `sel` holds `n` pages. Only the states of
+    /// `from` are counted out (the callers checked that `sel` holds no other): none at all
+    /// when `from` is one state, instead of eight on every word a conversion touches.
+    pub(crate) fn move_pages(
+        &mut self,
+        w: usize,
+        sel: u64,
+        n: u32,
+        from: StateSet,
+        to: PageState,
+        global: &mut [u64; 8],
+    ) {
         let b = w / BLOCK_WORDS;
         let words = plane_words(&self.planes, w);
-        for s in PageState::ALL {
-            let n = (state_bits(words, s.code()) & sel).count_ones();
+        let bits = from.bits();
+        let mut count_out = |c: u8, n: u32| {
             if n == 0 {
-                continue;
+                return;
             }
-            self.counts[s as usize] -= n;
-            global[s as usize] -= u64::from(n);
-            match s {
-                PageState::Free => self.block_free[b] -= n as u16,
-                PageState::Reported => self.block_reported[b] -= n as u16,
+            self.counts[usize::from(c)] -= n;
+            global[usize::from(c)] -= u64::from(n);
+            match c {
+                0 => self.block_free[b] -= n as u16,
+                4 => self.block_reported[b] -= n as u16,
                 _ => {}
             }
+        };
+        if bits.is_power_of_two() {
+            // Every page of `sel` is in the one state.
+            count_out(bits.trailing_zeros() as u8, n);
+        } else {
+            for c in each_code(bits) {
+                count_out(c, (state_bits(words, c) & sel).count_ones());
+            }
         }
-        let n = sel.count_ones();
         self.counts[to as usize] += n;
         global[to as usize] += u64::from(n);
         match to {
@@ -88,12 +149,91 @@ impl Mixed {
         }
         let c = to.code();
         for (k, plane) in self.planes.iter_mut().enumerate() {
-            plane[w] = if c >> k & 1 == 1 {
-                plane[w] | sel
-            } else {
-                plane[w] & !sel
-            };
+            let p = &mut plane[w];
+            *p = if c >> k & 1 == 1 { *p | sel } else { *p & !sel };
         }
+    }
+
+    /// Moves the pages `first..stop` of the chunk (offsets in pages), every one in `from`
+    /// (the caller checked), to `to`. With one source state the counters move by the range's
+    /// length and the block counters by each block's share of it, so no page is counted: the
+    /// planes are the only per-word work. (An application freeing 16 GiB in 16,384 runs,
+    /// `free_app`, converts 65,536 words in one event.)
+    pub(crate) fn move_range(
+        &mut self,
+        first: u64,
+        stop: u64,
+        from: StateSet,
+        to: PageState,
+        global: &mut [u64; 8],
+    ) {
+        let bits = from.bits();
+        if !bits.is_power_of_two() {
+            let mut at = first;
+            while at < stop {
+                let (w, sel, n) = word_sel(at, stop);
+                self.move_pages(w, sel, n as u32, from, to, global);
+                at += n;
+            }
+            return;
+        }
+        let f = bits.trailing_zeros() as usize;
+        let total = stop - first;
+        self.counts[f] -= total as u32;
+        global[f] -= total;
+        self.counts[to as usize] += total as u32;
+        global[to as usize] += total;
+        let (t, counted) = (to as usize, |c: usize| c == 0 || c == 4);
+        if counted(f) || counted(t) {
+            let mut at = first;
+            while at < stop {
+                let b = (at / BLOCK_PAGES) as usize;
+                let n = (stop.min((b as u64 + 1) * BLOCK_PAGES) - at) as u16;
+                for (c, sign) in [(f, -1i32), (t, 1)] {
+                    let block = match c {
+                        0 => &mut self.block_free[b],
+                        4 => &mut self.block_reported[b],
+                        _ => continue,
+                    };
+                    *block = if sign < 0 { *block - n } else { *block + n };
+                }
+                at += u64::from(n);
+            }
+        }
+        // Each plane's words of the range as one slice (one bounds check, not one a word):
+        // set where `to`'s code has the plane's bit, cleared elsewhere.
+        let (w0, w1) = ((first / 64) as usize, ((stop - 1) / 64) as usize);
+        let head = !0u64 << (first % 64);
+        let tail = !0u64 >> (63 - (stop - 1) % 64);
+        let c = to.code();
+        for (k, plane) in self.planes.iter_mut().enumerate() {
+            let on = c >> k & 1 == 1;
+            let words = &mut plane[w0..=w1];
+            let last = words.len() - 1;
+            for (j, x) in words.iter_mut().enumerate() {
+                let sel = match (j == 0, j == last) {
+                    (true, true) => head & tail,
+                    (true, false) => head,
+                    (false, true) => tail,
+                    (false, false) => !0,
+                };
+                *x = if on { *x | sel } else { *x & !sel };
+            }
+        }
+    }
+
+    /// Whether every page of `first..stop` (offsets in pages) is in `set`; stops at the
+    /// first word that has one outside.
+    pub(crate) fn all_in(&self, first: u64, stop: u64, set: StateSet) -> bool {
+        let mut at = first;
+        while at < stop {
+            let (w, sel, n) = word_sel(at, stop);
+            if set_mask(&self.planes, w, set) & sel != sel {
+                return false;
+            }
+            at += n;
+        }
+        true
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {

@@ -8,7 +8,9 @@
 
 use crate::chunk::{Chunk, Mixed, set_mask, state_mask};
 use crate::error::Error;
+use index::ChunkIndex;
 
+mod index;
 mod take;
 #[cfg(test)]
 mod tests;
@@ -116,6 +118,8 @@ pub struct PageMap {
     nr_pages: u64,
     chunks: Vec<Chunk>,
     counts: [u64; 8],
+    /// Which chunks hold which states (kept in step with `chunks` by every change).
+    index: ChunkIndex,
 }
 
 impl PageMap {
@@ -133,6 +137,7 @@ impl PageMap {
             nr_pages,
             chunks: vec![Chunk::Uniform(PageState::Free); n],
             counts,
+            index: ChunkIndex::uniform(n, PageState::Free),
         })
     }
     /// Number of pages.
@@ -146,9 +151,11 @@ impl PageMap {
     fn chunk_pages(&self, i: usize) -> u64 {
         (self.nr_pages - i as u64 * CHUNK_PAGES).min(CHUNK_PAGES)
     }
-    /// Heap bytes held by the map (the vectors' capacities): what a 64 GiB guest costs.
+    /// Heap bytes held by the map (the vectors' capacities, the summary level's included):
+    /// what a 64 GiB guest costs.
     pub fn heap_bytes(&self) -> usize {
         self.chunks.capacity() * size_of::<Chunk>()
+            + self.index.heap_bytes()
             + self
                 .chunks
                 .iter()
@@ -191,23 +198,17 @@ impl PageMap {
 
     fn mixed(&mut self, i: usize) -> &mut Mixed {
         let words = (self.chunk_pages(i) / 64) as usize;
-        if let Chunk::Uniform(s) = self.chunks[i] {
-            self.chunks[i] = Chunk::Mixed(Box::new(Mixed::filled(words, s)));
-        }
-        match &mut self.chunks[i] {
-            Chunk::Mixed(m) => m,
-            Chunk::Uniform(_) => unreachable!("materialised above"),
-        }
+        self.chunks[i].materialise(words)
     }
 
-    fn collapse(&mut self, i: usize) {
+    /// Stores chunk `i` as the single state `to` if a conversion to `to` filled it: the only
+    /// state a conversion can fill (a mixed chunk never has a full state between calls).
+    fn collapse(&mut self, i: usize, to: PageState) {
         let pages = self.chunk_pages(i) as u32;
         if let Chunk::Mixed(m) = &self.chunks[i]
-            && let Some(s) = PageState::ALL
-                .iter()
-                .find(|s| m.counts[**s as usize] == pages)
+            && m.counts[to as usize] == pages
         {
-            self.chunks[i] = Chunk::Uniform(*s);
+            self.chunks[i] = Chunk::Uniform(to);
         }
     }
 
@@ -215,19 +216,43 @@ impl PageMap {
     pub fn count_in(&self, first: u64, count: u64, set: StateSet) -> Result<u64, Error> {
         self.check_range(first, count)?;
         let mut n = 0;
-        self.for_each_word(first, count, |chunk, w, sel| {
-            n += u64::from(match chunk {
+        for (i, mut pfn, stop) in chunk_pieces(first, count) {
+            match &self.chunks[i] {
+                // A chunk of one state answers for all its pages at once.
                 Chunk::Uniform(s) => {
                     if set.contains(*s) {
-                        sel.count_ones()
-                    } else {
-                        0
+                        n += stop - pfn;
                     }
                 }
-                Chunk::Mixed(m) => (set_mask(&m.planes, w, set) & sel).count_ones(),
-            });
-        });
+                Chunk::Mixed(m) => {
+                    while pfn < stop {
+                        let (w, sel, k) = word_sel(pfn, stop);
+                        n += u64::from((set_mask(&m.planes, w, set) & sel).count_ones());
+                        pfn += k;
+                    }
+                }
+            }
+        }
         Ok(n)
+    }
+
+    /// Whether every page of `first..first+count` is in `set` (what `convert` checks first:
+    /// a word at a time, stopping at the first page outside, without counting).
+    fn all_in(&self, first: u64, count: u64, set: StateSet) -> Result<bool, Error> {
+        self.check_range(first, count)?;
+        for (i, pfn, stop) in chunk_pieces(first, count) {
+            let ok = match &self.chunks[i] {
+                Chunk::Uniform(s) => set.contains(*s),
+                Chunk::Mixed(m) => {
+                    let off = pfn & (CHUNK_PAGES - 1);
+                    m.all_in(off, off + (stop - pfn), set)
+                }
+            };
+            if !ok {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     fn check_range(&self, first: u64, count: u64) -> Result<(), Error> {
@@ -240,24 +265,6 @@ impl PageMap {
         }
     }
 
-    fn for_each_word(&self, first: u64, count: u64, mut f: impl FnMut(&Chunk, usize, u64)) {
-        let mut pfn = first;
-        let end = first + count;
-        while pfn < end {
-            let i = (pfn >> CHUNK_SHIFT) as usize;
-            let off = pfn & (CHUNK_PAGES - 1);
-            let (w, bit) = ((off / 64) as usize, off % 64);
-            let n = (64 - bit).min(end - pfn);
-            let sel = if n == 64 {
-                !0
-            } else {
-                ((1u64 << n) - 1) << bit
-            };
-            f(&self.chunks[i], w, sel);
-            pfn += n;
-        }
-    }
-
     /// Moves every page of `first..first+count` to `to`, after checking that each one is in
     /// `from` (nothing changes if one is not).
     pub fn convert(
@@ -267,9 +274,7 @@ impl PageMap {
         from: StateSet,
         to: PageState,
     ) -> Result<(), Error> {
-        self.check_range(first, count)?;
-        let ok = self.count_in(first, count, from)?;
-        if ok != count {
+        if !self.all_in(first, count, from)? {
             let bad = (first..first + count)
                 .find(|p| self.state(*p).is_ok_and(|s| !from.contains(s)))
                 .unwrap_or(first);
@@ -293,26 +298,18 @@ impl PageMap {
                 self.counts[s as usize] -= pages;
                 self.counts[to as usize] += pages;
                 self.chunks[i] = Chunk::Uniform(to);
+                self.index.update(i, &self.chunks[i]);
                 pfn += pages;
                 continue;
             }
             let stop = end.min((i as u64 + 1) * CHUNK_PAGES);
-            let mut counts = self.counts;
-            let m = self.mixed(i);
-            while pfn < stop {
-                let off = pfn & (CHUNK_PAGES - 1);
-                let (w, bit) = ((off / 64) as usize, off % 64);
-                let n = (64 - bit).min(stop - pfn);
-                let sel = if n == 64 {
-                    !0
-                } else {
-                    ((1u64 << n) - 1) << bit
-                };
-                m.apply(w, sel, to, &mut counts);
-                pfn += n;
-            }
-            self.counts = counts;
-            self.collapse(i);
+            // The chunk and the map's counters are separate fields: no copy of the counters.
+            let m = self.chunks[i].materialise((pages / 64) as usize);
+            // Every page of the range is in `from` (checked above).
+            m.move_range(off, off + (stop - pfn), from, to, &mut self.counts);
+            pfn = stop;
+            self.collapse(i, to);
+            self.index.update(i, &self.chunks[i]);
         }
         Ok(())
     }
@@ -323,11 +320,7 @@ impl PageMap {
     pub fn histogram(&self, first: u64, count: u64) -> Result<[u64; 8], Error> {
         self.check_range(first, count)?;
         let mut h = [0u64; 8];
-        let mut pfn = first;
-        let end = first + count;
-        while pfn < end {
-            let i = (pfn >> CHUNK_SHIFT) as usize;
-            let stop = end.min((i as u64 + 1) * CHUNK_PAGES);
+        for (i, mut pfn, stop) in chunk_pieces(first, count) {
             match &self.chunks[i] {
                 Chunk::Uniform(s) => h[*s as usize] += stop - pfn,
                 // A whole chunk is read from its counters: a memory map of a large guest costs
@@ -339,14 +332,7 @@ impl PageMap {
                 }
                 Chunk::Mixed(m) => {
                     while pfn < stop {
-                        let off = pfn & (CHUNK_PAGES - 1);
-                        let (w, bit) = ((off / 64) as usize, off % 64);
-                        let n = (64 - bit).min(stop - pfn);
-                        let sel = if n == 64 {
-                            !0
-                        } else {
-                            ((1u64 << n) - 1) << bit
-                        };
+                        let (w, sel, n) = word_sel(pfn, stop);
                         for s in PageState::ALL {
                             h[s as usize] +=
                                 u64::from((state_mask(&m.planes, w, s) & sel).count_ones());
@@ -355,7 +341,6 @@ impl PageMap {
                     }
                 }
             }
-            pfn = stop;
         }
         Ok(h)
     }
@@ -399,6 +384,12 @@ impl PageMap {
         }
     }
 
+    /// The first chunk at or after `chunk` (Up) or at or before it (Down) that holds a page
+    /// in a state of `set`, from the summary level: block scans jump over the rest.
+    pub fn next_chunk_holding(&self, set: StateSet, chunk: usize, dir: Direction) -> Option<usize> {
+        self.index.next(set, chunk, dir)
+    }
+
     /// Whether the whole chunk holding `block` has no Free or Reported page (lets block scans
     /// skip 64 blocks at once).
     pub fn chunk_has_no_free(&self, block: u64) -> bool {
@@ -409,6 +400,35 @@ impl PageMap {
             None => true,
         }
     }
+}
+
+/// The pieces of `first..first+count` that fall in one chunk each: (chunk, first, stop).
+fn chunk_pieces(first: u64, count: u64) -> impl Iterator<Item = (usize, u64, u64)> {
+    let end = first + count;
+    let mut pfn = first;
+    std::iter::from_fn(move || {
+        (pfn < end).then(|| {
+            let i = (pfn >> CHUNK_SHIFT) as usize;
+            let stop = end.min((i as u64 + 1) * CHUNK_PAGES);
+            let piece = (i, pfn, stop);
+            pfn = stop;
+            piece
+        })
+    })
+}
+
+/// The word of the chunk holding `pfn`, the pages of `pfn..stop` it covers as a mask, and
+/// how many they are (`stop` is within the same chunk; both may be offsets in the chunk).
+pub(crate) fn word_sel(pfn: u64, stop: u64) -> (usize, u64, u64) {
+    let off = pfn & (CHUNK_PAGES - 1);
+    let (w, bit) = ((off / 64) as usize, off % 64);
+    let n = (64 - bit).min(stop - pfn);
+    let sel = if n == 64 {
+        !0
+    } else {
+        ((1u64 << n) - 1) << bit
+    };
+    (w, sel, n)
 }
 
 /// Blocks of 512 pages in one chunk (for scans that skip a chunk at a time).

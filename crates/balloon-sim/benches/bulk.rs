@@ -6,7 +6,9 @@
 //!   `vm-memory` with nothing else;
 //! * seeks in a session of at least 100,000 events, and what that session keeps per event;
 //! * a host of 8 VMs of 8 GiB, each inflating to half (`scripts/host-8x8g.bpl`), whole
-//!   simulation.
+//!   simulation;
+//! * the slowest single event of a 64 GiB guest whose free memory is fragmented, inflating to
+//!   4 GiB (`scripts/fragmented.rs`): every event timed, each at its fastest of a few runs.
 //!
 //! `cargo bench --profile release -p balloon-sim --bench bulk` runs it at full size and prints
 //! `bench: key=value` lines (what `cargo xtask bench` runs and reads). Run without `--bench`
@@ -47,6 +49,8 @@ mod native {
         seeks: u64,
         /// Timed repetitions of each whole run (the best is kept: the machine is shared).
         runs: u32,
+        /// The fragmented guest: RAM, 1 MiB pairs, balloon target.
+        fragmented: (&'static str, usize, u64),
     }
 
     const PFNS_PER_ARRAY: u64 = 256;
@@ -69,6 +73,7 @@ mod native {
                 seek_events: 100_000,
                 seeks: 200,
                 runs: 3,
+                fragmented: ("64G", 16_384, 4 << 30),
             }
         } else {
             Size {
@@ -79,6 +84,7 @@ mod native {
                 seek_events: 1_000,
                 seeks: 20,
                 runs: 1,
+                fragmented: ("1G", 128, 256 << 20),
             }
         };
         let report = |key: &str, value: String| println!("bench: {key}={value}");
@@ -138,7 +144,24 @@ mod native {
             "trace_event_size_bytes",
             size_of::<balloon_sim::world::TraceEvent>().to_string(),
         );
+
+        let (ram, pairs, target) = size.fragmented;
+        let started = Instant::now();
+        let slow = slowest_event(
+            &fragmented_script(ram, pairs, target),
+            target,
+            size.runs.max(2),
+            &|| ms(started.elapsed()),
+        );
+        println!(
+            "slowest event of the fragmented {ram} guest: #{} {} ({} events)",
+            slow.index, slow.function, slow.events
+        );
+        report("slowest_event_native_ms", format!("{:.3}", slow.max_ms));
+        report("slowest_event_native_p99_ms", format!("{:.4}", slow.p99_ms));
     }
+
+    include!("scripts/fragmented.rs");
 
     /// One whole run of a host script in which every VM inflates to half its RAM; checks
     /// that each did and that nobody was killed.

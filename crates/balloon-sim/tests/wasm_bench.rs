@@ -1,4 +1,5 @@
-//! The browser half of the bulk benchmark: the bulk inflate and seeks, timed with
+//! The browser half of the bulk benchmark: the bulk inflate, seeks, the host of eight VMs and
+//! the slowest single event of a fragmented guest, timed with
 //! `performance.now()` inside headless Chromium. `cargo xtask bench` builds it with
 //! `--profile release` and `BALLOON_BENCH_FULL=1` (the 64 GiB preset, a 100,000-event session)
 //! and reads the `bench:` lines it prints; without that variable it runs a smoke size.
@@ -107,4 +108,27 @@ fn host_of_eight_vms_in_the_browser() {
         assert_eq!(vm.actual, Some(half), "{name} inflated to half");
     }
     console_log!("bench: host_8x8g_browser_s={:.4}", took / 1e3);
+}
+
+include!("../benches/scripts/fragmented.rs");
+
+/// Every event of a 64 GiB guest with fragmented free memory inflating to 4 GiB, timed one by
+/// one (the world's step and the trace hash): the slowest is a frame the page would drop.
+/// Each event keeps its fastest of three runs (`slowest_event`, shared with the native half).
+#[wasm_bindgen_test]
+fn slowest_event_of_a_fragmented_guest_in_the_browser() {
+    let (text, target) = if FULL {
+        (fragmented_script("64G", 16_384, 4 << 30), 4u64 << 30)
+    } else {
+        (fragmented_script("1G", 128, 256 << 20), 256 << 20)
+    };
+    let slow = slowest_event(&text, target, 3, &now_ms);
+    console_log!(
+        "slowest event of the fragmented guest: #{} {} ({} events)",
+        slow.index,
+        slow.function,
+        slow.events
+    );
+    console_log!("bench: slowest_event_browser_ms={:.3}", slow.max_ms);
+    console_log!("bench: slowest_event_browser_p99_ms={:.4}", slow.p99_ms);
 }

@@ -13,14 +13,20 @@ impl PageMap {
         let mut runs = Runs::default();
         let mut left = max;
         let n = self.chunks.len();
-        for step in 0..n {
-            if left == 0 {
+        // Where the walk goes on, in search order (`None` past the last chunk): the summary
+        // level finds the next chunk holding a page of `from`, so the chunks without one are
+        // never entered.
+        let mut at = match dir {
+            Direction::Up => Some(0),
+            Direction::Down => Some(n - 1),
+        };
+        while left > 0 {
+            let Some(i) = at.and_then(|a| self.index.next(from, a, dir)) else {
                 break;
-            }
-            let i = if dir == Direction::Up {
-                step
-            } else {
-                n - 1 - step
+            };
+            at = match dir {
+                Direction::Up => Some(i + 1),
+                Direction::Down => i.checked_sub(1),
             };
             let pages = self.chunk_pages(i);
             let base = i as u64 * CHUNK_PAGES;
@@ -32,6 +38,7 @@ impl PageMap {
                     self.counts[s as usize] -= pages;
                     self.counts[to as usize] += pages;
                     self.chunks[i] = Chunk::Uniform(to);
+                    self.index.update(i, &self.chunks[i]);
                     match dir {
                         Direction::Up => runs.push_up(base, pages),
                         Direction::Down => runs.push_down(base, pages),
@@ -68,12 +75,13 @@ impl PageMap {
                     continue;
                 }
                 let sel = keep_bits(mask, left.min(64) as u32, dir);
-                m.apply(w, sel, to, &mut counts);
+                m.apply(w, sel, from, to, &mut counts);
                 push_bits(&mut runs, base + w as u64 * 64, sel, dir);
                 left -= u64::from(sel.count_ones());
             }
             self.counts = counts;
-            self.collapse(i);
+            self.collapse(i, to);
+            self.index.update(i, &self.chunks[i]);
         }
         runs
     }
