@@ -1,10 +1,12 @@
 //! The large panels (descriptor grids, config space, init flow, memory map, stats chart,
-//! transcript) refreshed at most ten times a second while playing fast.
+//! transcript) refreshed at most ten times a second while playing fast, one panel a frame.
 //!
 //! At full speed a frame runs hundreds of events, so no reader follows the rings event by event;
 //! re-diffing a few hundred descriptor cells every frame is what pushed frame script time over
-//! its 8 ms budget on a 64 GiB guest. When the props stay equal, Yew skips those subtrees. At
-//! play speeds of one event per frame or less, and whenever play stops, every frame is fresh.
+//! its 8 ms budget on a 64 GiB guest. When the props stay equal, Yew skips those subtrees. All
+//! six panels refreshed in the same frame made every sixth frame 6-15 ms against a 3 ms median
+//! (the frame p95), so while playing fast only the stalest panel is rebuilt in a frame. At play
+//! speeds of one event per frame or less, and whenever play stops, every frame is fresh.
 
 use std::rc::Rc;
 
@@ -53,6 +55,58 @@ impl Detail {
     }
 }
 
+/// The panels of [`Detail`], in the order they take turns.
+const PANELS: usize = 6;
+
+impl Detail {
+    /// Rebuilds panel `panel` (an index below [`PANELS`]) from `s`.
+    fn refresh(&mut self, panel: usize, s: &Session) {
+        match panel {
+            0 => self.queues = vm::queue_models(s),
+            1 => self.config = vm::config_model(s),
+            2 => self.stages = vm::init_flow(s),
+            3 => self.cells = vm::memory_map(s),
+            4 => self.chart = vm::stats_chart(s.stats_series(), vm::CHART_POINTS),
+            _ => self.transcript = vm::transcript(s, vm::TRANSCRIPT_LEN),
+        }
+    }
+}
+
+/// How often panel `panel` follows the session while playing fast. The descriptor grids and
+/// the transcript cost several ms each to rebuild and re-diff (hundreds of cells, each with its
+/// listeners; fifty new lines), twice the others, and at full speed they change past reading
+/// between any two refreshes, so they follow three times a second.
+fn refresh_ms(panel: usize) -> f64 {
+    match panel {
+        0 | 5 => 3.0 * DETAIL_REFRESH_MS,
+        _ => DETAIL_REFRESH_MS,
+    }
+}
+
+/// The panels last shown, and when each was built.
+type Shown = (Rc<Detail>, [f64; PANELS]);
+
+/// What the panels show at `now_ms`: all of them fresh from `s` unless `fast`; while `fast`,
+/// the last ones with at most the stalest panel rebuilt, once it is older than
+/// [`DETAIL_REFRESH_MS`].
+fn next_detail(last: Option<Shown>, s: &Session, fast: bool, now_ms: f64) -> Shown {
+    let Some((detail, mut made)) = last.filter(|_| fast) else {
+        return (Rc::new(Detail::of(s)), [now_ms; PANELS]);
+    };
+    // The most overdue panel, by its own refresh period.
+    let overdue = |i: usize| (now_ms - made[i]) / refresh_ms(i);
+    let stalest = (0..PANELS)
+        .min_by(|&a, &b| overdue(b).total_cmp(&overdue(a)))
+        .unwrap_or(0);
+    if overdue(stalest) < 1.0 {
+        return (detail, made);
+    }
+    let mut next = Rc::unwrap_or_clone(detail);
+    next.refresh(stalest, s);
+    made[stalest] = now_ms;
+    (Rc::new(next), made)
+}
+
 /// Whether props computed at `made_ms` may still be shown at `now_ms`.
 pub fn still_fresh(made_ms: f64, now_ms: f64, fast_play: bool) -> bool {
     fast_play && now_ms - made_ms < DETAIL_REFRESH_MS
@@ -62,7 +116,17 @@ pub fn still_fresh(made_ms: f64, now_ms: f64, fast_play: bool) -> bool {
 /// are younger than [`DETAIL_REFRESH_MS`].
 #[hook]
 pub fn use_detail(s: &Session, playing: bool, speed: f64) -> Rc<Detail> {
-    use_fresh((), playing && speed > FAST_PLAY, || Detail::of(s))
+    let shown = use_mut_ref(|| None::<Shown>);
+    let mut shown = shown.borrow_mut();
+    let next = next_detail(
+        shown.take(),
+        s,
+        playing && speed > FAST_PLAY,
+        clock::now_ms(),
+    );
+    let detail = Rc::clone(&next.0);
+    *shown = Some(next);
+    detail
 }
 
 /// `make()`'s value for this render, or the last one while `fast` play goes on, it is younger
@@ -96,6 +160,70 @@ mod tests {
         assert!(still_fresh(1000.0, 1050.0, true));
         assert!(!still_fresh(1000.0, 1100.0, true), "older than the refresh");
         assert!(!still_fresh(1000.0, 1001.0, false), "slow play or paused");
+    }
+
+    /// Which panels of `a` and `b` differ, by index.
+    fn differing(a: &Detail, b: &Detail) -> Vec<usize> {
+        let same = [
+            a.queues == b.queues,
+            a.config == b.config,
+            a.stages == b.stages,
+            a.cells == b.cells,
+            a.chart == b.chart,
+            a.transcript == b.transcript,
+        ];
+        (0..PANELS).filter(|&i| !same[i]).collect()
+    }
+
+    #[test]
+    fn fast_play_rebuilds_one_stale_panel_a_frame() {
+        let (mut s, _) = Session::from_script(
+            "-m 1G -device virtio-balloon,free-page-reporting=on -seed 1\nballoon 900\nrun\n",
+        )
+        .expect("script runs");
+        let end = Detail::of(&s);
+        // Back to before the inflate, where every panel differs from the end.
+        while s.current_index() > 0 && differing(&Detail::of(&s), &end).len() < PANELS {
+            s.step_back();
+        }
+        let start = Detail::of(&s);
+        assert_eq!(differing(&start, &end), (0..PANELS).collect::<Vec<_>>());
+        let shown = next_detail(None, &s, true, 0.0);
+        assert_eq!(*shown.0, start, "nothing shown yet: every panel is built");
+        s.seek(s.event_count()).expect("seek to the end");
+
+        let fresh = next_detail(Some(shown.clone()), &s, true, 50.0);
+        assert!(Rc::ptr_eq(&fresh.0, &shown.0), "younger than the refresh");
+        // A second of 60 Hz frames: at most one panel a frame, each no more often than its
+        // period, and every one of them rebuilt.
+        let mut shown = shown;
+        let mut rebuilt: Vec<Vec<f64>> = vec![Vec::new(); PANELS];
+        for frame in 1..=60 {
+            let now = f64::from(frame) * 1000.0 / 60.0;
+            let next = next_detail(Some(shown.clone()), &s, true, now);
+            let changed = differing(&shown.0, &next.0);
+            assert!(changed.len() <= 1, "frame {frame}: {changed:?}");
+            if let Some(&panel) = changed.first() {
+                rebuilt[panel].push(now);
+            }
+            shown = next;
+        }
+        for (panel, times) in rebuilt.iter().enumerate() {
+            assert!(!times.is_empty(), "panel {panel} never rebuilt");
+            assert!(times[0] >= refresh_ms(panel), "panel {panel}: {times:?}");
+        }
+        assert_eq!(refresh_ms(0), 3.0 * DETAIL_REFRESH_MS, "queues");
+        assert_eq!(refresh_ms(5), 3.0 * DETAIL_REFRESH_MS, "transcript");
+        assert_eq!(*shown.0, end, "every panel is current");
+        s.step_back();
+        let back = Detail::of(&s);
+        assert!(
+            differing(&back, &end).len() > 1,
+            "{:?}",
+            differing(&back, &end)
+        );
+        let paused = next_detail(Some(shown), &s, false, DETAIL_REFRESH_MS + 7.0);
+        assert_eq!(*paused.0, back, "a slow or paused frame builds all of them");
     }
 
     #[test]
