@@ -11,7 +11,7 @@ use crate::history::History;
 use crate::reply::Reply;
 use crate::stepping::{Engine, StepSize, apply_command};
 use crate::timeline::Timeline;
-use crate::trace::hash::{FNV_OFFSET, Fnv64};
+use crate::trace::hash::{START, TraceHash};
 use crate::view::{BalloonView, ConfigView, InitStageView, MemoryCell, QueueView};
 use crate::world::{Detail, Input, TraceEvent, World};
 
@@ -177,12 +177,8 @@ impl Session {
     /// The trace hash of the first `n` events.
     pub fn hash_at(&self, n: u64) -> u64 {
         match n {
-            0 => FNV_OFFSET,
-            n => self
-                .hashes
-                .get(n as usize - 1)
-                .copied()
-                .unwrap_or(FNV_OFFSET),
+            0 => START,
+            n => self.hashes.get(n as usize - 1).copied().unwrap_or(START),
         }
     }
     /// Whether `step(UntilQuiet)` would do nothing: no work and no one-shot timer within
@@ -344,7 +340,7 @@ impl Session {
             return;
         }
         let ev = &self.history.events()[n - 1];
-        let mut h = Fnv64(self.hash_at(n as u64 - 1));
+        let mut h = TraceHash(self.hash_at(n as u64 - 1));
         h.feed(ev);
         self.hashes.push(h.0);
         if let Some(sample) = StatsSample::of(ev) {

@@ -6,7 +6,7 @@
 //! from event 0 one event at a time, so no snapshot stands in for the replay.
 #![cfg(not(target_arch = "wasm32"))]
 
-use balloon_sim::trace::hash::{Fnv64, hex};
+use balloon_sim::trace::hash::{TraceHash, hex};
 use balloon_sim::view::{BalloonView, ConfigView, QueueView};
 use balloon_sim::{Session, StepSize, run_text};
 use proptest::prelude::*;
@@ -24,7 +24,7 @@ fn frame(s: &Session) -> Frame {
 fn replay_from_zero(s: &mut Session, at: u64) -> (u64, Option<Frame>) {
     let len = s.event_count();
     s.seek(0).unwrap();
-    let mut h = Fnv64::default();
+    let mut h = TraceHash::default();
     let mut seen = (at == 0).then(|| frame(s));
     while s.current_index() < len {
         let i = s.current_index();
@@ -75,7 +75,7 @@ fn seek_back_replays_and_acting_forks() {
     s.seek(len / 2).unwrap();
     assert_eq!(s.current_index(), len / 2);
     assert_eq!(s.event_count(), len, "seeking keeps the future");
-    let mut h = Fnv64(s.hash_at(len / 2));
+    let mut h = TraceHash(s.hash_at(len / 2));
     while s.current_index() < len {
         let i = s.current_index();
         s.step(StepSize::Op);

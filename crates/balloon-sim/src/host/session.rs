@@ -14,7 +14,7 @@ use crate::history::History;
 use crate::reply::Reply;
 use crate::stepping::{Clocked, Engine, MessageEnd, StepSize, run_step};
 use crate::timeline::Timeline;
-use crate::trace::hash::Fnv64;
+use crate::trace::hash::TraceHash;
 
 /// A host of VMs, its past and its future (after a seek back).
 #[derive(Debug, Clone)]
@@ -280,10 +280,10 @@ impl HostSession {
         let i = usize::try_from(self.current_index().checked_sub(1)?).ok()?;
         self.events().get(i)
     }
-    /// FNV-1a of the events up to the shown state, as [`super::HostRunner::trace_hash`]
+    /// The trace hash of the events up to the shown state, as [`super::HostRunner::trace_hash`]
     /// hashes a straight run.
     pub fn trace_hash(&self) -> u64 {
-        let mut h = Fnv64::default();
+        let mut h = TraceHash::default();
         let upto = usize::try_from(self.current_index()).unwrap_or(usize::MAX);
         for ev in self.events().range(0, upto) {
             h.feed(ev);
