@@ -19,7 +19,7 @@ fn replay_from_zero(s: &mut Session) -> Result<u64, TestCaseError> {
         let i = s.current_index();
         s.step(StepSize::Op);
         prop_assert_eq!(s.current_index(), i + 1, "replay stopped at event {}", i);
-        h.feed(&s.events()[i as usize]);
+        h.feed(&s.events().get(i as usize).unwrap());
     }
     Ok(h.0)
 }
