@@ -71,7 +71,16 @@ impl postcard::ser_flavors::Flavor for Extend<'_> {
     type Output = ();
     #[inline]
     fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
-        self.0.extend_from_slice(data);
+        // Almost every call is a varint of 1-10 bytes: pushed one by one they stay inline,
+        // where `extend_from_slice` calls memcpy (measured: a third of the encoding's cost).
+        if data.len() <= 16 {
+            self.0.reserve(data.len());
+            for &b in data {
+                self.0.push(b);
+            }
+        } else {
+            self.0.extend_from_slice(data);
+        }
         Ok(())
     }
     #[inline]
