@@ -11,7 +11,7 @@ use crate::history::History;
 use crate::reply::Reply;
 use crate::stepping::{Engine, StepSize, apply_command};
 use crate::timeline::Timeline;
-use crate::trace::hash::{START, TraceHash};
+use crate::trace::prefix::PrefixHashes;
 use crate::view::{BalloonView, ConfigView, InitStageView, MemoryCell, QueueView};
 use crate::world::{Detail, Input, TraceEvent, World};
 
@@ -49,7 +49,7 @@ pub struct Session {
     history: History<World<Portable>>,
     machine: MachineConfig,
     lines: Vec<String>,
-    hashes: Vec<u64>,
+    hashes: PrefixHashes,
     stats: Vec<StatsSample>,
 }
 
@@ -61,7 +61,7 @@ impl Session {
             history: History::new(world),
             machine,
             lines: Vec::new(),
-            hashes: Vec::new(),
+            hashes: PrefixHashes::default(),
             stats: Vec::new(),
         })
     }
@@ -143,7 +143,7 @@ impl Session {
     /// the run.
     pub fn trace_bytes(&self) -> usize {
         self.history.events().heap_bytes()
-            + self.hashes.capacity() * size_of::<u64>()
+            + self.hashes.heap_bytes()
             + self.stats.capacity() * size_of::<StatsSample>()
     }
 
@@ -185,10 +185,8 @@ impl Session {
     }
     /// The trace hash of the first `n` events.
     pub fn hash_at(&self, n: u64) -> u64 {
-        match n {
-            0 => START,
-            n => self.hashes.get(n as usize - 1).copied().unwrap_or(START),
-        }
+        let n = usize::try_from(n).unwrap_or(usize::MAX);
+        self.hashes.at(n, self.history.events())
     }
     /// Whether `step(UntilQuiet)` would do nothing: no work and no one-shot timer within
     /// 10 s (the periodic stats poll may still be armed, see [`Session::next_timer_ns`]).
@@ -348,9 +346,8 @@ impl Session {
         if self.hashes.len() >= n {
             return;
         }
-        let mut h = TraceHash(self.hash_at(n as u64 - 1));
-        h.record(self.history.events().record(n - 1).unwrap_or_default());
-        self.hashes.push(h.0);
+        self.hashes
+            .push(self.history.events().record(n - 1).unwrap_or_default());
         if let Some(sample) = StatsSample::of(ev) {
             self.stats.push(sample);
         }
@@ -367,7 +364,7 @@ impl Engine for Session {
     fn act(&mut self, input: Input, sink: &mut dyn FnMut(&TraceEvent)) {
         if self.history.cursor() < self.history.len() {
             let keep = self.history.cursor();
-            self.hashes.truncate(keep as usize);
+            self.hashes.truncate(keep as usize, self.history.events());
             self.stats.retain(|s| s.index < keep);
         }
         let ev = self.history.act(input);

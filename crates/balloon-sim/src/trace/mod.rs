@@ -4,6 +4,7 @@
 
 pub mod binary;
 pub mod hash;
+pub mod prefix;
 
 use serde::{Deserialize, Serialize};
 
