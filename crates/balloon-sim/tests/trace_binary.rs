@@ -183,36 +183,23 @@ fn changing_any_part_of_an_event_changes_the_hash() {
     assert_ne!(ab, ba);
 }
 
-const MACHINES: [&str; 4] = [
-    "virtio-balloon",
-    "virtio-balloon,deflate-on-oom=on,guest-stats-polling-interval=1",
-    "virtio-balloon,free-page-reporting=on,page-poison=off",
-    "virtio-balloon,free-page-hint=on,iothread=io0,deflate-on-oom=on,free-page-reporting=on",
-];
+#[path = "support/random_lines.rs"]
+mod random_lines;
+use random_lines::MACHINES;
 
-/// One random line: resizes, workloads, hinting, time, monitor reads and writes, faults.
+/// One random line: the invariant tests' lines (resizes, workloads, hinting, time, monitor
+/// reads), plus what those leave out on purpose: faults, QMP errors and ids, stats reads.
 fn line(op: u8, arg: u32) -> String {
     let faults = balloon_sim::command::FaultKind::ALL;
-    match op % 14 {
-        0 | 1 => format!("balloon {}", 1 + arg % 128),
-        2 => format!(
-            "{{\"execute\": \"balloon\", \"arguments\": {{\"value\": {}}}, \"id\": {arg}}}",
-            (1 + u64::from(arg % 128)) << 20
-        ),
-        3 => format!("guest alloc {}M", 1 + arg % 96),
-        4 => format!("guest free {}M", 1 + arg % 64),
-        5 => format!("guest cache {}M", 1 + arg % 48),
-        6 => format!("guest touch {}M", 1 + arg % 48),
-        7 => ["host hint start", "host hint stop", "host hint done"][arg as usize % 3].to_owned(),
-        8 => format!("run {}ms", 1 + arg % 3000),
-        9 => "info balloon".to_owned(),
-        10 => "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"/machine/peripheral/balloon0\", \"property\": \"guest-stats\"}}".to_owned(),
-        11 => "{\"execute\": \"no-such-command\"}".to_owned(),
+    match op % 16 {
         12 => {
             let f = faults[arg as usize % faults.len()];
             format!("fault {} {}", f.queue().as_str(), f.name())
         }
-        _ => "step message".to_owned(),
+        13 => format!("{{\"execute\": \"no-such-command\", \"id\": {arg}}}"),
+        14 => "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"/machine/peripheral/balloon0\", \"property\": \"guest-stats\"}}".to_owned(),
+        15 => "step message".to_owned(),
+        _ => random_lines::line(op, arg),
     }
 }
 
