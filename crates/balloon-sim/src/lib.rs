@@ -37,7 +37,8 @@
 //!
 //! // Timeline and log.
 //! assert!(s.event_count() > s.current_index()); // the future is kept until you act
-//! let ev = &s.events()[99]; // Timeline<TraceEvent>; an event: index, time_ns, actor, queue
+//! // Timeline<TraceEvent> keeps events encoded; get/range/iter decode them.
+//! let ev = s.events().get(99).unwrap(); // an event: index, time_ns, actor, queue
 //! let _ = (ev.sentence(), ev.function(), ev.spec(), ev.kind(), ev.moves(), ev.pfns());
 //! let _ = (s.is_quiet(), s.next_timer_ns(), s.now_ns());
 //! let _ = s.trace_hash(); // the hash of events[..current_index]
