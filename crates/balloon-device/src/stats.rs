@@ -175,6 +175,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stat_values_read_back_from_qemu_json_and_refuse_wrong_names() {
+        // QEMU 7.2's ten tags, two reported: the JSON `balloon_stats_get_all` shape.
+        let mut s = StatValues::reset(10);
+        s.values[0] = 7;
+        s.values[4] = 1 << 30;
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.starts_with(r#"{"stat-swap-in":7,"stat-swap-out":18446744073709551615,"#));
+        let back: StatValues = serde_json::from_str(&json).unwrap();
+        assert_eq!((back, back.known()), (s, 10));
+        assert!(serde_json::from_str::<StatValues>(r#"{"stat-swap-out": 1}"#).is_err());
+        let seventeen = (0..17).map(|i| format!(r#""k{i}":0"#)).collect::<Vec<_>>();
+        assert!(
+            serde_json::from_str::<StatValues>(&format!("{{{}}}", seventeen.join(","))).is_err()
+        );
+    }
+
+    #[test]
     fn entries_in_any_order_unknown_ignored() {
         let mut s = StatValues::default();
         let bytes = encode_entries(&[(5, 1 << 30), (0, 7), (200, 9), (15, 3)]);
