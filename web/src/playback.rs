@@ -394,7 +394,11 @@ mod tests {
         step_message(&mut s);
         let i = s.current_index();
         assert!(i > 0);
-        assert!(s.events()[i as usize - 1].ends_message());
+        assert!(
+            s.events()
+                .get(i as usize - 1)
+                .is_some_and(|e| e.ends_message())
+        );
         assert_eq!(s.script_text(), script);
     }
 }

@@ -26,7 +26,7 @@ pub const IMAGE_MAX: usize = 20;
 pub const WS_NUM_BINS: u32 = 16;
 
 /// The device's config fields, as `VirtIOBalloon` holds them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 pub struct BalloonConfig {
     /// Target balloon size in 4 KiB pages (device-written).
     pub num_pages: u32,

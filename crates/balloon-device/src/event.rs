@@ -1,6 +1,6 @@
 //! What the device did, one event per step, with the data that moved.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use virtq::QueueLayout;
 
 use crate::config::BalloonConfig;
@@ -11,7 +11,7 @@ use crate::stats::{StatValues, StatsParse};
 use crate::vq::{PushReason, QueueKind};
 
 /// A queue as events name it: transport index and role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueRef {
     /// Transport queue index (compacted over present queues).
     pub index: u16,
@@ -26,7 +26,7 @@ impl std::fmt::Display for QueueRef {
 }
 
 /// A `BALLOON_CHANGE` QAPI event raised by a config write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BalloonChange {
     /// `actual` in bytes: guest RAM minus the balloon.
     pub actual: i64,
@@ -36,12 +36,13 @@ pub struct BalloonChange {
 }
 
 /// One step of the device.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum DeviceEvent {
     /// `type_init(virtio_register_types)` -> `type_register_static`.
     TypeRegistered {
         /// "virtio-balloon-device".
-        type_name: &'static str,
+        #[serde(deserialize_with = "balloon_spec::static_name::deserialize")]
+        type_name: balloon_spec::static_name::Name,
     },
     /// `virtio_balloon_class_init`: properties and hooks.
     ClassInit {
@@ -168,7 +169,8 @@ pub enum DeviceEvent {
         /// The index.
         index: u16,
         /// The operation.
-        op: &'static str,
+        #[serde(deserialize_with = "balloon_spec::static_name::deserialize")]
+        op: balloon_spec::static_name::Name,
     },
     /// A kick (`virtio_queue_notify`).
     Kicked {
@@ -246,9 +248,9 @@ pub enum DeviceEvent {
         resident_bytes: u64,
         /// Discards inhibited: acknowledged only.
         inhibited: bool,
-        /// What this VMM does on deflate. Left out of the trace for QEMU's (and Cloud
-        /// Hypervisor's) `MADV_WILLNEED`, the action the event was named after.
-        #[serde(skip_serializing_if = "DeflateAction::is_will_need")]
+        /// What this VMM does on deflate (QEMU's and Cloud Hypervisor's `MADV_WILLNEED`, the
+        /// action the event was named after, or another VMM's). Always written: the binary
+        /// trace encoding has no field names, so a skipped field would shift the rest.
         action: DeflateAction,
     },
     /// `virtio_balloon_receive_stats` parsed and now holds an element.
@@ -362,7 +364,8 @@ pub enum DeviceEvent {
         /// What was wrong, in our words.
         cause: String,
         /// The VMM function that panics.
-        function: &'static str,
+        #[serde(deserialize_with = "balloon_spec::static_name::deserialize")]
+        function: balloon_spec::static_name::Name,
     },
     /// The queue stops: every later pop finds nothing, and the guest is told nothing.
     QueueStalled {
@@ -373,7 +376,8 @@ pub enum DeviceEvent {
         /// What was wrong, in our words.
         cause: String,
         /// The VMM function that gives up.
-        function: &'static str,
+        #[serde(deserialize_with = "balloon_spec::static_name::deserialize")]
+        function: balloon_spec::static_name::Name,
     },
     /// An element is popped and never returned to the used ring.
     ElementLost {
@@ -384,12 +388,14 @@ pub enum DeviceEvent {
         /// What the VMM logs.
         message: String,
         /// The VMM function that drops it.
-        function: &'static str,
+        #[serde(deserialize_with = "balloon_spec::static_name::deserialize")]
+        function: balloon_spec::static_name::Name,
     },
     /// A VMM's own resize command set the target (Cloud Hypervisor, Firecracker, crosvm).
     VmmResized {
         /// The VMM function.
-        function: &'static str,
+        #[serde(deserialize_with = "balloon_spec::static_name::deserialize")]
+        function: balloon_spec::static_name::Name,
         /// The number the operator gave, in the VMM's units.
         requested: u64,
         /// num_pages before and after.
@@ -409,7 +415,8 @@ pub enum DeviceEvent {
         /// What was wrong, in our words.
         cause: String,
         /// The VMM function.
-        function: &'static str,
+        #[serde(deserialize_with = "balloon_spec::static_name::deserialize")]
+        function: balloon_spec::static_name::Name,
     },
     /// A config write the device refuses (Cloud Hypervisor: any write but `actual`).
     ConfigWriteIgnored {

@@ -9,7 +9,7 @@ use crate::consts::{
 };
 
 /// QEMU `FREE_PAGE_HINT_S_*`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 pub enum HintStatus {
     /// 0: no hinting (the zero-initialised device starts here).
     #[default]
@@ -35,7 +35,7 @@ impl HintStatus {
 }
 
 /// The precopy notifier reasons that reach `virtio_balloon_free_page_hint_notify`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum PrecopyNotifyReason {
     /// `PRECOPY_NOTIFY_SETUP`.
     Setup,

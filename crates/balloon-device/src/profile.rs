@@ -142,7 +142,7 @@ pub enum PfnDescriptors {
 }
 
 /// What deflating does to host memory (reference section 1, "Deflate action").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum DeflateAction {
     /// QEMU and Cloud Hypervisor: `MADV_WILLNEED` on the host page (faulted back in).
     WillNeed,
@@ -154,10 +154,6 @@ pub enum DeflateAction {
 }
 
 impl DeflateAction {
-    /// QEMU's and Cloud Hypervisor's action, the one the trace leaves implicit.
-    pub fn is_will_need(&self) -> bool {
-        *self == Self::WillNeed
-    }
     /// The VMM function that handles one deflated element.
     pub fn function(self) -> &'static str {
         match self {
@@ -344,7 +340,7 @@ impl DeviceProfile {
 }
 
 /// QEMU's device properties (`virtio_balloon_properties`) with their defaults.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct BalloonProps {
     /// `deflate-on-oom` (bit 2, default off).
     pub deflate_on_oom: bool,

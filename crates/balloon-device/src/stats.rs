@@ -2,7 +2,7 @@
 //! `guest-stats` view.
 
 use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::consts::{BALLOON_STAT_NAMES, STAT_ENTRY_SIZE, VIRTIO_BALLOON_S_NR};
 
@@ -51,12 +51,75 @@ impl StatValues {
 
 impl Serialize for StatValues {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let known = &self.values[..self.known];
+        if !s.is_human_readable() {
+            // A binary trace: the values by tag; their count is the build's `known`.
+            return known.serialize(s);
+        }
         // balloon_stats_get_all: one key per tag the build knows.
         let mut m = s.serialize_map(Some(self.known))?;
-        for (name, v) in BALLOON_STAT_NAMES.iter().zip(&self.values[..self.known]) {
+        for (name, v) in BALLOON_STAT_NAMES.iter().zip(known) {
             m.serialize_entry(name, v)?;
         }
         m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for StatValues {
+    /// What [`StatValues`]'s `Serialize` writes: the values by tag (binary), or the map of
+    /// `balloon_stats_get_all` names, in tag order (human-readable).
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            d.deserialize_map(StatsVisitor)
+        } else {
+            d.deserialize_seq(StatsVisitor)
+        }
+    }
+}
+
+/// Reads [`StatValues`] from a sequence of values or a map of names to values.
+struct StatsVisitor;
+
+impl StatsVisitor {
+    fn push<E: serde::de::Error>(
+        out: &mut StatValues,
+        name: Option<&str>,
+        v: u64,
+    ) -> Result<(), E> {
+        let i = out.known;
+        let Some(expected) = BALLOON_STAT_NAMES.get(i) else {
+            return Err(E::invalid_length(i + 1, &"at most 16 stats"));
+        };
+        if name.is_some_and(|n| n != *expected) {
+            return Err(E::custom(format_args!(
+                "stat {i} is `{expected}`, not `{}`",
+                name.unwrap_or_default()
+            )));
+        }
+        out.values[i] = v;
+        out.known += 1;
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StatsVisitor {
+    type Value = StatValues;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the stats by tag")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<StatValues, A::Error> {
+        let mut out = StatValues::reset(0);
+        while let Some(v) = seq.next_element::<u64>()? {
+            Self::push(&mut out, None, v)?;
+        }
+        Ok(out)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<StatValues, A::Error> {
+        let mut out = StatValues::reset(0);
+        while let Some((name, v)) = map.next_entry::<std::borrow::Cow<'de, str>, u64>()? {
+            Self::push(&mut out, Some(&name), v)?;
+        }
+        Ok(out)
     }
 }
 
@@ -71,7 +134,7 @@ pub struct GuestStats {
 }
 
 /// What parsing one stats buffer found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 pub struct StatsParse {
     /// Whole 10-byte entries read.
     pub entries: u64,
@@ -110,6 +173,23 @@ pub fn encode_entries(entries: &[(u16, u64)]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stat_values_read_back_from_qemu_json_and_refuse_wrong_names() {
+        // QEMU 7.2's ten tags, two reported: the JSON `balloon_stats_get_all` shape.
+        let mut s = StatValues::reset(10);
+        s.values[0] = 7;
+        s.values[4] = 1 << 30;
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.starts_with(r#"{"stat-swap-in":7,"stat-swap-out":18446744073709551615,"#));
+        let back: StatValues = serde_json::from_str(&json).unwrap();
+        assert_eq!((back, back.known()), (s, 10));
+        assert!(serde_json::from_str::<StatValues>(r#"{"stat-swap-out": 1}"#).is_err());
+        let seventeen = (0..17).map(|i| format!(r#""k{i}":0"#)).collect::<Vec<_>>();
+        assert!(
+            serde_json::from_str::<StatValues>(&format!("{{{}}}", seventeen.join(","))).is_err()
+        );
+    }
 
     #[test]
     fn entries_in_any_order_unknown_ignored() {

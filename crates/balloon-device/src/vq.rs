@@ -5,7 +5,9 @@ use serde::Serialize;
 use virtq::DescriptorChain;
 
 /// The five balloon queues, by role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 pub enum QueueKind {
     /// inflateq (`s->ivq`).
     Inflate,
@@ -43,7 +45,7 @@ impl QueueKind {
 }
 
 /// Why an element goes to the used ring.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum PushReason {
     /// The handler finished with it.
     Handled,

@@ -58,7 +58,8 @@ pub enum DriverEvent {
         /// After.
         new: u8,
         /// The function doing it.
-        function: &'static str,
+        #[serde(deserialize_with = "balloon_spec::static_name::deserialize")]
+        function: balloon_spec::static_name::Name,
     },
     /// Device features read, validated, driver features written.
     FeaturesNegotiated {
@@ -98,7 +99,8 @@ pub enum DriverEvent {
     /// A work item was queued.
     WorkQueued {
         /// The work function.
-        work: &'static str,
+        #[serde(deserialize_with = "balloon_spec::static_name::deserialize")]
+        work: balloon_spec::static_name::Name,
     },
     /// `fill_balloon`: pages taken from the allocator, PFNs written into vb->pfns.
     PagesAllocated {
@@ -238,7 +240,8 @@ pub enum DriverEvent {
         /// The value.
         cmd_id: u32,
         /// What the driver does about it.
-        action: &'static str,
+        #[serde(deserialize_with = "balloon_spec::static_name::deserialize")]
+        action: balloon_spec::static_name::Name,
     },
     /// An order-10 block taken for hinting (or given back when the ring is full).
     HintBlock {

@@ -135,6 +135,10 @@ mod native {
         if let Some(b) = seek.bytes_per_event {
             report("trace_bytes_per_event", format!("{b:.0}"));
         }
+        report(
+            "trace_kept_bytes_per_event",
+            format!("{:.1}", seek.kept_bytes_per_event),
+        );
         let host = (0..size.runs)
             .map(|_| host_run(if full { HOST_FULL } else { HOST_SMOKE }))
             .min()
@@ -277,6 +281,8 @@ mod native {
         worst: Duration,
         mean: Duration,
         bytes_per_event: Option<f64>,
+        /// What the session counts as kept per event ([`Session::trace_bytes`]).
+        kept_bytes_per_event: f64,
     }
 
     /// Builds a session of `text` (at least `min_events` events) and times `count` seeks to
@@ -311,6 +317,7 @@ mod native {
             worst,
             mean: total / count.max(1) as u32,
             bytes_per_event,
+            kept_bytes_per_event: s.trace_bytes() as f64 / len as f64,
         }
     }
 

@@ -8,14 +8,17 @@
 
 use std::collections::BTreeMap;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use crate::timeline::Timeline;
 
 /// A world the history can rewind and replay.
 pub trait Replayable: Clone {
     /// An operator input (a monitor command, a guest action, a clock advance).
     type Input: Clone + std::fmt::Debug;
-    /// What one act or step produces.
-    type Event: Clone + std::fmt::Debug + PartialEq;
+    /// What one act or step produces (kept in the timeline in its binary encoding).
+    type Event: Clone + std::fmt::Debug + PartialEq + Serialize + DeserializeOwned;
     /// Applies an input; produces exactly one event.
     fn act(&mut self, input: &Self::Input) -> Self::Event;
     /// One scheduler step; `None` when there is nothing to do (no work and no timer).
@@ -50,6 +53,9 @@ pub struct History<W: Replayable> {
     snapshots: Vec<(u64, W)>,
     interval: u64,
     max_snapshots: usize,
+    /// The encoding of the last event made, reused (a replayed event is compared with the
+    /// record by its bytes).
+    scratch: Vec<u8>,
 }
 
 /// Snapshots start every 64 events; the interval doubles whenever the budget is exceeded.
@@ -69,6 +75,7 @@ impl<W: Replayable> History<W> {
             inputs: BTreeMap::new(),
             interval: FIRST_INTERVAL,
             max_snapshots,
+            scratch: Vec::new(),
         }
     }
 
@@ -102,7 +109,7 @@ impl<W: Replayable> History<W> {
     }
 
     /// Applies an input at the cursor. In the past, this forks: the future is dropped first.
-    pub fn act(&mut self, input: W::Input) -> &W::Event {
+    pub fn act(&mut self, input: W::Input) -> W::Event {
         if self.cursor < self.len() {
             self.fork();
         }
@@ -112,13 +119,13 @@ impl<W: Replayable> History<W> {
     }
 
     /// One step forward: in the past, replays the recorded event; at the end, a scheduler step.
-    pub fn step(&mut self) -> Option<&W::Event> {
+    pub fn step(&mut self) -> Option<W::Event> {
         if self.cursor < self.len() {
             // A replay that disagrees with the record stops here rather than showing a
             // different past.
-            self.replay_one()?;
+            let event = self.replay_one()?;
             self.cursor += 1;
-            return self.events.get(self.cursor as usize - 1);
+            return Some(event);
         }
         let event = self.world.step()?;
         Some(self.record(event))
@@ -163,18 +170,22 @@ impl<W: Replayable> History<W> {
         Ok(())
     }
 
-    /// Replays the event at the cursor and checks it against the recorded one: a difference
-    /// means the world is not deterministic, and the seek reports it.
-    fn replay_one(&mut self) -> Option<()> {
+    /// Replays the event at the cursor and checks it against the recorded one (by its
+    /// encoding): a difference means the world is not deterministic, and the seek reports it.
+    fn replay_one(&mut self) -> Option<W::Event> {
         let event = match self.inputs.get(&self.cursor) {
             Some(input) => self.world.act(input),
             None => self.world.step()?,
         };
-        (self.events.get(self.cursor as usize) == Some(&event)).then_some(())
+        self.scratch.clear();
+        crate::trace::binary::encode_into(&event, &mut self.scratch);
+        (self.events.record(self.cursor as usize) == Some(&self.scratch[..])).then_some(event)
     }
 
-    fn record(&mut self, event: W::Event) -> &W::Event {
-        self.events.push(event);
+    fn record(&mut self, event: W::Event) -> W::Event {
+        self.scratch.clear();
+        crate::trace::binary::encode_into(&event, &mut self.scratch);
+        self.events.push_record(&self.scratch);
         self.cursor += 1;
         if self.cursor.is_multiple_of(self.interval) {
             self.snapshots.push((self.cursor, self.world.clone()));
@@ -184,7 +195,7 @@ impl<W: Replayable> History<W> {
                 self.snapshots.retain(|(i, _)| i % interval == 0);
             }
         }
-        &self.events[self.events.len() - 1]
+        event
     }
 
     fn fork(&mut self) {
@@ -252,7 +263,7 @@ mod tests {
         let end = h.world().hash;
         h.seek(12_345).unwrap();
         assert_eq!(h.world().n, 12_345);
-        assert_eq!(h.events()[12_344], (h.world().n, h.world().hash));
+        assert_eq!(h.events().get(12_344), Some((h.world().n, h.world().hash)));
         h.seek(100_002).unwrap();
         assert_eq!(h.world().hash, end);
         h.step_back().unwrap();

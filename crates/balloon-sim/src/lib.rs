@@ -3,8 +3,8 @@
 //! language, presets and the `balloon-sim` CLI.
 //!
 //! Same script and seed ⇒ the same trace, natively and in wasm32: no clocks, no threads, no
-//! hash-map iteration order in anything observable, and the trace hash ([`trace::hash`]) is
-//! FNV-1a over a canonical encoding of each event.
+//! hash-map iteration order in anything observable, and the trace hash ([`trace::hash`]) runs
+//! over the one canonical, versioned binary encoding of each event ([`trace::binary`]).
 //!
 //! # API for the web app
 //!
@@ -37,10 +37,11 @@
 //!
 //! // Timeline and log.
 //! assert!(s.event_count() > s.current_index()); // the future is kept until you act
-//! let ev = &s.events()[99]; // Timeline<TraceEvent>; an event: index, time_ns, actor, queue
+//! // Timeline<TraceEvent> keeps events encoded; get/range/iter decode them.
+//! let ev = s.events().get(99).unwrap(); // an event: index, time_ns, actor, queue
 //! let _ = (ev.sentence(), ev.function(), ev.spec(), ev.kind(), ev.moves(), ev.pfns());
 //! let _ = (s.is_quiet(), s.next_timer_ns(), s.now_ns());
-//! let _ = s.trace_hash(); // FNV-1a of events[..current_index]
+//! let _ = s.trace_hash(); // the hash of events[..current_index]
 //!
 //! // Views of the state after current_index events (plain data, serde::Serialize).
 //! let b = s.balloon(); // BalloonView: ram_size, num_pages, actual, host_resident_bytes, ...

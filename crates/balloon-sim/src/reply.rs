@@ -6,13 +6,15 @@ use serde_json::Value;
 use crate::clock::NS_PER_SEC;
 
 /// One line of monitor output.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Reply {
     /// A QMP success: `{"return": VALUE}` (plus the request's id).
     QmpReturn {
         /// The returned value.
+        #[serde(with = "crate::trace::binary::json_value")]
         value: Value,
         /// The request id, echoed.
+        #[serde(with = "crate::trace::binary::json_value::option")]
         id: Option<Value>,
     },
     /// A QMP failure: `{"error": {"class": ..., "desc": ...}}`.
@@ -22,6 +24,7 @@ pub enum Reply {
         /// The message.
         desc: String,
         /// The request id, echoed.
+        #[serde(with = "crate::trace::binary::json_value::option")]
         id: Option<Value>,
     },
     /// A QMP event (`BALLOON_CHANGE`), stamped with virtual time.
@@ -29,6 +32,7 @@ pub enum Reply {
         /// Event name.
         event: String,
         /// Event data.
+        #[serde(with = "crate::trace::binary::json_value")]
         data: Value,
         /// Virtual time in ns.
         time_ns: u64,

@@ -8,7 +8,7 @@ use crate::command::{Command, Script};
 use crate::error::Error;
 use crate::reply::Reply;
 use crate::stepping::{Engine, apply_command};
-use crate::trace::hash::Fnv64;
+use crate::trace::hash::TraceHash;
 use crate::view::BalloonView;
 use crate::world::{Detail, Input, TraceEvent, World};
 
@@ -35,7 +35,7 @@ pub struct Summary {
     pub event_count: u64,
     /// Virtual time at the end, ns.
     pub time_ns: u64,
-    /// FNV-1a hash of the trace, `0x` + 16 hex digits.
+    /// Trace hash (over each event's binary encoding), `0x` + 16 hex digits.
     pub trace_hash: String,
 }
 
@@ -43,7 +43,9 @@ pub struct Summary {
 #[derive(Debug)]
 pub struct Runner<B: Backend> {
     world: World<B>,
-    hash: Fnv64,
+    hash: TraceHash,
+    /// The encoding buffer the hash reads, reused for every event.
+    scratch: Vec<u8>,
     count: u64,
 }
 
@@ -52,7 +54,8 @@ impl<B: Backend> Runner<B> {
     pub fn new(script: &Script) -> Result<Self, Error> {
         Ok(Self {
             world: World::new(&script.machine)?,
-            hash: Fnv64::default(),
+            hash: TraceHash::default(),
+            scratch: Vec::new(),
             count: 0,
         })
     }
@@ -128,7 +131,7 @@ impl<B: Backend> Runner<B> {
     }
 
     fn account(&mut self, ev: &TraceEvent) {
-        self.hash.feed(ev);
+        self.hash.feed_with(ev, &mut self.scratch);
         self.count += 1;
     }
 }

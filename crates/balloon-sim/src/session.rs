@@ -11,7 +11,7 @@ use crate::history::History;
 use crate::reply::Reply;
 use crate::stepping::{Engine, StepSize, apply_command};
 use crate::timeline::Timeline;
-use crate::trace::hash::{FNV_OFFSET, Fnv64};
+use crate::trace::prefix::PrefixHashes;
 use crate::view::{BalloonView, ConfigView, InitStageView, MemoryCell, QueueView};
 use crate::world::{Detail, Input, TraceEvent, World};
 
@@ -49,7 +49,7 @@ pub struct Session {
     history: History<World<Portable>>,
     machine: MachineConfig,
     lines: Vec<String>,
-    hashes: Vec<u64>,
+    hashes: PrefixHashes,
     stats: Vec<StatsSample>,
 }
 
@@ -61,7 +61,7 @@ impl Session {
             history: History::new(world),
             machine,
             lines: Vec::new(),
-            hashes: Vec::new(),
+            hashes: PrefixHashes::default(),
             stats: Vec::new(),
         })
     }
@@ -121,7 +121,7 @@ impl Session {
         let cursor = self.current_index() as usize;
         let target = (0..cursor.saturating_sub(1))
             .rev()
-            .find(|&i| self.events().get(i).is_some_and(TraceEvent::ends_message))
+            .find(|&i| self.events().get(i).is_some_and(|e| e.ends_message()))
             .map_or(0, |i| i as u64 + 1);
         // Within the recorded past a seek cannot fail.
         let _ = self.history.seek(target);
@@ -138,6 +138,15 @@ impl Session {
         self.history.snapshot_count() * self.history.world().approx_bytes()
     }
 
+    /// Bytes the session keeps for its events (the encoded timeline, the hash of every
+    /// prefix, the stats samples), snapshots and the recorded inputs aside: what grows with
+    /// the run.
+    pub fn trace_bytes(&self) -> usize {
+        self.history.events().heap_bytes()
+            + self.hashes.heap_bytes()
+            + self.stats.capacity() * size_of::<StatsSample>()
+    }
+
     /// Events in the timeline.
     pub fn event_count(&self) -> u64 {
         self.history.len()
@@ -146,12 +155,12 @@ impl Session {
     pub fn current_index(&self) -> u64 {
         self.history.cursor()
     }
-    /// The timeline (indexable: `s.events()[k]`, `get`, `range`, `iter`).
+    /// The timeline, kept encoded: `get`, `range` and `iter` decode the events they return.
     pub fn events(&self) -> &Timeline<TraceEvent> {
         self.history.events()
     }
-    /// The event the shown state lived through last (`None` before the first one).
-    pub fn current_event(&self) -> Option<&TraceEvent> {
+    /// The event the shown state lived through last (`None` before the first one), decoded.
+    pub fn current_event(&self) -> Option<TraceEvent> {
         let i = usize::try_from(self.current_index().checked_sub(1)?).ok()?;
         self.events().get(i)
     }
@@ -176,14 +185,8 @@ impl Session {
     }
     /// The trace hash of the first `n` events.
     pub fn hash_at(&self, n: u64) -> u64 {
-        match n {
-            0 => FNV_OFFSET,
-            n => self
-                .hashes
-                .get(n as usize - 1)
-                .copied()
-                .unwrap_or(FNV_OFFSET),
-        }
+        let n = usize::try_from(n).unwrap_or(usize::MAX);
+        self.hashes.at(n, self.history.events())
     }
     /// Whether `step(UntilQuiet)` would do nothing: no work and no one-shot timer within
     /// 10 s (the periodic stats poll may still be armed, see [`Session::next_timer_ns`]).
@@ -267,8 +270,8 @@ impl Session {
                 Input::PassTime(to) => {
                     // The clock event records where time stood: after the last event's work,
                     // which may end later than that event's stamp.
-                    let now = match self.events().get(at as usize).map(|e| &e.detail) {
-                        Some(Detail::Clock { from, .. }) => *from,
+                    let now = match self.events().get(at as usize).map(|e| e.detail) {
+                        Some(Detail::Clock { from, .. }) => from,
                         _ => 0,
                     };
                     // The world had no work and no timer before `to` here, so `run` acts at
@@ -338,15 +341,13 @@ impl Session {
         replies
     }
 
-    fn record(&mut self) {
+    fn record(&mut self, ev: &TraceEvent) {
         let n = self.history.len() as usize;
         if self.hashes.len() >= n {
             return;
         }
-        let ev = &self.history.events()[n - 1];
-        let mut h = Fnv64(self.hash_at(n as u64 - 1));
-        h.feed(ev);
-        self.hashes.push(h.0);
+        self.hashes
+            .push(self.history.events().record(n - 1).unwrap_or_default());
         if let Some(sample) = StatsSample::of(ev) {
             self.stats.push(sample);
         }
@@ -363,18 +364,19 @@ impl Engine for Session {
     fn act(&mut self, input: Input, sink: &mut dyn FnMut(&TraceEvent)) {
         if self.history.cursor() < self.history.len() {
             let keep = self.history.cursor();
-            self.hashes.truncate(keep as usize);
+            self.hashes.truncate(keep as usize, self.history.events());
             self.stats.retain(|s| s.index < keep);
         }
-        sink(self.history.act(input));
-        self.record();
+        let ev = self.history.act(input);
+        sink(&ev);
+        self.record(&ev);
     }
     fn step(&mut self, sink: &mut dyn FnMut(&TraceEvent)) -> bool {
-        match self.history.step() {
-            Some(ev) => sink(ev),
-            None => return false,
-        }
-        self.record();
+        let Some(ev) = self.history.step() else {
+            return false;
+        };
+        sink(&ev);
+        self.record(&ev);
         true
     }
     fn recorded_input(&self) -> Option<&Input> {

@@ -2,7 +2,7 @@
 //! world: nothing panics, and replaying the whole timeline from event 0 reproduces every event.
 #![cfg(not(target_arch = "wasm32"))]
 
-use balloon_sim::trace::hash::Fnv64;
+use balloon_sim::trace::hash::TraceHash;
 use balloon_sim::view::{BalloonView, ConfigView, QueueView};
 use balloon_sim::{Session, StepSize};
 use proptest::prelude::*;
@@ -14,12 +14,12 @@ use proptest::prelude::*;
 fn replay_from_zero(s: &mut Session) -> Result<u64, TestCaseError> {
     let len = s.event_count();
     s.seek(0).unwrap();
-    let mut h = Fnv64::default();
+    let mut h = TraceHash::default();
     while s.current_index() < len {
         let i = s.current_index();
         s.step(StepSize::Op);
         prop_assert_eq!(s.current_index(), i + 1, "replay stopped at event {}", i);
-        h.feed(&s.events()[i as usize]);
+        h.feed(&s.events().get(i as usize).unwrap());
     }
     Ok(h.0)
 }

@@ -15,8 +15,11 @@ fn booted() -> Session {
 fn boot_walks_the_device_init_then_the_driver_probe() {
     let mut s = Session::new(MachineConfig::default()).unwrap();
     s.step(StepSize::Op);
-    assert_eq!(s.events()[0].function(), "type_register_static");
-    assert_eq!(s.events()[0].actor, Actor::HostDevice);
+    assert_eq!(
+        s.events().get(0).unwrap().function(),
+        "type_register_static"
+    );
+    assert_eq!(s.events().get(0).unwrap().actor, Actor::HostDevice);
     s.step(StepSize::UntilQuiet);
     assert_eq!(s.config_view().status, 0x0f, "DRIVER_OK after probe");
     let queues = s.queue_views();
@@ -34,7 +37,7 @@ fn step_message_ends_at_the_drivers_get_buf() {
     s.apply_line("balloon 1000").unwrap();
     let before = s.current_index();
     s.step(StepSize::Message);
-    let last = &s.events()[s.current_index() as usize - 1];
+    let last = &s.events().get(s.current_index() as usize - 1).unwrap();
     assert_eq!(last.function(), "virtqueue_get_buf");
     assert!(
         last.moves()
@@ -66,7 +69,12 @@ fn step_back_message_returns_to_the_previous_round_trip() {
     s.step(StepSize::Message);
     s.step(StepSize::Op);
     s.step_back_message();
-    assert!(s.events()[s.current_index() as usize - 1].ends_message());
+    assert!(
+        s.events()
+            .get(s.current_index() as usize - 1)
+            .unwrap()
+            .ends_message()
+    );
     s.step_back_message();
     assert_eq!(s.current_index(), first_end);
 }

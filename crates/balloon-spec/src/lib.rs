@@ -10,6 +10,7 @@
 pub mod config;
 pub mod features;
 pub mod runs;
+pub mod static_name;
 pub mod status;
 
 pub use features::{bit, feature_name, feature_names};

@@ -1,9 +1,9 @@
 //! PFN lists summarised as `(first, count)` runs: nothing keeps or sends per-page lists.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// `count` consecutive balloon pages starting at PFN `first`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PfnRun {
     /// First page frame number (guest physical address >> `VIRTIO_BALLOON_PFN_SHIFT`).
     pub first: u64,

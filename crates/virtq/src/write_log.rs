@@ -28,7 +28,10 @@ pub struct GuestWrite {
 #[derive(Debug, Clone, Default)]
 pub struct WriteLog {
     event: u64,
+    /// The stores; those before `start` are forgotten and dropped in bulk, so forgetting an
+    /// event's stores does not move the others every event (a bulk run makes a million).
     writes: Vec<GuestWrite>,
+    start: usize,
 }
 
 impl WriteLog {
@@ -38,13 +41,21 @@ impl WriteLog {
     pub fn begin_event(&mut self, event: u64) {
         self.event = event;
         let keep_from = event.saturating_sub(KEEP_EVENTS - 1);
-        if self.writes.first().is_some_and(|w| w.event < keep_from) {
-            let cut = self.writes.partition_point(|w| w.event < keep_from);
-            self.writes.drain(..cut);
+        if self.writes().first().is_some_and(|w| w.event < keep_from) {
+            self.start += self.writes().partition_point(|w| w.event < keep_from);
         }
         if self.writes.last().is_some_and(|w| w.event >= event) {
-            let cut = self.writes.partition_point(|w| w.event < event);
+            let cut = self.start + self.writes().partition_point(|w| w.event < event);
             self.writes.truncate(cut);
+        }
+        self.compact();
+    }
+
+    /// Drops the forgotten stores once they are as many as the kept ones (amortised O(1)).
+    fn compact(&mut self) {
+        if self.start > 0 && self.start >= self.writes.len() - self.start {
+            self.writes.drain(..self.start);
+            self.start = 0;
         }
     }
 
@@ -53,9 +64,10 @@ impl WriteLog {
         if len == 0 {
             return;
         }
-        if self.writes.len() >= MAX_WRITES {
-            // Drop the oldest quarter at once: amortised O(1) a store.
-            self.writes.drain(..MAX_WRITES / 4);
+        if self.writes().len() >= MAX_WRITES {
+            // Forget the oldest quarter at once: amortised O(1) a store.
+            self.start += MAX_WRITES / 4;
+            self.compact();
         }
         self.writes.push(GuestWrite {
             event: self.event,
@@ -66,7 +78,7 @@ impl WriteLog {
 
     /// The kept stores, oldest first.
     pub fn writes(&self) -> &[GuestWrite] {
-        &self.writes
+        &self.writes[self.start..]
     }
 }
 

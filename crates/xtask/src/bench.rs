@@ -72,6 +72,11 @@ const GOALS: &[(&str, &str, Goal)] = &[
         Goal::AtMost(64.0),
     ),
     (
+        "trace_kept_bytes_per_event",
+        "what the session keeps per event: encoded timeline, hashes, samples (B)",
+        Goal::AtMost(64.0),
+    ),
+    (
         "seek_native_ms",
         "worst seek, >= 100,000-event session, native (ms)",
         Goal::AtMost(50.0),

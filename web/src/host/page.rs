@@ -98,7 +98,9 @@ pub fn HostPage(props: &HostPageProps) -> Html {
     let names = s.names();
     let (index, count) = (s.current_index(), s.event_count());
     let current = s.current_event();
-    let event = current.map(|ev| (ev.sentence(names), ev.function()));
+    let event = current
+        .as_ref()
+        .map(|ev| (ev.sentence(names), ev.function()));
     let spec = current.and_then(|e| match &e.detail {
         HostDetail::Vm { event, .. } => event.spec(),
         _ => None,

@@ -37,7 +37,8 @@ impl VmPanels {
         let v = s.host().vms().get(i)?;
         let w = v.world()?;
         // The event shown, when it is this VM's: what the panels mark as just changed.
-        let ev = match s.current_event().map(|e| &e.detail) {
+        let current = s.current_event().map(|e| e.detail);
+        let ev = match &current {
             Some(HostDetail::Vm { vm, event }) if *vm == i => Some(event),
             _ => None,
         };

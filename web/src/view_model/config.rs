@@ -51,7 +51,7 @@ fn feature_list(bits: u64) -> Vec<&'static str> {
 
 /// The config space, decoded, with what the current step changed.
 pub fn config_model(s: &Session) -> ConfigModel {
-    config_model_of(s.config_view(), s.current_event())
+    config_model_of(s.config_view(), s.current_event().as_ref())
 }
 
 /// Config space `c` decoded, with what event `ev` (the last one shown) changed: one VM's

@@ -37,8 +37,8 @@ pub const MEMORY_CELLS: usize = 64;
 /// Points per stats line: a long run is thinned to this many samples.
 pub const CHART_POINTS: usize = 240;
 
-/// The current event: the last one the shown state lived through.
-pub fn current_event(s: &Session) -> Option<&TraceEvent> {
+/// The current event: the last one the shown state lived through (decoded from the timeline).
+pub fn current_event(s: &Session) -> Option<TraceEvent> {
     s.current_event()
 }
 

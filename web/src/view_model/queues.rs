@@ -64,7 +64,7 @@ impl QueueModel {
 
 /// Every queue the device created, in transport order.
 pub fn queue_models(s: &Session) -> Vec<QueueModel> {
-    queue_models_of(s.current_event(), s.queue_views())
+    queue_models_of(s.current_event().as_ref(), s.queue_views())
 }
 
 /// The queue models from one world's queue views and the event it lived through last (a

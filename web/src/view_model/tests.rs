@@ -1,6 +1,6 @@
 use balloon_sim::command::QueueName;
 use balloon_sim::trace::{ConfigField, PfnRun};
-use balloon_sim::{Session, StatsSample, TraceEvent};
+use balloon_sim::{Session, StatsSample};
 
 use super::*;
 use balloon_sim::StepSize;
@@ -52,7 +52,7 @@ fn one_inflate_message_moves_the_ivq_indices_and_highlights_them() {
         saw_pfns |= q.payloads.iter().any(
             |(_, p)| matches!(p, Payload::Pfns(r) if r.iter().map(|r| r.count).sum::<u64>() == 256),
         );
-        if current_event(&s).is_some_and(TraceEvent::ends_message) {
+        if current_event(&s).is_some_and(|e| e.ends_message()) {
             break;
         }
     }

@@ -108,6 +108,17 @@ impl serde::Serialize for FaultKind {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for FaultKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        FaultKind::parse(&name).ok_or_else(|| {
+            serde::de::Error::custom(format_args!(
+                "`{name}` is not a fault the `fault` line knows"
+            ))
+        })
+    }
+}
+
 /// The `fault` line's forms, one per queue that has faults: `fault ivq <a|b|...>`.
 pub(crate) fn forms() -> String {
     QueueName::ALL

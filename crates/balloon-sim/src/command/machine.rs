@@ -5,7 +5,7 @@ use super::line::words;
 use super::units::{format_size, parse_size};
 
 /// Which device-side queue implementation runs the device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Backend {
     /// The project's own split ring (every target, including wasm32).
     #[default]
@@ -33,7 +33,7 @@ impl Backend {
 }
 
 /// The machine a script runs on.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MachineConfig {
     /// Guest RAM in bytes (`-m`).
     pub ram_size: u64,

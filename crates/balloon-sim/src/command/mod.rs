@@ -171,7 +171,7 @@ impl Command {
 }
 
 /// Guest workload actions (the guest memory model's allocator).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum GuestOp {
     /// A process allocates `bytes` of anonymous memory.
     Alloc(u64),
@@ -184,7 +184,9 @@ pub enum GuestOp {
 }
 
 /// A virtqueue by its Linux name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum QueueName {
     /// inflateq (`ivq`).
     Ivq,
@@ -227,7 +229,7 @@ impl QueueName {
 
 /// A malformed-guest behaviour (reference section 8), armed for the next buffer on its queue
 /// (ivq for most; each fault has its queue: [`FaultKind::queue`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Fault {
     /// The queue whose next buffer is malformed (ignored by ring-wide faults on other queues).
     pub queue: QueueName,
@@ -236,7 +238,7 @@ pub struct Fault {
 }
 
 /// Host-side actions that are not monitor commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum HostOp {
     /// `host hint start`: `virtio_balloon_free_page_start` (precopy after bitmap sync).
     HintStart,

@@ -106,10 +106,10 @@ impl RunSeries {
 
     /// The series of a simulator run: its events' config moves and pops, with every time
     /// shifted by `offset_ns` (to put the run on another run's clock).
-    pub fn from_events<'a>(
+    pub fn from_events(
         label: impl Into<String>,
         ram_pages: u64,
-        events: impl IntoIterator<Item = &'a TraceEvent>,
+        events: impl IntoIterator<Item = TraceEvent>,
         offset_ns: i64,
     ) -> Self {
         let mut s = Self::new(label);

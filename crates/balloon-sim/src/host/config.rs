@@ -1,6 +1,6 @@
 //! What a host is made of: its RAM, swap, its own use, its balloon policy and its VMs.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::command::MachineConfig;
 
@@ -9,7 +9,7 @@ use crate::command::MachineConfig;
 pub const MOM_POLICY_INTERVAL_NS: u64 = 10_000_000_000;
 
 /// The host's balloon policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PolicyConfig {
     /// Nobody balloons but the operator.
     Off,
@@ -39,7 +39,7 @@ impl std::fmt::Display for PolicyConfig {
 }
 
 /// The host machine.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostConfig {
     /// Physical RAM in bytes (`host ram`).
     pub ram: u64,
@@ -84,7 +84,7 @@ impl HostConfig {
 }
 
 /// One VM: a name and today's machine line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VmConfig {
     /// `-name NAME`.
     pub name: String,

@@ -1,7 +1,7 @@
 //! The events of a host: each VM's events tagged with their VM, and the host's own (swap, the
 //! OOM killer, the policy, the clock).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::config::PolicyConfig;
 use super::policy::Decision;
@@ -9,7 +9,7 @@ use crate::stepping::MessageEnd;
 use crate::world::TraceEvent;
 
 /// One event of the host's trace.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HostEvent {
     /// 0-based position in the host's trace.
     pub index: u64,
@@ -20,7 +20,7 @@ pub struct HostEvent {
 }
 
 /// What happened.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum HostDetail {
     /// One event of one VM (its own index counts that VM's events).
     Vm {

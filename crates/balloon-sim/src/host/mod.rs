@@ -205,11 +205,18 @@ impl<B: Backend> Host<B> {
 
     fn pick(&self) -> Option<(u64, Next)> {
         let mut best: Option<(u64, Next)> = None;
+        // A VM's next instant is never before the host clock and ties go to the lower index,
+        // so a VM due now ends the scan (unless the policy is overdue, which goes first): a
+        // host of many busy VMs asks one or two of them per event instead of all.
+        let policy_overdue = self.next_policy_ns.is_some_and(|p| p < self.now_ns);
         for i in 0..self.vms.len() {
             if let Some(t) = self.vm_next(i)
                 && best.as_ref().is_none_or(|(b, _)| t < *b)
             {
                 best = Some((t, Next::Vm(i)));
+                if t == self.now_ns && !policy_overdue {
+                    break;
+                }
             }
         }
         // With every VM gone the policy has no guest to size: a run would decide nothing and

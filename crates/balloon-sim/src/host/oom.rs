@@ -2,7 +2,7 @@
 //! `oom_badness()` scores each process, `select_bad_process()` takes the largest score, and
 //! `__oom_kill_process()` logs the victim and kills it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use balloon_spec::PAGE_SIZE;
 
@@ -10,7 +10,7 @@ use balloon_spec::PAGE_SIZE;
 pub const QEMU_COMM: &str = "qemu-system-x86";
 
 /// What the OOM killer sees of one QEMU process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProcessMemory {
     /// The process id.
     pub pid: u32,

@@ -18,7 +18,7 @@
 
 use std::collections::VecDeque;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 const PPM: i128 = 1_000_000;
 /// `(defvar pressure_threshold 0.20)`: below this share of free host memory, shrink.
@@ -48,7 +48,7 @@ pub struct GuestSample {
 }
 
 /// What the policy decided for one guest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     /// The VM's index.
     pub vm: usize,

@@ -11,7 +11,7 @@ use super::{Host, HostDetail, HostEvent, HostInput, VmState};
 use crate::error::Error;
 use crate::reply::Reply;
 use crate::stepping::{Clocked, Engine, run_step};
-use crate::trace::hash::{Fnv64, hex};
+use crate::trace::hash::{TraceHash, hex};
 use crate::world::Detail;
 
 /// The host at the end of a run.
@@ -64,7 +64,7 @@ pub struct HostSummary {
     pub event_count: u64,
     /// Virtual time at the end, ns.
     pub time_ns: u64,
-    /// FNV-1a of the trace, `0x` + 16 hex digits.
+    /// Trace hash (over each event's binary encoding), `0x` + 16 hex digits.
     pub trace_hash: String,
 }
 
@@ -72,7 +72,9 @@ pub struct HostSummary {
 #[derive(Debug)]
 pub struct HostRunner<B: Backend> {
     host: Host<B>,
-    hash: Fnv64,
+    hash: TraceHash,
+    /// The encoding buffer the hash reads, reused for every event.
+    scratch: Vec<u8>,
 }
 
 impl<B: Backend> HostRunner<B> {
@@ -80,7 +82,8 @@ impl<B: Backend> HostRunner<B> {
     pub fn new(script: &HostScript) -> Result<Self, Error> {
         Ok(Self {
             host: Host::new(script)?,
-            hash: Fnv64::default(),
+            hash: TraceHash::default(),
+            scratch: Vec::new(),
         })
     }
 
@@ -151,7 +154,7 @@ impl<B: Backend> HostRunner<B> {
     }
 
     fn account(&mut self, ev: &HostEvent) {
-        self.hash.feed(ev);
+        self.hash.feed_with(ev, &mut self.scratch);
     }
 
     /// The trace hash so far.

@@ -14,7 +14,7 @@ use crate::history::History;
 use crate::reply::Reply;
 use crate::stepping::{Clocked, Engine, MessageEnd, StepSize, run_step};
 use crate::timeline::Timeline;
-use crate::trace::hash::Fnv64;
+use crate::trace::hash::TraceHash;
 
 /// A host of VMs, its past and its future (after a seek back).
 #[derive(Debug, Clone)]
@@ -210,7 +210,7 @@ impl HostSession {
         Vec::new()
     }
     /// The recorded event the next step replays, when in the past.
-    fn next_recorded(&self) -> Option<&HostEvent> {
+    fn next_recorded(&self) -> Option<HostEvent> {
         self.events()
             .get(usize::try_from(self.current_index()).ok()?)
     }
@@ -225,7 +225,7 @@ impl HostSession {
         let cursor = usize::try_from(self.current_index()).unwrap_or(usize::MAX);
         let target = (0..cursor.saturating_sub(1))
             .rev()
-            .find(|&i| self.events().get(i).is_some_and(MessageEnd::ends_message))
+            .find(|&i| self.events().get(i).is_some_and(|e| e.ends_message()))
             .map_or(0, |i| i as u64 + 1);
         // Within the recorded past a seek cannot fail.
         let _ = self.history.seek(target);
@@ -275,18 +275,18 @@ impl HostSession {
     pub fn events(&self) -> &Timeline<HostEvent> {
         self.history.events()
     }
-    /// The event the shown state lived through last.
-    pub fn current_event(&self) -> Option<&HostEvent> {
+    /// The event the shown state lived through last, decoded.
+    pub fn current_event(&self) -> Option<HostEvent> {
         let i = usize::try_from(self.current_index().checked_sub(1)?).ok()?;
         self.events().get(i)
     }
-    /// FNV-1a of the events up to the shown state, as [`super::HostRunner::trace_hash`]
+    /// The trace hash of the events up to the shown state, as [`super::HostRunner::trace_hash`]
     /// hashes a straight run.
     pub fn trace_hash(&self) -> u64 {
-        let mut h = Fnv64::default();
+        let mut h = TraceHash::default();
         let upto = usize::try_from(self.current_index()).unwrap_or(usize::MAX);
-        for ev in self.events().range(0, upto) {
-            h.feed(ev);
+        for i in 0..upto.min(self.events().len()) {
+            h.record(self.events().record(i).unwrap_or_default());
         }
         h.0
     }
@@ -305,11 +305,11 @@ impl Engine for HostSession {
         let at = self.current_index();
         // Acting in the past drops the recorded future, and with it its inputs' records.
         self.consequences.split_off(&at);
-        sink(self.history.act(input));
+        sink(&self.history.act(input));
         let mut stepped = 0;
         while self.history.world().has_pending() {
             match self.history.step() {
-                Some(ev) => sink(ev),
+                Some(ev) => sink(&ev),
                 None => break,
             }
             stepped += 1;
@@ -321,7 +321,7 @@ impl Engine for HostSession {
     fn step(&mut self, sink: &mut dyn FnMut(&HostEvent)) -> bool {
         match self.history.step() {
             Some(ev) => {
-                sink(ev);
+                sink(&ev);
                 true
             }
             None => false,
@@ -382,9 +382,7 @@ mod tests {
         assert_eq!(s.trace_hash(), hash);
         s.seek(0).unwrap();
         s.step(StepSize::Message);
-        assert!(
-            s.current_event().is_some_and(MessageEnd::ends_message) || s.current_index() == end
-        );
+        assert!(s.current_event().is_some_and(|e| e.ends_message()) || s.current_index() == end);
     }
 
     /// Found by `a_host_session_replays_like_a_straight_run` in CI: once the OOM killer

@@ -1,7 +1,7 @@
 //! One VM on the host: its world while its QEMU process lives, and what the host counts of it.
 
 use balloon_spec::PAGE_SIZE;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use virtq::Backend;
 
 use super::oom::ProcessMemory;
@@ -9,7 +9,7 @@ use crate::command::MachineConfig;
 use crate::world::World;
 
 /// Whether the VM's QEMU process lives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum VmState {
     /// Running.
     Running,

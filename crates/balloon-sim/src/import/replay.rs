@@ -199,7 +199,7 @@ const BOOT_STEPS: u32 = 10_000;
 fn sim_driver_ok(s: &Session) -> Option<u64> {
     s.events()
         .iter()
-        .find_map(|ev| sets_driver_ok(ev).then_some(ev.time_ns))
+        .find_map(|ev| sets_driver_ok(&ev).then_some(ev.time_ns))
 }
 
 fn sets_driver_ok(ev: &TraceEvent) -> bool {
@@ -229,7 +229,7 @@ impl ReplayPlan {
                 .events()
                 .iter()
                 .skip(from)
-                .find_map(|ev| sets_driver_ok(ev).then_some(ev.time_ns));
+                .find_map(|ev| sets_driver_ok(&ev).then_some(ev.time_ns));
         }
         let ok = i64::try_from(ok_ns.unwrap_or(0)).unwrap_or(0);
         let offset_ns = self.driver_ok_ns - ok;

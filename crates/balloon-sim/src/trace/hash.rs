@@ -1,59 +1,68 @@
-//! The trace hash: FNV-1a (64-bit) over a canonical encoding of each event.
+//! The trace hash: a 64-bit hash over the binary encoding of each event
+//! ([`super::binary`]), eight bytes a step.
 //!
-//! The encoding is serde_json of the event's data: struct fields in declaration order, no maps
-//! with unspecified order, integers printed in decimal whatever their width, so the hash is the
-//! same natively and in wasm32.
+//! Each record is read as little-endian 64-bit words (the last one padded with zeros), each
+//! word folded into the state with a 64×64→128-bit multiply whose two halves are xored (the
+//! "folded multiply" of wyhash and foldhash), then the record's length is folded in the same
+//! way, so that records `ab`,`c` and `a`,`bc` hash differently. Only integer arithmetic on
+//! explicit little-endian words: the same value natively and in wasm32.
 
-use std::io;
+use serde::Serialize;
 
-/// FNV-1a 64 offset basis.
-pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+/// The state before any record (the fractional digits of π, as in many hashes' seeds).
+pub const START: u64 = 0x243f_6a88_85a3_08d3;
+/// The multiplier of a word step (wyhash's first secret, an odd constant with balanced bits).
+const WORD: u64 = 0xa076_1d64_78bd_642f;
+/// The multiplier of a record's end (wyhash's second secret).
+const END: u64 = 0xe703_7ed1_a0b4_28db;
 
-/// A running FNV-1a 64 hash; `io::Write` so serde_json can stream into it without allocating.
+/// A running trace hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fnv64(pub u64);
+pub struct TraceHash(pub u64);
 
-impl Default for Fnv64 {
+impl Default for TraceHash {
     fn default() -> Self {
-        Self(FNV_OFFSET)
+        Self(START)
     }
 }
 
-impl Fnv64 {
-    /// Feeds bytes.
-    pub fn update(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.update_byte(b);
-        }
-    }
+/// The 128-bit product of `a` and `b`, its halves xored.
+#[inline]
+fn folded_multiply(a: u64, b: u64) -> u64 {
+    let p = u128::from(a) * u128::from(b);
+    (p as u64) ^ ((p >> 64) as u64)
+}
 
-    /// Feeds one byte.
+impl TraceHash {
+    /// Feeds one record (an event's encoding): its words, then its length.
     #[inline]
-    pub fn update_byte(&mut self, b: u8) {
-        self.0 ^= u64::from(b);
-        self.0 = self.0.wrapping_mul(FNV_PRIME);
-    }
-
-    /// Feeds one serialisable value, then a record separator (so `ab`,`c` ≠ `a`,`bc`).
-    pub fn feed<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
-        // The direct encoder writes serde_json's bytes. A value serde_json refuses (never one
-        // of the derive-based types of the trace) is hashed as what serde_json wrote before
-        // failing, then its error text.
-        if let Err(e) = super::encode::write_json(self, value) {
-            self.update(e.0.as_bytes());
+    pub fn record(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+            h = folded_multiply(h ^ w, WORD);
         }
-        self.update(b"\x1e");
+        let tail = words.remainder();
+        if !tail.is_empty() {
+            let mut last = [0u8; 8];
+            last[..tail.len()].copy_from_slice(tail);
+            h = folded_multiply(h ^ u64::from_le_bytes(last), WORD);
+        }
+        self.0 = folded_multiply(h ^ bytes.len() as u64, END);
     }
-}
 
-impl io::Write for Fnv64 {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.update(buf);
-        Ok(buf.len())
+    /// Feeds one value as a record of its binary encoding, using `scratch` as the buffer (the
+    /// runners keep one, so hashing allocates nothing per event).
+    pub fn feed_with<T: Serialize + ?Sized>(&mut self, value: &T, scratch: &mut Vec<u8>) {
+        scratch.clear();
+        super::binary::encode_into(value, scratch);
+        self.record(scratch);
     }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+
+    /// Feeds one value as a record of its binary encoding.
+    pub fn feed<T: Serialize + ?Sized>(&mut self, value: &T) {
+        self.feed_with(value, &mut Vec::new());
     }
 }
 
@@ -66,28 +75,55 @@ pub fn hex(hash: u64) -> String {
 mod tests {
     use super::*;
 
+    /// Values from an independent implementation of the same definition (Python's arbitrary
+    /// precision integers, `h = ((h ^ w) * K) % 2**128` folded, little-endian words):
+    ///
+    /// ```text
+    /// def fm(a, b): p = a * b; return (p & M64) ^ (p >> 64)
+    /// def record(h, b):
+    ///     for i in range(0, len(b), 8):
+    ///         h = fm(h ^ int.from_bytes(b[i:i+8].ljust(8, b"\0"), "little"), WORD)
+    ///     return fm(h ^ len(b), END)
+    /// ```
     #[test]
-    fn fnv1a_known_vectors() {
-        let mut h = Fnv64::default();
-        h.update(b"");
-        assert_eq!(h.0, 0xcbf2_9ce4_8422_2325);
-        let mut h = Fnv64::default();
-        h.update(b"a");
-        assert_eq!(h.0, 0xaf63_dc4c_8601_ec8c);
-        let mut h = Fnv64::default();
-        h.update(b"foobar");
-        assert_eq!(h.0, 0x8594_4171_f739_67e8);
+    fn known_vectors_from_an_independent_implementation() {
+        let of = |records: &[&[u8]]| {
+            let mut h = TraceHash::default();
+            for r in records {
+                h.record(r);
+            }
+            h.0
+        };
+        assert_eq!(of(&[]), START);
+        assert_eq!(of(&[b""]), KNOWN_EMPTY);
+        assert_eq!(of(&[b"a"]), KNOWN_A);
+        assert_eq!(of(&[b"foobar"]), KNOWN_FOOBAR);
+        assert_eq!(of(&[b"0123456789abcdefXYZ"]), KNOWN_LONG);
+        assert_eq!(of(&[b"ab", b"c"]), KNOWN_AB_C);
     }
+
+    const KNOWN_EMPTY: u64 = 0xdee1_d5c0_b510_7a8e;
+    const KNOWN_A: u64 = 0x6676_39cf_c830_5c02;
+    const KNOWN_FOOBAR: u64 = 0x410b_7535_e128_5308;
+    const KNOWN_LONG: u64 = 0x467d_e3b2_76d6_2357;
+    const KNOWN_AB_C: u64 = 0xc6fa_6be1_d163_d2ff;
 
     #[test]
     fn records_are_separated_and_widths_do_not_matter() {
-        let (mut a, mut b) = (Fnv64::default(), Fnv64::default());
+        let (mut a, mut b) = (TraceHash::default(), TraceHash::default());
         a.feed("ab");
         a.feed("c");
         b.feed("a");
         b.feed("bc");
         assert_ne!(a, b);
-        let (mut x, mut y) = (Fnv64::default(), Fnv64::default());
+        // Zero padding cannot hide a record's length: "a" and "a\0" differ.
+        let (mut x, mut y) = (TraceHash::default(), TraceHash::default());
+        x.record(b"a");
+        y.record(b"a\0");
+        assert_ne!(x, y);
+        // postcard writes every integer wider than a byte as a varint, so a field's width
+        // does not change the trace hash.
+        let (mut x, mut y) = (TraceHash::default(), TraceHash::default());
         x.feed(&7u16);
         y.feed(&7u64);
         assert_eq!(x, y);

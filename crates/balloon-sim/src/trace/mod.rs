@@ -2,13 +2,14 @@
 //! what moved, PFN ranges, a sentence and references (the QEMU or Linux function, the spec
 //! section). PFN arrays are stored as ranges, so memory is O(ring operations), never O(pages).
 
-mod encode;
+pub mod binary;
 pub mod hash;
+pub mod prefix;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Who acted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Actor {
     /// The operator (QMP, HMP, the script's guest and host lines).
     Operator,

@@ -3,14 +3,14 @@
 
 use balloon_device::{DeviceEvent, Interrupt, QueueKind, QueueRef};
 use balloon_driver::DriverEvent;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::command::{Fault, GuestOp, HostOp, QueueName};
 use crate::reply::Reply;
 use crate::trace::{Actor, ConfigField, Move, PfnRun};
 
 /// What one trace event is about.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Detail {
     /// A device step (init, queue handler, timer).
     Device(DeviceEvent),
@@ -51,7 +51,7 @@ pub enum Detail {
 }
 
 /// A monitor command, what it did to the device, and what the monitor printed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MonitorDetail {
     /// The request as typed.
     pub request: String,
@@ -62,7 +62,7 @@ pub struct MonitorDetail {
 }
 
 /// An interrupt, as delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DeliveredInterrupt {
     /// A used-buffer notification on a queue.
     Used {
@@ -76,7 +76,7 @@ pub enum DeliveredInterrupt {
 }
 
 /// One event of the trace.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TraceEvent {
     /// 0-based position in the timeline.
     pub index: u64,

@@ -33,8 +33,8 @@ impl HostSession {
                 }
                 HostInput::PassTime(to) => {
                     // The clock event records where time stood before it.
-                    let from = match self.events().get(at as usize).map(|e| &e.detail) {
-                        Some(HostDetail::Clock { from, .. }) => *from,
+                    let from = match self.events().get(at as usize).map(|e| e.detail) {
+                        Some(HostDetail::Clock { from, .. }) => from,
                         _ => 0,
                     };
                     format_duration(to.saturating_sub(from))

@@ -108,7 +108,7 @@ pub(super) fn collect(
             });
         }
         config.clear();
-        config_writes(ev, &mut config);
+        config_writes(&ev, &mut config);
         out.extend(config.iter().map(|&(addr, len, writer)| ByteWrite {
             event: e,
             writer,
