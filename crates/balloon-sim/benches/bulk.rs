@@ -132,8 +132,8 @@ mod native {
         report("seek_events", seek.events.to_string());
         report("seek_native_ms", format!("{:.3}", ms(seek.worst)));
         report("seek_native_mean_ms", format!("{:.3}", ms(seek.mean)));
-        if let Some(b) = seek.bytes_per_event {
-            report("trace_bytes_per_event", format!("{b:.0}"));
+        if let Some(b) = seek.rss_bytes_per_event {
+            report("session_rss_bytes_per_event", format!("{b:.0}"));
         }
         report(
             "trace_kept_bytes_per_event",
@@ -280,7 +280,7 @@ mod native {
         events: u64,
         worst: Duration,
         mean: Duration,
-        bytes_per_event: Option<f64>,
+        rss_bytes_per_event: Option<f64>,
         /// What the session counts as kept per event ([`Session::trace_bytes`]).
         kept_bytes_per_event: f64,
     }
@@ -293,10 +293,12 @@ mod native {
         let after = rss_kib();
         let len = s.event_count();
         assert!(len >= min_events, "only {len} events");
-        let bytes_per_event = before.zip(after).map(|(b, a)| {
-            let grown = a.saturating_sub(b) as f64 * 1024.0;
-            (grown - s.snapshot_bytes() as f64).max(0.0) / len as f64
-        });
+        // The whole session, snapshots included: what RSS says, beside what the session
+        // counts of its own timeline (`trace_bytes`), which RSS can no longer resolve once the
+        // snapshots are subtracted.
+        let rss_bytes_per_event = before
+            .zip(after)
+            .map(|(b, a)| a.saturating_sub(b) as f64 * 1024.0 / len as f64);
         let (mut worst, mut total) = (Duration::ZERO, Duration::ZERO);
         let mut k: u64 = 12_345;
         for _ in 0..count {
@@ -316,7 +318,7 @@ mod native {
             events: len,
             worst,
             mean: total / count.max(1) as u32,
-            bytes_per_event,
+            rss_bytes_per_event,
             kept_bytes_per_event: s.trace_bytes() as f64 / len as f64,
         }
     }
