@@ -193,9 +193,10 @@ fn line(op: u8, arg: u32) -> String {
     // Not the second stats buffer: QEMU's virtio_balloon_receive_stats hands the held buffer
     // back and the guest's stats_request re-adds it, so the two ping-pong for ever (the
     // `malformed-stats-second-buffer` preset runs it for 10 ms); a random `run` would not end.
-    let faults: Vec<_> = balloon_sim::command::FaultKind::ALL
+    use balloon_sim::command::FaultKind;
+    let faults: Vec<_> = FaultKind::ALL
         .iter()
-        .filter(|f| f.name() != "second-buffer")
+        .filter(|&&f| f != FaultKind::SecondBuffer)
         .collect();
     match op % 16 {
         12 => {
