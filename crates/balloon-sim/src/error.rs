@@ -26,6 +26,15 @@ pub enum Error {
     /// The host cannot start its VMs.
     #[error("host: {0}")]
     Host(String),
+    /// A stepping command spent its budget of events before its end (see
+    /// [`crate::StepEnd::BudgetSpent`]).
+    #[error("line {line}: {message}")]
+    Stopped {
+        /// The script line.
+        line: u32,
+        /// What stopped, and what bounds it instead.
+        message: String,
+    },
     /// The rust-vmm backend is not available on this target.
     #[error("the rust-vmm backend is native only")]
     BackendUnavailable,

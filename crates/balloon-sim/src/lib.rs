@@ -114,7 +114,7 @@ pub use loading::ScriptLoad;
 pub use reply::Reply;
 pub use runner::{Runner, Summary, run_text, run_text_as};
 pub use session::{Session, StatsSample};
-pub use stepping::StepSize;
+pub use stepping::{StepEnd, StepSize};
 /// The backend every target runs (the one `Session` uses), for generic calls from the page.
 pub use virtq::Portable;
 pub use world::{TraceEvent, World};

@@ -7,7 +7,7 @@ use virtq::Backend;
 use crate::command::{Command, Script};
 use crate::error::Error;
 use crate::reply::Reply;
-use crate::stepping::{Engine, apply_command};
+use crate::stepping::{Engine, StepEnd, apply_command};
 use crate::trace::hash::TraceHash;
 use crate::view::BalloonView;
 use crate::world::{Detail, Input, TraceEvent, World};
@@ -47,6 +47,8 @@ pub struct Runner<B: Backend> {
     /// The encoding buffer the hash reads, reused for every event.
     scratch: Vec<u8>,
     count: u64,
+    /// Most events one stepping command may make.
+    budget: u64,
 }
 
 impl<B: Backend> Runner<B> {
@@ -57,7 +59,13 @@ impl<B: Backend> Runner<B> {
             hash: TraceHash::default(),
             scratch: Vec::new(),
             count: 0,
+            budget: crate::stepping::MAX_EVENTS_PER_COMMAND,
         })
+    }
+
+    /// Sets the most events one stepping command may make (at least 1).
+    pub fn set_budget(&mut self, events: u64) {
+        self.budget = events.max(1);
     }
 
     /// The world.
@@ -71,7 +79,7 @@ impl<B: Backend> Runner<B> {
         command: Command,
         observe: &mut dyn FnMut(&TraceEvent),
         reply: &mut dyn FnMut(Reply),
-    ) {
+    ) -> StepEnd {
         let mut sink = |ev: &TraceEvent| {
             observe(ev);
             if let Detail::Monitor(m) = &ev.detail {
@@ -81,19 +89,25 @@ impl<B: Backend> Runner<B> {
                 reply(e);
             }
         };
-        apply_command(self, command, &mut sink);
+        apply_command(self, command, &mut sink)
     }
 
-    /// Runs a whole script.
+    /// Runs a whole script; the lines after one that spent its budget still run, and the
+    /// first such line is returned with how it ended.
     pub fn run_script(
         &mut self,
         script: &Script,
         observe: &mut dyn FnMut(&TraceEvent),
         reply: &mut dyn FnMut(Reply),
-    ) {
+    ) -> Option<(u32, StepEnd)> {
+        let mut first = None;
         for line in &script.lines {
-            self.run_command(line.command.clone(), observe, reply);
+            let end = self.run_command(line.command.clone(), observe, reply);
+            if end != StepEnd::Done && first.is_none() {
+                first = Some((line.line, end));
+            }
         }
+        first
     }
 
     /// The trace hash so far.
@@ -143,6 +157,9 @@ impl<B: Backend> Engine for Runner<B> {
     fn world(&self) -> &World<B> {
         &self.world
     }
+    fn budget(&self) -> u64 {
+        self.budget
+    }
     fn act(&mut self, input: Input, sink: &mut dyn FnMut(&TraceEvent)) {
         let ev = self.world.apply(&input);
         self.account(&ev);
@@ -176,6 +193,7 @@ pub fn run_text_as<B: Backend>(
     }
     let mut runner = Runner::<B>::new(&script)?;
     let mut replies = Vec::new();
-    runner.run_script(&script, &mut |_| {}, &mut |r| replies.push(r));
+    // Tests compare what a script printed; a budget spent shows in the summary's event count.
+    let _ = runner.run_script(&script, &mut |_| {}, &mut |r| replies.push(r));
     Ok((replies, runner.summary()))
 }

@@ -310,7 +310,9 @@ impl Session {
             }
             replies.extend(ev.qmp_events());
         };
-        apply_command(self, command, &mut sink);
+        // The page plays in time-boxed slices; a console `run` that spends its budget
+        // (`MAX_SESSION_EVENTS_PER_COMMAND`) stops there, its events kept, the clock showing where.
+        let _ = apply_command(self, command, &mut sink);
         replies
     }
 

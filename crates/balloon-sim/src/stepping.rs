@@ -12,6 +12,31 @@ pub const MAX_EVENTS_PER_COMMAND: u64 = 50_000_000;
 /// The same guard for a session, whose timeline is kept (about 0.4 KiB an event).
 pub const MAX_SESSION_EVENTS_PER_COMMAND: u64 = 2_000_000;
 
+/// How a stepping command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum StepEnd {
+    /// It reached its end: quiet, its deadline, or its count of steps or messages.
+    Done,
+    /// It stopped after this many events, its budget, before its end: a guest that keeps a
+    /// queue busy forever (two stats buffers that `virtio_balloon_receive_stats` and
+    /// `stats_request` hand back and forth) never lets `run` go quiet.
+    BudgetSpent(u64),
+}
+
+impl StepEnd {
+    /// What a user reads when `command` stopped at its budget.
+    pub fn message(self, command: StepCommand) -> Option<String> {
+        match self {
+            StepEnd::Done => None,
+            StepEnd::BudgetSpent(n) => Some(format!(
+                "`{}` stopped after {n} events without reaching its end: the machine never went quiet; `run DURATION` bounds a run by virtual time",
+                crate::session::command_text(&Command::Step(command))
+            )),
+        }
+    }
+}
+
 /// Which granularity a UI "step" button asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepSize {
@@ -123,7 +148,7 @@ pub(crate) fn apply_command<B: Backend, E: Engine<W = World<B>, Ev = TraceEvent,
     e: &mut E,
     command: Command,
     sink: &mut dyn FnMut(&TraceEvent),
-) {
+) -> StepEnd {
     match command {
         Command::Step(s) => run_step(e, s, sink),
         other => {
@@ -131,6 +156,7 @@ pub(crate) fn apply_command<B: Backend, E: Engine<W = World<B>, Ev = TraceEvent,
                 create_machine(e, sink);
             }
             e.act(Input::Command(other), sink);
+            StepEnd::Done
         }
     }
 }
@@ -152,8 +178,13 @@ fn create_machine<B: Backend, E: Engine<W = World<B>, Ev = TraceEvent, In = Inpu
 }
 
 /// Runs one stepping command.
-pub(crate) fn run_step<E: Engine>(e: &mut E, cmd: StepCommand, sink: &mut dyn FnMut(&E::Ev)) {
-    let mut budget = e.budget();
+pub(crate) fn run_step<E: Engine>(
+    e: &mut E,
+    cmd: StepCommand,
+    sink: &mut dyn FnMut(&E::Ev),
+) -> StepEnd {
+    let full = e.budget();
+    let mut budget = full;
     match cmd {
         StepCommand::Ops(n) => {
             for _ in 0..n {
@@ -179,14 +210,20 @@ pub(crate) fn run_step<E: Engine>(e: &mut E, cmd: StepCommand, sink: &mut dyn Fn
                         sink(ev);
                     });
                     budget = budget.saturating_sub(1);
-                    if !stepped || ended || budget == 0 {
+                    if budget == 0 && stepped && !ended {
+                        return StepEnd::BudgetSpent(full);
+                    }
+                    if !stepped || ended {
                         break;
                     }
                 }
             }
         }
         StepCommand::UntilQuiet => {
-            while budget > 0 && e.recorded_input().is_none() && !e.world().is_quiet_for_run() {
+            while e.recorded_input().is_none() && !e.world().is_quiet_for_run() {
+                if budget == 0 {
+                    return StepEnd::BudgetSpent(full);
+                }
                 if !e.step(sink) {
                     break;
                 }
@@ -195,17 +232,22 @@ pub(crate) fn run_step<E: Engine>(e: &mut E, cmd: StepCommand, sink: &mut dyn Fn
         }
         StepCommand::For(ns) => {
             let deadline = e.world().now_ns().saturating_add(ns);
-            while budget > 0 {
+            loop {
                 match e.recorded_input().map(PassTime::passes_time_to) {
                     Some(Some(t)) if t <= deadline => {
                         e.step(sink);
                         continue;
                     }
-                    Some(_) => return,
+                    Some(_) => return StepEnd::Done,
                     None => {}
                 }
                 if e.world().idle_until(deadline) {
                     break;
+                }
+                if budget == 0 {
+                    // Virtual time stays where the work left it: jumping to the deadline would
+                    // claim the guest's pending work was done.
+                    return StepEnd::BudgetSpent(full);
                 }
                 if !e.step(sink) {
                     break;
@@ -217,4 +259,5 @@ pub(crate) fn run_step<E: Engine>(e: &mut E, cmd: StepCommand, sink: &mut dyn Fn
             }
         }
     }
+    StepEnd::Done
 }

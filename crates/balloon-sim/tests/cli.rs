@@ -1,37 +1,9 @@
 //! The built `balloon-sim` binary: exit codes, line:column on errors, JSON output.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_balloon-sim"))
-}
-
-fn run_stdin(args: &[&str], script: &str) -> std::process::Output {
-    let mut child = bin()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn balloon-sim");
-    let written = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(script.as_bytes());
-    // A bad flag ends the process before it reads its script: the pipe closing then is the
-    // child's answer (checked from its status and stderr), not a failure of the test.
-    if let Err(e) = written {
-        assert_eq!(
-            e.kind(),
-            std::io::ErrorKind::BrokenPipe,
-            "write script: {e}"
-        );
-    }
-    child.wait_with_output().expect("wait")
-}
+#[path = "support/cli_run.rs"]
+mod cli_run;
+use cli_run::{bin, run_stdin};
 
 /// What a successful run printed, as text and as JSON lines (a failed one shows its stderr).
 fn json_lines(out: std::process::Output) -> (String, Vec<serde_json::Value>) {

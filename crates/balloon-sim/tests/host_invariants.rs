@@ -72,7 +72,7 @@ fn check<B: Backend>(text: &str) -> Result<String, TestCaseError> {
     let mut failure: Option<String> = None;
     let mut dead = vec![false; script.vms.len()];
     for line in &script.lines {
-        r.run_action(
+        let _ = r.run_action(
             &line.action,
             &mut |h: &Host<B>, ev| {
                 if failure.is_some() {

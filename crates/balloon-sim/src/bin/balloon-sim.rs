@@ -4,6 +4,8 @@
 //! balloon-sim run SCRIPT|- [--backend portable|rust-vmm] [--seed N]
 //!                          [--profile qemu|cloud-hypervisor|firecracker|crosvm]
 //!                          [--trace none|message|ring] [--format text|json]
+//!                          [--max-events N]  (most events one stepping line may make;
+//!                          a line that reaches it is an error, exit status 1)
 //! balloon-sim run --preset NAME [options]
 //! balloon-sim compare SCRIPT|-|--preset NAME --profiles A,B [--backend B] [--seed N]
 //!                          [--format text|json]
@@ -40,7 +42,7 @@ mod host;
 mod import;
 
 const USAGE: &str = "usage:
-  balloon-sim run SCRIPT|- [--backend portable|rust-vmm] [--seed N] [--profile qemu|cloud-hypervisor|firecracker|crosvm] [--trace none|message|ring] [--format text|json]
+  balloon-sim run SCRIPT|- [--backend portable|rust-vmm] [--seed N] [--profile qemu|cloud-hypervisor|firecracker|crosvm] [--trace none|message|ring] [--format text|json] [--max-events N]
   balloon-sim run --preset NAME [options]
   balloon-sim compare SCRIPT|-|--preset NAME --profiles A,B [--backend portable|rust-vmm] [--seed N] [--format text|json]
   balloon-sim presets
@@ -69,6 +71,8 @@ struct Options {
     profiles: Option<(Vmm, Vmm)>,
     trace: TraceLevel,
     format: Format,
+    /// `--max-events`: most events one stepping line may make.
+    max_events: u64,
 }
 
 fn parse_profile(v: &str) -> Result<Vmm, String> {
@@ -87,6 +91,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
         profiles: None,
         trace: TraceLevel::None,
         format: Format::Text,
+        max_events: balloon_sim::stepping::MAX_EVENTS_PER_COMMAND,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -111,6 +116,12 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                 );
             }
             "--profile" => o.profile = Some(parse_profile(&value("--profile")?)?),
+            "--max-events" => {
+                let v = value("--max-events")?;
+                o.max_events = v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    format!("invalid --max-events {v:?}: expected a number of events, at least 1")
+                })?;
+            }
             "--profiles" => {
                 let v = value("--profiles")?;
                 let (a, b) = v
@@ -425,12 +436,14 @@ fn execute_rust_vmm(_: &Script, _: &Options) -> Result<(), Error> {
 
 fn execute<B: virtq::Backend>(script: &Script, o: &Options) -> Result<(), Error> {
     let mut runner = Runner::<B>::new(script)?;
+    runner.set_budget(o.max_events);
     let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    // Trace lines and replies go out as they happen, in one stream: the runner reports each
+    // event, then what the monitor printed for it, so a BALLOON_CHANGE lands among the events
+    // of its instant; nothing is held per command, so a long `run` costs no memory here.
+    let out = std::cell::RefCell::new(BufWriter::new(stdout.lock()));
+    let mut stopped = None;
     for line in &script.lines {
-        // One list for trace lines and replies: the runner reports each event, then what the
-        // monitor printed for it, so a BALLOON_CHANGE lands among the events of its instant.
-        let lines = std::cell::RefCell::new(Vec::<String>::new());
         let mut observe = |ev: &TraceEvent| {
             let show = match o.trace {
                 TraceLevel::None => false,
@@ -438,24 +451,37 @@ fn execute<B: virtq::Backend>(script: &Script, o: &Options) -> Result<(), Error>
                 TraceLevel::Message => ev.ends_message() || ev.is_operator(),
             };
             if show {
-                lines.borrow_mut().push(trace_line(ev, o.format));
+                let _ = writeln!(out.borrow_mut(), "{}", trace_line(ev, o.format));
             }
         };
         let mut reply = |r: Reply| {
             // HMP prints nothing for `balloon 512`; neither do we.
             if !(o.format == Format::Text && matches!(&r, Reply::Hmp(t) if t.is_empty())) {
-                lines.borrow_mut().push(reply_line(&r, o.format));
+                let _ = writeln!(out.borrow_mut(), "{}", reply_line(&r, o.format));
             }
         };
-        runner.run_command(line.command.clone(), &mut observe, &mut reply);
-        for l in lines.into_inner() {
-            let _ = writeln!(out, "{l}");
+        let end = runner.run_command(line.command.clone(), &mut observe, &mut reply);
+        if stopped.is_none() {
+            stopped = stopped_error(line.line, &line.command, end);
         }
     }
-    let summary = runner.summary();
-    let _ = writeln!(out, "{}", summary_line(&summary, o.format));
+    let mut out = out.into_inner();
+    let _ = writeln!(out, "{}", summary_line(&runner.summary(), o.format));
     let _ = out.flush();
-    Ok(())
+    stopped.map_or(Ok(()), Err)
+}
+
+/// The error for a line that spent its budget of events (the lines after it still ran).
+fn stopped_error(
+    line: u32,
+    command: &balloon_sim::command::Command,
+    end: balloon_sim::StepEnd,
+) -> Option<Error> {
+    let balloon_sim::command::Command::Step(step) = command else {
+        return None;
+    };
+    end.message(*step)
+        .map(|message| Error::Stopped { line, message })
 }
 
 fn reply_line(r: &Reply, format: Format) -> String {

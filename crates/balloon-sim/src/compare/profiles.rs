@@ -6,7 +6,7 @@
 use balloon_device::Vmm;
 use virtq::Backend;
 
-use crate::command::{MachineConfig, Script};
+use crate::command::{Command, MachineConfig, Script};
 use crate::error::Error;
 use crate::runner::{Runner, Summary};
 use crate::world::{Detail, TraceEvent};
@@ -172,7 +172,7 @@ pub fn compare_machines<B: Backend>(
     for line in &script.lines {
         let (mut ea, mut eb) = (Vec::new(), Vec::new());
         let want_lines = first.is_none();
-        ra.run_command(
+        let end_a = ra.run_command(
             line.command.clone(),
             &mut |ev| {
                 ta.add(ev);
@@ -182,7 +182,7 @@ pub fn compare_machines<B: Backend>(
             },
             &mut |_| {},
         );
-        rb.run_command(
+        let end_b = rb.run_command(
             line.command.clone(),
             &mut |ev| {
                 tb.add(ev);
@@ -192,6 +192,18 @@ pub fn compare_machines<B: Backend>(
             },
             &mut |_| {},
         );
+        // A command that never ends on one profile has no count to compare.
+        for (end, vmm) in [(end_a, a), (end_b, b)] {
+            let Command::Step(step) = line.command else {
+                continue;
+            };
+            if let Some(m) = end.message(step) {
+                return Err(Error::Stopped {
+                    line: line.line,
+                    message: format!("{m} (on {})", vmm.name()),
+                });
+            }
+        }
         if want_lines {
             let n = ea.len().max(eb.len());
             first = (0..n).find_map(|i| {

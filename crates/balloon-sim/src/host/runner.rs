@@ -10,7 +10,7 @@ use super::script::{HostAction, HostScript};
 use super::{Host, HostDetail, HostEvent, HostInput, VmState};
 use crate::error::Error;
 use crate::reply::Reply;
-use crate::stepping::{Clocked, Engine, run_step};
+use crate::stepping::{Clocked, Engine, StepEnd, run_step};
 use crate::trace::hash::{TraceHash, hex};
 use crate::world::Detail;
 
@@ -75,6 +75,8 @@ pub struct HostRunner<B: Backend> {
     hash: TraceHash,
     /// The encoding buffer the hash reads, reused for every event.
     scratch: Vec<u8>,
+    /// Most events one stepping command may make.
+    budget: u64,
 }
 
 impl<B: Backend> HostRunner<B> {
@@ -84,7 +86,13 @@ impl<B: Backend> HostRunner<B> {
             host: Host::new(script)?,
             hash: TraceHash::default(),
             scratch: Vec::new(),
+            budget: crate::stepping::MAX_EVENTS_PER_COMMAND,
         })
+    }
+
+    /// Sets the most events one stepping command may make (at least 1).
+    pub fn set_budget(&mut self, events: u64) {
+        self.budget = events.max(1);
     }
 
     /// The host.
@@ -93,16 +101,22 @@ impl<B: Backend> HostRunner<B> {
     }
 
     /// Runs the script; every event goes to `observe`, each VM's monitor output to `reply`
-    /// with the VM's index.
+    /// with the VM's index. The lines after one that spent its budget still run; the first
+    /// such line is returned with how it ended.
     pub fn run_script(
         &mut self,
         script: &HostScript,
         observe: &mut dyn FnMut(&Host<B>, &HostEvent),
         reply: &mut dyn FnMut(usize, Reply),
-    ) {
+    ) -> Option<(u32, StepEnd)> {
+        let mut first = None;
         for line in &script.lines {
-            self.run_action(&line.action, observe, reply);
+            let end = self.run_action(&line.action, observe, reply);
+            if end != StepEnd::Done && first.is_none() {
+                first = Some((line.line, end));
+            }
         }
+        first
     }
 
     /// Runs one line.
@@ -111,10 +125,9 @@ impl<B: Backend> HostRunner<B> {
         action: &HostAction,
         observe: &mut dyn FnMut(&Host<B>, &HostEvent),
         reply: &mut dyn FnMut(usize, Reply),
-    ) {
+    ) -> StepEnd {
         if let HostAction::Step(s) = action {
-            self.step_observed(*s, observe, reply);
-            return;
+            return self.step_observed(*s, observe, reply);
         }
         let mut events = Vec::new();
         let mut sink = |ev: &HostEvent| events.push(ev.clone());
@@ -137,6 +150,7 @@ impl<B: Backend> HostRunner<B> {
             observe(&self.host, ev);
             emit_replies(ev, reply);
         }
+        StepEnd::Done
     }
 
     fn step_observed(
@@ -144,13 +158,13 @@ impl<B: Backend> HostRunner<B> {
         s: crate::command::StepCommand,
         observe: &mut dyn FnMut(&Host<B>, &HostEvent),
         reply: &mut dyn FnMut(usize, Reply),
-    ) {
+    ) -> StepEnd {
         let mut stepper = Observed {
             runner: self,
             observe,
             reply,
         };
-        run_step(&mut stepper, s, &mut |_| {});
+        run_step(&mut stepper, s, &mut |_| {})
     }
 
     fn account(&mut self, ev: &HostEvent) {
@@ -237,6 +251,9 @@ impl<B: Backend> Engine for Observed<'_, B> {
     type In = HostInput;
     fn world(&self) -> &Host<B> {
         &self.runner.host
+    }
+    fn budget(&self) -> u64 {
+        self.runner.budget
     }
     fn act(&mut self, input: HostInput, sink: &mut dyn FnMut(&HostEvent)) {
         let mut events = Vec::new();

@@ -70,7 +70,11 @@ impl HostSession {
             });
         };
         match action {
-            HostAction::Step(s) => run_step(self, *s, &mut sink),
+            HostAction::Step(s) => {
+                // The page plays in time-boxed slices; a console `run` that spends its budget
+                // stops there, its events kept, and the clock shows where.
+                let _ = run_step(self, *s, &mut sink);
+            }
             HostAction::Policy(p) => self.act(HostInput::Policy(*p), &mut sink),
             HostAction::Vm { vm, command } => {
                 if command.is_monitor() {

@@ -4,7 +4,7 @@
 use std::io::{self, BufWriter, Write};
 
 use balloon_sim::Error;
-use balloon_sim::host::{Host, HostEvent, HostRunner, HostScript, HostSummary};
+use balloon_sim::host::{Host, HostAction, HostEvent, HostRunner, HostScript, HostSummary};
 use balloon_sim::reply::Reply;
 use serde_json::json;
 
@@ -22,11 +22,14 @@ pub(crate) fn execute_rust_vmm(_: &HostScript, _: &Options) -> Result<(), Error>
 
 pub(crate) fn execute<B: virtq::Backend>(script: &HostScript, o: &Options) -> Result<(), Error> {
     let mut runner = HostRunner::<B>::new(script)?;
+    runner.set_budget(o.max_events);
     let names = runner.host().names();
     let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    // Trace lines go out as they happen (a long `run` holds none of them); a line's replies
+    // follow its events.
+    let out = std::cell::RefCell::new(BufWriter::new(stdout.lock()));
+    let mut stopped = None;
     for line in &script.lines {
-        let mut lines: Vec<String> = Vec::new();
         let mut observe = |h: &Host<B>, ev: &HostEvent| {
             let show = match (o.trace, &ev.detail) {
                 (TraceLevel::None, _) => false,
@@ -37,16 +40,20 @@ pub(crate) fn execute<B: virtq::Backend>(script: &HostScript, o: &Options) -> Re
                 (TraceLevel::Message, _) => true,
             };
             if show {
-                lines.push(trace_line(h, ev, o.format));
+                let _ = writeln!(out.borrow_mut(), "{}", trace_line(h, ev, o.format));
             }
         };
         let mut replies: Vec<(usize, Reply)> = Vec::new();
-        runner.run_action(&line.action, &mut observe, &mut |vm, r| {
+        let end = runner.run_action(&line.action, &mut observe, &mut |vm, r| {
             replies.push((vm, r))
         });
-        for l in lines {
-            let _ = writeln!(out, "{l}");
+        if let (None, HostAction::Step(step)) = (&stopped, &line.action) {
+            stopped = end.message(*step).map(|message| Error::Stopped {
+                line: line.line,
+                message,
+            });
         }
+        let mut out = out.borrow_mut();
         for (vm, r) in replies {
             if o.format == Format::Text && matches!(&r, Reply::Hmp(t) if t.is_empty()) {
                 continue;
@@ -64,9 +71,10 @@ pub(crate) fn execute<B: virtq::Backend>(script: &HostScript, o: &Options) -> Re
             };
         }
     }
+    let mut out = out.into_inner();
     let _ = writeln!(out, "{}", summary_line(&runner.summary(), o.format));
     let _ = out.flush();
-    Ok(())
+    stopped.map_or(Ok(()), Err)
 }
 
 fn trace_line<B: virtq::Backend>(h: &Host<B>, ev: &HostEvent, format: Format) -> String {
