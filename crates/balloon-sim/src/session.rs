@@ -51,6 +51,10 @@ pub struct Session {
     lines: Vec<String>,
     hashes: PrefixHashes,
     stats: Vec<StatsSample>,
+    /// Most events one stepping command may make.
+    budget: u64,
+    /// Why the last stepping command stopped before its end, until taken.
+    stopped: Option<String>,
 }
 
 impl Session {
@@ -63,7 +67,20 @@ impl Session {
             lines: Vec::new(),
             hashes: PrefixHashes::default(),
             stats: Vec::new(),
+            budget: crate::stepping::MAX_SESSION_EVENTS_PER_COMMAND,
+            stopped: None,
         })
+    }
+
+    /// Sets the most events one stepping command may make (at least 1).
+    pub fn set_step_budget(&mut self, events: u64) {
+        self.budget = events.max(1);
+    }
+
+    /// Why the last stepping command stopped before its end (it spent its budget of events:
+    /// a guest that never goes quiet), once; the console shows it as an error.
+    pub fn take_stopped(&mut self) -> Option<String> {
+        self.stopped.take()
     }
 
     /// Parses a whole script (machine line optional) and runs it. A script error leaves
@@ -310,9 +327,16 @@ impl Session {
             }
             replies.extend(ev.qmp_events());
         };
-        // The page plays in time-boxed slices; a console `run` that spends its budget
-        // (`MAX_SESSION_EVENTS_PER_COMMAND`) stops there, its events kept, the clock showing where.
-        let _ = apply_command(self, command, &mut sink);
+        let step = match command {
+            Command::Step(s) => Some(s),
+            _ => None,
+        };
+        self.stopped = None;
+        let end = apply_command(self, command, &mut sink);
+        // The events made so far stay; the clock shows where it stopped.
+        if let Some(m) = step.and_then(|s| end.message(s)) {
+            self.stopped = Some(m);
+        }
         replies
     }
 
@@ -385,7 +409,7 @@ impl Engine for Session {
         self.history.recorded_input()
     }
     fn budget(&self) -> u64 {
-        crate::stepping::MAX_SESSION_EVENTS_PER_COMMAND
+        self.budget
     }
 }
 

@@ -47,7 +47,7 @@ fn check_script(text: &str, vmm: Option<Vmm>) -> Result<usize, String> {
     }
     let mut runner = Runner::<Portable>::new(&script).map_err(|e| e.to_string())?;
     let (mut n, mut first_error) = (0, None);
-    runner.run_script(
+    let stopped = runner.run_script(
         &script,
         &mut |ev: &TraceEvent| {
             n += 1;
@@ -57,6 +57,9 @@ fn check_script(text: &str, vmm: Option<Vmm>) -> Result<usize, String> {
         },
         &mut |_| {},
     );
+    if let Some((line, end)) = stopped {
+        return Err(format!("line {line} did not reach its end: {end:?}"));
+    }
     first_error.map_or(Ok(n), Err)
 }
 

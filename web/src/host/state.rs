@@ -279,8 +279,14 @@ impl HostState {
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             self.push_console(LineKind::Input, line.to_owned());
             let result = self.session.borrow_mut().apply_line(line);
+            let stopped = self.session.borrow_mut().take_stopped();
             match result {
-                Ok(replies) => self.push_replies(&replies),
+                Ok(replies) => {
+                    self.push_replies(&replies);
+                    if let Some(m) = stopped {
+                        self.push_console(LineKind::Error, format!("error: {m}"));
+                    }
+                }
                 Err(e) => {
                     // The rest of a pasted block is not run after a line that failed.
                     self.push_console(LineKind::Error, format!("error: {e}"));

@@ -259,6 +259,10 @@ impl AppState {
             Ok(replies) => self.push_replies(&replies),
             Err(e) => self.push_console(LineKind::Error, format!("error: {e}")),
         }
+        let stopped = self.session.borrow_mut().take_stopped();
+        if let Some(m) = stopped {
+            self.push_console(LineKind::Error, format!("error: {m}"));
+        }
     }
 
     /// Replaces the session with `text`'s, shown from event 0 so that play walks through it.

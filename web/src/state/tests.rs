@@ -78,6 +78,28 @@ fn console_errors_keep_the_session_and_say_where() {
 }
 
 #[test]
+fn a_console_run_that_never_goes_quiet_stops_at_its_budget_and_says_so() {
+    let mut session = state().session().clone();
+    session.set_step_budget(5_000);
+    let s = Rc::new(AppState::with_session(session));
+    // Two stats buffers in flight ping-pong forever (QEMU's virtio_balloon_receive_stats).
+    let s = s.reduce(Action::Console("fault svq second-buffer".into()));
+    let index = s.session().current_index();
+    let s = s.reduce(Action::Console("run".into()));
+    let last = s.console.last().unwrap();
+    assert_eq!(last.kind, LineKind::Error);
+    assert!(
+        last.text.contains("`run` stopped after 5000 events"),
+        "{}",
+        last.text
+    );
+    assert_eq!(s.session().current_index(), index + 5_000);
+    // The session goes on, and the message does not come back with the next line.
+    let s = s.reduce(Action::Console("info balloon".into()));
+    assert_eq!(s.console.last().unwrap().text, "balloon: actual=1024");
+}
+
+#[test]
 fn a_pasted_script_replaces_the_session_and_a_bad_one_keeps_it() {
     let s = state().reduce(Action::ApplyTarget(512 * MIB));
     let s = s.reduce(Action::Console(

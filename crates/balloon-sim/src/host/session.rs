@@ -27,6 +27,10 @@ pub struct HostSession {
     /// For each recorded input (by its event index), how many consequence events `act`
     /// stepped out right after it: a replayed line makes them again by itself.
     consequences: BTreeMap<u64, u64>,
+    /// Most events one stepping command may make.
+    budget: u64,
+    /// Why the last stepping command stopped before its end, until taken.
+    stopped: Option<String>,
 }
 
 /// A reply with the name of the VM whose monitor gave it.
@@ -52,6 +56,8 @@ impl HostSession {
             history: History::new(host),
             header,
             consequences: BTreeMap::new(),
+            budget: crate::stepping::MAX_SESSION_EVENTS_PER_COMMAND,
+            stopped: None,
         };
         let mut replies = Vec::new();
         for line in &script.lines {
@@ -60,8 +66,20 @@ impl HostSession {
         Ok((s, replies))
     }
 
+    /// Sets the most events one stepping command may make (at least 1).
+    pub fn set_step_budget(&mut self, events: u64) {
+        self.budget = events.max(1);
+    }
+
+    /// Why the last stepping command stopped before its end (it spent its budget of events:
+    /// a guest that never goes quiet), once; the console shows it as an error.
+    pub fn take_stopped(&mut self) -> Option<String> {
+        self.stopped.take()
+    }
+
     /// Runs one line of a host script, as [`super::HostRunner::run_action`] does.
     pub fn run_action(&mut self, action: &HostAction) -> Vec<VmReply> {
+        self.stopped = None;
         let mut replies = Vec::new();
         let names = self.names.clone();
         let mut sink = |ev: &HostEvent| {
@@ -71,9 +89,10 @@ impl HostSession {
         };
         match action {
             HostAction::Step(s) => {
-                // The page plays in time-boxed slices; a console `run` that spends its budget
-                // stops there, its events kept, and the clock shows where.
-                let _ = run_step(self, *s, &mut sink);
+                // The events made so far stay; the clock shows where it stopped.
+                if let Some(m) = run_step(self, *s, &mut sink).message(*s) {
+                    self.stopped = Some(m);
+                }
             }
             HostAction::Policy(p) => self.act(HostInput::Policy(*p), &mut sink),
             HostAction::Vm { vm, command } => {
@@ -335,7 +354,7 @@ impl Engine for HostSession {
         self.history.recorded_input()
     }
     fn budget(&self) -> u64 {
-        crate::stepping::MAX_SESSION_EVENTS_PER_COMMAND
+        self.budget
     }
 }
 
@@ -355,13 +374,31 @@ mod tests {
         for p in HOST_PRESETS {
             let script = parse_host_script(p.text).unwrap();
             let mut runner = HostRunner::<Portable>::new(&script).unwrap();
-            runner.run_script(&script, &mut |_, _| {}, &mut |_, _| {});
+            let stopped = runner.run_script(&script, &mut |_, _| {}, &mut |_, _| {});
+            assert_eq!(stopped, None, "{}: every line reaches its end", p.name);
             let (s, replies) = HostSession::from_script(p.text).unwrap();
             assert_eq!(s.trace_hash(), runner.trace_hash(), "{}", p.name);
             assert_eq!(s.event_count(), runner.host().event_count(), "{}", p.name);
             let (straight, _) = run_host_text::<Portable>(p.text).unwrap();
             assert_eq!(replies, straight, "{}", p.name);
         }
+    }
+
+    /// A console `run` on a VM whose guest never goes quiet stops at the session's budget,
+    /// keeps its events and says so once.
+    #[test]
+    fn a_run_that_never_goes_quiet_stops_at_the_budget_and_says_so_once() {
+        let (mut s, _) = HostSession::from_script("host ram 4G\n-name db -m 1G\nrun\n").unwrap();
+        s.set_step_budget(3_000);
+        s.apply_line("@db fault svq second-buffer").unwrap();
+        let before = s.event_count();
+        s.apply_line("run").unwrap();
+        assert_eq!(s.event_count(), before + 3_000);
+        let m = s.take_stopped().expect("the run stopped at its budget");
+        assert!(m.contains("`run` stopped after 3000 events"), "{m}");
+        assert_eq!(s.take_stopped(), None);
+        s.apply_line("run 1ms").unwrap();
+        assert_eq!(s.take_stopped(), None, "a bounded run reaches its end");
     }
 
     /// From event 0, 10 s runs replay the recorded timeline (the operator's commands
