@@ -55,16 +55,21 @@ impl Writer<'_> {
     }
 
     #[inline]
-    fn zigzag(&mut self, v: i64) {
-        self.varint(((v << 1) ^ (v >> 63)) as u64);
-    }
-
-    #[inline]
     fn len(&mut self, len: Option<usize>) -> Result {
         let n = len.ok_or_else(|| WriteError("a sequence of unknown length".to_owned()))?;
         self.varint(n as u64);
         Ok(())
     }
+}
+
+/// Serializer methods that widen their integer and call the wider type's method.
+macro_rules! widen {
+    ($($name:ident($t:ty) => $to:ident($w:ty)),*) => {$(
+        #[inline]
+        fn $name(self, v: $t) -> Result {
+            self.$to(<$w>::from(v))
+        }
+    )*};
 }
 
 impl<'a, 'b> ser::Serializer for &'a mut Writer<'b> {
@@ -91,43 +96,24 @@ impl<'a, 'b> ser::Serializer for &'a mut Writer<'b> {
         self.0.push(v as u8);
         Ok(())
     }
-    #[inline]
-    fn serialize_i16(self, v: i16) -> Result {
-        self.zigzag(i64::from(v));
-        Ok(())
-    }
-    #[inline]
-    fn serialize_i32(self, v: i32) -> Result {
-        self.zigzag(i64::from(v));
-        Ok(())
-    }
+    // The narrower integers are the same varint as their 64-bit widening.
+    widen!(
+        serialize_i16(i16) => serialize_i64(i64),
+        serialize_i32(i32) => serialize_i64(i64),
+        serialize_u16(u16) => serialize_u64(u64),
+        serialize_u32(u32) => serialize_u64(u64)
+    );
     #[inline]
     fn serialize_i64(self, v: i64) -> Result {
-        self.zigzag(v);
+        self.varint(((v << 1) ^ (v >> 63)) as u64);
         Ok(())
     }
     fn serialize_i128(self, v: i128) -> Result {
-        let mut z = ((v << 1) ^ (v >> 127)) as u128;
-        while z >= 0x80 {
-            self.0.push(z as u8 | 0x80);
-            z >>= 7;
-        }
-        self.0.push(z as u8);
-        Ok(())
+        self.serialize_u128(((v << 1) ^ (v >> 127)) as u128)
     }
     #[inline]
     fn serialize_u8(self, v: u8) -> Result {
         self.0.push(v);
-        Ok(())
-    }
-    #[inline]
-    fn serialize_u16(self, v: u16) -> Result {
-        self.varint(u64::from(v));
-        Ok(())
-    }
-    #[inline]
-    fn serialize_u32(self, v: u32) -> Result {
-        self.varint(u64::from(v));
         Ok(())
     }
     #[inline]
@@ -136,11 +122,12 @@ impl<'a, 'b> ser::Serializer for &'a mut Writer<'b> {
         Ok(())
     }
     fn serialize_u128(self, mut v: u128) -> Result {
-        while v >= 0x80 {
+        // The 64-bit varint's loop, on 128 bits (the trace has no such field).
+        while v > u128::from(u64::MAX) {
             self.0.push(v as u8 | 0x80);
             v >>= 7;
         }
-        self.0.push(v as u8);
+        self.varint(v as u64);
         Ok(())
     }
     fn serialize_f32(self, v: f32) -> Result {
@@ -213,13 +200,13 @@ impl<'a, 'b> ser::Serializer for &'a mut Writer<'b> {
     }
     fn serialize_tuple_variant(
         self,
-        _: &'static str,
+        name: &'static str,
         index: u32,
-        _: &'static str,
-        _len: usize,
+        variant: &'static str,
+        len: usize,
     ) -> Result<Self> {
-        self.varint(u64::from(index));
-        Ok(self)
+        // The same bytes as a struct variant: the index, then the fields.
+        self.serialize_struct_variant(name, index, variant, len)
     }
     fn serialize_map(self, len: Option<usize>) -> Result<Self> {
         self.len(len)?;
