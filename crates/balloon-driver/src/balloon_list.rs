@@ -23,7 +23,7 @@ pub(crate) fn write_pfns(ram: &mut impl GuestRam, pages: &Runs) -> Result<(), Er
         let (run, rest) = std::mem::take(&mut slots).split_at_mut(n as usize);
         slots = rest;
         // PFNs are 32-bit in the array (`set_page_pfns`), so the run's arithmetic is too.
-        let (low, high) = (f as u32, (f + n - 1) as u32);
+        let (low, high) = (f as u32, (f + n).wrapping_sub(1) as u32);
         if pages.is_descending() {
             for (k, slot) in (0u32..).zip(run.iter_mut()) {
                 *slot = high.wrapping_sub(k).to_le_bytes();
