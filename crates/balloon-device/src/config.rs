@@ -78,23 +78,25 @@ impl BalloonConfig {
 }
 
 /// Splits a transport access into the 4/2/1-byte accesses the virtio-pci config region
-/// accepts (its largest access size is 4): `(offset, len)` pieces.
-pub fn split_access(offset: u32, len: usize) -> Vec<(u32, usize)> {
-    let mut out = Vec::new();
+/// accepts (its largest access size is 4): `(offset, len)` pieces. An iterator, not a
+/// vector: every config access of every message goes through here.
+pub fn split_access(offset: u32, len: usize) -> impl Iterator<Item = (u32, usize)> {
     let (mut off, mut left) = (offset, len);
-    while left > 0 {
-        let w = if left >= 4 {
-            4
-        } else if left >= 2 {
-            2
-        } else {
-            1
-        };
-        out.push((off, w));
-        off = off.saturating_add(w as u32);
-        left -= w;
-    }
-    out
+    std::iter::from_fn(move || {
+        (left > 0).then(|| {
+            let w = if left >= 4 {
+                4
+            } else if left >= 2 {
+                2
+            } else {
+                1
+            };
+            let piece = (off, w);
+            off = off.saturating_add(w as u32);
+            left -= w;
+            piece
+        })
+    })
 }
 
 /// Whether an access of `len` bytes at `offset` fits a config of `size` bytes
@@ -134,7 +136,10 @@ mod tests {
         let b = c.to_bytes();
         assert_eq!(&b[0..4], &[0xe8, 0x03, 0, 0]);
         assert_eq!(BalloonConfig::from_bytes(&b), c);
-        assert_eq!(split_access(4, 7), vec![(4, 4), (8, 2), (10, 1)]);
+        assert_eq!(
+            split_access(4, 7).collect::<Vec<_>>(),
+            [(4, 4), (8, 2), (10, 1)]
+        );
         assert!(access_fits(4, 4, 8));
         assert!(!access_fits(8, 4, 8));
         assert!(!access_fits(u32::MAX, 4, 16));

@@ -10,10 +10,28 @@ use crate::event::DeviceEvent;
 use crate::hint::HintStatus;
 use crate::host_memory::{HostMemory, HostPageSize, InflateOutcome, PartiallyBalloonedPage};
 use crate::profile::{DeflateAction, MalformedReaction, MissingStat, PfnBufferCap, PfnDescriptors};
-use crate::reader::{for_each_record, read_prefix};
+use crate::reader::{for_each_batch, for_each_record, read_prefix};
 use crate::runs::RunBuilder;
 use crate::stats::{StatValues, StatsParse, apply_entry};
 use crate::vq::{After, PushReason, QueueKind, Stage};
+
+/// Extends the run `(first, count)` downwards by the PFNs at the start of `records` that
+/// continue it (Linux lists a message's PFNs from the highest down, `fill_balloon` popping
+/// its page list), and returns how many it took. Each lies below a frame of the run, so it is
+/// RAM; the counts are those of one `balloon_inflate_page` per PFN, applied to the run later.
+fn extend_down(records: &[[u8; 4]], run: &mut (u64, u64)) -> usize {
+    let mut taken = 0;
+    for r in records {
+        let pfn = u64::from(u32::from_le_bytes(*r));
+        if pfn + 1 != run.0 {
+            break;
+        }
+        run.0 = pfn;
+        taken += 1;
+    }
+    run.1 += taken as u64;
+    taken
+}
 
 impl<B: Backend> BalloonDevice<B> {
     /// The descriptors whose bytes are PFNs under this profile, the bytes set aside, and
@@ -122,47 +140,62 @@ impl<B: Backend> BalloonDevice<B> {
             }
         };
         let mut tally = (0u64, 0u64);
-        let read = for_each_record::<_, 4>(ram, descs.iter(), |r| {
-            let pfn = u64::from(u32::from_le_bytes(*r));
-            if dedup {
-                // compact_page_frame_numbers: "Skipping duplicate PFN" (at most 256 here).
-                if seen.contains(&pfn) {
-                    return;
+        // One call per 256-PFN array, the loop over its PFNs here: a call per PFN cost more
+        // than everything else the device does for an element.
+        let read = for_each_batch::<_, 4>(ram, descs.iter(), |batch| {
+            let mut rest = batch;
+            loop {
+                if whole_pages
+                    && !dedup
+                    && let Some(run) = &mut run
+                {
+                    rest = &rest[extend_down(rest, run)..];
                 }
-                seen.push(pfn);
-            }
-            if !mem.is_ram(pfn) {
-                bad.push(pfn);
-                return;
-            }
-            if whole_pages {
-                match &mut run {
-                    Some((first, count)) if pfn == *first + *count => *count += 1,
-                    Some((first, count)) if pfn + 1 == *first => {
-                        *first = pfn;
-                        *count += 1;
+                let Some((r, tail)) = rest.split_first() else {
+                    break;
+                };
+                rest = tail;
+                let pfn = u64::from(u32::from_le_bytes(*r));
+                if dedup {
+                    // compact_page_frame_numbers: "Skipping duplicate PFN" (at most 256 here).
+                    if seen.contains(&pfn) {
+                        continue;
                     }
-                    _ => {
-                        if let Some(done) = run.replace((pfn, 1)) {
-                            apply_run(mem, &mut pfns, &mut tally, done);
+                    seen.push(pfn);
+                }
+                if !mem.is_ram(pfn) {
+                    bad.push(pfn);
+                    continue;
+                }
+                if whole_pages {
+                    match &mut run {
+                        Some((first, count)) if pfn == *first + *count => *count += 1,
+                        Some((first, count)) if pfn + 1 == *first => {
+                            *first = pfn;
+                            *count += 1;
+                        }
+                        _ => {
+                            if let Some(done) = run.replace((pfn, 1)) {
+                                apply_run(mem, &mut pfns, &mut tally, done);
+                            }
                         }
                     }
+                    continue;
                 }
-                return;
-            }
-            pfns.push(pfn);
-            if inhibited {
-                // virtio_balloon_inhibited(): acknowledge only.
-            } else if inflate {
-                match mem.inflate_page(pfn, &mut pbp) {
-                    InflateOutcome::Discarded { newly, .. } => {
-                        changed += newly;
-                        host_pages += 1;
+                pfns.push(pfn);
+                if inhibited {
+                    // virtio_balloon_inhibited(): acknowledge only.
+                } else if inflate {
+                    match mem.inflate_page(pfn, &mut pbp) {
+                        InflateOutcome::Discarded { newly, .. } => {
+                            changed += newly;
+                            host_pages += 1;
+                        }
+                        InflateOutcome::Partial { dropped } => lost += u64::from(dropped),
                     }
-                    InflateOutcome::Partial { dropped } => lost += u64::from(dropped),
+                } else {
+                    changed += mem.deflate_page(pfn).2;
                 }
-            } else {
-                changed += mem.deflate_page(pfn).2;
             }
         });
         if let Some(done) = run {
@@ -406,5 +439,23 @@ impl<B: Backend> BalloonDevice<B> {
             inhibited,
             resident_bytes: self.memory.resident_bytes(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::extend_down;
+
+    #[test]
+    fn extend_down_takes_the_pfns_that_continue_the_run_downwards() {
+        let recs: Vec<[u8; 4]> = [9u32, 8, 7, 3, 2].iter().map(|p| p.to_le_bytes()).collect();
+        let mut run = (10, 2);
+        assert_eq!(extend_down(&recs, &mut run), 3);
+        assert_eq!(run, (7, 5));
+        // A PFN that does not continue it (an ascending one, a gap) stops it at once.
+        assert_eq!(extend_down(&recs[3..], &mut run), 0);
+        assert_eq!(run, (7, 5));
+        let mut at_zero = (0, 1);
+        assert_eq!(extend_down(&recs, &mut at_zero), 0);
     }
 }

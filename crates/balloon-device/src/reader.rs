@@ -13,6 +13,18 @@ pub(crate) fn for_each_record<'a, R: GuestRam, const N: usize>(
     descs: impl Iterator<Item = &'a ChainDescriptor>,
     mut f: impl FnMut(&[u8; N]),
 ) -> Result<u64, MemError> {
+    for_each_batch::<R, N>(ram, descs, |batch| batch.iter().for_each(&mut f))
+}
+
+/// Like [`for_each_record`], but hands `f` the records in batches, in order: every record that
+/// lies whole in one chunk read in one call (a 256-PFN array is one batch), a record split
+/// across descriptors or chunks alone. A caller that keeps state across records (a run of
+/// PFNs) then loops over them itself, with no call per record.
+pub(crate) fn for_each_batch<'a, R: GuestRam, const N: usize>(
+    ram: &R,
+    descs: impl Iterator<Item = &'a ChainDescriptor>,
+    mut f: impl FnMut(&[[u8; N]]),
+) -> Result<u64, MemError> {
     let mut buf = [0u8; CHUNK];
     let mut rec = [0u8; N];
     let mut fill = 0usize;
@@ -29,19 +41,17 @@ pub(crate) fn for_each_record<'a, R: GuestRam, const N: usize>(
             let mut bytes = &buf[..n];
             if fill == 0 {
                 // Records that lie whole in this chunk go straight from the buffer.
-                let mut records = bytes.chunks_exact(N);
-                for r in &mut records {
-                    if let Ok(r) = r.try_into() {
-                        f(r);
-                    }
+                let (records, rest) = bytes.as_chunks::<N>();
+                if !records.is_empty() {
+                    f(records);
                 }
-                bytes = records.remainder();
+                bytes = rest;
             }
             for &b in bytes {
                 rec[fill] = b;
                 fill += 1;
                 if fill == N {
-                    f(&rec);
+                    f(std::slice::from_ref(&rec));
                     fill = 0;
                 }
             }
@@ -97,6 +107,14 @@ mod tests {
         assert_eq!(seen[1], [4, 5, 6, 7]);
         let tail = for_each_record::<_, 10>(&ram, ds.iter().take(1), |_| ()).unwrap();
         assert_eq!(tail, 6);
+        // The batches are the same records in the same order, and one aligned PFN array of
+        // 256 is one batch.
+        let mut batched = Vec::new();
+        for_each_batch::<_, 4>(&ram, ds.iter(), |b| batched.extend_from_slice(b)).unwrap();
+        assert_eq!(batched, seen);
+        let mut sizes = Vec::new();
+        for_each_batch::<_, 4>(&ram, [desc(0x8000, 1024)].iter(), |b| sizes.push(b.len())).unwrap();
+        assert_eq!(sizes, [256]);
         let mut out = [0u8; 8];
         assert_eq!(read_prefix(&ram, ds.iter(), &mut out).unwrap(), 8);
         assert_eq!(out, [0, 1, 2, 3, 4, 5, 6, 7]);

@@ -14,16 +14,23 @@ use crate::runs::Runs;
 /// Writes the PFNs of `pages`, in message order, into `vb->pfns` in guest RAM
 /// (`set_page_pfns` for each page of the message).
 pub(crate) fn write_pfns(ram: &mut impl GuestRam, pages: &Runs) -> Result<(), Error> {
-    // One 4-byte store per PFN into a buffer sized once, then one guest write: an
-    // iterator of byte arrays here cost more than the rest of the inflate path.
+    // One 4-byte store per PFN into a buffer sized once, then one guest write; a run's PFNs
+    // are a plain counting loop (a branch per PFN on the direction cost more than the rest
+    // of the inflate path).
     let mut bytes = vec![0u8; (pages.pages() * 4) as usize];
-    let mut out = bytes.chunks_exact_mut(4);
-    let desc = pages.is_descending();
+    let mut slots = bytes.as_chunks_mut::<4>().0;
     for &(f, n) in pages.runs() {
-        for k in 0..n {
-            let pfn = if desc { f + n - 1 - k } else { f + k };
-            if let Some(slot) = out.next() {
-                slot.copy_from_slice(&(pfn as u32).to_le_bytes());
+        let (run, rest) = std::mem::take(&mut slots).split_at_mut(n as usize);
+        slots = rest;
+        // PFNs are 32-bit in the array (`set_page_pfns`), so the run's arithmetic is too.
+        let (low, high) = (f as u32, (f + n).wrapping_sub(1) as u32);
+        if pages.is_descending() {
+            for (k, slot) in (0u32..).zip(run.iter_mut()) {
+                *slot = high.wrapping_sub(k).to_le_bytes();
+            }
+        } else {
+            for (k, slot) in (0u32..).zip(run.iter_mut()) {
+                *slot = low.wrapping_add(k).to_le_bytes();
             }
         }
     }
@@ -92,5 +99,35 @@ impl BalloonList {
         }
         self.0.splice(i..=i, parts);
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use virtq::SparseRam;
+
+    use super::*;
+
+    fn array(ram: &SparseRam, n: usize) -> Vec<u32> {
+        let mut b = vec![0u8; 4 * n];
+        ram.read(PFN_ARRAY, &mut b).unwrap();
+        b.chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
+    }
+
+    #[test]
+    fn write_pfns_lists_each_run_in_message_order() {
+        let mut ram = SparseRam::new(64 << 20);
+        let mut down = Runs::default();
+        down.push_down(0x20, 3);
+        down.push_down(0x10, 2);
+        write_pfns(&mut ram, &down).unwrap();
+        assert_eq!(array(&ram, 5), [0x22, 0x21, 0x20, 0x11, 0x10]);
+        let mut up = Runs::default();
+        up.push_up(0x7, 2);
+        up.push_up(0x30, 1);
+        write_pfns(&mut ram, &up).unwrap();
+        assert_eq!(array(&ram, 3), [0x7, 0x8, 0x30]);
     }
 }

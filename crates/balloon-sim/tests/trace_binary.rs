@@ -17,7 +17,8 @@ use proptest::prelude::*;
 use proptest_cases::config;
 use virtq::Portable;
 
-/// `e` survives the encoding: decoded it equals itself and renders the same JSON.
+/// `e` survives the encoding: its bytes are postcard's, decoded it equals itself and it
+/// renders the same JSON.
 fn round_trips<T>(e: &T) -> Result<(), String>
 where
     T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
@@ -26,6 +27,12 @@ where
     if bytes.first() != Some(&VERSION) {
         return Err(format!(
             "record does not start with the version byte: {bytes:?}"
+        ));
+    }
+    // The encoder is our own (trace::writer); its bytes are postcard's own serializer's.
+    if postcard::to_allocvec(e).ok().as_deref() != Some(&bytes[1..]) {
+        return Err(format!(
+            "the record differs from postcard's bytes for {e:?}"
         ));
     }
     let back: T = decode(&bytes).map_err(|err| format!("{err} for {e:?}"))?;

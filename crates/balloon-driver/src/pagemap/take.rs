@@ -63,10 +63,18 @@ impl PageMap {
                 // by word: a balloon filling a chunk from the top would otherwise rescan the
                 // words it already took on every message.
                 let b = w / BLOCK_WORDS;
-                if skip_blocks && m.block_free[b] == 0 && m.block_reported[b] == 0 {
+                let holds = |j: usize| m.block_free[j] != 0 || m.block_reported[j] != 0;
+                if skip_blocks && !holds(b) {
+                    // The next block that holds one, found by its counters alone (a balloon
+                    // filling a chunk upwards passes every block it took before).
                     k = match dir {
-                        Direction::Up => (b + 1) * BLOCK_WORDS,
-                        Direction::Down => words - b * BLOCK_WORDS,
+                        Direction::Up => (b + 1..words / BLOCK_WORDS)
+                            .find(|&j| holds(j))
+                            .map_or(words, |j| j * BLOCK_WORDS),
+                        Direction::Down => (0..b)
+                            .rev()
+                            .find(|&j| holds(j))
+                            .map_or(words, |j| words - (j + 1) * BLOCK_WORDS),
                     };
                     continue;
                 }

@@ -117,6 +117,7 @@ impl<B: Backend> Host<B> {
                 overhead,
                 swapped_pages: 0,
                 state: VmState::Running,
+                work: Default::default(),
             });
         }
         let c = &script.host;
@@ -195,8 +196,9 @@ impl<B: Backend> Host<B> {
 
     /// The VM's next instant (now when it has work), if it has anything to do.
     fn vm_next(&self, i: usize) -> Option<u64> {
-        let w = self.vms.get(i)?.world.as_ref()?;
-        if w.has_work() {
+        let vm = self.vms.get(i)?;
+        let w = vm.world.as_ref()?;
+        if vm.has_work(w) {
             Some(w.now_ns().max(self.now_ns))
         } else {
             w.next_timer().map(|t| t.max(self.now_ns))
@@ -262,7 +264,11 @@ impl<B: Backend> Host<B> {
     /// to what its guest wrote.
     fn step_vm(&mut self, i: usize) -> Option<HostEvent> {
         let now = self.now_ns;
-        let w = self.vms.get_mut(i)?.world.as_mut()?;
+        let vm = self.vms.get_mut(i)?;
+        // A step may change the world without an event (a driver timer fires, then nothing
+        // runs), which the remembered answer's event count would not show.
+        vm.work.set(None);
+        let w = vm.world.as_mut()?;
         w.advance_to(now);
         let event = w.step_event()?;
         // The host clock follows the event's stamp, not the VM's clock after the work it

@@ -22,6 +22,7 @@ where
             resident_pages: self.resident_pages,
             swapped_pages: self.swapped_pages,
             state: self.state,
+            work: self.work.clone(),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! One VM on the host: its world while its QEMU process lives, and what the host counts of it.
 
+use std::cell::Cell;
+
 use balloon_spec::PAGE_SIZE;
 use serde::{Deserialize, Serialize};
 use virtq::Backend;
@@ -44,9 +46,30 @@ pub struct Vm<B: Backend> {
     /// Of those, pages the host swapped out.
     pub(super) swapped_pages: u64,
     pub(super) state: VmState,
+    /// [`World::has_work`] as last asked, with the world's event count then: the host's
+    /// scheduler asks every VM on every event, and a world's answer changes only when it
+    /// steps (each step either makes an event or is forgotten here by `Host::step_vm`).
+    pub(super) work: Cell<Option<(u64, bool)>>,
 }
 
 impl<B: Backend> Vm<B> {
+    /// Whether its world has work now ([`World::has_work`]), remembered until its next event.
+    pub(super) fn has_work(&self, w: &World<B>) -> bool {
+        let events = w.event_count();
+        match self.work.get() {
+            Some((at, work)) if at == events => {
+                // Every debug run (the host tests and their property cases) checks that the
+                // remembered answer is still the world's.
+                debug_assert_eq!(work, w.has_work(), "{}: stale has_work", self.name);
+                work
+            }
+            _ => {
+                let work = w.has_work();
+                self.work.set(Some((events, work)));
+                work
+            }
+        }
+    }
     /// `-name`.
     pub fn name(&self) -> &str {
         &self.name

@@ -1,6 +1,6 @@
 //! The one canonical form of a trace event: a version byte, then the event in postcard (the
 //! serde data model with LEB128 varints for integers, fields in declaration order, enum
-//! variants by index). The trace hash runs over these bytes, the session's timeline stores
+//! variants by index), written by [`super::writer`] and read by postcard. The trace hash runs over these bytes, the session's timeline stores
 //! them, and the JSON the CLI and the page show is rendered from the decoded event.
 //!
 //! Integers are varints whatever their width (`7u16` and `7u64` are the same byte), and
@@ -33,11 +33,14 @@ pub enum DecodeError {
 /// Appends `value`'s record (version byte, then postcard) to `out`.
 pub fn encode_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
     out.push(VERSION);
-    // Writing into a Vec cannot run out of room, and postcard serialises every shape the
-    // trace uses (no unsized sequences, no `serialize_any`): an error here is a bug in a
-    // type's Serialize impl, and what was written is kept rather than panicking.
-    let result = postcard::serialize_with_flavor(value, Extend(out));
-    debug_assert!(result.is_ok(), "postcard refused a trace value: {result:?}");
+    // The trace's types have no sequence of unknown length and no failing Serialize impl:
+    // an error here is a bug in one of them, and what was written is kept rather than
+    // panicking.
+    let result = value.serialize(&mut super::writer::Writer(out));
+    debug_assert!(
+        result.is_ok(),
+        "a trace value did not serialise: {result:?}"
+    );
 }
 
 /// `value`'s record as a new vector.
@@ -60,36 +63,6 @@ pub fn decode<T: DeserializeOwned>(record: &[u8]) -> Result<T, DecodeError> {
             rest.len()
         ))),
         Err(e) => Err(DecodeError::Malformed(e.to_string())),
-    }
-}
-
-/// A postcard flavor that appends to a borrowed vector (the runner's and the timeline's
-/// reused buffers), copying slices whole.
-struct Extend<'a>(&'a mut Vec<u8>);
-
-impl postcard::ser_flavors::Flavor for Extend<'_> {
-    type Output = ();
-    #[inline]
-    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
-        // Almost every call is a varint of 1-10 bytes: pushed one by one they stay inline,
-        // where `extend_from_slice` calls memcpy (measured: a third of the encoding's cost).
-        if data.len() <= 16 {
-            self.0.reserve(data.len());
-            for &b in data {
-                self.0.push(b);
-            }
-        } else {
-            self.0.extend_from_slice(data);
-        }
-        Ok(())
-    }
-    #[inline]
-    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
-        self.0.push(data);
-        Ok(())
-    }
-    fn finalize(self) -> postcard::Result<()> {
-        Ok(())
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod binary;
 pub mod hash;
 pub mod prefix;
+pub mod writer;
 
 use serde::{Deserialize, Serialize};
 
