@@ -239,6 +239,15 @@ mod tests {
         assert!(!still_fresh(1000.0, 1001.0, false), "slow play or paused");
     }
 
+    /// A 1 GiB guest with free page reporting, inflated to 900 MiB: every queue is busy.
+    fn inflated() -> Session {
+        Session::from_script(
+            "-m 1G -device virtio-balloon,free-page-reporting=on -seed 1\nballoon 900\nrun\n",
+        )
+        .expect("script runs")
+        .0
+    }
+
     /// Which panels of `a` and `b` differ, by index.
     fn differing(a: &Detail, b: &Detail) -> Vec<usize> {
         let same = [
@@ -254,10 +263,7 @@ mod tests {
 
     #[test]
     fn fast_play_rebuilds_one_stale_panel_a_frame() {
-        let (mut s, _) = Session::from_script(
-            "-m 1G -device virtio-balloon,free-page-reporting=on -seed 1\nballoon 900\nrun\n",
-        )
-        .expect("script runs");
+        let mut s = inflated();
         let end = Detail::of(&s);
         // Back to before the inflate, where every panel differs from the end.
         while s.current_index() > 0 && differing(&Detail::of(&s), &end).len() < PANELS {
@@ -266,11 +272,17 @@ mod tests {
         let start = Detail::of(&s);
         assert_eq!(differing(&start, &end), (0..PANELS).collect::<Vec<_>>());
         let shown = next_detail(None, &s, true, 0.0);
-        assert_eq!(*shown.detail, start, "nothing shown yet: every panel is built");
+        assert_eq!(
+            *shown.detail, start,
+            "nothing shown yet: every panel is built"
+        );
         s.seek(s.event_count()).expect("seek to the end");
 
         let fresh = next_detail(Some(shown.clone()), &s, true, 50.0);
-        assert!(Rc::ptr_eq(&fresh.detail, &shown.detail), "younger than the refresh");
+        assert!(
+            Rc::ptr_eq(&fresh.detail, &shown.detail),
+            "younger than the refresh"
+        );
         // A second of 60 Hz frames: at most one panel a frame, each no more often than its
         // period, and every one of them rebuilt.
         let mut shown = shown;
@@ -300,7 +312,10 @@ mod tests {
             differing(&back, &end)
         );
         let paused = next_detail(Some(shown), &s, false, DETAIL_REFRESH_MS + 7.0);
-        assert_eq!(*paused.detail, back, "a slow or paused frame builds all of them");
+        assert_eq!(
+            *paused.detail, back,
+            "a slow or paused frame builds all of them"
+        );
     }
 
     /// Queue indices whose models differ between `a` and `b` (present in one only, or unequal).
@@ -319,10 +334,7 @@ mod tests {
     /// left behind come round at the light panels' pace, and all of them end up current.
     #[test]
     fn fast_play_builds_the_descriptor_grids_one_queue_a_frame() {
-        let (mut s, _) = Session::from_script(
-            "-m 1G -device virtio-balloon,free-page-reporting=on -seed 1\nballoon 900\nrun\n",
-        )
-        .expect("script runs");
+        let mut s = inflated();
         let end = vm::queue_models(&s);
         assert!(end.len() >= 3, "ivq, dvq, svq and more: {}", end.len());
         s.seek(0).expect("seek to event 0");
@@ -353,10 +365,7 @@ mod tests {
     /// a queue the device no longer has goes at once.
     #[test]
     fn a_busy_queue_does_not_starve_the_other_grids() {
-        let (mut s, _) = Session::from_script(
-            "-m 1G -device virtio-balloon,free-page-reporting=on -seed 1\nballoon 900\nrun\n",
-        )
-        .expect("script runs");
+        let mut s = inflated();
         let end = vm::queue_models(&s);
         let ivq = end[0].index;
         // Back to where ivq differs from the end (the inflate's last message).
@@ -374,7 +383,11 @@ mod tests {
         let mut shown = shown;
         let mut last = first;
         for round in 1..end.len() {
-            let fresh = if round % 2 == 1 { mid.clone() } else { end.clone() };
+            let fresh = if round % 2 == 1 {
+                mid.clone()
+            } else {
+                end.clone()
+            };
             let (next, (picked, _)) = step_queues(shown, fresh, last);
             assert_eq!(picked, Some(end[round].index), "round {round}");
             shown = next;
