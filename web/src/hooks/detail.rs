@@ -5,8 +5,10 @@
 //! re-diffing a few hundred descriptor cells every frame is what pushed frame script time over
 //! its 8 ms budget on a 64 GiB guest. When the props stay equal, Yew skips those subtrees. All
 //! six panels refreshed in the same frame made every sixth frame 6-15 ms against a 3 ms median
-//! (the frame p95), so while playing fast only the stalest panel is rebuilt in a frame. At play
-//! speeds of one event per frame or less, and whenever play stops, every frame is fresh.
+//! (the frame p95), so while playing fast only the stalest panel is rebuilt in a frame, and of
+//! the descriptor grids only one queue's (see `step_queues`: all of them at once, when play
+//! starts where no queue exists yet, was the frame max). At play speeds of one event per frame
+//! or less, and whenever play stops, every frame is fresh.
 
 use std::rc::Rc;
 
