@@ -14,6 +14,7 @@ pub mod guidance;
 pub mod help;
 pub mod host_bar;
 pub mod init_flow;
+pub mod markup;
 pub mod memory_map;
 pub mod presets_menu;
 pub mod queue_panel;

@@ -3,6 +3,7 @@
 use balloon_sim::compare::peak_in_window;
 use yew::prelude::*;
 
+use crate::components::markup::markup;
 use crate::view_model::series_chart::{SeriesRef, queue_label};
 
 /// Properties of [`QueueRates`].
@@ -17,21 +18,21 @@ pub struct QueueRatesProps {
 pub fn QueueRates(props: &QueueRatesProps) -> Html {
     let s = &props.series.0;
     let span_s = ((s.end_ns - s.start_ns) as f64 / 1e9).max(1e-9);
-    html! {
-        <table class="queue-rates" data-testid="queue-rates">
-            <caption>{ "Messages per queue (one per virtqueue_pop)" }</caption>
-            <thead><tr><th>{ "queue" }</th><th>{ "messages" }</th><th>{ "mean /s" }</th>
-                <th>{ "busiest second" }</th></tr></thead>
-            <tbody>
-                { for s.messages.iter().map(|m| html! {
-                    <tr data-testid={format!("rate-{}", queue_label(m.queue))}>
-                        <td>{ queue_label(m.queue) }</td>
-                        <td class="count">{ m.times_ns.len() }</td>
-                        <td>{ format!("{:.1}", m.times_ns.len() as f64 / span_s) }</td>
-                        <td>{ peak_in_window(&m.times_ns, 1_000_000_000) }</td>
-                    </tr>
-                }) }
-            </tbody>
-        </table>
+    let mut rows = String::new();
+    for m in &s.messages {
+        let q = queue_label(m.queue);
+        rows += &format!(
+            "<tr data-testid=\"rate-{q}\"><td>{q}</td><td class=\"count\">{}</td><td>{:.1}</td>\
+             <td>{}</td></tr>",
+            m.times_ns.len(),
+            m.times_ns.len() as f64 / span_s,
+            peak_in_window(&m.times_ns, 1_000_000_000)
+        );
     }
+    markup(format!(
+        "<table class=\"queue-rates\" data-testid=\"queue-rates\">\
+         <caption>Messages per queue (one per virtqueue_pop)</caption>\
+         <thead><tr><th>queue</th><th>messages</th><th>mean /s</th><th>busiest second</th></tr>\
+         </thead><tbody>{rows}</tbody></table>"
+    ))
 }
