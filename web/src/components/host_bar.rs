@@ -4,6 +4,7 @@
 
 use yew::prelude::*;
 
+use crate::view_model::Fixed;
 use crate::view_model::{HostBarModel, format_bytes_mib};
 
 /// Properties of [`HostBar`].
@@ -34,7 +35,7 @@ pub fn HostBar(props: &HostBarProps) -> Html {
                 { for b.segments.iter().map(|s| html! {
                     <div class={class(s.vm, &s.key)} data-testid={format!("host-seg-{}", s.key)}
                         data-bytes={s.bytes.to_string()} title={s.label.clone()}
-                        style={format!("width: {:.4}%", s.percent)}></div>
+                        style={format!("width: {}%", Fixed(s.percent, 4))}></div>
                 }) }
             </div>
             <ul class="host-bar-legend">

@@ -5,6 +5,7 @@
 use balloon_sim::view::MemoryCell;
 use yew::prelude::*;
 
+use crate::view_model::Fixed;
 use crate::view_model::{format_bytes_mib, format_mib};
 
 /// Page states in [`MemoryCell::states`] order: CSS class and label.
@@ -87,8 +88,8 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
                     STATES.iter().zip(c.states).filter(|(_, n)| *n > 0)
                         .map(|((_, l), n)| format!("{n} {l}")).collect::<Vec<_>>().join(", ")) }</title>
                 { for segments(c).into_iter().map(|(i, y, h)| html! {
-                    <rect class={format!("mm-{}", STATES[i].0)} x={format!("{x:.1}")} y={format!("{y:.2}")}
-                        width={format!("{:.1}", CELL_W - 0.5)} height={format!("{h:.2}")} />
+                    <rect class={format!("mm-{}", STATES[i].0)} x={Fixed(x, 1).to_string()} y={Fixed(y, 2).to_string()}
+                        width={Fixed(CELL_W - 0.5, 1).to_string()} height={Fixed(h, 2).to_string()} />
                 }) }
             </g>
         }

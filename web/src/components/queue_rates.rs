@@ -4,6 +4,7 @@ use balloon_sim::compare::peak_in_window;
 use yew::prelude::*;
 
 use crate::components::markup::markup;
+use crate::view_model::Fixed;
 use crate::view_model::series_chart::{SeriesRef, queue_label};
 
 /// Properties of [`QueueRates`].
@@ -22,10 +23,10 @@ pub fn QueueRates(props: &QueueRatesProps) -> Html {
     for m in &s.messages {
         let q = queue_label(m.queue);
         rows += &format!(
-            "<tr data-testid=\"rate-{q}\"><td>{q}</td><td class=\"count\">{}</td><td>{:.1}</td>\
+            "<tr data-testid=\"rate-{q}\"><td>{q}</td><td class=\"count\">{}</td><td>{}</td>\
              <td>{}</td></tr>",
             m.times_ns.len(),
-            m.times_ns.len() as f64 / span_s,
+            Fixed(m.times_ns.len() as f64 / span_s, 1),
             peak_in_window(&m.times_ns, 1_000_000_000)
         );
     }

@@ -18,6 +18,7 @@ use crate::hooks::detail::FAST_PLAY;
 use crate::hooks::{use_fresh, use_scene};
 use crate::state::{Action, PageAction};
 use crate::view_model as vm;
+use crate::view_model::Fixed;
 
 /// Virtual time the "Run" buttons pass.
 const RUN_SHORT_NS: u64 = 1_000_000_000;
@@ -157,8 +158,8 @@ pub fn HostPage(props: &HostPageProps) -> Html {
                     { button("host-run-10s", "Run 10 s", "Virtual time passes 10 s", act(HostAction::Step(StepSize::For(RUN_LONG_NS)))) }
                 </div>
                 <label class="timeline">
-                    <span data-testid="host-position">{ format!("Event {index} of {count} · {:.1} s",
-                        view.now_ns as f64 / 1e9) }</span>
+                    <span data-testid="host-position">{ format!("Event {index} of {count} · {} s",
+                        Fixed(view.now_ns as f64 / 1e9, 1)) }</span>
                     <input type="range" min="0" max={count.to_string()} value={index.to_string()}
                         data-testid="host-timeline" aria-label="Event" oninput={on_seek} />
                 </label>

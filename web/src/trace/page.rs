@@ -13,6 +13,7 @@ use crate::components::markup::{Esc, markup, raw};
 use crate::components::{
     QueueRates, RunCompare, SeriesChart, TraceBalloon, TraceEvents, TraceOpen, TraceReport,
 };
+use crate::view_model::Fixed;
 use crate::view_model::series_chart::{SeriesRef, seconds};
 
 /// The page.
@@ -70,7 +71,7 @@ pub fn TracePage() -> Html {
                     here. The file stays in this tab.</p>"),
                 Phase::Loading { name, done, total } => html! {
                     <div class="notice" role="status" data-testid="trace-loading">
-                        { format!("Reading {name}: {:.1} of {:.1} MB…", done / 1e6, total / 1e6) }
+                        { format!("Reading {name}: {} of {} MB…", Fixed(done / 1e6, 1), Fixed(total / 1e6, 1)) }
                         <progress max={total.to_string()} value={done.to_string()} aria-label="Trace read"></progress>
                     </div>
                 },
