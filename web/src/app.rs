@@ -5,9 +5,10 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::components::{
-    BalloonOutline, BookLink, BytePanel, ConfigPanel, Console, Controls, Explanation, ForkQuestion,
-    Guidance, Help, HostMemoryLine, InitFlow, MemoryMap, PresetsMenu, QueuePanels, SessionFile,
-    StatsChart, TargetControls, Timeline, Transcript, Workload,
+    BalloonOutline, BytePanel, ConfigPanel, Console, Controls, Explanation, ForkQuestionProps,
+    GuidanceProps, Help, HostMemoryLine, InitFlow, MemoryMap, PresetsMenu, QueuePanels,
+    SessionFile, StatsChart, TargetControls, TimelineProps, Transcript, Workload, book_link,
+    fork_notice, guidance, timeline,
 };
 use crate::hooks::{RingFocus, use_byte_view, use_detail, use_ring_focus_state, use_scene};
 use crate::state::{Action, AppState};
@@ -127,7 +128,7 @@ pub fn App() -> Html {
                 </div>
             }
             if let Some(question) = fork_question {
-                <ForkQuestion on_action={on_action.clone()} {question} />
+                { fork_notice(&ForkQuestionProps { on_action: on_action.clone(), question }) }
             }
             <section class="stage" aria-label="Balloon and guest RAM">
                 <p class="summary" data-testid="balloon-summary">
@@ -142,11 +143,11 @@ pub fn App() -> Html {
                     now_ns={s.now_ns()} can_step_back={index > 0}
                     idle={state.idle.clone()} />
                 if let Some(text) = &state.guidance {
-                    <Guidance on_action={on_action.clone()} text={AttrValue::from(text.clone())} />
+                    { guidance(&GuidanceProps { on_action: on_action.clone(), text: AttrValue::from(text.clone()) }) }
                 }
                 <TargetControls on_action={on_action.clone()} ram_bytes={b.ram_size}
                     error={state.error.clone()} />
-                <Timeline on_action={on_action.clone()} {index} {count} now_ns={s.now_ns()} />
+                { timeline(&TimelineProps { on_action: on_action.clone(), index, count, now_ns: s.now_ns() }) }
                 <Workload on_action={on_action.clone()} />
             </section>
             // The console comes right after the controls in the document, as it does on screen
@@ -154,7 +155,7 @@ pub fn App() -> Html {
             // read-only panels, and a screen reader meets the operating parts together.
             <section class="console-area" aria-label="Console and transcript">
                 <Console on_action={on_action.clone()} lines={state.console.clone()} />
-                <BookLink chapter="commands" title="The command language and the CLI" />
+                { book_link("commands", "The command language and the CLI") }
                 <p class="book-link">
                     <a href="?trace" data-testid="open-trace">{ "Open a real QEMU trace" }</a>
                     { " and set it beside the simulator" }

@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use crate::components::markup::{Esc, differs, markup};
 
-/// Properties of [`Differences`].
+/// What [`differences`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct DifferencesProps {
     /// The two sides' labels.
@@ -39,8 +39,7 @@ fn line(letter: &str, label: &str, e: Option<&EventLine>) -> String {
 }
 
 /// The differences list.
-#[component]
-pub fn Differences(props: &DifferencesProps) -> Html {
+pub fn differences(props: &DifferencesProps) -> Html {
     let c = &props.comparison;
     let [a, b] = &props.labels;
     let differing = c.rows.iter().filter(|r| r.a != r.b).count();

@@ -5,7 +5,7 @@
 use balloon_sim::trace::ConfigField;
 use yew::prelude::*;
 
-use crate::components::BookLink;
+use crate::components::book_link;
 use crate::view_model::ConfigModel;
 
 /// Properties of [`ConfigPanel`].
@@ -35,7 +35,7 @@ pub fn ConfigPanel(props: &ConfigPanelProps) -> Html {
     html! {
         <section class="config-panel" data-testid="config-panel">
             <h2>{ "Config space" }<small>{ format!(" {} bytes", c.size) }</small></h2>
-            <BookLink chapter="balloon" title="What a balloon is for" />
+            { book_link("balloon", "What a balloon is for") }
             <table class="config-fields">
                 <tr><th>{ "field" }</th><th>{ "offset" }</th><th>{ "value" }</th></tr>
                 { field("num_pages", 0, ConfigField::NumPages, c.num_pages.to_string()) }

@@ -7,7 +7,7 @@ use yew::prelude::*;
 use crate::view_model::Fixed;
 use crate::view_model::{HostBarModel, format_bytes_mib};
 
-/// Properties of [`HostBar`].
+/// What [`host_bar`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct HostBarProps {
     /// The bar.
@@ -15,8 +15,7 @@ pub struct HostBarProps {
 }
 
 /// The host bar with its legend.
-#[component]
-pub fn HostBar(props: &HostBarProps) -> Html {
+pub fn host_bar(props: &HostBarProps) -> Html {
     let b = &props.bar;
     let class = |vm: Option<usize>, key: &str| match vm {
         Some(i) => format!("host-seg vm-colour-{}", i % 8),

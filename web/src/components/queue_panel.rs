@@ -8,7 +8,7 @@ use balloon_sim::view::bytes::RingItem;
 use balloon_sim::view::{DescState, DescView};
 use yew::prelude::*;
 
-use crate::components::{BookLink, queue_chapter};
+use crate::components::{book_link, queue_chapter};
 use crate::hooks::{RingFocus, use_ring_focus};
 use crate::view_model::{Payload, QueueModel, Side, format_desc_flags, format_pfn_range};
 
@@ -189,7 +189,7 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
     let heading = html! {
         <header>
             <h2>{ label }<small>{ format!(" queue {} · {} entries", q.index, q.max_size) }</small></h2>
-            <BookLink chapter={queue_chapter(label).0} title={queue_chapter(label).1} />
+            { book_link(queue_chapter(label).0, queue_chapter(label).1) }
             <p class="counters">
                 <span class={classes!(ch.kick.then_some("changed"))}>
                     { "kicks " }<b data-testid={format!("{label}-kicks")}>{ q.counts.kicks }</b></span>

@@ -7,7 +7,7 @@ use crate::components::markup::markup;
 use crate::view_model::Fixed;
 use crate::view_model::series_chart::{SeriesRef, queue_label};
 
-/// Properties of [`QueueRates`].
+/// What [`queue_rates`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct QueueRatesProps {
     /// The run.
@@ -15,8 +15,7 @@ pub struct QueueRatesProps {
 }
 
 /// The table.
-#[component]
-pub fn QueueRates(props: &QueueRatesProps) -> Html {
+pub fn queue_rates(props: &QueueRatesProps) -> Html {
     let s = &props.series.0;
     let span_s = ((s.end_ns - s.start_ns) as f64 / 1e9).max(1e-9);
     let mut rows = String::new();

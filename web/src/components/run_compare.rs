@@ -11,7 +11,7 @@ use crate::components::SeriesChart;
 use crate::components::markup::{Esc, differs, markup};
 use crate::view_model::series_chart::{SeriesRef, queue_label, seconds};
 
-/// Properties of [`RunCompare`].
+/// What [`run_compare`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct RunCompareProps {
     /// Run A (the reference).
@@ -27,8 +27,7 @@ fn took(ns: Option<i64>) -> String {
 }
 
 /// The compare view.
-#[component]
-pub fn RunCompare(props: &RunCompareProps) -> Html {
+pub fn run_compare(props: &RunCompareProps) -> Html {
     let c = &props.comparison;
     let (a, b) = (&props.a.0.label, &props.b.0.label);
     let legend = markup(format!(

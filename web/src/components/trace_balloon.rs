@@ -7,7 +7,7 @@ use crate::components::balloon_outline::{FRAME, VIEW_BOX, balloon_path, knot_pat
 use crate::view_model::Fixed;
 use crate::view_model::format_mib;
 
-/// Properties of [`TraceBalloon`].
+/// What [`trace_balloon`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct TraceBalloonProps {
     /// Guest RAM, pages (`None`: the recording does not say; the scale is then the peak).
@@ -19,8 +19,7 @@ pub struct TraceBalloonProps {
 }
 
 /// The balloon.
-#[component]
-pub fn TraceBalloon(props: &TraceBalloonProps) -> Html {
+pub fn trace_balloon(props: &TraceBalloonProps) -> Html {
     let scale = props
         .ram_pages
         .unwrap_or_else(|| u64::from(props.num_pages.max(props.actual)))

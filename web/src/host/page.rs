@@ -13,7 +13,9 @@ use yew::prelude::*;
 
 use super::state::{HostAction, HostState};
 use super::vm_panels::{SelectedVm, VmPanels};
-use crate::components::{Console, Controls, Explanation, ForkQuestion, HostBar, VmCards};
+use crate::components::{
+    Console, Controls, Explanation, ForkQuestionProps, HostBarProps, VmCards, fork_notice, host_bar,
+};
 use crate::hooks::detail::FAST_PLAY;
 use crate::hooks::{use_fresh, use_scene};
 use crate::state::{Action, PageAction};
@@ -142,11 +144,11 @@ pub fn HostPage(props: &HostPageProps) -> Html {
                 </div>
             }
             if let Some(question) = fork_question {
-                <ForkQuestion on_action={on_action.clone()} {question} />
+                { fork_notice(&ForkQuestionProps { on_action: on_action.clone(), question }) }
             }
             <section class="stage host-stage" aria-label="Host and its VMs">
                 <p class="summary" data-testid="host-title">{ state.title() }</p>
-                <HostBar {bar} />
+                { host_bar(&HostBarProps { bar }) }
                 <VmCards {cards} {selected} {on_select} />
             </section>
             <section class="operate host-controls" aria-label="Controls">

@@ -11,7 +11,8 @@ use super::rows::rows_at;
 use super::state::{Phase, TraceAction, TraceState};
 use crate::components::markup::{Esc, markup, raw};
 use crate::components::{
-    QueueRates, RunCompare, SeriesChart, TraceBalloon, TraceEvents, TraceOpen, TraceReport,
+    QueueRatesProps, RunCompareProps, SeriesChart, TraceBalloonProps, TraceEventsProps, TraceOpen,
+    TraceReportProps, queue_rates, run_compare, trace_balloon, trace_events, trace_report,
 };
 use crate::view_model::Fixed;
 use crate::view_model::series_chart::{SeriesRef, seconds};
@@ -89,9 +90,9 @@ pub fn TracePage() -> Html {
                              (QEMU's clock, 0 = the first line).</p>",
                             Esc(&o.name), o.recording.events.len(), seconds(s.end_ns))) }
                         <section class="stage" aria-label="Balloon and messages">
-                            <TraceBalloon ram_pages={s.ram_pages} num_pages={value_at(&s.num_pages, t)}
-                                actual={value_at(&s.actual, t)} />
-                            <QueueRates series={SeriesRef(s.clone())} />
+                            { trace_balloon(&TraceBalloonProps { ram_pages: s.ram_pages,
+                                num_pages: value_at(&s.num_pages, t), actual: value_at(&s.actual, t) }) }
+                            { queue_rates(&QueueRatesProps { series: SeriesRef(s.clone()) }) }
                         </section>
                         <section class="operate" aria-label="Timeline">
                             <div class="timeline">
@@ -106,8 +107,8 @@ pub fn TracePage() -> Html {
                                 cursor_ns={Some(t)} label="num_pages and actual over time, message ticks per queue, marks" />
                         </section>
                         <section class="panels" aria-label="Events and report">
-                            <TraceEvents {rows} total={o.recording.events.len()} />
-                            <TraceReport report={o.report.clone()} marks={o.marks.clone()} />
+                            { trace_events(&TraceEventsProps { rows, total: o.recording.events.len() }) }
+                            { trace_report(&TraceReportProps { report: o.report.clone(), marks: o.marks.clone() }) }
                         </section>
                         <section class="simulate" aria-label="Simulate the same commands">
                             { simulate_intro(&o.plan) }
@@ -117,10 +118,8 @@ pub fn TracePage() -> Html {
                             { match &state.simulated {
                                 None => html! {},
                                 Some(Err(e)) => markup(format!("<p class=\"error\" role=\"alert\">{}</p>", Esc(e))),
-                                Some(Ok(sim)) => html! {
-                                    <RunCompare a={SeriesRef(s.clone())} b={SeriesRef(sim.series.clone())}
-                                        comparison={sim.comparison.clone()} />
-                                },
+                                Some(Ok(sim)) => run_compare(&RunCompareProps { a: SeriesRef(s.clone()),
+                                    b: SeriesRef(sim.series.clone()), comparison: sim.comparison.clone() }),
                             } }
                         </section>
                     </> }
