@@ -5,10 +5,11 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::components::{
-    BalloonOutline, BytePanel, ConfigPanel, Console, Controls, Explanation, ForkQuestionProps,
-    GuidanceProps, Help, HostMemoryLine, InitFlow, MemoryMap, PresetsMenu, QueuePanels,
-    SessionFile, StatsChart, TargetControls, TimelineProps, Transcript, Workload, book_link,
-    fork_notice, guidance, timeline,
+    BalloonOutline, BytePanel, ConfigPanel, Console, ControlsProps, ExplanationProps,
+    ForkQuestionProps, GuidanceProps, Help, HostMemoryLine, InitFlow, MemoryMap, PresetsMenuProps,
+    QueuePanels, SessionFileProps, StatsChart, TargetControls, TimelineProps, Transcript, Workload,
+    book_link, controls, explanation_panel, fork_notice, guidance, presets_menu, session_file,
+    timeline,
 };
 use crate::hooks::{RingFocus, use_byte_view, use_detail, use_ring_focus_state, use_scene};
 use crate::state::{Action, AppState};
@@ -96,8 +97,8 @@ pub fn App() -> Html {
             <header class="topbar">
                 <h1>{ "Balloon Playground" }</h1>
                 <nav class="topbar-actions" aria-label="Session">
-                    <PresetsMenu on_action={on_action.clone()} />
-                    <SessionFile on_action={on_action.clone()} {script} />
+                    { presets_menu(&PresetsMenuProps { on_action: on_action.clone() }) }
+                    { session_file(&SessionFileProps { on_action: on_action.clone(), script }) }
                     <button type="button" class="help-button" data-testid="help-open"
                         title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts"
                         onclick={let a = on_action.clone(); move |_: MouseEvent| a.emit(Action::ToggleHelp)}>
@@ -138,10 +139,9 @@ pub fn App() -> Html {
                 <BalloonOutline balloon={vm::BalloonModel::from_session(&s)} />
             </section>
             <section class="operate" aria-label="Controls">
-                <Controls on_action={on_action.clone()} playing={state.playing}
-                    speed={state.speed} ramp={state.ramp} real_time={state.real_time}
-                    now_ns={s.now_ns()} can_step_back={index > 0}
-                    idle={state.idle.clone()} />
+                { controls(&ControlsProps { on_action: on_action.clone(), playing: state.playing,
+                    speed: state.speed, ramp: state.ramp, real_time: state.real_time,
+                    now_ns: s.now_ns(), can_step_back: index > 0, idle: state.idle.clone() }) }
                 if let Some(text) = &state.guidance {
                     { guidance(&GuidanceProps { on_action: on_action.clone(), text: AttrValue::from(text.clone()) }) }
                 }
@@ -164,7 +164,7 @@ pub fn App() -> Html {
             </section>
             <ContextProvider<RingFocus> context={ring_focus}>
             <section class="panels" aria-label="Device and driver">
-                <Explanation {index} {event} {spec} time_ns={event_ns} playing={state.playing} />
+                { explanation_panel(&ExplanationProps { index, event, spec, time_ns: event_ns, playing: state.playing }) }
                 <InitFlow stages={detail.stages.clone()} />
                 <QueuePanels queues={detail.queues.clone()} />
                 <details class="bytes-disclosure" data-testid="bytes-details"

@@ -9,7 +9,7 @@ use crate::playback::{
 use crate::state::Action;
 use crate::view_model::Fixed;
 
-/// Properties of [`Controls`].
+/// What [`controls`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct ControlsProps {
     /// Receives every operator action.
@@ -44,8 +44,7 @@ pub fn speed_label(speed: f64) -> String {
 }
 
 /// The transport buttons and the speed slider.
-#[component]
-pub fn Controls(props: &ControlsProps) -> Html {
+pub fn controls(props: &ControlsProps) -> Html {
     let button = |id: &'static str,
                   label: &'static str,
                   title: &'static str,

@@ -8,7 +8,7 @@ use crate::components::balloon_outline::{FRAME, VIEW_BOX, balloon_path, knot_pat
 use crate::view_model::Fixed;
 use crate::view_model::{VmCardModel, format_bytes_mib};
 
-/// Properties of [`VmCards`].
+/// What [`vm_cards`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct VmCardsProps {
     /// The cards, in script order.
@@ -48,8 +48,7 @@ fn card_svg(c: &VmCardModel) -> Html {
 }
 
 /// The strip of VM cards.
-#[component]
-pub fn VmCards(props: &VmCardsProps) -> Html {
+pub fn vm_cards(props: &VmCardsProps) -> Html {
     let n = props.cards.len();
     let onkeydown = {
         let (on_select, at) = (props.on_select.clone(), props.selected);

@@ -14,11 +14,11 @@ use balloon_sim::share::{self, ShareState};
 use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
-use crate::components::{BalloonOutline, BytePanel, Explanation};
+use crate::components::{BalloonOutline, BytePanel, ExplanationProps, explanation_panel};
 use crate::hooks::{RingFocus, use_byte_view, use_ring_focus_state};
 use crate::view_model::BalloonModel;
 pub use options::EmbedOptions;
-use rings::{RingNumbers, RingPanel};
+use rings::{RingNumbers, RingPanelProps, ring_panel};
 pub use state::{EmbedAction, EmbedState};
 
 /// Milliseconds between two steps while playing.
@@ -114,7 +114,7 @@ pub fn Embed(props: &EmbedProps) -> Html {
                 </div>
                 <div class="embed-rings">
                     { for props.panels.iter().map(|&q| html! {
-                        <RingPanel ring={RingNumbers::of(s, q)} />
+                        { ring_panel(&RingPanelProps { ring: RingNumbers::of(s, q) }) }
                     }) }
                 </div>
             </div>
@@ -123,7 +123,7 @@ pub fn Embed(props: &EmbedProps) -> Html {
                     <BytePanel {bytes} />
                 </ContextProvider<RingFocus>>
             }
-            <Explanation {index} {event} playing={state.playing} />
+            { explanation_panel(&ExplanationProps { index, event, spec: None, time_ns: None, playing: state.playing }) }
             <div class="embed-bar">
                 if props.controls {
                     <div class="controls embed-controls">

@@ -14,7 +14,8 @@ use yew::prelude::*;
 use super::state::{HostAction, HostState};
 use super::vm_panels::{SelectedVm, VmPanels};
 use crate::components::{
-    Console, Controls, Explanation, ForkQuestionProps, HostBarProps, VmCards, fork_notice, host_bar,
+    Console, ControlsProps, ExplanationProps, ForkQuestionProps, HostBarProps, VmCardsProps,
+    controls, explanation_panel, fork_notice, host_bar, vm_cards,
 };
 use crate::hooks::detail::FAST_PLAY;
 use crate::hooks::{use_fresh, use_scene};
@@ -149,12 +150,12 @@ pub fn HostPage(props: &HostPageProps) -> Html {
             <section class="stage host-stage" aria-label="Host and its VMs">
                 <p class="summary" data-testid="host-title">{ state.title() }</p>
                 { host_bar(&HostBarProps { bar }) }
-                <VmCards {cards} {selected} {on_select} />
+                { vm_cards(&VmCardsProps { cards, selected, on_select }) }
             </section>
             <section class="operate host-controls" aria-label="Controls">
-                <Controls on_action={on_action.clone()} playing={state.playing}
-                    speed={state.speed} ramp={state.ramp} real_time={state.real_time}
-                    now_ns={view.now_ns} can_step_back={index > 0} />
+                { controls(&ControlsProps { on_action: on_action.clone(), playing: state.playing,
+                    speed: state.speed, ramp: state.ramp, real_time: state.real_time,
+                    now_ns: view.now_ns, can_step_back: index > 0, idle: None }) }
                 <div class="controls" role="group" aria-label="Run the host">
                     { button("host-run-1s", "Run 1 s", "Virtual time passes 1 s", act(HostAction::Step(StepSize::For(RUN_SHORT_NS)))) }
                     { button("host-run-10s", "Run 10 s", "Virtual time passes 10 s", act(HostAction::Step(StepSize::For(RUN_LONG_NS)))) }
@@ -174,7 +175,7 @@ pub fn HostPage(props: &HostPageProps) -> Html {
                 </section>
             }
             <section class="panels" aria-label="The selected VM">
-                <Explanation {index} {event} {spec} />
+                { explanation_panel(&ExplanationProps { index, event, spec, time_ns: None, playing: false }) }
                 if compact {
                     <a class="embed-open" data-testid="host-embed-open" target="_blank" rel="noopener"
                         href={format!("index.html#{}", state.fragment())}>
