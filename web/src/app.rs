@@ -5,11 +5,12 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::components::{
-    BalloonOutline, BytePanel, ConfigPanel, Console, ControlsProps, ExplanationProps,
-    ForkQuestionProps, GuidanceProps, Help, HostMemoryLine, InitFlow, MemoryMap, PresetsMenuProps,
-    QueuePanels, SessionFileProps, StatsChart, TargetControls, TimelineProps, Transcript, Workload,
-    book_link, controls, explanation_panel, fork_notice, guidance, presets_menu, session_file,
-    timeline,
+    BalloonOutlineProps, BytePanel, ConfigPanelProps, Console, ControlsProps, ExplanationProps,
+    ForkQuestionProps, GuidanceProps, Help, HostMemoryLine, InitFlowProps, MemoryMapProps,
+    PresetsMenuProps, QueuePanelsProps, SessionFileProps, StatsChartProps, TargetControls,
+    TimelineProps, TranscriptProps, Workload, balloon_view, book_link, config_view, controls,
+    explanation_panel, fork_notice, guidance, init_flow_view, memo, memory_map_view, presets_menu,
+    queue_panels_view, session_file, stats_chart_view, timeline, transcript_view,
 };
 use crate::hooks::{RingFocus, use_byte_view, use_detail, use_ring_focus_state, use_scene};
 use crate::state::{Action, AppState};
@@ -136,7 +137,7 @@ pub fn App() -> Html {
                     { "Guest RAM: " }<span data-testid="ram-pages">{ b.ram_pages() }</span>
                     { format!(" pages of 4 KiB ({} MiB)", b.ram_size >> 20) }
                 </p>
-                <BalloonOutline balloon={vm::BalloonModel::from_session(&s)} />
+                { memo(BalloonOutlineProps { balloon: vm::BalloonModel::from_session(&s) }, balloon_view) }
             </section>
             <section class="operate" aria-label="Controls">
                 { controls(&ControlsProps { on_action: on_action.clone(), playing: state.playing,
@@ -160,13 +161,13 @@ pub fn App() -> Html {
                     <a href="?trace" data-testid="open-trace">{ "Open a real QEMU trace" }</a>
                     { " and set it beside the simulator" }
                 </p>
-                <Transcript lines={detail.transcript.clone()} />
+                { memo(TranscriptProps { lines: detail.transcript.clone() }, transcript_view) }
             </section>
             <ContextProvider<RingFocus> context={ring_focus}>
             <section class="panels" aria-label="Device and driver">
                 { explanation_panel(&ExplanationProps { index, event, spec, time_ns: event_ns, playing: state.playing }) }
-                <InitFlow stages={detail.stages.clone()} />
-                <QueuePanels queues={detail.queues.clone()} />
+                { memo(InitFlowProps { stages: detail.stages.clone() }, init_flow_view) }
+                { memo(QueuePanelsProps { queues: detail.queues.clone() }, queue_panels_view) }
                 <details class="bytes-disclosure" data-testid="bytes-details"
                     open={*bytes_open} ontoggle={on_bytes_toggle}>
                     <summary>{ "bytes: rings, buffers and config space in guest memory" }</summary>
@@ -174,13 +175,13 @@ pub fn App() -> Html {
                         <BytePanel {bytes} frozen={crate::hooks::byte_view::frozen(state.playing, state.speed)} />
                     }
                 </details>
-                <ConfigPanel config={detail.config.clone()} />
-                <MemoryMap cells={detail.cells.clone()} host={HostMemoryLine {
+                { memo(ConfigPanelProps { config: detail.config.clone() }, config_view) }
+                { memo(MemoryMapProps { cells: detail.cells.clone(), host: HostMemoryLine {
                     resident_bytes: b.host_resident_bytes,
                     vmm_overhead_bytes: b.vmm_overhead_bytes,
                     saved_bytes: b.saved_bytes,
-                }} />
-                <StatsChart chart={detail.chart.clone()} />
+                } }, memory_map_view) }
+                { memo(StatsChartProps { chart: detail.chart.clone() }, stats_chart_view) }
             </section>
             </ContextProvider<RingFocus>>
             if state.help {

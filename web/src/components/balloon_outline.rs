@@ -133,7 +133,7 @@ pub fn describe(b: &BalloonModel) -> String {
     )
 }
 
-/// Properties of [`BalloonOutline`].
+/// What [`balloon_view`] draws (through [`memo`](crate::components::memo::memo)).
 #[derive(Properties, PartialEq, Debug)]
 pub struct BalloonOutlineProps {
     /// The numbers to draw.
@@ -141,8 +141,7 @@ pub struct BalloonOutlineProps {
 }
 
 /// The guest-RAM frame with the balloon, its target, and the numbers beside them.
-#[component]
-pub fn BalloonOutline(props: &BalloonOutlineProps) -> Html {
+pub fn balloon_view(props: &BalloonOutlineProps) -> Html {
     let b = &props.balloon;
     let (w, h) = VIEW_BOX;
     let (fx, fy, fw, fh) = FRAME;

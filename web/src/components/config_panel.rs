@@ -8,7 +8,7 @@ use yew::prelude::*;
 use crate::components::book_link;
 use crate::view_model::ConfigModel;
 
-/// Properties of [`ConfigPanel`].
+/// What [`config_view`] draws (through [`memo`](crate::components::memo::memo)).
 #[derive(Properties, PartialEq, Debug)]
 pub struct ConfigPanelProps {
     /// The config space.
@@ -16,8 +16,7 @@ pub struct ConfigPanelProps {
 }
 
 /// Config fields, status bits and features.
-#[component]
-pub fn ConfigPanel(props: &ConfigPanelProps) -> Html {
+pub fn config_view(props: &ConfigPanelProps) -> Html {
     let c = &props.config;
     let field = |name: &'static str, offset: u32, f: ConfigField, value: String| {
         let changed = c.changed.contains(&f);

@@ -52,7 +52,7 @@ pub fn segments(c: &MemoryCell) -> Vec<(usize, f64, f64)> {
     out
 }
 
-/// Properties of [`MemoryMap`].
+/// What [`memory_map_view`] draws (through [`memo`](crate::components::memo::memo)).
 #[derive(Properties, PartialEq, Debug)]
 pub struct MemoryMapProps {
     /// The cells, in PFN order.
@@ -74,8 +74,7 @@ pub struct HostMemoryLine {
 }
 
 /// The guest memory map and its legend.
-#[component]
-pub fn MemoryMap(props: &MemoryMapProps) -> Html {
+pub fn memory_map_view(props: &MemoryMapProps) -> Html {
     let cells = &props.cells;
     let width = CELL_W * cells.len().max(1) as f64;
     let per_cell = cells.first().map_or(0, |c| c.pages);

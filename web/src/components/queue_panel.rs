@@ -363,7 +363,7 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
     }
 }
 
-/// Properties of [`QueuePanels`].
+/// What [`queue_panels_view`] draws (through [`memo`](crate::components::memo::memo)).
 #[derive(Properties, PartialEq, Debug)]
 pub struct QueuePanelsProps {
     /// Every queue the device created.
@@ -372,8 +372,7 @@ pub struct QueuePanelsProps {
 
 /// A panel per queue; ivq, dvq and svq always have one (a placeholder before realize creates
 /// them), free_page_vq and reporting_vq only when the device has them.
-#[component]
-pub fn QueuePanels(props: &QueuePanelsProps) -> Html {
+pub fn queue_panels_view(props: &QueuePanelsProps) -> Html {
     let missing = [QueueName::Ivq, QueueName::Dvq, QueueName::Svq]
         .into_iter()
         .filter(|n| !props.queues.iter().any(|q| q.name == *n));

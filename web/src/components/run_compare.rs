@@ -7,8 +7,8 @@ use std::rc::Rc;
 use balloon_sim::compare::Comparison;
 use yew::prelude::*;
 
-use crate::components::SeriesChart;
 use crate::components::markup::{Esc, differs, markup};
+use crate::components::{SeriesChartProps, memo, series_chart_view};
 use crate::view_model::series_chart::{SeriesRef, queue_label, seconds};
 
 /// What [`run_compare`] draws.
@@ -83,8 +83,9 @@ pub fn run_compare(props: &RunCompareProps) -> Html {
     html! {
         <section class="run-compare" data-testid="run-compare" aria-label="Two runs compared">
             { legend }
-            <SeriesChart series={vec![props.a.clone(), props.b.clone()]}
-                label={AttrValue::from(format!("actual and num_pages over time, {a} and {b}"))} />
+            { memo(SeriesChartProps { series: vec![props.a.clone(), props.b.clone()], marks: None,
+                cursor_ns: None, label: AttrValue::from(format!("actual and num_pages over time, {a} and {b}")) },
+                series_chart_view) }
             { tables }
         </section>
     }

@@ -15,7 +15,7 @@ use crate::view_model::series_chart::{
     ticks_path,
 };
 
-/// Properties of [`SeriesChart`].
+/// What [`series_chart_view`] draws (through [`memo`](crate::components::memo::memo)).
 #[derive(Properties, PartialEq, Debug)]
 pub struct SeriesChartProps {
     /// The runs, drawn in order (the first is the reference).
@@ -61,8 +61,7 @@ pub fn mark_words(m: &Mark) -> String {
 }
 
 /// The chart.
-#[component]
-pub fn SeriesChart(props: &SeriesChartProps) -> Html {
+pub fn series_chart_view(props: &SeriesChartProps) -> Html {
     let runs: Vec<&balloon_sim::compare::RunSeries> = props.series.iter().map(|s| &*s.0).collect();
     let t0 = runs.iter().map(|r| r.start_ns).min().unwrap_or(0);
     let t1 = runs.iter().map(|r| r.end_ns).max().unwrap_or(1);

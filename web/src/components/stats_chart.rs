@@ -29,7 +29,7 @@ pub fn polyline(points: &[(f64, f64)], t_max: f64, y_max: f64) -> String {
         .join(" ")
 }
 
-/// Properties of [`StatsChart`].
+/// What [`stats_chart_view`] draws (through [`memo`](crate::components::memo::memo)).
 #[derive(Properties, PartialEq, Debug)]
 pub struct StatsChartProps {
     /// The lines.
@@ -37,8 +37,7 @@ pub struct StatsChartProps {
 }
 
 /// A line chart of the memory stats, or a note while there are none.
-#[component]
-pub fn StatsChart(props: &StatsChartProps) -> Html {
+pub fn stats_chart_view(props: &StatsChartProps) -> Html {
     let c = &props.chart;
     html! {
         <section class="stats-chart" data-testid="stats-chart">

@@ -14,7 +14,9 @@ use balloon_sim::share::{self, ShareState};
 use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
-use crate::components::{BalloonOutline, BytePanel, ExplanationProps, explanation_panel};
+use crate::components::{
+    BalloonOutlineProps, BytePanel, ExplanationProps, balloon_view, explanation_panel, memo,
+};
 use crate::hooks::{RingFocus, use_byte_view, use_ring_focus_state};
 use crate::view_model::BalloonModel;
 pub use options::EmbedOptions;
@@ -107,7 +109,7 @@ pub fn Embed(props: &EmbedProps) -> Html {
             { for problems.map(|p| html! { <p class="embed-problem" role="alert">{ p }</p> }) }
             <div class="embed-body">
                 <div class="embed-balloon">
-                    <BalloonOutline balloon={BalloonModel::from_session(s)} />
+                    { memo(BalloonOutlineProps { balloon: BalloonModel::from_session(s) }, balloon_view) }
                     <p class="embed-numbers">
                         { format!("num_pages {}, actual {}", s.balloon().num_pages, s.balloon().actual) }
                     </p>

@@ -12,10 +12,10 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::state::{HostAction, HostState};
-use super::vm_panels::{SelectedVm, VmPanels};
+use super::vm_panels::{SelectedVmProps, VmPanels, selected_vm_view};
 use crate::components::{
     Console, ControlsProps, ExplanationProps, ForkQuestionProps, HostBarProps, VmCardsProps,
-    controls, explanation_panel, fork_notice, host_bar, vm_cards,
+    controls, explanation_panel, fork_notice, host_bar, memo, vm_cards,
 };
 use crate::hooks::detail::FAST_PLAY;
 use crate::hooks::{use_fresh, use_scene};
@@ -183,7 +183,7 @@ pub fn HostPage(props: &HostPageProps) -> Html {
                 } else if let Some(v) = chosen {
                     <h2 data-testid="selected-vm">{ format!("VM {}", v.name()) }</h2>
                     if let Some(p) = (*panels).clone() {
-                        <SelectedVm panels={Rc::new(p)} />
+                        { memo(SelectedVmProps { panels: Rc::new(p) }, selected_vm_view) }
                     } else {
                         <p data-testid="selected-vm-gone">{ format!(
                             "The host's OOM killer killed {}'s QEMU process: its rings and its balloon are gone with it.",

@@ -11,8 +11,9 @@ use super::rows::rows_at;
 use super::state::{Phase, TraceAction, TraceState};
 use crate::components::markup::{Esc, markup, raw};
 use crate::components::{
-    QueueRatesProps, RunCompareProps, SeriesChart, TraceBalloonProps, TraceEventsProps, TraceOpen,
-    TraceReportProps, queue_rates, run_compare, trace_balloon, trace_events, trace_report,
+    QueueRatesProps, RunCompareProps, SeriesChartProps, TraceBalloonProps, TraceEventsProps,
+    TraceOpen, TraceReportProps, memo, queue_rates, run_compare, series_chart_view, trace_balloon,
+    trace_events, trace_report,
 };
 use crate::view_model::Fixed;
 use crate::view_model::series_chart::{SeriesRef, seconds};
@@ -103,8 +104,9 @@ pub fn TracePage() -> Html {
                                     aria-valuetext={seconds(t)} />
                                 <p class="timeline-label" data-testid="trace-time">{ format!("t = {}", seconds(t)) }</p>
                             </div>
-                            <SeriesChart series={vec![SeriesRef(s.clone())]} marks={Some(o.marks.clone())}
-                                cursor_ns={Some(t)} label="num_pages and actual over time, message ticks per queue, marks" />
+                            { memo(SeriesChartProps { series: vec![SeriesRef(s.clone())], marks: Some(o.marks.clone()),
+                                cursor_ns: Some(t), label: "num_pages and actual over time, message ticks per queue, marks".into() },
+                                series_chart_view) }
                         </section>
                         <section class="panels" aria-label="Events and report">
                             { trace_events(&TraceEventsProps { rows, total: o.recording.events.len() }) }
