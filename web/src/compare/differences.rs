@@ -5,8 +5,6 @@ use balloon_sim::clock::format_time;
 use balloon_sim::compare::profiles::{Comparison, EventLine};
 use yew::prelude::*;
 
-use crate::components::markup::{Esc, differs, markup};
-
 /// What [`differences`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct DifferencesProps {
@@ -21,21 +19,17 @@ pub struct DifferencesProps {
     pub only_differing: bool,
 }
 
-/// One side's event at the divergence, as an `<li>`.
-fn line(letter: &str, label: &str, e: Option<&EventLine>) -> String {
-    let what = match e {
-        Some(e) => format!(
-            "[{}] <code>{}</code> {}",
-            format_time(e.time_ns),
-            Esc(e.function),
-            Esc(&e.sentence)
-        ),
-        None => "no event: this side&#39;s command ended here".to_owned(),
-    };
-    format!(
-        "<li><strong>{letter} ({}): </strong>{what}</li>",
-        Esc(label)
-    )
+fn line(letter: &str, label: &str, e: Option<&EventLine>) -> Html {
+    html! {
+        <li>
+            <strong>{ format!("{letter} ({label}): ") }</strong>
+            if let Some(e) = e {
+                { format!("[{}] ", format_time(e.time_ns)) }<code>{ e.function }</code>{ " " }{ &e.sentence }
+            } else {
+                { "no event: this side's command ended here" }
+            }
+        </li>
+    }
 }
 
 /// The differences list.
@@ -43,30 +37,19 @@ pub fn differences(props: &DifferencesProps) -> Html {
     let c = &props.comparison;
     let [a, b] = &props.labels;
     let differing = c.rows.iter().filter(|r| r.a != r.b).count();
-    let mut rows = String::new();
-    for r in c
-        .rows
-        .iter()
-        .filter(|r| !props.only_differing || r.a != r.b)
-    {
-        rows += &format!(
-            "<tr{}><th scope=\"row\">{}</th><td>{}</td><td>{}</td></tr>",
-            differs(r.a != r.b),
-            Esc(&r.what),
-            r.a,
-            r.b
-        );
-    }
-    let counts = markup(format!(
-        "<table class=\"compare-table\" data-testid=\"event-counts\"><caption>{}</caption>\
-         <thead><tr><th scope=\"col\">what</th><th scope=\"col\">A</th><th scope=\"col\">B</th>\
-         </tr></thead><tbody>{rows}</tbody></table>",
-        if props.only_differing {
-            "Counts that differ"
-        } else {
-            "Counts over the whole run"
-        }
-    ));
+    let counts = html! {
+        <table class="compare-table" data-testid="event-counts">
+            <caption>{ if props.only_differing { "Counts that differ" } else { "Counts over the whole run" } }</caption>
+            <thead><tr><th scope="col">{ "what" }</th><th scope="col">{ "A" }</th><th scope="col">{ "B" }</th></tr></thead>
+            <tbody>
+                { for c.rows.iter().filter(|r| !props.only_differing || r.a != r.b).map(|r| html! {
+                    <tr class={classes!((r.a != r.b).then_some("differs"))}>
+                        <th scope="row">{ &r.what }</th><td>{ r.a }</td><td>{ r.b }</td>
+                    </tr>
+                }) }
+            </tbody>
+        </table>
+    };
     html! {
         <section class="differences" data-testid="differences" aria-label="Differences">
             <h2>{ "Differences" }</h2>
@@ -78,8 +61,10 @@ pub fn differences(props: &DifferencesProps) -> Html {
                         <button type="button" data-testid="go-divergence" onclick={props.on_go.clone()}>
                             { "Show both there" }</button>
                     </p>
-                    { markup(format!("<ul class=\"divergence-lines\">{}{}</ul>",
-                        line("A", a, d.a.as_ref()), line("B", b, d.b.as_ref()))) }
+                    <ul class="divergence-lines">
+                        { line("A", a, d.a.as_ref()) }
+                        { line("B", b, d.b.as_ref()) }
+                    </ul>
                 </div>
             } else {
                 <p data-testid="first-divergence">{ "No divergence: both sides make the same events." }</p>

@@ -6,7 +6,6 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlDialogElement, HtmlElement};
 use yew::prelude::*;
 
-use crate::components::markup::{Esc, markup};
 use crate::state::Action;
 
 /// Properties of [`Help`].
@@ -87,23 +86,6 @@ fn focus_opener() {
     }
 }
 
-/// The dialog's heading, the shortcut table and the note: no listeners, so one string.
-fn help_body() -> Html {
-    let mut rows = String::new();
-    for (keys, what) in SHORTCUTS {
-        rows += &format!(
-            "<tr><th scope=\"row\"><kbd>{}</kbd></th><td>{}</td></tr>",
-            Esc(keys),
-            Esc(what)
-        );
-    }
-    markup(format!(
-        "<h2 id=\"help-title\">Keyboard shortcuts</h2><table><tbody>{rows}</tbody></table>\
-         <p>Shortcuts are off while typing in a field or when a button has focus (space presses \
-         it). The address bar always holds a link to the frame shown.</p>"
-    ))
-}
-
 /// A modal list of the keyboard shortcuts.
 #[component]
 pub fn Help(props: &HelpProps) -> Html {
@@ -171,7 +153,15 @@ pub fn Help(props: &HelpProps) -> Html {
         <dialog class="help-dialog" data-testid="help" ref={dialog} aria-labelledby="help-title"
             onclick={on_backdrop} {onkeydown}>
             <div class="help">
-                { help_body() }
+                <h2 id="help-title">{ "Keyboard shortcuts" }</h2>
+                <table>
+                    <tbody>
+                        { for SHORTCUTS.iter().map(|(keys, what)| html! {
+                            <tr><th scope="row"><kbd>{ *keys }</kbd></th><td>{ *what }</td></tr>
+                        }) }
+                    </tbody>
+                </table>
+                <p>{ "Shortcuts are off while typing in a field or when a button has focus (space presses it). The address bar always holds a link to the frame shown." }</p>
                 <button type="button" data-testid="help-close" onclick={close}>{ "Close" }</button>
             </div>
         </dialog>

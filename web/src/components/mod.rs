@@ -14,7 +14,6 @@ pub mod guidance;
 pub mod help;
 pub mod host_bar;
 pub mod init_flow;
-pub mod markup;
 pub mod memo;
 pub mod memory_map;
 pub mod presets_menu;

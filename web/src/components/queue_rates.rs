@@ -3,7 +3,6 @@
 use balloon_sim::compare::peak_in_window;
 use yew::prelude::*;
 
-use crate::components::markup::markup;
 use crate::view_model::Fixed;
 use crate::view_model::series_chart::{SeriesRef, queue_label};
 
@@ -18,21 +17,21 @@ pub struct QueueRatesProps {
 pub fn queue_rates(props: &QueueRatesProps) -> Html {
     let s = &props.series.0;
     let span_s = ((s.end_ns - s.start_ns) as f64 / 1e9).max(1e-9);
-    let mut rows = String::new();
-    for m in &s.messages {
-        let q = queue_label(m.queue);
-        rows += &format!(
-            "<tr data-testid=\"rate-{q}\"><td>{q}</td><td class=\"count\">{}</td><td>{}</td>\
-             <td>{}</td></tr>",
-            m.times_ns.len(),
-            Fixed(m.times_ns.len() as f64 / span_s, 1),
-            peak_in_window(&m.times_ns, 1_000_000_000)
-        );
+    html! {
+        <table class="queue-rates" data-testid="queue-rates">
+            <caption>{ "Messages per queue (one per virtqueue_pop)" }</caption>
+            <thead><tr><th>{ "queue" }</th><th>{ "messages" }</th><th>{ "mean /s" }</th>
+                <th>{ "busiest second" }</th></tr></thead>
+            <tbody>
+                { for s.messages.iter().map(|m| html! {
+                    <tr data-testid={format!("rate-{}", queue_label(m.queue))}>
+                        <td>{ queue_label(m.queue) }</td>
+                        <td class="count">{ m.times_ns.len() }</td>
+                        <td>{ Fixed(m.times_ns.len() as f64 / span_s, 1).to_string() }</td>
+                        <td>{ peak_in_window(&m.times_ns, 1_000_000_000) }</td>
+                    </tr>
+                }) }
+            </tbody>
+        </table>
     }
-    markup(format!(
-        "<table class=\"queue-rates\" data-testid=\"queue-rates\">\
-         <caption>Messages per queue (one per virtqueue_pop)</caption>\
-         <thead><tr><th>queue</th><th>messages</th><th>mean /s</th><th>busiest second</th></tr>\
-         </thead><tbody>{rows}</tbody></table>"
-    ))
 }

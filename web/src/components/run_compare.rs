@@ -7,7 +7,6 @@ use std::rc::Rc;
 use balloon_sim::compare::Comparison;
 use yew::prelude::*;
 
-use crate::components::markup::{Esc, differs, markup};
 use crate::components::{SeriesChartProps, memo, series_chart_view};
 use crate::view_model::series_chart::{SeriesRef, queue_label, seconds};
 
@@ -30,63 +29,49 @@ fn took(ns: Option<i64>) -> String {
 pub fn run_compare(props: &RunCompareProps) -> Html {
     let c = &props.comparison;
     let (a, b) = (&props.a.0.label, &props.b.0.label);
-    let legend = markup(format!(
-        "<h2>Two runs, one clock</h2><p class=\"legend\"><span class=\"swatch run-0\"></span>A: {}\
-         <span class=\"swatch run-1\"></span>B: {} · solid: actual, dashed: num_pages</p>",
-        Esc(a),
-        Esc(b)
-    ));
-    let verdict = match c.widest_gap {
-        Some(g) => format!(
-            "Widest difference in actual: {} pages at {} (A {}, B {}). Final actual: A {}, B {}.",
-            g.a.abs_diff(g.b),
-            seconds(g.t_ns),
-            g.a,
-            g.b,
-            c.final_actual.0,
-            c.final_actual.1
-        ),
-        None => format!("actual never differs; final actual {}.", c.final_actual.0),
-    };
-    let mut counts = String::new();
-    for q in &c.queues {
-        counts += &format!(
-            "<tr{}><td>{}</td><td>{}</td><td>{}</td></tr>",
-            differs(q.a != q.b),
-            queue_label(q.queue),
-            q.a,
-            q.b
-        );
-    }
-    let mut settles = String::new();
-    for s in &c.settles {
-        settles += &format!(
-            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            differs(s.a_took_ns != s.b_took_ns),
-            s.num_pages,
-            seconds(s.a_set_ns),
-            took(s.a_took_ns),
-            s.b_set_ns.map_or_else(|| "—".to_owned(), seconds),
-            took(s.b_took_ns)
-        );
-    }
-    let tables = markup(format!(
-        "<p data-testid=\"compare-verdict\">{verdict}</p>\
-         <table class=\"compare-table\" data-testid=\"compare-counts\">\
-         <caption>Messages per queue (elements popped)</caption>\
-         <thead><tr><th>queue</th><th>A</th><th>B</th></tr></thead><tbody>{counts}</tbody></table>\
-         <table class=\"compare-table\" data-testid=\"compare-settles\">\
-         <caption>Time to reach each target (from num_pages set to actual equal)</caption>\
-         <thead><tr><th>num_pages</th><th>A set at</th><th>A took</th><th>B set at</th>\
-         <th>B took</th></tr></thead><tbody>{settles}</tbody></table>"
-    ));
     html! {
         <section class="run-compare" data-testid="run-compare" aria-label="Two runs compared">
-            { legend }
+            <h2>{ "Two runs, one clock" }</h2>
+            <p class="legend">
+                <span class="swatch run-0"></span>{ format!("A: {a}") }
+                <span class="swatch run-1"></span>{ format!("B: {b}") }
+                { " · solid: actual, dashed: num_pages" }
+            </p>
             { memo(SeriesChartProps { series: vec![props.a.clone(), props.b.clone()], marks: None,
                 cursor_ns: None, label: AttrValue::from(format!("actual and num_pages over time, {a} and {b}")) },
                 series_chart_view) }
-            { tables }
+            <p data-testid="compare-verdict">{
+                match c.widest_gap {
+                    Some(g) => format!(
+                        "Widest difference in actual: {} pages at {} (A {}, B {}). Final actual: A {}, B {}.",
+                        g.a.abs_diff(g.b), seconds(g.t_ns), g.a, g.b, c.final_actual.0, c.final_actual.1),
+                    None => format!("actual never differs; final actual {}.", c.final_actual.0),
+                }
+            }</p>
+            <table class="compare-table" data-testid="compare-counts">
+                <caption>{ "Messages per queue (elements popped)" }</caption>
+                <thead><tr><th>{ "queue" }</th><th>{ "A" }</th><th>{ "B" }</th></tr></thead>
+                <tbody>
+                    { for c.queues.iter().map(|q| html! {
+                        <tr class={classes!((q.a != q.b).then_some("differs"))}>
+                            <td>{ queue_label(q.queue) }</td><td>{ q.a }</td><td>{ q.b }</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+            <table class="compare-table" data-testid="compare-settles">
+                <caption>{ "Time to reach each target (from num_pages set to actual equal)" }</caption>
+                <thead><tr><th>{ "num_pages" }</th><th>{ "A set at" }</th><th>{ "A took" }</th>
+                    <th>{ "B set at" }</th><th>{ "B took" }</th></tr></thead>
+                <tbody>
+                    { for c.settles.iter().map(|s| html! {
+                        <tr class={classes!((s.a_took_ns != s.b_took_ns).then_some("differs"))}>
+                            <td>{ s.num_pages }</td><td>{ seconds(s.a_set_ns) }</td><td>{ took(s.a_took_ns) }</td>
+                            <td>{ s.b_set_ns.map_or_else(|| "—".to_owned(), seconds) }</td><td>{ took(s.b_took_ns) }</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
         </section>
     }
 }

@@ -9,7 +9,6 @@ use yew::prelude::*;
 use super::loader::{self, Source};
 use super::rows::rows_at;
 use super::state::{Phase, TraceAction, TraceState};
-use crate::components::markup::{Esc, markup, raw};
 use crate::components::{
     QueueRatesProps, RunCompareProps, SeriesChartProps, TraceBalloonProps, TraceEventsProps,
     TraceOpen, TraceReportProps, memo, queue_rates, run_compare, series_chart_view, trace_balloon,
@@ -64,32 +63,37 @@ pub fn TracePage() -> Html {
     };
     html! {
         <main class="playground trace-page" data-testid="trace-page">
-            { raw("<header class=\"topbar\"><h1>Balloon Playground · a real QEMU trace</h1>\
-                <nav class=\"topbar-actions\" aria-label=\"Pages\">\
-                <a href=\"./\" data-testid=\"to-playground\">Back to the simulator</a></nav></header>") }
+            <header class="topbar">
+                <h1>{ "Balloon Playground · a real QEMU trace" }</h1>
+                <nav class="topbar-actions" aria-label="Pages">
+                    <a href="./" data-testid="to-playground">{ "Back to the simulator" }</a>
+                </nav>
+            </header>
             <TraceOpen {on_open} />
             { match &state.phase {
-                Phase::Idle => raw("<p class=\"notice\" data-testid=\"trace-idle\">Open a trace to see it \
-                    here. The file stays in this tab.</p>"),
+                Phase::Idle => html! {
+                    <p class="notice" data-testid="trace-idle">{ "Open a trace to see it here. The file stays in this tab." }</p>
+                },
                 Phase::Loading { name, done, total } => html! {
                     <div class="notice" role="status" data-testid="trace-loading">
                         { format!("Reading {name}: {} of {} MB…", Fixed(done / 1e6, 1), Fixed(total / 1e6, 1)) }
                         <progress max={total.to_string()} value={done.to_string()} aria-label="Trace read"></progress>
                     </div>
                 },
-                Phase::Failed { name, message } => markup(format!(
-                    "<div class=\"notice error\" role=\"alert\" data-testid=\"trace-error\">\
-                     <strong>{} could not be opened: </strong><pre>{}</pre></div>",
-                    Esc(name), Esc(message))),
+                Phase::Failed { name, message } => html! {
+                    <div class="notice error" role="alert" data-testid="trace-error">
+                        <strong>{ format!("{name} could not be opened: ") }</strong>
+                        <pre>{ message }</pre>
+                    </div>
+                },
                 Phase::Open(o) => {
                     let s = &o.series;
                     let t = state.cursor_ns;
                     let rows = Rc::new(rows_at(&o.recording, t));
                     html! { <>
-                        { markup(format!(
-                            "<p class=\"summary\" data-testid=\"trace-summary\">{}: {} events over {} \
-                             (QEMU's clock, 0 = the first line).</p>",
-                            Esc(&o.name), o.recording.events.len(), seconds(s.end_ns))) }
+                        <p class="summary" data-testid="trace-summary">{ format!(
+                            "{}: {} events over {} (QEMU's clock, 0 = the first line).",
+                            o.name, o.recording.events.len(), seconds(s.end_ns)) }</p>
                         <section class="stage" aria-label="Balloon and messages">
                             { trace_balloon(&TraceBalloonProps { ram_pages: s.ram_pages,
                                 num_pages: value_at(&s.num_pages, t), actual: value_at(&s.actual, t) }) }
@@ -113,13 +117,21 @@ pub fn TracePage() -> Html {
                             { trace_report(&TraceReportProps { report: o.report.clone(), marks: o.marks.clone() }) }
                         </section>
                         <section class="simulate" aria-label="Simulate the same commands">
-                            { simulate_intro(&o.plan) }
+                            <h2>{ "Simulate the same commands" }</h2>
+                            <p>{ format!("Machine: {} · {} commands at their recorded times", o.plan.machine, o.plan.commands.len()) }
+                                if !o.plan.skipped.is_empty() {
+                                    { format!(" · not replayed: {}", o.plan.skipped.join(", ")) }
+                                }
+                            </p>
+                            <ul class="assumptions">
+                                { for o.plan.assumptions.iter().map(|a| html! { <li>{ a }</li> }) }
+                            </ul>
                             <button type="button" data-testid="simulate" onclick={on_simulate}>
                                 { "Simulate the same commands" }
                             </button>
                             { match &state.simulated {
                                 None => html! {},
-                                Some(Err(e)) => markup(format!("<p class=\"error\" role=\"alert\">{}</p>", Esc(e))),
+                                Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
                                 Some(Ok(sim)) => run_compare(&RunCompareProps { a: SeriesRef(s.clone()),
                                     b: SeriesRef(sim.series.clone()), comparison: sim.comparison.clone() }),
                             } }
@@ -129,23 +141,6 @@ pub fn TracePage() -> Html {
             } }
         </main>
     }
-}
-
-/// The replay plan in words: the machine, what is not replayed, the assumptions.
-fn simulate_intro(plan: &balloon_sim::import::ReplayPlan) -> Html {
-    let mut out = format!(
-        "<h2>Simulate the same commands</h2><p>Machine: {} · {} commands at their recorded times",
-        Esc(&plan.machine),
-        plan.commands.len()
-    );
-    if !plan.skipped.is_empty() {
-        out += &format!(" · not replayed: {}", Esc(&plan.skipped.join(", ")));
-    }
-    out += "</p><ul class=\"assumptions\">";
-    for a in &plan.assumptions {
-        out += &format!("<li>{}</li>", Esc(a));
-    }
-    markup(out + "</ul>")
 }
 
 thread_local! {
