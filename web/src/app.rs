@@ -5,9 +5,12 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::components::{
-    BalloonOutline, BookLink, BytePanel, ConfigPanel, Console, Controls, Explanation, ForkQuestion,
-    Guidance, Help, HostMemoryLine, InitFlow, MemoryMap, PresetsMenu, QueuePanels, SessionFile,
-    StatsChart, TargetControls, Timeline, Transcript, Workload,
+    BalloonOutlineProps, BytePanel, ConfigPanelProps, Console, ControlsProps, ExplanationProps,
+    ForkQuestionProps, GuidanceProps, Help, HostMemoryLine, InitFlowProps, MemoryMapProps,
+    PresetsMenuProps, QueuePanelsProps, SessionFileProps, StatsChartProps, TargetControls,
+    TimelineProps, TranscriptProps, Workload, balloon_view, book_link, config_view, controls,
+    explanation_panel, fork_notice, guidance, init_flow_view, memo, memory_map_view, presets_menu,
+    queue_panels_view, session_file, stats_chart_view, timeline, transcript_view,
 };
 use crate::hooks::{RingFocus, use_byte_view, use_detail, use_ring_focus_state, use_scene};
 use crate::state::{Action, AppState};
@@ -95,8 +98,8 @@ pub fn App() -> Html {
             <header class="topbar">
                 <h1>{ "Balloon Playground" }</h1>
                 <nav class="topbar-actions" aria-label="Session">
-                    <PresetsMenu on_action={on_action.clone()} />
-                    <SessionFile on_action={on_action.clone()} {script} />
+                    { presets_menu(&PresetsMenuProps { on_action: on_action.clone() }) }
+                    { session_file(&SessionFileProps { on_action: on_action.clone(), script }) }
                     <button type="button" class="help-button" data-testid="help-open"
                         title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts"
                         onclick={let a = on_action.clone(); move |_: MouseEvent| a.emit(Action::ToggleHelp)}>
@@ -127,26 +130,25 @@ pub fn App() -> Html {
                 </div>
             }
             if let Some(question) = fork_question {
-                <ForkQuestion on_action={on_action.clone()} {question} />
+                { fork_notice(&ForkQuestionProps { on_action: on_action.clone(), question }) }
             }
             <section class="stage" aria-label="Balloon and guest RAM">
                 <p class="summary" data-testid="balloon-summary">
                     { "Guest RAM: " }<span data-testid="ram-pages">{ b.ram_pages() }</span>
                     { format!(" pages of 4 KiB ({} MiB)", b.ram_size >> 20) }
                 </p>
-                <BalloonOutline balloon={vm::BalloonModel::from_session(&s)} />
+                { memo(BalloonOutlineProps { balloon: vm::BalloonModel::from_session(&s) }, balloon_view) }
             </section>
             <section class="operate" aria-label="Controls">
-                <Controls on_action={on_action.clone()} playing={state.playing}
-                    speed={state.speed} ramp={state.ramp} real_time={state.real_time}
-                    now_ns={s.now_ns()} can_step_back={index > 0}
-                    idle={state.idle.clone()} />
+                { controls(&ControlsProps { on_action: on_action.clone(), playing: state.playing,
+                    speed: state.speed, ramp: state.ramp, real_time: state.real_time,
+                    now_ns: s.now_ns(), can_step_back: index > 0, idle: state.idle.clone() }) }
                 if let Some(text) = &state.guidance {
-                    <Guidance on_action={on_action.clone()} text={AttrValue::from(text.clone())} />
+                    { guidance(&GuidanceProps { on_action: on_action.clone(), text: AttrValue::from(text.clone()) }) }
                 }
                 <TargetControls on_action={on_action.clone()} ram_bytes={b.ram_size}
                     error={state.error.clone()} />
-                <Timeline on_action={on_action.clone()} {index} {count} now_ns={s.now_ns()} />
+                { timeline(&TimelineProps { on_action: on_action.clone(), index, count, now_ns: s.now_ns() }) }
                 <Workload on_action={on_action.clone()} />
             </section>
             // The console comes right after the controls in the document, as it does on screen
@@ -154,18 +156,18 @@ pub fn App() -> Html {
             // read-only panels, and a screen reader meets the operating parts together.
             <section class="console-area" aria-label="Console and transcript">
                 <Console on_action={on_action.clone()} lines={state.console.clone()} />
-                <BookLink chapter="commands" title="The command language and the CLI" />
+                { book_link("commands", "The command language and the CLI") }
                 <p class="book-link">
                     <a href="?trace" data-testid="open-trace">{ "Open a real QEMU trace" }</a>
                     { " and set it beside the simulator" }
                 </p>
-                <Transcript lines={detail.transcript.clone()} />
+                { memo(TranscriptProps { lines: detail.transcript.clone() }, transcript_view) }
             </section>
             <ContextProvider<RingFocus> context={ring_focus}>
             <section class="panels" aria-label="Device and driver">
-                <Explanation {index} {event} {spec} time_ns={event_ns} playing={state.playing} />
-                <InitFlow stages={detail.stages.clone()} />
-                <QueuePanels queues={detail.queues.clone()} />
+                { explanation_panel(&ExplanationProps { index, event, spec, time_ns: event_ns, playing: state.playing }) }
+                { memo(InitFlowProps { stages: detail.stages.clone() }, init_flow_view) }
+                { memo(QueuePanelsProps { queues: detail.queues.clone() }, queue_panels_view) }
                 <details class="bytes-disclosure" data-testid="bytes-details"
                     open={*bytes_open} ontoggle={on_bytes_toggle}>
                     <summary>{ "bytes: rings, buffers and config space in guest memory" }</summary>
@@ -173,13 +175,13 @@ pub fn App() -> Html {
                         <BytePanel {bytes} frozen={crate::hooks::byte_view::frozen(state.playing, state.speed)} />
                     }
                 </details>
-                <ConfigPanel config={detail.config.clone()} />
-                <MemoryMap cells={detail.cells.clone()} host={HostMemoryLine {
+                { memo(ConfigPanelProps { config: detail.config.clone() }, config_view) }
+                { memo(MemoryMapProps { cells: detail.cells.clone(), host: HostMemoryLine {
                     resident_bytes: b.host_resident_bytes,
                     vmm_overhead_bytes: b.vmm_overhead_bytes,
                     saved_bytes: b.saved_bytes,
-                }} />
-                <StatsChart chart={detail.chart.clone()} />
+                } }, memory_map_view) }
+                { memo(StatsChartProps { chart: detail.chart.clone() }, stats_chart_view) }
             </section>
             </ContextProvider<RingFocus>>
             if state.help {

@@ -39,6 +39,10 @@ pub fn build(env: &Env) -> Result<PathBuf, Error> {
     // hashes so the JS API snippet in the book can name the module; no SRI because the book's
     // sandboxed frames have an opaque origin, where an integrity check fails on the stylesheet
     // (loaded without CORS) and the page would render unstyled.
+    // Without file hashes the wasm keeps its name from build to build, and trunk 0.21.14 wrote
+    // a smaller wasm over the old one without truncating it (a valid module, then the old
+    // file's tail: "CompileError: unknown section code" in the book's embeds). Start empty.
+    let _ = std::fs::remove_dir_all(&play);
     env.cmd("trunk")
         .args([
             "build",

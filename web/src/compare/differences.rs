@@ -5,7 +5,7 @@ use balloon_sim::clock::format_time;
 use balloon_sim::compare::profiles::{Comparison, EventLine};
 use yew::prelude::*;
 
-/// Properties of [`Differences`].
+/// What [`differences`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct DifferencesProps {
     /// The two sides' labels.
@@ -33,8 +33,7 @@ fn line(letter: &str, label: &str, e: Option<&EventLine>) -> Html {
 }
 
 /// The differences list.
-#[component]
-pub fn Differences(props: &DifferencesProps) -> Html {
+pub fn differences(props: &DifferencesProps) -> Html {
     let c = &props.comparison;
     let [a, b] = &props.labels;
     let differing = c.rows.iter().filter(|r| r.a != r.b).count();

@@ -10,9 +10,9 @@ mod page;
 mod side;
 pub mod state;
 
-pub use differences::Differences;
+pub use differences::{DifferencesProps, differences};
 pub use page::{ComparePage, ComparePageProps};
-pub use side::CompareSide;
+pub use side::{CompareSideProps, compare_side};
 
 /// Whether the URL asks for the compare view (`compare=` present, whatever its value: a bad
 /// one opens the view with the error shown).

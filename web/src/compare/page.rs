@@ -6,8 +6,8 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::state::{CompareAction, CompareState};
-use super::{CompareSide, Differences, model};
-use crate::components::RunCompare;
+use super::{CompareSideProps, DifferencesProps, compare_side, differences, model};
+use crate::components::{RunCompareProps, run_compare};
 
 /// The sides the pickers offer: each VMM, and QEMU with deflate-on-oom on and off.
 const SIDE_CHOICES: [&str; 6] = [
@@ -143,17 +143,17 @@ pub fn ComparePage(props: &ComparePageProps) -> Html {
                 <span class="only-here">{ "dashed" }</span>{ ": the other side has none (a config byte, a queue)." }
             </p>
             <div class="compare-sides">
-                <CompareSide letter="A" side={ma} />
-                <CompareSide letter="B" side={mb} />
+                { compare_side(&CompareSideProps { letter: "A", side: ma }) }
+                { compare_side(&CompareSideProps { letter: "B", side: mb }) }
             </div>
-            <Differences labels={labels.clone()} comparison={state.events.clone()}
-                on_go={act(CompareAction::FirstDifference)} only_differing={compact} />
+            { differences(&DifferencesProps { labels: labels.clone(), comparison: state.events.clone(),
+                on_go: act(CompareAction::FirstDifference), only_differing: compact }) }
             if compact {
                 <a class="embed-open" data-testid="compare-embed-open" target="_blank" rel="noopener"
                     href={format!("index.html?{}", link.query(index))}>{ "Open in the playground" }</a>
             } else {
-                <RunCompare a={state.series[0].clone()} b={state.series[1].clone()}
-                    comparison={state.runs.clone()} />
+                { run_compare(&RunCompareProps { a: state.series[0].clone(), b: state.series[1].clone(),
+                    comparison: state.runs.clone() }) }
             }
         </main>
     }

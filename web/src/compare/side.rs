@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use super::model::SideModel;
 
-/// Properties of [`CompareSide`].
+/// What [`compare_side`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct CompareSideProps {
     /// "A" or "B".
@@ -20,8 +20,7 @@ fn mark(differs: bool) -> Option<&'static str> {
 }
 
 /// One side.
-#[component]
-pub fn CompareSide(props: &CompareSideProps) -> Html {
+pub fn compare_side(props: &CompareSideProps) -> Html {
     let s = &props.side;
     let letter = props.letter;
     let size = s.config.len();

@@ -5,6 +5,7 @@
 use yew::prelude::*;
 
 use crate::components::download_svg::DownloadSvg;
+use crate::view_model::Fixed;
 use crate::view_model::{BalloonModel, format_bytes_mib, format_mib};
 
 /// Width and height of the SVG user space; the frame (guest RAM) fills it.
@@ -42,12 +43,7 @@ pub fn balloon_path(fill: f64) -> String {
     let (cx, ky) = KNOT;
     let x = |f: f64| cx + f * w;
     let y = |f: f64| ky - f * h;
-    format!(
-        "M {:.2} {:.2} \
-         C {:.3} {:.3} {:.3} {:.3} {:.3} {:.3} \
-         C {:.3} {:.3} {:.3} {:.3} {:.3} {:.3} \
-         C {:.3} {:.3} {:.3} {:.3} {:.3} {:.3} \
-         C {:.3} {:.3} {:.3} {:.3} {:.3} {:.3} Z",
+    let v = [
         cx,
         ky,
         x(0.14),
@@ -74,18 +70,29 @@ pub fn balloon_path(fill: f64) -> String {
         y(0.06),
         cx,
         ky,
-    )
+    ];
+    let mut d = format!("M {} {}", Fixed(v[0], 2), Fixed(v[1], 2));
+    for (i, c) in v[2..].iter().enumerate() {
+        // Four cubic segments of three points each.
+        let sep = if i % 6 == 0 { " C " } else { " " };
+        d += &format!("{sep}{}", Fixed(*c, 3));
+    }
+    d + " Z"
 }
 
 /// The knot: a small triangle under the body.
 pub fn knot_path() -> String {
     let (cx, ky) = KNOT;
+    // Whole numbers (checked by `constant_paths_print_as_std_does`).
+    let n = |v: f64| Fixed(v, 0);
     format!(
-        "M {cx} {ky} L {} {} L {} {} Z",
-        cx - 4.0,
-        ky + 6.0,
-        cx + 4.0,
-        ky + 6.0
+        "M {} {} L {} {} L {} {} Z",
+        n(cx),
+        n(ky),
+        n(cx - 4.0),
+        n(ky + 6.0),
+        n(cx + 4.0),
+        n(ky + 6.0)
     )
 }
 
@@ -94,14 +101,16 @@ pub fn string_path() -> String {
     let (cx, ky) = KNOT;
     let floor = STRIP.0 - 2.0;
     let mid = (ky + 6.0 + floor) / 2.0;
+    let n = |v: f64| Fixed(v, 0);
+    let (cx, mid, floor) = (n(cx), n(mid), n(floor));
     format!(
         "M {cx} {} C {} {} {} {} {cx} {mid} S {} {floor} {cx} {floor}",
-        ky + 6.0,
-        cx - 8.0,
-        ky + 9.0,
-        cx - 8.0,
-        mid - 3.0,
-        cx + 8.0,
+        n(ky + 6.0),
+        n(cx.0 - 8.0),
+        n(ky + 9.0),
+        n(cx.0 - 8.0),
+        n(mid.0 - 3.0),
+        n(cx.0 + 8.0),
     )
 }
 
@@ -124,7 +133,7 @@ pub fn describe(b: &BalloonModel) -> String {
     )
 }
 
-/// Properties of [`BalloonOutline`].
+/// What [`balloon_view`] draws (through [`memo`](crate::components::memo::memo)).
 #[derive(Properties, PartialEq, Debug)]
 pub struct BalloonOutlineProps {
     /// The numbers to draw.
@@ -132,8 +141,7 @@ pub struct BalloonOutlineProps {
 }
 
 /// The guest-RAM frame with the balloon, its target, and the numbers beside them.
-#[component]
-pub fn BalloonOutline(props: &BalloonOutlineProps) -> Html {
+pub fn balloon_view(props: &BalloonOutlineProps) -> Html {
     let b = &props.balloon;
     let (w, h) = VIEW_BOX;
     let (fx, fy, fw, fh) = FRAME;
@@ -141,10 +149,10 @@ pub fn BalloonOutline(props: &BalloonOutlineProps) -> Html {
     let empty = b.actual == 0;
     html! {
         <section class="balloon-panel" aria-label="Balloon">
-            <svg class="balloon" data-testid="balloon-svg" viewBox={format!("0 0 {w} {h}")}
+            <svg class="balloon" data-testid="balloon-svg" viewBox={format!("0 0 {} {}", Fixed(w, 0), Fixed(h, 0))}
                 role="img" aria-label={describe(b)}>
-                <rect class="guest-ram" data-testid="guest-ram" x={fx.to_string()} y={fy.to_string()}
-                    width={fw.to_string()} height={fh.to_string()} rx="6" />
+                <rect class="guest-ram" data-testid="guest-ram" x={Fixed(fx, 0).to_string()} y={Fixed(fy, 0).to_string()}
+                    width={Fixed(fw, 0).to_string()} height={Fixed(fh, 0).to_string()} rx="6" />
                 <text class="guest-ram-label" x="10" y="16">{ format!("guest RAM {}", format_mib(b.ram_pages)) }</text>
                 <text class="guest-ram-label usable" x="10" y="28">{ format!("usable {}", format_mib(b.usable_pages())) }</text>
                 <path class="balloon-target" data-testid="balloon-target" d={balloon_path(b.target_fill())} />
@@ -152,10 +160,10 @@ pub fn BalloonOutline(props: &BalloonOutlineProps) -> Html {
                     data-testid="balloon-outline" d={balloon_path(b.actual_fill())} />
                 <path class="balloon-knot" d={knot_path()} />
                 <path class="balloon-string" d={string_path()} />
-                <rect class="strip-balloon" x={(fx + 2.0).to_string()} y={STRIP.0.to_string()}
-                    width={format!("{ballooned:.2}")} height={STRIP.1.to_string()} />
-                <rect class="strip-usable" x={format!("{:.2}", fx + 2.0 + ballooned)} y={STRIP.0.to_string()}
-                    width={format!("{usable:.2}")} height={STRIP.1.to_string()} />
+                <rect class="strip-balloon" x={Fixed(fx + 2.0, 0).to_string()} y={Fixed(STRIP.0, 0).to_string()}
+                    width={Fixed(ballooned, 2).to_string()} height={Fixed(STRIP.1, 0).to_string()} />
+                <rect class="strip-usable" x={Fixed(fx + 2.0 + ballooned, 2).to_string()} y={Fixed(STRIP.0, 0).to_string()}
+                    width={Fixed(usable, 2).to_string()} height={Fixed(STRIP.1, 0).to_string()} />
             </svg>
             <dl class="balloon-numbers">
                 <dt>{ "num_pages (target)" }</dt>
@@ -255,5 +263,36 @@ mod tests {
         };
         let (balloon, usable) = strip_widths(&b);
         assert!((usable / balloon - 3.0).abs() < 1e-9);
+    }
+
+    /// The knot and the string are drawn from whole-number constants, which `Fixed(v, 0)`
+    /// prints as std's shortest form does.
+    #[test]
+    fn constant_paths_print_as_std_does() {
+        let (cx, ky) = KNOT;
+        let floor = STRIP.0 - 2.0;
+        let mid = (ky + 6.0 + floor) / 2.0;
+        let knot = format!(
+            "M {cx} {ky} L {} {} L {} {} Z",
+            cx - 4.0,
+            ky + 6.0,
+            cx + 4.0,
+            ky + 6.0
+        );
+        let string = format!(
+            "M {cx} {} C {} {} {} {} {cx} {mid} S {} {floor} {cx} {floor}",
+            ky + 6.0,
+            cx - 8.0,
+            ky + 9.0,
+            cx - 8.0,
+            mid - 3.0,
+            cx + 8.0,
+        );
+        assert_eq!(knot_path(), knot);
+        assert_eq!(string_path(), string);
+        let (fx, fy, fw, fh) = FRAME;
+        for v in [fx, fy, fw, fh, STRIP.0, STRIP.1, VIEW_BOX.0, VIEW_BOX.1] {
+            assert_eq!(Fixed(v, 0).to_string(), v.to_string());
+        }
     }
 }

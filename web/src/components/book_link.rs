@@ -5,15 +5,6 @@ use yew::prelude::*;
 
 use crate::browser;
 
-/// Properties of [`BookLink`].
-#[derive(Properties, PartialEq, Debug)]
-pub struct BookLinkProps {
-    /// The chapter's file name without `.html` (`inflate`, `stats`).
-    pub chapter: &'static str,
-    /// The chapter's title.
-    pub title: &'static str,
-}
-
 /// The chapter a queue's panel is explained in.
 pub fn queue_chapter(name: &str) -> (&'static str, &'static str) {
     match name {
@@ -25,12 +16,12 @@ pub fn queue_chapter(name: &str) -> (&'static str, &'static str) {
 }
 
 /// "Book: TITLE", or nothing when the book is not next to the page.
-#[component]
-pub fn BookLink(props: &BookLinkProps) -> Html {
+/// `chapter` is the file name without `.html` (`inflate`, `stats`), `title` its title.
+pub fn book_link(chapter: &str, title: &str) -> Html {
     match browser::book_base() {
         Some(base) => html! {
-            <a class="book-link" href={format!("{base}{}.html", props.chapter)}
-                target="_blank" rel="noopener">{ format!("Book: {}", props.title) }</a>
+            <a class="book-link" href={format!("{base}{chapter}.html")}
+                target="_blank" rel="noopener">{ format!("Book: {title}") }</a>
         },
         None => Html::default(),
     }

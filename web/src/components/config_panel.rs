@@ -5,10 +5,10 @@
 use balloon_sim::trace::ConfigField;
 use yew::prelude::*;
 
-use crate::components::BookLink;
+use crate::components::book_link;
 use crate::view_model::ConfigModel;
 
-/// Properties of [`ConfigPanel`].
+/// What [`config_view`] draws (through [`memo`](crate::components::memo::memo)).
 #[derive(Properties, PartialEq, Debug)]
 pub struct ConfigPanelProps {
     /// The config space.
@@ -16,8 +16,7 @@ pub struct ConfigPanelProps {
 }
 
 /// Config fields, status bits and features.
-#[component]
-pub fn ConfigPanel(props: &ConfigPanelProps) -> Html {
+pub fn config_view(props: &ConfigPanelProps) -> Html {
     let c = &props.config;
     let field = |name: &'static str, offset: u32, f: ConfigField, value: String| {
         let changed = c.changed.contains(&f);
@@ -35,7 +34,7 @@ pub fn ConfigPanel(props: &ConfigPanelProps) -> Html {
     html! {
         <section class="config-panel" data-testid="config-panel">
             <h2>{ "Config space" }<small>{ format!(" {} bytes", c.size) }</small></h2>
-            <BookLink chapter="balloon" title="What a balloon is for" />
+            { book_link("balloon", "What a balloon is for") }
             <table class="config-fields">
                 <tr><th>{ "field" }</th><th>{ "offset" }</th><th>{ "value" }</th></tr>
                 { field("num_pages", 0, ConfigField::NumPages, c.num_pages.to_string()) }

@@ -7,8 +7,9 @@ use crate::playback::{
     REAL_TIME_RATIOS, SLIDER_STEPS, pace_ratio, pace_value, slider_at, speed_at,
 };
 use crate::state::Action;
+use crate::view_model::Fixed;
 
-/// Properties of [`Controls`].
+/// What [`controls`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct ControlsProps {
     /// Receives every operator action.
@@ -36,15 +37,14 @@ pub struct ControlsProps {
 /// A speed for people: "20 events/s", "1.5k events/s".
 pub fn speed_label(speed: f64) -> String {
     if speed >= 1000.0 {
-        format!("{:.1}k events/s", speed / 1000.0)
+        format!("{}k events/s", Fixed(speed / 1000.0, 1))
     } else {
-        format!("{speed:.0} events/s")
+        format!("{} events/s", Fixed(speed, 0))
     }
 }
 
 /// The transport buttons and the speed slider.
-#[component]
-pub fn Controls(props: &ControlsProps) -> Html {
+pub fn controls(props: &ControlsProps) -> Html {
     let button = |id: &'static str,
                   label: &'static str,
                   title: &'static str,

@@ -7,6 +7,7 @@ use yew::prelude::*;
 use crate::components::balloon_outline::{
     FRAME, VIEW_BOX, balloon_path, describe, knot_path, string_path, strip_widths,
 };
+use crate::view_model::Fixed;
 use crate::view_model::{BalloonModel, format_bytes_mib, format_mib};
 
 /// Width of the numbers' column right of the frame, in user units.
@@ -38,7 +39,7 @@ pub fn standalone_svg(b: &BalloonModel) -> String {
     let (fx, fy, fw, fh) = FRAME;
     let (ballooned, usable) = strip_widths(b);
     // The numbers go in a column right of the frame, so they never cross the balloon.
-    let side = w + 8.0;
+    let side = Fixed(w + 8.0, 0);
     let full_w = w + SIDE_COLUMN;
     let lines = [
         format!(
@@ -55,6 +56,8 @@ pub fn standalone_svg(b: &BalloonModel) -> String {
         format!("usable {}", format_mib(b.usable_pages())),
         format!("host resident {}", format_bytes_mib(b.host_resident_bytes)),
     ];
+    // The frame and the column are whole numbers (VIEW_BOX, FRAME, SIDE_COLUMN).
+    let n = |v: f64| Fixed(v, 0);
     let text: String = lines
         .iter()
         .enumerate()
@@ -76,20 +79,28 @@ pub fn standalone_svg(b: &BalloonModel) -> String {
   <path d="{body}" fill="#f3c6bd" fill-opacity="{opacity}" stroke="#d94f3d" stroke-width="2.5"/>
   <path d="{knot}" fill="#d94f3d"/>
   <path d="{string}" fill="none" stroke="#1d2330" stroke-width="1.2"/>
-  <rect x="{sx}" y="188" width="{ballooned:.2}" height="8" fill="#d94f3d"/>
-  <rect x="{ux:.2}" y="188" width="{usable:.2}" height="8" fill="#7fb77f"/>
+  <rect x="{sx}" y="188" width="{ballooned}" height="8" fill="#d94f3d"/>
+  <rect x="{ux}" y="188" width="{usable}" height="8" fill="#7fb77f"/>
 {text}</svg>
 "##,
-        pw = full_w * 2.0,
-        ph = h * 2.0,
+        pw = n(full_w * 2.0),
+        ph = n(h * 2.0),
         title = xml_escape(&describe(b)),
         target = balloon_path(b.target_fill()),
         body = balloon_path(b.actual_fill()),
         opacity = if b.actual == 0 { "0.3" } else { "1" },
         knot = knot_path(),
         string = string_path(),
-        sx = fx + 2.0,
-        ux = fx + 2.0 + ballooned,
+        sx = n(fx + 2.0),
+        ux = Fixed(fx + 2.0 + ballooned, 2),
+        ballooned = Fixed(ballooned, 2),
+        usable = Fixed(usable, 2),
+        full_w = n(full_w),
+        h = n(h),
+        fx = n(fx),
+        fy = n(fy),
+        fw = n(fw),
+        fh = n(fh),
     )
 }
 

@@ -15,7 +15,7 @@ pub fn spec_link(section: &str) -> String {
     format!("{SPEC_URL}#:~:text={section}")
 }
 
-/// Properties of [`Explanation`].
+/// What [`explanation_panel`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct ExplanationProps {
     /// Index of the event shown (1-based count of events run), 0 before any.
@@ -34,8 +34,7 @@ pub struct ExplanationProps {
 }
 
 /// The current event's sentence, function and spec section.
-#[component]
-pub fn Explanation(props: &ExplanationProps) -> Html {
+pub fn explanation_panel(props: &ExplanationProps) -> Html {
     let at = props
         .time_ns
         .map(|t| format!(" at t = {}", balloon_sim::clock::format_time(t)))

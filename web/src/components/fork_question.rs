@@ -5,7 +5,7 @@ use yew::prelude::*;
 use super::action_button::action_button;
 use crate::state::Action;
 
-/// Properties of [`ForkQuestion`].
+/// What [`fork_notice`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct ForkQuestionProps {
     /// Receives `ConfirmFork` or `CancelFork`.
@@ -15,8 +15,7 @@ pub struct ForkQuestionProps {
 }
 
 /// The question, "Replace the future" and "Keep the future".
-#[component]
-pub fn ForkQuestion(props: &ForkQuestionProps) -> Html {
+pub fn fork_notice(props: &ForkQuestionProps) -> Html {
     let button = |id, label, action| action_button(&props.on_action, id, label, action);
     html! {
         <div class="notice fork-question" role="alert" data-testid="fork-question">

@@ -5,7 +5,7 @@ use yew::prelude::*;
 use super::action_button::action_button;
 use crate::state::Action;
 
-/// Properties of [`Guidance`].
+/// What [`guidance`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct GuidanceProps {
     /// Receives the chosen way to watch.
@@ -15,8 +15,7 @@ pub struct GuidanceProps {
 }
 
 /// The sentence and a button per way to watch: one message, play, or to the end.
-#[component]
-pub fn Guidance(props: &GuidanceProps) -> Html {
+pub fn guidance(props: &GuidanceProps) -> Html {
     let button = |id, label, action| action_button(&props.on_action, id, label, action);
     html! {
         <div class="guidance" role="status" data-testid="guidance">

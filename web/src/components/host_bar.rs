@@ -4,9 +4,10 @@
 
 use yew::prelude::*;
 
+use crate::view_model::Fixed;
 use crate::view_model::{HostBarModel, format_bytes_mib};
 
-/// Properties of [`HostBar`].
+/// What [`host_bar`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct HostBarProps {
     /// The bar.
@@ -14,8 +15,7 @@ pub struct HostBarProps {
 }
 
 /// The host bar with its legend.
-#[component]
-pub fn HostBar(props: &HostBarProps) -> Html {
+pub fn host_bar(props: &HostBarProps) -> Html {
     let b = &props.bar;
     let class = |vm: Option<usize>, key: &str| match vm {
         Some(i) => format!("host-seg vm-colour-{}", i % 8),
@@ -34,7 +34,7 @@ pub fn HostBar(props: &HostBarProps) -> Html {
                 { for b.segments.iter().map(|s| html! {
                     <div class={class(s.vm, &s.key)} data-testid={format!("host-seg-{}", s.key)}
                         data-bytes={s.bytes.to_string()} title={s.label.clone()}
-                        style={format!("width: {:.4}%", s.percent)}></div>
+                        style={format!("width: {}%", Fixed(s.percent, 4))}></div>
                 }) }
             </div>
             <ul class="host-bar-legend">

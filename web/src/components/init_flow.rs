@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use crate::view_model::{InitStageView, StageState};
 
-/// Properties of [`InitFlow`].
+/// What [`init_flow_view`] draws (through [`memo`](crate::components::memo::memo)).
 #[derive(Properties, PartialEq, Debug)]
 pub struct InitFlowProps {
     /// The stages, in order.
@@ -14,8 +14,7 @@ pub struct InitFlowProps {
 }
 
 /// The init stages as an ordered list.
-#[component]
-pub fn InitFlow(props: &InitFlowProps) -> Html {
+pub fn init_flow_view(props: &InitFlowProps) -> Html {
     let item = |s: &InitStageView| {
         let (class, mark) = match s.state {
             StageState::Done => ("done", "✓"),

@@ -5,6 +5,7 @@
 use balloon_sim::view::MemoryCell;
 use yew::prelude::*;
 
+use crate::view_model::Fixed;
 use crate::view_model::{format_bytes_mib, format_mib};
 
 /// Page states in [`MemoryCell::states`] order: CSS class and label.
@@ -51,7 +52,7 @@ pub fn segments(c: &MemoryCell) -> Vec<(usize, f64, f64)> {
     out
 }
 
-/// Properties of [`MemoryMap`].
+/// What [`memory_map_view`] draws (through [`memo`](crate::components::memo::memo)).
 #[derive(Properties, PartialEq, Debug)]
 pub struct MemoryMapProps {
     /// The cells, in PFN order.
@@ -73,8 +74,7 @@ pub struct HostMemoryLine {
 }
 
 /// The guest memory map and its legend.
-#[component]
-pub fn MemoryMap(props: &MemoryMapProps) -> Html {
+pub fn memory_map_view(props: &MemoryMapProps) -> Html {
     let cells = &props.cells;
     let width = CELL_W * cells.len().max(1) as f64;
     let per_cell = cells.first().map_or(0, |c| c.pages);
@@ -87,8 +87,8 @@ pub fn MemoryMap(props: &MemoryMapProps) -> Html {
                     STATES.iter().zip(c.states).filter(|(_, n)| *n > 0)
                         .map(|((_, l), n)| format!("{n} {l}")).collect::<Vec<_>>().join(", ")) }</title>
                 { for segments(c).into_iter().map(|(i, y, h)| html! {
-                    <rect class={format!("mm-{}", STATES[i].0)} x={format!("{x:.1}")} y={format!("{y:.2}")}
-                        width={format!("{:.1}", CELL_W - 0.5)} height={format!("{h:.2}")} />
+                    <rect class={format!("mm-{}", STATES[i].0)} x={Fixed(x, 1).to_string()} y={Fixed(y, 2).to_string()}
+                        width={Fixed(CELL_W - 0.5, 1).to_string()} height={Fixed(h, 2).to_string()} />
                 }) }
             </g>
         }

@@ -8,7 +8,7 @@ use crate::state::Action;
 /// The select's value for a host preset: `host:NAME`.
 const HOST_PREFIX: &str = "host:";
 
-/// Properties of [`PresetsMenu`].
+/// What [`presets_menu`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct PresetsMenuProps {
     /// Receives `LoadPreset`.
@@ -17,8 +17,7 @@ pub struct PresetsMenuProps {
 
 /// A select of every preset (title, with the description as its tooltip), and beside it a
 /// disclosure listing every preset with its description in view, each with a load button.
-#[component]
-pub fn PresetsMenu(props: &PresetsMenuProps) -> Html {
+pub fn presets_menu(props: &PresetsMenuProps) -> Html {
     let onchange = {
         let on_action = props.on_action.clone();
         Callback::from(move |e: Event| {

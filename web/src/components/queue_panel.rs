@@ -8,7 +8,7 @@ use balloon_sim::view::bytes::RingItem;
 use balloon_sim::view::{DescState, DescView};
 use yew::prelude::*;
 
-use crate::components::{BookLink, queue_chapter};
+use crate::components::{book_link, queue_chapter};
 use crate::hooks::{RingFocus, use_ring_focus};
 use crate::view_model::{Payload, QueueModel, Side, format_desc_flags, format_pfn_range};
 
@@ -189,7 +189,7 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
     let heading = html! {
         <header>
             <h2>{ label }<small>{ format!(" queue {} · {} entries", q.index, q.max_size) }</small></h2>
-            <BookLink chapter={queue_chapter(label).0} title={queue_chapter(label).1} />
+            { book_link(queue_chapter(label).0, queue_chapter(label).1) }
             <p class="counters">
                 <span class={classes!(ch.kick.then_some("changed"))}>
                     { "kicks " }<b data-testid={format!("{label}-kicks")}>{ q.counts.kicks }</b></span>
@@ -363,7 +363,7 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
     }
 }
 
-/// Properties of [`QueuePanels`].
+/// What [`queue_panels_view`] draws (through [`memo`](crate::components::memo::memo)).
 #[derive(Properties, PartialEq, Debug)]
 pub struct QueuePanelsProps {
     /// Every queue the device created.
@@ -372,8 +372,7 @@ pub struct QueuePanelsProps {
 
 /// A panel per queue; ivq, dvq and svq always have one (a placeholder before realize creates
 /// them), free_page_vq and reporting_vq only when the device has them.
-#[component]
-pub fn QueuePanels(props: &QueuePanelsProps) -> Html {
+pub fn queue_panels_view(props: &QueuePanelsProps) -> Html {
     let missing = [QueueName::Ivq, QueueName::Dvq, QueueName::Svq]
         .into_iter()
         .filter(|n| !props.queues.iter().any(|q| q.name == *n));

@@ -3,9 +3,10 @@
 use balloon_sim::compare::peak_in_window;
 use yew::prelude::*;
 
+use crate::view_model::Fixed;
 use crate::view_model::series_chart::{SeriesRef, queue_label};
 
-/// Properties of [`QueueRates`].
+/// What [`queue_rates`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct QueueRatesProps {
     /// The run.
@@ -13,8 +14,7 @@ pub struct QueueRatesProps {
 }
 
 /// The table.
-#[component]
-pub fn QueueRates(props: &QueueRatesProps) -> Html {
+pub fn queue_rates(props: &QueueRatesProps) -> Html {
     let s = &props.series.0;
     let span_s = ((s.end_ns - s.start_ns) as f64 / 1e9).max(1e-9);
     html! {
@@ -27,7 +27,7 @@ pub fn QueueRates(props: &QueueRatesProps) -> Html {
                     <tr data-testid={format!("rate-{}", queue_label(m.queue))}>
                         <td>{ queue_label(m.queue) }</td>
                         <td class="count">{ m.times_ns.len() }</td>
-                        <td>{ format!("{:.1}", m.times_ns.len() as f64 / span_s) }</td>
+                        <td>{ Fixed(m.times_ns.len() as f64 / span_s, 1).to_string() }</td>
                         <td>{ peak_in_window(&m.times_ns, 1_000_000_000) }</td>
                     </tr>
                 }) }

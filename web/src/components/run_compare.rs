@@ -7,10 +7,10 @@ use std::rc::Rc;
 use balloon_sim::compare::Comparison;
 use yew::prelude::*;
 
-use crate::components::SeriesChart;
+use crate::components::{SeriesChartProps, memo, series_chart_view};
 use crate::view_model::series_chart::{SeriesRef, queue_label, seconds};
 
-/// Properties of [`RunCompare`].
+/// What [`run_compare`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct RunCompareProps {
     /// Run A (the reference).
@@ -26,8 +26,7 @@ fn took(ns: Option<i64>) -> String {
 }
 
 /// The compare view.
-#[component]
-pub fn RunCompare(props: &RunCompareProps) -> Html {
+pub fn run_compare(props: &RunCompareProps) -> Html {
     let c = &props.comparison;
     let (a, b) = (&props.a.0.label, &props.b.0.label);
     html! {
@@ -38,8 +37,9 @@ pub fn RunCompare(props: &RunCompareProps) -> Html {
                 <span class="swatch run-1"></span>{ format!("B: {b}") }
                 { " · solid: actual, dashed: num_pages" }
             </p>
-            <SeriesChart series={vec![props.a.clone(), props.b.clone()]}
-                label={AttrValue::from(format!("actual and num_pages over time, {a} and {b}"))} />
+            { memo(SeriesChartProps { series: vec![props.a.clone(), props.b.clone()], marks: None,
+                cursor_ns: None, label: AttrValue::from(format!("actual and num_pages over time, {a} and {b}")) },
+                series_chart_view) }
             <p data-testid="compare-verdict">{
                 match c.widest_gap {
                     Some(g) => format!(

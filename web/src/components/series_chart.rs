@@ -9,12 +9,13 @@ use std::rc::Rc;
 use balloon_sim::import::{Mark, MarkKind};
 use yew::prelude::*;
 
+use crate::view_model::Fixed;
 use crate::view_model::series_chart::{
     Axis, CHART_LEFT, CHART_W, PLOT_H, ROW_H, SeriesRef, queue_label, seconds, step_path,
     ticks_path,
 };
 
-/// Properties of [`SeriesChart`].
+/// What [`series_chart_view`] draws (through [`memo`](crate::components::memo::memo)).
 #[derive(Properties, PartialEq, Debug)]
 pub struct SeriesChartProps {
     /// The runs, drawn in order (the first is the reference).
@@ -60,8 +61,7 @@ pub fn mark_words(m: &Mark) -> String {
 }
 
 /// The chart.
-#[component]
-pub fn SeriesChart(props: &SeriesChartProps) -> Html {
+pub fn series_chart_view(props: &SeriesChartProps) -> Html {
     let runs: Vec<&balloon_sim::compare::RunSeries> = props.series.iter().map(|s| &*s.0).collect();
     let t0 = runs.iter().map(|r| r.start_ns).min().unwrap_or(0);
     let t1 = runs.iter().map(|r| r.end_ns).max().unwrap_or(1);
@@ -80,18 +80,18 @@ pub fn SeriesChart(props: &SeriesChartProps) -> Html {
     let height = PLOT_H + ROW_H * rows.len() as f64 + 18.0;
     let marks = props.marks.as_deref().map(Vec::as_slice).unwrap_or(&[]);
     html! {
-        <svg class="series-chart" data-testid="series-chart" viewBox={format!("0 0 {CHART_W} {height}")}
+        <svg class="series-chart" data-testid="series-chart" viewBox={format!("0 0 {} {}", Fixed(CHART_W, 0), Fixed(height, 0))}
             role="img" aria-label={props.label.clone()}>
             <text class="axis-label" x="4" y="12">{ format!("{} pages", axis.max_pages) }</text>
-            <text class="axis-label" x="4" y={format!("{:.0}", PLOT_H - 4.0)}>{ "0" }</text>
-            <line class="axis" x1={CHART_LEFT.to_string()} y1={format!("{:.1}", axis.y(0))}
-                x2={(CHART_W - 4.0).to_string()} y2={format!("{:.1}", axis.y(0))} />
+            <text class="axis-label" x="4" y={Fixed(PLOT_H - 4.0, 0).to_string()}>{ "0" }</text>
+            <line class="axis" x1={Fixed(CHART_LEFT, 0).to_string()} y1={Fixed(axis.y(0), 1).to_string()}
+                x2={Fixed(CHART_W - 4.0, 0).to_string()} y2={Fixed(axis.y(0), 1).to_string()} />
             { for marks.iter().map(|m| {
                 let (x0, x1) = (axis.x(m.from_ns), axis.x(m.to_ns));
                 html! {
                     <rect class={classes!("mark", mark_class(m.kind))} data-testid="mark"
-                        x={format!("{x0:.1}")} y="0" width={format!("{:.1}", (x1 - x0).max(2.0))}
-                        height={format!("{height:.0}")}>
+                        x={Fixed(x0, 1).to_string()} y="0" width={Fixed((x1 - x0).max(2.0), 1).to_string()}
+                        height={Fixed(height, 0).to_string()}>
                         <title>{ mark_words(m) }</title>
                     </rect>
                 }
@@ -107,18 +107,18 @@ pub fn SeriesChart(props: &SeriesChartProps) -> Html {
                 let y = PLOT_H + ROW_H * row as f64;
                 html! {
                     <g class={format!("run-{i}")}>
-                        <text class="row-label" x="4" y={format!("{:.1}", y + ROW_H - 4.0)}>
+                        <text class="row-label" x="4" y={Fixed(y + ROW_H - 4.0, 1).to_string()}>
                             { format!("{} {}", queue_label(m.queue), if runs.len() > 1 { ["A", "B", "C", "D"].get(*i).copied().unwrap_or("") } else { "" }) }
                         </text>
                         <path class="ticks" d={ticks_path(&m.times_ns, &axis, y)} />
                     </g>
                 }
             }) }
-            <text class="axis-label" x={CHART_LEFT.to_string()} y={format!("{:.0}", height - 4.0)}>{ seconds(t0) }</text>
-            <text class="axis-label" x={(CHART_W - 60.0).to_string()} y={format!("{:.0}", height - 4.0)}>{ seconds(t1) }</text>
+            <text class="axis-label" x={Fixed(CHART_LEFT, 0).to_string()} y={Fixed(height - 4.0, 0).to_string()}>{ seconds(t0) }</text>
+            <text class="axis-label" x={Fixed(CHART_W - 60.0, 0).to_string()} y={Fixed(height - 4.0, 0).to_string()}>{ seconds(t1) }</text>
             if let Some(t) = props.cursor_ns {
-                <line class="cursor" data-testid="chart-cursor" x1={format!("{:.1}", axis.x(t))} y1="0"
-                    x2={format!("{:.1}", axis.x(t))} y2={format!("{height:.0}")} />
+                <line class="cursor" data-testid="chart-cursor" x1={Fixed(axis.x(t), 1).to_string()} y1="0"
+                    x2={Fixed(axis.x(t), 1).to_string()} y2={Fixed(height, 0).to_string()} />
             }
         </svg>
     }

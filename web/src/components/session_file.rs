@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use crate::state::Action;
 
-/// Properties of [`SessionFile`].
+/// What [`session_file`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct SessionFileProps {
     /// Receives `Import` (or `Notify` when the file cannot be read).
@@ -22,8 +22,7 @@ pub const EXPORT_NAME: &str = "balloon-session.bpl";
 pub const MAX_IMPORT_BYTES: f64 = 1024.0 * 1024.0;
 
 /// Export and import buttons.
-#[component]
-pub fn SessionFile(props: &SessionFileProps) -> Html {
+pub fn session_file(props: &SessionFileProps) -> Html {
     let on_export = {
         let script = props.script.clone();
         let on_action = props.on_action.clone();

@@ -3,6 +3,7 @@
 
 use yew::prelude::*;
 
+use crate::view_model::Fixed;
 use crate::view_model::StatsChartModel;
 
 /// User-space size of the plot.
@@ -19,16 +20,16 @@ pub fn polyline(points: &[(f64, f64)], t_max: f64, y_max: f64) -> String {
         .iter()
         .map(|(t, v)| {
             format!(
-                "{:.1},{:.1}",
-                ML + (W - ML - 4.0) * t / tx,
-                (H - MB) - (H - MB - 6.0) * v / ty
+                "{},{}",
+                Fixed(ML + (W - ML - 4.0) * t / tx, 1),
+                Fixed((H - MB) - (H - MB - 6.0) * v / ty, 1)
             )
         })
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-/// Properties of [`StatsChart`].
+/// What [`stats_chart_view`] draws (through [`memo`](crate::components::memo::memo)).
 #[derive(Properties, PartialEq, Debug)]
 pub struct StatsChartProps {
     /// The lines.
@@ -36,8 +37,7 @@ pub struct StatsChartProps {
 }
 
 /// A line chart of the memory stats, or a note while there are none.
-#[component]
-pub fn StatsChart(props: &StatsChartProps) -> Html {
+pub fn stats_chart_view(props: &StatsChartProps) -> Html {
     let c = &props.chart;
     html! {
         <section class="stats-chart" data-testid="stats-chart">
@@ -46,13 +46,13 @@ pub fn StatsChart(props: &StatsChartProps) -> Html {
                 <p class="note">{ "No stats yet: the device returns the stats buffer when guest-stats-polling-interval is set (qom-set), and the guest refills it." }</p>
             } else {
                 <svg viewBox={format!("0 0 {W} {H}")} role="img"
-                    aria-label={format!("Guest memory stats over {:.1} s of virtual time", c.t_max)}>
-                    <line class="axis" x1={ML.to_string()} y1={(H - MB).to_string()} x2={W.to_string()} y2={(H - MB).to_string()} />
-                    <line class="axis" x1={ML.to_string()} y1="0" x2={ML.to_string()} y2={(H - MB).to_string()} />
-                    <text class="tick" x={(ML - 4.0).to_string()} y="10" text-anchor="end">{ format!("{:.0}", c.y_max) }</text>
-                    <text class="tick" x={(ML - 4.0).to_string()} y={(H - MB).to_string()} text-anchor="end">{ "0 MiB" }</text>
-                    <text class="tick" x={ML.to_string()} y={H.to_string()}>{ "0 s" }</text>
-                    <text class="tick" x={W.to_string()} y={H.to_string()} text-anchor="end">{ format!("{:.1} s", c.t_max) }</text>
+                    aria-label={format!("Guest memory stats over {} s of virtual time", Fixed(c.t_max, 1))}>
+                    <line class="axis" x1={Fixed(ML, 0).to_string()} y1={Fixed(H - MB, 0).to_string()} x2={Fixed(W, 0).to_string()} y2={Fixed(H - MB, 0).to_string()} />
+                    <line class="axis" x1={Fixed(ML, 0).to_string()} y1="0" x2={Fixed(ML, 0).to_string()} y2={Fixed(H - MB, 0).to_string()} />
+                    <text class="tick" x={Fixed(ML - 4.0, 0).to_string()} y="10" text-anchor="end">{ Fixed(c.y_max, 0).to_string() }</text>
+                    <text class="tick" x={Fixed(ML - 4.0, 0).to_string()} y={Fixed(H - MB, 0).to_string()} text-anchor="end">{ "0 MiB" }</text>
+                    <text class="tick" x={Fixed(ML, 0).to_string()} y={Fixed(H, 0).to_string()}>{ "0 s" }</text>
+                    <text class="tick" x={Fixed(W, 0).to_string()} y={Fixed(H, 0).to_string()} text-anchor="end">{ format!("{} s", Fixed(c.t_max, 1)) }</text>
                     { for c.series.iter().enumerate().map(|(i, s)| html! {
                         <polyline class={format!("series s{i}")} points={polyline(&s.points, c.t_max, c.y_max)} />
                     }) }
@@ -66,7 +66,7 @@ pub fn StatsChart(props: &StatsChartProps) -> Html {
                 <ul class="legend">
                     { for c.series.iter().enumerate().map(|(i, s)| html! {
                         <li><span class={format!("swatch s{i}")}></span><code>{ s.name }</code>
-                            { s.points.last().map(|p| format!(" {:.0} MiB", p.1)).unwrap_or_default() }</li>
+                            { s.points.last().map(|p| format!(" {} MiB", Fixed(p.1, 0))).unwrap_or_default() }</li>
                     }) }
                 </ul>
             }

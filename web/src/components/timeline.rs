@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 use crate::state::Action;
 
-/// Properties of [`Timeline`].
+/// What [`timeline`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct TimelineProps {
     /// Receives the seeks.
@@ -24,8 +24,7 @@ pub fn seconds(ns: u64) -> String {
 }
 
 /// The scrubbable timeline.
-#[component]
-pub fn Timeline(props: &TimelineProps) -> Html {
+pub fn timeline(props: &TimelineProps) -> Html {
     let oninput = {
         let on_action = props.on_action.clone();
         Callback::from(move |e: InputEvent| {

@@ -4,9 +4,10 @@
 use yew::prelude::*;
 
 use crate::components::balloon_outline::{FRAME, VIEW_BOX, balloon_path, knot_path, string_path};
+use crate::view_model::Fixed;
 use crate::view_model::format_mib;
 
-/// Properties of [`TraceBalloon`].
+/// What [`trace_balloon`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct TraceBalloonProps {
     /// Guest RAM, pages (`None`: the recording does not say; the scale is then the peak).
@@ -18,8 +19,7 @@ pub struct TraceBalloonProps {
 }
 
 /// The balloon.
-#[component]
-pub fn TraceBalloon(props: &TraceBalloonProps) -> Html {
+pub fn trace_balloon(props: &TraceBalloonProps) -> Html {
     let scale = props
         .ram_pages
         .unwrap_or_else(|| u64::from(props.num_pages.max(props.actual)))
@@ -33,10 +33,10 @@ pub fn TraceBalloon(props: &TraceBalloonProps) -> Html {
     );
     html! {
         <section class="balloon-panel" aria-label="Balloon at the cursor">
-            <svg class="balloon" data-testid="trace-balloon" viewBox={format!("0 0 {w} {h}")} role="img"
+            <svg class="balloon" data-testid="trace-balloon" viewBox={format!("0 0 {} {}", Fixed(w, 0), Fixed(h, 0))} role="img"
                 aria-label={format!("Balloon holding {} pages (actual), target {} pages", props.actual, props.num_pages)}>
-                <rect class="guest-ram" x={fx.to_string()} y={fy.to_string()} width={fw.to_string()}
-                    height={fh.to_string()} rx="6" />
+                <rect class="guest-ram" x={Fixed(fx, 0).to_string()} y={Fixed(fy, 0).to_string()} width={Fixed(fw, 0).to_string()}
+                    height={Fixed(fh, 0).to_string()} rx="6" />
                 <text class="guest-ram-label" x="10" y="16">{ ram }</text>
                 <path class="balloon-target" d={balloon_path(fill(props.num_pages))} />
                 <path class={classes!("balloon-outline", (props.actual == 0).then_some("empty"))}

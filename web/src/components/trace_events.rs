@@ -22,7 +22,7 @@ pub struct EventRow {
     pub unknown: bool,
 }
 
-/// Properties of [`TraceEvents`].
+/// What [`trace_events`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct TraceEventsProps {
     /// The rows, oldest first; the last is the event at the cursor.
@@ -32,8 +32,7 @@ pub struct TraceEventsProps {
 }
 
 /// The list.
-#[component]
-pub fn TraceEvents(props: &TraceEventsProps) -> Html {
+pub fn trace_events(props: &TraceEventsProps) -> Html {
     html! {
         <section class="trace-events" aria-label="Recorded events at the cursor">
             <h2>{ format!("Events up to the cursor ({} in the recording)", props.total) }</h2>

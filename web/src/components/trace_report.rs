@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use crate::components::series_chart::mark_words;
 
-/// Properties of [`TraceReport`].
+/// What [`trace_report`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct TraceReportProps {
     /// The import's report.
@@ -18,8 +18,7 @@ pub struct TraceReportProps {
 }
 
 /// The report.
-#[component]
-pub fn TraceReport(props: &TraceReportProps) -> Html {
+pub fn trace_report(props: &TraceReportProps) -> Html {
     let r = &props.report;
     html! {
         <section class="trace-report" data-testid="trace-report" aria-label="Import report">

@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 use crate::view_model::TranscriptLine;
 
-/// Properties of [`Transcript`].
+/// What [`transcript_view`] draws (through [`memo`](crate::components::memo::memo)).
 #[derive(Properties, PartialEq, Debug)]
 pub struct TranscriptProps {
     /// The lines, oldest first (already bounded by the view model).
@@ -14,8 +14,7 @@ pub struct TranscriptProps {
 
 /// A plain list (the explanation is the live region: a log here would read out every event
 /// while playing).
-#[component]
-pub fn Transcript(props: &TranscriptProps) -> Html {
+pub fn transcript_view(props: &TranscriptProps) -> Html {
     html! {
         <section class="transcript-panel">
             <h2>{ "Transcript" }<small>{ " (last steps)" }</small></h2>

@@ -5,9 +5,10 @@
 use yew::prelude::*;
 
 use crate::components::balloon_outline::{FRAME, VIEW_BOX, balloon_path, knot_path};
+use crate::view_model::Fixed;
 use crate::view_model::{VmCardModel, format_bytes_mib};
 
-/// Properties of [`VmCards`].
+/// What [`vm_cards`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct VmCardsProps {
     /// The cards, in script order.
@@ -35,9 +36,9 @@ fn card_svg(c: &VmCardModel) -> Html {
     let (fx, fy, fw, fh) = FRAME;
     let fill = c.balloon.as_ref().map_or(0.0, |b| b.actual_fill());
     html! {
-        <svg class="balloon vm-card-balloon" viewBox={format!("0 0 {w} {h}")} aria-hidden="true">
-            <rect class="guest-ram" x={fx.to_string()} y={fy.to_string()}
-                width={fw.to_string()} height={fh.to_string()} rx="6" />
+        <svg class="balloon vm-card-balloon" viewBox={format!("0 0 {} {}", Fixed(w, 0), Fixed(h, 0))} aria-hidden="true">
+            <rect class="guest-ram" x={Fixed(fx, 0).to_string()} y={Fixed(fy, 0).to_string()}
+                width={Fixed(fw, 0).to_string()} height={Fixed(fh, 0).to_string()} rx="6" />
             if c.balloon.is_some() {
                 <path class="balloon-outline" d={balloon_path(fill)} />
                 <path class="balloon-knot" d={knot_path()} />
@@ -47,8 +48,7 @@ fn card_svg(c: &VmCardModel) -> Html {
 }
 
 /// The strip of VM cards.
-#[component]
-pub fn VmCards(props: &VmCardsProps) -> Html {
+pub fn vm_cards(props: &VmCardsProps) -> Html {
     let n = props.cards.len();
     let onkeydown = {
         let (on_select, at) = (props.on_select.clone(), props.selected);

@@ -14,11 +14,13 @@ use balloon_sim::share::{self, ShareState};
 use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
-use crate::components::{BalloonOutline, BytePanel, Explanation};
+use crate::components::{
+    BalloonOutlineProps, BytePanel, ExplanationProps, balloon_view, explanation_panel, memo,
+};
 use crate::hooks::{RingFocus, use_byte_view, use_ring_focus_state};
 use crate::view_model::BalloonModel;
 pub use options::EmbedOptions;
-use rings::{RingNumbers, RingPanel};
+use rings::{RingNumbers, RingPanelProps, ring_panel};
 pub use state::{EmbedAction, EmbedState};
 
 /// Milliseconds between two steps while playing.
@@ -107,14 +109,14 @@ pub fn Embed(props: &EmbedProps) -> Html {
             { for problems.map(|p| html! { <p class="embed-problem" role="alert">{ p }</p> }) }
             <div class="embed-body">
                 <div class="embed-balloon">
-                    <BalloonOutline balloon={BalloonModel::from_session(s)} />
+                    { memo(BalloonOutlineProps { balloon: BalloonModel::from_session(s) }, balloon_view) }
                     <p class="embed-numbers">
                         { format!("num_pages {}, actual {}", s.balloon().num_pages, s.balloon().actual) }
                     </p>
                 </div>
                 <div class="embed-rings">
                     { for props.panels.iter().map(|&q| html! {
-                        <RingPanel ring={RingNumbers::of(s, q)} />
+                        { ring_panel(&RingPanelProps { ring: RingNumbers::of(s, q) }) }
                     }) }
                 </div>
             </div>
@@ -123,7 +125,7 @@ pub fn Embed(props: &EmbedProps) -> Html {
                     <BytePanel {bytes} />
                 </ContextProvider<RingFocus>>
             }
-            <Explanation {index} {event} playing={state.playing} />
+            { explanation_panel(&ExplanationProps { index, event, spec: None, time_ns: None, playing: state.playing }) }
             <div class="embed-bar">
                 if props.controls {
                     <div class="controls embed-controls">

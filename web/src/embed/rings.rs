@@ -49,7 +49,7 @@ impl RingNumbers {
     }
 }
 
-/// Properties of [`RingPanel`].
+/// What [`ring_panel`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct RingPanelProps {
     /// The numbers shown.
@@ -57,8 +57,7 @@ pub struct RingPanelProps {
 }
 
 /// One ring's indices in a small table.
-#[component]
-pub fn RingPanel(props: &RingPanelProps) -> Html {
+pub fn ring_panel(props: &RingPanelProps) -> Html {
     let r = &props.ring;
     let name = r.name.as_str();
     let Some(q) = &r.queue else {

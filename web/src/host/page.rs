@@ -12,12 +12,16 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::state::{HostAction, HostState};
-use super::vm_panels::{SelectedVm, VmPanels};
-use crate::components::{Console, Controls, Explanation, ForkQuestion, HostBar, VmCards};
+use super::vm_panels::{SelectedVmProps, VmPanels, selected_vm_view};
+use crate::components::{
+    Console, ControlsProps, ExplanationProps, ForkQuestionProps, HostBarProps, VmCardsProps,
+    controls, explanation_panel, fork_notice, host_bar, memo, vm_cards,
+};
 use crate::hooks::detail::FAST_PLAY;
 use crate::hooks::{use_fresh, use_scene};
 use crate::state::{Action, PageAction};
 use crate::view_model as vm;
+use crate::view_model::Fixed;
 
 /// Virtual time the "Run" buttons pass.
 const RUN_SHORT_NS: u64 = 1_000_000_000;
@@ -141,24 +145,24 @@ pub fn HostPage(props: &HostPageProps) -> Html {
                 </div>
             }
             if let Some(question) = fork_question {
-                <ForkQuestion on_action={on_action.clone()} {question} />
+                { fork_notice(&ForkQuestionProps { on_action: on_action.clone(), question }) }
             }
             <section class="stage host-stage" aria-label="Host and its VMs">
                 <p class="summary" data-testid="host-title">{ state.title() }</p>
-                <HostBar {bar} />
-                <VmCards {cards} {selected} {on_select} />
+                { host_bar(&HostBarProps { bar }) }
+                { vm_cards(&VmCardsProps { cards, selected, on_select }) }
             </section>
             <section class="operate host-controls" aria-label="Controls">
-                <Controls on_action={on_action.clone()} playing={state.playing}
-                    speed={state.speed} ramp={state.ramp} real_time={state.real_time}
-                    now_ns={view.now_ns} can_step_back={index > 0} />
+                { controls(&ControlsProps { on_action: on_action.clone(), playing: state.playing,
+                    speed: state.speed, ramp: state.ramp, real_time: state.real_time,
+                    now_ns: view.now_ns, can_step_back: index > 0, idle: None }) }
                 <div class="controls" role="group" aria-label="Run the host">
                     { button("host-run-1s", "Run 1 s", "Virtual time passes 1 s", act(HostAction::Step(StepSize::For(RUN_SHORT_NS)))) }
                     { button("host-run-10s", "Run 10 s", "Virtual time passes 10 s", act(HostAction::Step(StepSize::For(RUN_LONG_NS)))) }
                 </div>
                 <label class="timeline">
-                    <span data-testid="host-position">{ format!("Event {index} of {count} · {:.1} s",
-                        view.now_ns as f64 / 1e9) }</span>
+                    <span data-testid="host-position">{ format!("Event {index} of {count} · {} s",
+                        Fixed(view.now_ns as f64 / 1e9, 1)) }</span>
                     <input type="range" min="0" max={count.to_string()} value={index.to_string()}
                         data-testid="host-timeline" aria-label="Event" oninput={on_seek} />
                 </label>
@@ -171,7 +175,7 @@ pub fn HostPage(props: &HostPageProps) -> Html {
                 </section>
             }
             <section class="panels" aria-label="The selected VM">
-                <Explanation {index} {event} {spec} />
+                { explanation_panel(&ExplanationProps { index, event, spec, time_ns: None, playing: false }) }
                 if compact {
                     <a class="embed-open" data-testid="host-embed-open" target="_blank" rel="noopener"
                         href={format!("index.html#{}", state.fragment())}>
@@ -179,7 +183,7 @@ pub fn HostPage(props: &HostPageProps) -> Html {
                 } else if let Some(v) = chosen {
                     <h2 data-testid="selected-vm">{ format!("VM {}", v.name()) }</h2>
                     if let Some(p) = (*panels).clone() {
-                        <SelectedVm panels={Rc::new(p)} />
+                        { memo(SelectedVmProps { panels: Rc::new(p) }, selected_vm_view) }
                     } else {
                         <p data-testid="selected-vm-gone">{ format!(
                             "The host's OOM killer killed {}'s QEMU process: its rings and its balloon are gone with it.",

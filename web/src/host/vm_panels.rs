@@ -8,7 +8,9 @@ use balloon_sim::host::{HostDetail, HostSession};
 use yew::prelude::*;
 
 use crate::components::{
-    BalloonOutline, ConfigPanel, HostMemoryLine, MemoryMap, QueuePanels, StatsChart,
+    BalloonOutlineProps, ConfigPanelProps, HostMemoryLine, MemoryMapProps, QueuePanelsProps,
+    StatsChartProps, balloon_view, config_view, memo, memory_map_view, queue_panels_view,
+    stats_chart_view,
 };
 use crate::view_model::{self as vm, BalloonModel, ConfigModel, QueueModel, StatsChartModel};
 
@@ -59,7 +61,7 @@ impl VmPanels {
     }
 }
 
-/// Properties of [`SelectedVm`].
+/// What [`selected_vm_view`] draws (through [`memo`](crate::components::memo::memo)).
 #[derive(Properties, PartialEq, Debug)]
 pub struct SelectedVmProps {
     /// The panels' data.
@@ -67,16 +69,15 @@ pub struct SelectedVmProps {
 }
 
 /// The selected VM's panels.
-#[component]
-pub fn SelectedVm(props: &SelectedVmProps) -> Html {
+pub fn selected_vm_view(props: &SelectedVmProps) -> Html {
     let p = &props.panels;
     html! {
         <>
-            <BalloonOutline balloon={p.balloon.clone()} />
-            <QueuePanels queues={p.queues.clone()} />
-            <ConfigPanel config={p.config.clone()} />
-            <MemoryMap cells={p.cells.clone()} host={p.host} />
-            <StatsChart chart={p.chart.clone()} />
+            { memo(BalloonOutlineProps { balloon: p.balloon.clone() }, balloon_view) }
+            { memo(QueuePanelsProps { queues: p.queues.clone() }, queue_panels_view) }
+            { memo(ConfigPanelProps { config: p.config.clone() }, config_view) }
+            { memo(MemoryMapProps { cells: p.cells.clone(), host: p.host }, memory_map_view) }
+            { memo(StatsChartProps { chart: p.chart.clone() }, stats_chart_view) }
         </>
     }
 }

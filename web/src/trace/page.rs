@@ -10,8 +10,11 @@ use super::loader::{self, Source};
 use super::rows::rows_at;
 use super::state::{Phase, TraceAction, TraceState};
 use crate::components::{
-    QueueRates, RunCompare, SeriesChart, TraceBalloon, TraceEvents, TraceOpen, TraceReport,
+    QueueRatesProps, RunCompareProps, SeriesChartProps, TraceBalloonProps, TraceEventsProps,
+    TraceOpen, TraceReportProps, memo, queue_rates, run_compare, series_chart_view, trace_balloon,
+    trace_events, trace_report,
 };
+use crate::view_model::Fixed;
 use crate::view_model::series_chart::{SeriesRef, seconds};
 
 /// The page.
@@ -73,7 +76,7 @@ pub fn TracePage() -> Html {
                 },
                 Phase::Loading { name, done, total } => html! {
                     <div class="notice" role="status" data-testid="trace-loading">
-                        { format!("Reading {name}: {:.1} of {:.1} MB…", done / 1e6, total / 1e6) }
+                        { format!("Reading {name}: {} of {} MB…", Fixed(done / 1e6, 1), Fixed(total / 1e6, 1)) }
                         <progress max={total.to_string()} value={done.to_string()} aria-label="Trace read"></progress>
                     </div>
                 },
@@ -92,9 +95,9 @@ pub fn TracePage() -> Html {
                             "{}: {} events over {} (QEMU's clock, 0 = the first line).",
                             o.name, o.recording.events.len(), seconds(s.end_ns)) }</p>
                         <section class="stage" aria-label="Balloon and messages">
-                            <TraceBalloon ram_pages={s.ram_pages} num_pages={value_at(&s.num_pages, t)}
-                                actual={value_at(&s.actual, t)} />
-                            <QueueRates series={SeriesRef(s.clone())} />
+                            { trace_balloon(&TraceBalloonProps { ram_pages: s.ram_pages,
+                                num_pages: value_at(&s.num_pages, t), actual: value_at(&s.actual, t) }) }
+                            { queue_rates(&QueueRatesProps { series: SeriesRef(s.clone()) }) }
                         </section>
                         <section class="operate" aria-label="Timeline">
                             <div class="timeline">
@@ -105,12 +108,13 @@ pub fn TracePage() -> Html {
                                     aria-valuetext={seconds(t)} />
                                 <p class="timeline-label" data-testid="trace-time">{ format!("t = {}", seconds(t)) }</p>
                             </div>
-                            <SeriesChart series={vec![SeriesRef(s.clone())]} marks={Some(o.marks.clone())}
-                                cursor_ns={Some(t)} label="num_pages and actual over time, message ticks per queue, marks" />
+                            { memo(SeriesChartProps { series: vec![SeriesRef(s.clone())], marks: Some(o.marks.clone()),
+                                cursor_ns: Some(t), label: "num_pages and actual over time, message ticks per queue, marks".into() },
+                                series_chart_view) }
                         </section>
                         <section class="panels" aria-label="Events and report">
-                            <TraceEvents {rows} total={o.recording.events.len()} />
-                            <TraceReport report={o.report.clone()} marks={o.marks.clone()} />
+                            { trace_events(&TraceEventsProps { rows, total: o.recording.events.len() }) }
+                            { trace_report(&TraceReportProps { report: o.report.clone(), marks: o.marks.clone() }) }
                         </section>
                         <section class="simulate" aria-label="Simulate the same commands">
                             <h2>{ "Simulate the same commands" }</h2>
@@ -128,10 +132,8 @@ pub fn TracePage() -> Html {
                             { match &state.simulated {
                                 None => html! {},
                                 Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
-                                Some(Ok(sim)) => html! {
-                                    <RunCompare a={SeriesRef(s.clone())} b={SeriesRef(sim.series.clone())}
-                                        comparison={sim.comparison.clone()} />
-                                },
+                                Some(Ok(sim)) => run_compare(&RunCompareProps { a: SeriesRef(s.clone()),
+                                    b: SeriesRef(sim.series.clone()), comparison: sim.comparison.clone() }),
                             } }
                         </section>
                     </> }

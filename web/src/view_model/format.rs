@@ -1,5 +1,6 @@
 //! Numbers as the panels print them.
 
+use super::Fixed;
 use balloon_sim::view::{PAGE_SIZE, PfnRun};
 
 /// `pages` balloon pages in MiB, with one decimal when not whole ("512 MiB", "0.5 MiB").
@@ -14,7 +15,7 @@ pub fn format_bytes_mib(bytes: u64) -> String {
     if bytes.is_multiple_of(mib) {
         format!("{} MiB", bytes / mib)
     } else {
-        format!("{:.1} MiB", bytes as f64 / mib as f64)
+        format!("{} MiB", Fixed(bytes as f64 / mib as f64, 1))
     }
 }
 

@@ -5,6 +5,7 @@ use balloon_sim::host::VmState;
 use balloon_sim::view::{HostPart, HostView, VmCardView};
 
 use super::BalloonModel;
+use super::Fixed;
 use super::format::format_bytes_mib;
 
 /// One segment of the host bar.
@@ -112,9 +113,10 @@ pub fn vm_card(c: &VmCardView) -> VmCardModel {
     let share = |b: u64| percent_of(b, c.ram_size);
     let (state, killed) = match c.state {
         VmState::Running => ("running".to_owned(), false),
-        VmState::OomKilled { at_ns } => {
-            (format!("OOM-killed at {:.1} s", at_ns as f64 / 1e9), true)
-        }
+        VmState::OomKilled { at_ns } => (
+            format!("OOM-killed at {} s", Fixed(at_ns as f64 / 1e9, 1)),
+            true,
+        ),
     };
     VmCardModel {
         name: c.name.clone(),

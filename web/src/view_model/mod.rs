@@ -8,6 +8,7 @@
 mod balloon;
 mod bytes;
 mod config;
+mod fixed;
 mod format;
 pub mod host;
 mod queues;
@@ -23,6 +24,7 @@ pub use self::bytes::{
     since_for, sources, write_lines,
 };
 pub use self::config::{ConfigModel, StatusBit, config_model, config_model_of};
+pub use self::fixed::Fixed;
 pub use self::format::{format_bytes_mib, format_desc_flags, format_mib, format_pfn_range};
 pub use self::host::{BarSegment, HostBarModel, VmCardModel, host_bar, vm_card};
 pub use self::queues::{QueueChanges, QueueModel, Side, queue_models, queue_models_of};

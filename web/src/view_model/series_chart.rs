@@ -4,6 +4,7 @@
 
 use std::rc::Rc;
 
+use super::Fixed;
 use balloon_sim::compare::{RunSeries, Sample};
 
 /// A shared run for props: equal when it is the same run (a pointer compare, so a render does
@@ -77,13 +78,13 @@ pub fn step_path(samples: &[Sample], axis: &Axis, end_ns: i64) -> String {
     for (i, s) in samples.iter().enumerate() {
         let (x, y) = (axis.x(s.t_ns), axis.y(s.pages));
         if i == 0 {
-            d.push_str(&format!("M {x:.1} {y:.1}"));
+            d.push_str(&format!("M {} {}", Fixed(x, 1), Fixed(y, 1)));
         } else {
-            d.push_str(&format!(" H {x:.1} V {y:.1}"));
+            d.push_str(&format!(" H {} V {}", Fixed(x, 1), Fixed(y, 1)));
         }
     }
     if !d.is_empty() {
-        d.push_str(&format!(" H {:.1}", axis.x(end_ns)));
+        d.push_str(&format!(" H {}", Fixed(axis.x(end_ns), 1)));
     }
     d
 }
@@ -96,7 +97,11 @@ pub fn ticks_path(times_ns: &[i64], axis: &Axis, row_y: f64) -> String {
         let col = axis.x(t).round() as i64;
         if last_col != Some(col) {
             last_col = Some(col);
-            d.push_str(&format!("M {col} {:.1} v {:.1} ", row_y + 2.0, ROW_H - 4.0));
+            d.push_str(&format!(
+                "M {col} {} v {} ",
+                Fixed(row_y + 2.0, 1),
+                Fixed(ROW_H - 4.0, 1)
+            ));
         }
     }
     d
