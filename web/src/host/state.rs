@@ -411,9 +411,13 @@ impl Reducible for HostState {
                 next.playing = false;
                 let before = next.session().current_index();
                 next.session.borrow_mut().step(size);
+                let stopped = next.session.borrow_mut().take_stopped();
                 if next.session().current_index() == before {
                     next.notice =
                         Some("Nothing to do: every VM is idle and no timer is due.".into());
+                } else if stopped.is_some() {
+                    // A guest that never goes quiet: the run stopped at its budget of events.
+                    next.notice = stopped;
                 }
             }
             HostAction::Back => {

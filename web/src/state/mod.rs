@@ -492,6 +492,11 @@ impl Reducible for AppState {
             Action::RunToQuiet => {
                 next.playing = false;
                 playback::run_to_quiet(&mut next.session.borrow_mut());
+                // A guest that never goes quiet: the run stopped at its budget of events.
+                let stopped = next.session.borrow_mut().take_stopped();
+                if stopped.is_some() {
+                    next.notice = stopped;
+                }
             }
             Action::Reset => {
                 next.playing = false;

@@ -97,6 +97,12 @@ fn a_console_run_that_never_goes_quiet_stops_at_its_budget_and_says_so() {
     // The session goes on, and the message does not come back with the next line.
     let s = s.reduce(Action::Console("info balloon".into()));
     assert_eq!(s.console.last().unwrap().text, "balloon: actual=1024");
+    // The "Run to end" button says the same.
+    let index = s.session().current_index();
+    let s = s.reduce(Action::RunToQuiet);
+    assert_eq!(s.session().current_index(), index + 5_000);
+    let e = s.notice.as_deref().unwrap_or("");
+    assert!(e.contains("`run` stopped after 5000 events"), "{e}");
 }
 
 #[test]
