@@ -73,7 +73,7 @@ impl Session {
     }
 
     /// Sets the most events one stepping command may make (at least 1).
-    pub fn set_step_budget(&mut self, events: u64) {
+    pub fn set_budget(&mut self, events: u64) {
         self.budget = events.max(1);
     }
 
@@ -327,16 +327,8 @@ impl Session {
             }
             replies.extend(ev.qmp_events());
         };
-        let step = match command {
-            Command::Step(s) => Some(s),
-            _ => None,
-        };
-        self.stopped = None;
-        let end = apply_command(self, command, &mut sink);
         // The events made so far stay; the clock shows where it stopped.
-        if let Some(m) = step.and_then(|s| end.message(s)) {
-            self.stopped = Some(m);
-        }
+        self.stopped = apply_command(self, command, &mut sink).message();
         replies
     }
 

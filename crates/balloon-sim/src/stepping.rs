@@ -18,19 +18,24 @@ pub const MAX_SESSION_EVENTS_PER_COMMAND: u64 = 2_000_000;
 pub enum StepEnd {
     /// It reached its end: quiet, its deadline, or its count of steps or messages.
     Done,
-    /// It stopped after this many events, its budget, before its end: a guest that keeps a
+    /// `command` stopped after `events`, its budget, before its end: a guest that keeps a
     /// queue busy forever (two stats buffers that `virtio_balloon_receive_stats` and
     /// `stats_request` hand back and forth) never lets `run` go quiet.
-    BudgetSpent(u64),
+    BudgetSpent {
+        /// The stepping command.
+        command: StepCommand,
+        /// Its budget, all spent.
+        events: u64,
+    },
 }
 
 impl StepEnd {
-    /// What a user reads when `command` stopped at its budget.
-    pub fn message(self, command: StepCommand) -> Option<String> {
+    /// What a user reads when the command stopped at its budget.
+    pub fn message(self) -> Option<String> {
         match self {
             StepEnd::Done => None,
-            StepEnd::BudgetSpent(n) => Some(format!(
-                "`{}` stopped after {n} events without reaching its end: the machine never went quiet; `run DURATION` bounds a run by virtual time",
+            StepEnd::BudgetSpent { command, events } => Some(format!(
+                "`{}` stopped after {events} events without reaching its end: the machine never went quiet; `run DURATION` bounds a run by virtual time",
                 crate::session::command_text(&Command::Step(command))
             )),
         }
@@ -185,6 +190,10 @@ pub(crate) fn run_step<E: Engine>(
 ) -> StepEnd {
     let full = e.budget();
     let mut budget = full;
+    let spent = StepEnd::BudgetSpent {
+        command: cmd,
+        events: full,
+    };
     match cmd {
         StepCommand::Ops(n) => {
             for _ in 0..n {
@@ -211,7 +220,7 @@ pub(crate) fn run_step<E: Engine>(
                     });
                     budget = budget.saturating_sub(1);
                     if budget == 0 && stepped && !ended {
-                        return StepEnd::BudgetSpent(full);
+                        return spent;
                     }
                     if !stepped || ended {
                         break;
@@ -222,7 +231,7 @@ pub(crate) fn run_step<E: Engine>(
         StepCommand::UntilQuiet => {
             while e.recorded_input().is_none() && !e.world().is_quiet_for_run() {
                 if budget == 0 {
-                    return StepEnd::BudgetSpent(full);
+                    return spent;
                 }
                 if !e.step(sink) {
                     break;
@@ -247,7 +256,7 @@ pub(crate) fn run_step<E: Engine>(
                 if budget == 0 {
                     // Virtual time stays where the work left it: jumping to the deadline would
                     // claim the guest's pending work was done.
-                    return StepEnd::BudgetSpent(full);
+                    return spent;
                 }
                 if !e.step(sink) {
                     break;

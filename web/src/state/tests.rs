@@ -80,7 +80,7 @@ fn console_errors_keep_the_session_and_say_where() {
 #[test]
 fn a_console_run_that_never_goes_quiet_stops_at_its_budget_and_says_so() {
     let mut session = state().session().clone();
-    session.set_step_budget(5_000);
+    session.set_budget(5_000);
     let s = Rc::new(AppState::with_session(session));
     // Two stats buffers in flight ping-pong forever (QEMU's virtio_balloon_receive_stats).
     let s = s.reduce(Action::Console("fault svq second-buffer".into()));

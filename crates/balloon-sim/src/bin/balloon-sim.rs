@@ -462,26 +462,16 @@ fn execute<B: virtq::Backend>(script: &Script, o: &Options) -> Result<(), Error>
         };
         let end = runner.run_command(line.command.clone(), &mut observe, &mut reply);
         if stopped.is_none() {
-            stopped = stopped_error(line.line, &line.command, end);
+            stopped = end.message().map(|message| Error::Stopped {
+                line: line.line,
+                message,
+            });
         }
     }
     let mut out = out.into_inner();
     let _ = writeln!(out, "{}", summary_line(&runner.summary(), o.format));
     let _ = out.flush();
     stopped.map_or(Ok(()), Err)
-}
-
-/// The error for a line that spent its budget of events (the lines after it still ran).
-fn stopped_error(
-    line: u32,
-    command: &balloon_sim::command::Command,
-    end: balloon_sim::StepEnd,
-) -> Option<Error> {
-    let balloon_sim::command::Command::Step(step) = command else {
-        return None;
-    };
-    end.message(*step)
-        .map(|message| Error::Stopped { line, message })
 }
 
 fn reply_line(r: &Reply, format: Format) -> String {

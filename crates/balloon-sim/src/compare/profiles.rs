@@ -6,7 +6,7 @@
 use balloon_device::Vmm;
 use virtq::Backend;
 
-use crate::command::{Command, MachineConfig, Script};
+use crate::command::{MachineConfig, Script};
 use crate::error::Error;
 use crate::runner::{Runner, Summary};
 use crate::world::{Detail, TraceEvent};
@@ -194,10 +194,7 @@ pub fn compare_machines<B: Backend>(
         );
         // A command that never ends on one profile has no count to compare.
         for (end, vmm) in [(end_a, a), (end_b, b)] {
-            let Command::Step(step) = line.command else {
-                continue;
-            };
-            if let Some(m) = end.message(step) {
+            if let Some(m) = end.message() {
                 return Err(Error::Stopped {
                     line: line.line,
                     message: format!("{m} (on {})", vmm.name()),

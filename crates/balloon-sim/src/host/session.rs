@@ -12,7 +12,7 @@ use crate::command::{ScriptError, StepCommand};
 use crate::error::Error;
 use crate::history::History;
 use crate::reply::Reply;
-use crate::stepping::{Clocked, Engine, MessageEnd, StepSize, run_step};
+use crate::stepping::{Clocked, Engine, MessageEnd, StepEnd, StepSize, run_step};
 use crate::timeline::Timeline;
 use crate::trace::hash::TraceHash;
 
@@ -67,7 +67,7 @@ impl HostSession {
     }
 
     /// Sets the most events one stepping command may make (at least 1).
-    pub fn set_step_budget(&mut self, events: u64) {
+    pub fn set_budget(&mut self, events: u64) {
         self.budget = events.max(1);
     }
 
@@ -79,7 +79,6 @@ impl HostSession {
 
     /// Runs one line of a host script, as [`super::HostRunner::run_action`] does.
     pub fn run_action(&mut self, action: &HostAction) -> Vec<VmReply> {
-        self.stopped = None;
         let mut replies = Vec::new();
         let names = self.names.clone();
         let mut sink = |ev: &HostEvent| {
@@ -87,14 +86,12 @@ impl HostSession {
                 replies.push((names.get(vm).cloned().unwrap_or_default(), r));
             });
         };
-        match action {
-            HostAction::Step(s) => {
-                // The events made so far stay; the clock shows where it stopped.
-                if let Some(m) = run_step(self, *s, &mut sink).message(*s) {
-                    self.stopped = Some(m);
-                }
+        let end = match action {
+            HostAction::Step(s) => run_step(self, *s, &mut sink),
+            HostAction::Policy(p) => {
+                self.act(HostInput::Policy(*p), &mut sink);
+                StepEnd::Done
             }
-            HostAction::Policy(p) => self.act(HostInput::Policy(*p), &mut sink),
             HostAction::Vm { vm, command } => {
                 if command.is_monitor() {
                     // QEMU realizes the device before its monitor answers (see
@@ -114,8 +111,11 @@ impl HostSession {
                     command: command.clone(),
                 };
                 self.act(input, &mut sink);
+                StepEnd::Done
             }
-        }
+        };
+        // The events made so far stay; the clock shows where it stopped.
+        self.stopped = end.message();
         replies
     }
 
@@ -389,7 +389,7 @@ mod tests {
     #[test]
     fn a_run_that_never_goes_quiet_stops_at_the_budget_and_says_so_once() {
         let (mut s, _) = HostSession::from_script("host ram 4G\n-name db -m 1G\nrun\n").unwrap();
-        s.set_step_budget(3_000);
+        s.set_budget(3_000);
         s.apply_line("@db fault svq second-buffer").unwrap();
         let before = s.event_count();
         s.apply_line("run").unwrap();

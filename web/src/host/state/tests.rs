@@ -164,7 +164,7 @@ fn reset_starts_the_same_host_afresh() {
 #[test]
 fn run_to_end_on_a_vm_that_never_goes_quiet_stops_at_the_budget_and_says_so() {
     let s = HostState::open("host-give-by-hand").unwrap();
-    s.session.borrow_mut().set_step_budget(3_000);
+    s.session.borrow_mut().set_budget(3_000);
     // Two stats buffers in flight ping-pong forever (QEMU's virtio_balloon_receive_stats).
     let name = s.session().names()[0].clone();
     let s = reduce(

@@ -4,7 +4,7 @@
 use std::io::{self, BufWriter, Write};
 
 use balloon_sim::Error;
-use balloon_sim::host::{Host, HostAction, HostEvent, HostRunner, HostScript, HostSummary};
+use balloon_sim::host::{Host, HostEvent, HostRunner, HostScript, HostSummary};
 use balloon_sim::reply::Reply;
 use serde_json::json;
 
@@ -47,8 +47,8 @@ pub(crate) fn execute<B: virtq::Backend>(script: &HostScript, o: &Options) -> Re
         let end = runner.run_action(&line.action, &mut observe, &mut |vm, r| {
             replies.push((vm, r))
         });
-        if let (None, HostAction::Step(step)) = (&stopped, &line.action) {
-            stopped = end.message(*step).map(|message| Error::Stopped {
+        if stopped.is_none() {
+            stopped = end.message().map(|message| Error::Stopped {
                 line: line.line,
                 message,
             });
