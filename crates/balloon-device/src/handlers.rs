@@ -17,8 +17,9 @@ use crate::vq::{After, PushReason, QueueKind, Stage};
 
 /// Extends the run `(first, count)` downwards by the PFNs at the start of `records` that
 /// continue it (Linux lists a message's PFNs from the highest down, `fill_balloon` popping
-/// its page list), and returns how many it took. Each lies below a frame of the run, so it is
-/// RAM; the counts are those of one `balloon_inflate_page` per PFN, applied to the run later.
+/// its page list), and returns how many it took. Guest RAM is one range from frame 0
+/// ([`HostMemory::is_ram`]), so a frame below one of the run's is RAM and needs no check; the
+/// counts are those of one `balloon_inflate_page` per PFN, applied to the run later.
 fn extend_down(records: &[[u8; 4]], run: &mut (u64, u64)) -> usize {
     let mut taken = 0;
     for r in records {
