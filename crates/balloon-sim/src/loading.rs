@@ -5,32 +5,21 @@
 
 use std::collections::VecDeque;
 
-use crate::command::{Command, StepCommand, parse_script};
+use crate::command::{Command, ScriptLine, parse_script};
 use crate::error::Error;
 use crate::session::Session;
-use crate::stepping::Engine;
-use crate::world::Input;
-
-/// A stepping command part-way through.
-#[derive(Debug, Clone, Copy)]
-enum Running {
-    /// `step N`: operations left.
-    Ops(u32),
-    /// `step message N`: messages left, and whether the current one has not stepped yet.
-    Messages { left: u32, first: bool },
-    /// `run`.
-    UntilQuiet,
-    /// `run DURATION`, until this virtual time.
-    For { deadline: u64 },
-}
+use crate::stepping::{Stepping, keep_first_stop};
 
 /// A script being run a slice at a time.
 #[derive(Debug, Clone)]
 pub struct ScriptLoad {
     session: Session,
-    commands: VecDeque<Command>,
+    lines: VecDeque<ScriptLine>,
     total: usize,
-    running: Option<(Running, u64)>,
+    /// The stepping line part-way through, and its line number.
+    running: Option<(Stepping, u32)>,
+    /// The first line that stopped at its budget, as [`Session::from_script`] keeps it.
+    first_stop: Option<String>,
 }
 
 impl ScriptLoad {
@@ -39,133 +28,58 @@ impl ScriptLoad {
     pub fn new(text: &str) -> Result<Self, Error> {
         let script = parse_script(text)?;
         let session = Session::new(script.machine)?;
-        let commands: VecDeque<Command> = script.lines.into_iter().map(|l| l.command).collect();
+        let lines = VecDeque::from(script.lines);
         Ok(Self {
             session,
-            total: commands.len(),
-            commands,
+            total: lines.len(),
+            lines,
             running: None,
+            first_stop: None,
         })
+    }
+
+    /// Sets the most events one stepping line may make, as [`Session::set_budget`].
+    pub fn set_budget(&mut self, events: u64) {
+        self.session.set_budget(events);
     }
 
     /// Runs at most about `max_events` more events; returns whether the script has ended.
     pub fn advance(&mut self, max_events: u64) -> bool {
         let start = self.session.event_count();
         while self.session.event_count() - start < max_events {
-            if self.running.is_none() {
-                let Some(command) = self.commands.pop_front() else {
+            let Some((running, line)) = self.running.as_mut() else {
+                let Some(ScriptLine { line, command }) = self.lines.pop_front() else {
                     return true;
                 };
                 match command {
                     Command::Step(step) => {
                         self.session.note_line(&Command::Step(step));
-                        let running = match step {
-                            StepCommand::Ops(n) => Running::Ops(n),
-                            StepCommand::Messages(n) => Running::Messages {
-                                left: n,
-                                first: true,
-                            },
-                            StepCommand::UntilQuiet => Running::UntilQuiet,
-                            StepCommand::For(ns) => Running::For {
-                                deadline: self.session.world().now_ns().saturating_add(ns),
-                            },
-                        };
-                        self.running = Some((running, self.session.budget()));
+                        self.running = Some((Stepping::start(&self.session, step), line));
                     }
                     other => {
                         self.session.apply_command(other);
                     }
                 }
                 continue;
+            };
+            if let Some(end) = running.advance(&mut self.session, &mut |_| {}) {
+                keep_first_stop(&mut self.first_stop, *line, end.message());
+                self.running = None;
             }
-            self.step_running();
         }
-        self.commands.is_empty() && self.running.is_none()
-    }
-
-    /// One iteration of the running stepping command, as `stepping::run_step` loops.
-    fn step_running(&mut self) {
-        let Some((running, mut budget)) = self.running else {
-            return;
-        };
-        let s = &mut self.session;
-        let mut none = |_: &crate::TraceEvent| {};
-        let next = match running {
-            Running::Ops(0) => None,
-            Running::Ops(n) => Engine::step(s, &mut none).then_some(Running::Ops(n - 1)),
-            Running::Messages { left: 0, .. } => None,
-            Running::Messages { left, first } => {
-                if !first && (s.recorded_input().is_some() || !s.world().has_work()) {
-                    Some(Running::Messages {
-                        left: left - 1,
-                        first: true,
-                    })
-                } else {
-                    let mut ended = false;
-                    let stepped = Engine::step(s, &mut |ev| ended |= ev.ends_message());
-                    budget = budget.saturating_sub(1);
-                    let done = !stepped || ended || budget == 0;
-                    Some(Running::Messages {
-                        left: if done { left - 1 } else { left },
-                        first: done,
-                    })
-                }
-            }
-            Running::UntilQuiet => {
-                let more =
-                    budget > 0 && s.recorded_input().is_none() && !s.world().is_quiet_for_run();
-                if more && Engine::step(s, &mut none) {
-                    budget -= 1;
-                    Some(Running::UntilQuiet)
-                } else {
-                    None
-                }
-            }
-            Running::For { deadline } => Self::step_for(s, deadline, &mut budget),
-        };
-        self.running = next.map(|r| (r, budget));
-    }
-
-    /// One iteration of `run DURATION`; `None` once it has ended (the clock then advanced to
-    /// the deadline, as `run_step` does).
-    fn step_for(s: &mut Session, deadline: u64, budget: &mut u64) -> Option<Running> {
-        let mut none = |_: &crate::TraceEvent| {};
-        let this = Some(Running::For { deadline });
-        let finish = |s: &mut Session| {
-            if s.world().now_ns() < deadline {
-                Engine::act(s, Input::PassTime(deadline), &mut |_| {});
-            }
-            None
-        };
-        if *budget == 0 {
-            return finish(s);
-        }
-        match s.recorded_input() {
-            Some(Input::PassTime(t)) if *t <= deadline => {
-                Engine::step(s, &mut none);
-                return this;
-            }
-            Some(_) => return None,
-            None => {}
-        }
-        if s.world().idle_until(deadline) {
-            return finish(s);
-        }
-        if !Engine::step(s, &mut none) {
-            return finish(s);
-        }
-        *budget -= 1;
-        this
+        self.lines.is_empty() && self.running.is_none()
     }
 
     /// (command lines run, command lines in the script, events so far), for a progress line.
     pub fn progress(&self) -> (usize, usize, u64) {
-        let pending = self.commands.len() + usize::from(self.running.is_some());
+        let pending = self.lines.len() + usize::from(self.running.is_some());
         (self.total - pending, self.total, self.session.event_count())
     }
 
-    /// The session, finished or not.
-    pub fn into_session(self) -> Session {
+    /// The session, finished or not; its [`Session::take_stopped`] names the first line that
+    /// stopped at its budget.
+    pub fn into_session(mut self) -> Session {
+        self.session.set_stopped(self.first_stop);
         self.session
     }
 }
@@ -199,6 +113,49 @@ mod tests {
                 "{}",
                 p.name
             );
+        }
+    }
+
+    /// A stepping line that spends its budget (two stats buffers in flight:
+    /// `virtio_balloon_receive_stats` pushes the held one back and `stats_request` re-adds it,
+    /// so the stats queue always has work) ends where one whole run ends it: same events, same
+    /// clock, and the loaded session names the line, as the CLI does, even when lines follow.
+    /// Loaded in slices it once jumped `run 1s` to its deadline, let `step message N` go on
+    /// past its budget and said nothing.
+    #[test]
+    fn a_line_that_spends_its_budget_ends_as_a_whole_run_does() {
+        const BUDGET: u64 = 700;
+        for line in ["run", "run 1s", "step message 400", "step 900"] {
+            for tail in ["", "info balloon\nrun\n"] {
+                let text = format!(
+                    "-m 1G -device virtio-balloon,id=balloon0 -seed 26\nrun\n\
+                     fault svq second-buffer\n{line}\n{tail}"
+                );
+                let (mut whole, _) =
+                    Session::from_parsed(parse_script(&text).unwrap(), BUDGET).unwrap();
+                let mut load = ScriptLoad::new(&text).unwrap();
+                load.set_budget(BUDGET);
+                while !load.advance(97) {}
+                let mut sliced = load.into_session();
+                let at = format!("{line} then {tail:?}");
+                assert_eq!(sliced.event_count(), whole.event_count(), "{at}");
+                assert_eq!(sliced.trace_hash(), whole.trace_hash(), "{at}");
+                assert_eq!(sliced.world().now_ns(), whole.world().now_ns(), "{at}");
+                let stopped = whole.take_stopped();
+                assert_eq!(sliced.take_stopped(), stopped, "{at}");
+                // `step 900` ends by its count; the others at their budget, on line 4, and the
+                // tail's `run` on line 6 after `step 900`.
+                let head = match (line, tail) {
+                    ("step 900", "") => None,
+                    ("step 900", _) => Some("line 6: `run`".to_owned()),
+                    _ => Some(format!("line 4: `{line}`")),
+                };
+                let head = head.map(|h| format!("{h} stopped after {BUDGET} events"));
+                match (stopped, head) {
+                    (Some(m), Some(h)) => assert!(m.starts_with(&h), "{at}: {m}"),
+                    (m, h) => assert_eq!(m, h, "{at}"),
+                }
+            }
         }
     }
 

@@ -4,12 +4,13 @@
 use virtq::Portable;
 
 use crate::command::{
-    Command, MachineConfig, ScriptError, StepCommand, is_machine_line, parse_line, parse_script,
+    Command, MachineConfig, Script, ScriptError, StepCommand, is_machine_line, parse_line,
+    parse_script,
 };
 use crate::error::Error;
 use crate::history::History;
 use crate::reply::Reply;
-use crate::stepping::{Engine, StepSize, apply_command};
+use crate::stepping::{Engine, StepSize, apply_command, keep_first_stop};
 use crate::timeline::Timeline;
 use crate::trace::prefix::PrefixHashes;
 use crate::view::{BalloonView, ConfigView, InitStageView, MemoryCell, QueueView};
@@ -85,13 +86,26 @@ impl Session {
 
     /// Parses a whole script (machine line optional) and runs it. A script error leaves
     /// nothing behind.
+    /// Afterwards [`Self::take_stopped`] names the first line that stopped at its budget.
     pub fn from_script(text: &str) -> Result<(Self, Vec<Reply>), Error> {
-        let script = parse_script(text)?;
+        Self::from_parsed(
+            parse_script(text)?,
+            crate::stepping::MAX_SESSION_EVENTS_PER_COMMAND,
+        )
+    }
+
+    /// [`Self::from_script`] of a parsed script, each stepping line making at most `budget`
+    /// events.
+    pub(crate) fn from_parsed(script: Script, budget: u64) -> Result<(Self, Vec<Reply>), Error> {
         let mut s = Self::new(script.machine)?;
+        s.set_budget(budget);
         let mut replies = Vec::new();
+        let mut first = None;
         for line in script.lines {
             replies.extend(s.run_command(line.command));
+            keep_first_stop(&mut first, line.line, s.stopped.take());
         }
+        s.stopped = first;
         Ok((s, replies))
     }
 
@@ -307,6 +321,12 @@ impl Session {
     /// a slice at a time.
     pub(crate) fn note_line(&mut self, command: &Command) {
         self.lines.push(command_text(command));
+    }
+
+    /// Sets what [`Self::take_stopped`] says (for [`crate::ScriptLoad`], which runs a script's
+    /// stepping lines in slices).
+    pub(crate) fn set_stopped(&mut self, stopped: Option<String>) {
+        self.stopped = stopped;
     }
 
     /// Runs one parsed command (for [`crate::ScriptLoad`], and the compare view, which runs

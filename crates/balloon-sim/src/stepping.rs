@@ -188,85 +188,160 @@ pub(crate) fn run_step<E: Engine>(
     cmd: StepCommand,
     sink: &mut dyn FnMut(&E::Ev),
 ) -> StepEnd {
-    let full = e.budget();
-    let mut budget = full;
-    let spent = StepEnd::BudgetSpent {
-        command: cmd,
-        events: full,
-    };
-    match cmd {
-        StepCommand::Ops(n) => {
-            for _ in 0..n {
-                if !e.step(sink) {
-                    break;
-                }
-            }
+    let mut stepping = Stepping::start(e, cmd);
+    loop {
+        if let Some(end) = stepping.advance(e, sink) {
+            return end;
         }
-        StepCommand::Messages(n) => {
-            for _ in 0..n {
+    }
+}
+
+/// A stepping command part-way through: [`run_step`] an iteration at a time, so that a page
+/// can run a long script in slices ([`crate::ScriptLoad`]) and end on the same events, the
+/// same clock and the same [`StepEnd`] as one whole run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stepping {
+    command: StepCommand,
+    left: Left,
+    /// Events the command may still make.
+    budget: u64,
+    /// Its whole budget, for [`StepEnd::BudgetSpent`].
+    full: u64,
+}
+
+/// What a stepping command has left to do.
+#[derive(Debug, Clone, Copy)]
+enum Left {
+    /// `step N`: operations left.
+    Ops(u32),
+    /// `step message N`: messages left, and whether the current one has not stepped yet.
+    Messages { left: u32, first: bool },
+    /// `run`.
+    UntilQuiet,
+    /// `run DURATION`, until this virtual time.
+    For { deadline: u64 },
+}
+
+impl Stepping {
+    /// `command`, about to start on `e` (`run DURATION` counts from `e`'s clock now).
+    pub(crate) fn start<E: Engine>(e: &E, command: StepCommand) -> Self {
+        let left = match command {
+            StepCommand::Ops(n) => Left::Ops(n),
+            StepCommand::Messages(n) => Left::Messages {
+                left: n,
+                first: true,
+            },
+            StepCommand::UntilQuiet => Left::UntilQuiet,
+            StepCommand::For(ns) => Left::For {
+                deadline: e.world().now_ns().saturating_add(ns),
+            },
+        };
+        let full = e.budget();
+        Self {
+            command,
+            left,
+            budget: full,
+            full,
+        }
+    }
+
+    fn spent(&self) -> Option<StepEnd> {
+        Some(StepEnd::BudgetSpent {
+            command: self.command,
+            events: self.full,
+        })
+    }
+
+    /// One iteration: at most one step, or the act that closes `run DURATION`. `Some` once the
+    /// command has ended, with how.
+    pub(crate) fn advance<E: Engine>(
+        &mut self,
+        e: &mut E,
+        sink: &mut dyn FnMut(&E::Ev),
+    ) -> Option<StepEnd> {
+        const DONE: Option<StepEnd> = Some(StepEnd::Done);
+        match self.left {
+            Left::Ops(0) | Left::Messages { left: 0, .. } => DONE,
+            Left::Ops(n) => {
+                if !e.step(sink) {
+                    return DONE;
+                }
+                self.left = Left::Ops(n - 1);
+                None
+            }
+            Left::Messages { left, first } => {
                 // The first step may fire a timer (a stats poll starts a round); after that the
                 // message runs only while there is work, so a quiet world never spins on
                 // periodic timers.
-                let mut first = true;
-                loop {
-                    if !first && (e.recorded_input().is_some() || !e.world().has_work()) {
-                        break;
-                    }
-                    first = false;
-                    let mut ended = false;
-                    let stepped = e.step(&mut |ev| {
-                        ended |= ev.ends_message();
-                        sink(ev);
-                    });
-                    budget = budget.saturating_sub(1);
-                    if budget == 0 && stepped && !ended {
-                        return spent;
-                    }
-                    if !stepped || ended {
-                        break;
-                    }
+                if !first && (e.recorded_input().is_some() || !e.world().has_work()) {
+                    self.left = Left::Messages {
+                        left: left - 1,
+                        first: true,
+                    };
+                    return None;
                 }
+                let mut ended = false;
+                let stepped = e.step(&mut |ev| {
+                    ended |= ev.ends_message();
+                    sink(ev);
+                });
+                self.budget = self.budget.saturating_sub(1);
+                if self.budget == 0 && stepped && !ended {
+                    return self.spent();
+                }
+                let done = !stepped || ended;
+                self.left = Left::Messages {
+                    left: if done { left - 1 } else { left },
+                    first: done,
+                };
+                None
             }
-        }
-        StepCommand::UntilQuiet => {
-            while e.recorded_input().is_none() && !e.world().is_quiet_for_run() {
-                if budget == 0 {
-                    return spent;
+            Left::UntilQuiet => {
+                if e.recorded_input().is_some() || e.world().is_quiet_for_run() {
+                    return DONE;
+                }
+                if self.budget == 0 {
+                    return self.spent();
                 }
                 if !e.step(sink) {
-                    break;
+                    return DONE;
                 }
-                budget -= 1;
+                self.budget -= 1;
+                None
             }
-        }
-        StepCommand::For(ns) => {
-            let deadline = e.world().now_ns().saturating_add(ns);
-            loop {
+            Left::For { deadline } => {
                 match e.recorded_input().map(PassTime::passes_time_to) {
                     Some(Some(t)) if t <= deadline => {
                         e.step(sink);
-                        continue;
+                        return None;
                     }
-                    Some(_) => return StepEnd::Done,
+                    Some(_) => return DONE,
                     None => {}
                 }
-                if e.world().idle_until(deadline) {
-                    break;
+                if !e.world().idle_until(deadline) {
+                    if self.budget == 0 {
+                        // Virtual time stays where the work left it: jumping to the deadline
+                        // would claim the guest's pending work was done.
+                        return self.spent();
+                    }
+                    if e.step(sink) {
+                        self.budget -= 1;
+                        return None;
+                    }
                 }
-                if budget == 0 {
-                    // Virtual time stays where the work left it: jumping to the deadline would
-                    // claim the guest's pending work was done.
-                    return spent;
+                if e.world().now_ns() < deadline {
+                    e.act(E::In::pass_time(deadline), sink);
                 }
-                if !e.step(sink) {
-                    break;
-                }
-                budget -= 1;
-            }
-            if e.world().now_ns() < deadline {
-                e.act(E::In::pass_time(deadline), sink);
+                DONE
             }
         }
     }
-    StepEnd::Done
+}
+
+/// Keeps the first line of a script whose stepping command stopped before its end, named as
+/// the CLI names it: what a loaded script says once it has run.
+pub(crate) fn keep_first_stop(first: &mut Option<String>, line: u32, why: Option<String>) {
+    if first.is_none() {
+        *first = why.map(|message| crate::Error::Stopped { line, message }.to_string());
+    }
 }

@@ -342,12 +342,17 @@ impl HostState {
 
     fn open_link(&mut self, fragment: &str) {
         match super::share::open(fragment) {
-            Ok(session) => {
+            Ok(mut session) => {
+                // A shared script whose line never reached its end says so, as a typed `run`.
+                let stopped = session.take_stopped();
                 *self.session.borrow_mut() = session;
                 self.preset = "";
                 self.selected = 0;
                 self.playing = false;
                 self.note("Opened the shared host scene.".to_owned());
+                if let Some(m) = stopped {
+                    self.notice = Some(format!("The shared host scene: {m}"));
+                }
             }
             Err(msg) => {
                 self.notice = Some(format!(

@@ -276,12 +276,19 @@ impl AppState {
 
     fn show_loaded(&mut self, mut session: Session, what: &str) {
         let events = session.event_count();
+        // A line that never reached its end (a guest that never goes quiet) is said, as the
+        // console says it of a typed `run`.
+        let stopped = session.take_stopped();
         let _ = session.seek(0);
         *self.session.borrow_mut() = session;
         self.playing = false;
         self.note(format!(
             "Loaded {what}: {events} events. Press Play or step through it."
         ));
+        if let Some(m) = stopped {
+            self.push_console(LineKind::Error, format!("error: {m}"));
+            self.notice = Some(format!("{what}: {m}"));
+        }
     }
 
     fn not_loaded(&mut self, what: &str, e: &dyn std::fmt::Display) {
@@ -352,9 +359,14 @@ impl AppState {
 
     fn open_link(&mut self, fragment: &str) {
         match share::session_from_fragment(fragment) {
-            Ok(session) => {
+            Ok(mut session) => {
+                let stopped = session.take_stopped();
                 *self.session.borrow_mut() = session;
                 self.note("Opened the shared session.");
+                if let Some(m) = stopped {
+                    self.push_console(LineKind::Error, format!("error: {m}"));
+                    self.notice = Some(format!("The shared session: {m}"));
+                }
             }
             Err(msg) => {
                 self.notice = Some(format!(

@@ -12,7 +12,7 @@ use crate::command::{ScriptError, StepCommand};
 use crate::error::Error;
 use crate::history::History;
 use crate::reply::Reply;
-use crate::stepping::{Clocked, Engine, MessageEnd, StepEnd, StepSize, run_step};
+use crate::stepping::{Clocked, Engine, MessageEnd, StepEnd, StepSize, keep_first_stop, run_step};
 use crate::timeline::Timeline;
 use crate::trace::hash::TraceHash;
 
@@ -37,8 +37,17 @@ pub struct HostSession {
 pub type VmReply = (String, Reply);
 
 impl HostSession {
-    /// Parses a host script and runs it. A script error leaves nothing behind.
+    /// Parses a host script and runs it. A script error leaves nothing behind. Afterwards
+    /// [`Self::take_stopped`] names the first line that stopped at its budget.
     pub fn from_script(text: &str) -> Result<(Self, Vec<VmReply>), Error> {
+        Self::from_script_with_budget(text, crate::stepping::MAX_SESSION_EVENTS_PER_COMMAND)
+    }
+
+    /// [`Self::from_script`], each stepping line making at most `budget` events.
+    pub(crate) fn from_script_with_budget(
+        text: &str,
+        budget: u64,
+    ) -> Result<(Self, Vec<VmReply>), Error> {
         let script = parse_host_script(text)?;
         let host = Host::<Portable>::new(&script)?;
         let first_command = script.lines.first().map_or(u32::MAX, |l| l.line);
@@ -56,13 +65,16 @@ impl HostSession {
             history: History::new(host),
             header,
             consequences: BTreeMap::new(),
-            budget: crate::stepping::MAX_SESSION_EVENTS_PER_COMMAND,
+            budget: budget.max(1),
             stopped: None,
         };
         let mut replies = Vec::new();
+        let mut first = None;
         for line in &script.lines {
             replies.extend(s.run_action(&line.action));
+            keep_first_stop(&mut first, line.line, s.stopped.take());
         }
+        s.stopped = first;
         Ok((s, replies))
     }
 
@@ -399,6 +411,27 @@ mod tests {
         assert_eq!(s.take_stopped(), None);
         s.apply_line("run 1ms").unwrap();
         assert_eq!(s.take_stopped(), None, "a bounded run reaches its end");
+    }
+
+    /// A script (a shared link's) whose `run` never goes quiet names that line once it has
+    /// run, even with lines after it, as the CLI does.
+    #[test]
+    fn a_script_names_the_first_line_that_stopped_at_its_budget() {
+        let text = "host ram 4G\n-name db -m 1G\nrun\n@db fault svq second-buffer\nrun\n\
+                    @db info balloon\nrun 1ms\n";
+        let (mut s, replies) = HostSession::from_script_with_budget(text, 3_000).unwrap();
+        let m = s.take_stopped().expect("line 5 stopped at its budget");
+        assert!(
+            m.starts_with("line 5: `run` stopped after 3000 events"),
+            "{m}"
+        );
+        // The lines after it ran.
+        assert!(
+            replies
+                .iter()
+                .any(|(vm, r)| vm == "db" && format!("{r:?}").contains("actual"))
+        );
+        assert_eq!(s.take_stopped(), None);
     }
 
     /// From event 0, 10 s runs replay the recorded timeline (the operator's commands
