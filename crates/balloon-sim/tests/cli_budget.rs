@@ -87,6 +87,30 @@ fn a_host_vm_that_never_goes_quiet_stops_the_host_run_at_its_budget() {
     assert!(summary(&out)["host"].is_object());
 }
 
+/// `compare` takes the same budget: the stuck line ends the comparison with its error, on the
+/// first side that spent it. It once ran 50,000,000 events a side whatever `--max-events` said.
+#[test]
+fn a_compare_that_never_goes_quiet_stops_at_its_budget() {
+    let out = run(
+        &[
+            "compare",
+            "-",
+            "--profiles",
+            "qemu,firecracker",
+            "--max-events",
+            "20000",
+        ],
+        NEVER_QUIET,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("line 4: `run` stopped after 20000 events"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(on qemu)"), "{stderr}");
+}
+
 #[test]
 fn max_events_must_be_a_positive_number() {
     for bad in ["0", "-1", "many"] {

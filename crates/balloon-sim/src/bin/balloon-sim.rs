@@ -8,7 +8,7 @@
 //!                          a line that reaches it is an error, exit status 1)
 //! balloon-sim run --preset NAME [options]
 //! balloon-sim compare SCRIPT|-|--preset NAME --profiles A,B [--backend B] [--seed N]
-//!                          [--format text|json]
+//!                          [--format text|json] [--max-events N]
 //! balloon-sim presets
 //! balloon-sim import TRACE|- [--qmp QMP.jsonl] [--format text|json] [--free-page-hint]
 //! ```
@@ -44,7 +44,7 @@ mod import;
 const USAGE: &str = "usage:
   balloon-sim run SCRIPT|- [--backend portable|rust-vmm] [--seed N] [--profile qemu|cloud-hypervisor|firecracker|crosvm] [--trace none|message|ring] [--format text|json] [--max-events N]
   balloon-sim run --preset NAME [options]
-  balloon-sim compare SCRIPT|-|--preset NAME --profiles A,B [--backend portable|rust-vmm] [--seed N] [--format text|json]
+  balloon-sim compare SCRIPT|-|--preset NAME --profiles A,B [--backend portable|rust-vmm] [--seed N] [--format text|json] [--max-events N]
   balloon-sim presets
   balloon-sim import TRACE|- [--qmp QMP.jsonl] [--format text|json] [--free-page-hint]";
 
@@ -350,9 +350,9 @@ fn compare(o: &Options) -> ExitCode {
     };
     let result = match script.machine.backend {
         Backend::Portable => {
-            balloon_sim::compare::profiles::compare::<virtq::Portable>(&script, a, b)
+            balloon_sim::compare::profiles::compare::<virtq::Portable>(&script, a, b, o.max_events)
         }
-        Backend::RustVmm => compare_rust_vmm(&script, a, b),
+        Backend::RustVmm => compare_rust_vmm(&script, a, b, o.max_events),
     };
     let c = match result {
         Ok(c) => c,
@@ -406,8 +406,9 @@ fn compare_rust_vmm(
     script: &Script,
     a: Vmm,
     b: Vmm,
+    budget: u64,
 ) -> Result<balloon_sim::compare::profiles::Comparison, Error> {
-    balloon_sim::compare::profiles::compare::<virtq::RustVmm>(script, a, b)
+    balloon_sim::compare::profiles::compare::<virtq::RustVmm>(script, a, b, budget)
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -415,6 +416,7 @@ fn compare_rust_vmm(
     _: &Script,
     _: Vmm,
     _: Vmm,
+    _: u64,
 ) -> Result<balloon_sim::compare::profiles::Comparison, Error> {
     Err(Error::BackendUnavailable)
 }

@@ -140,13 +140,19 @@ impl Tally {
     }
 }
 
-/// Runs `script` on profiles `a` and `b` (backend `B`), one command at a time on both.
-pub fn compare<B: Backend>(script: &Script, a: Vmm, b: Vmm) -> Result<Comparison, Error> {
+/// Runs `script` on profiles `a` and `b` (backend `B`), one command at a time on both, each
+/// stepping line making at most `budget` events on each side.
+pub fn compare<B: Backend>(
+    script: &Script,
+    a: Vmm,
+    b: Vmm,
+    budget: u64,
+) -> Result<Comparison, Error> {
     let mut ma = script.machine.clone();
     ma.profile = a.name().to_owned();
     let mut mb = script.machine.clone();
     mb.profile = b.name().to_owned();
-    compare_machines::<B>(script, &ma, &mb)
+    compare_within::<B>(script, &ma, &mb, budget)
 }
 
 /// Runs `script`'s lines on machines `a` and `b` (its own machine line is replaced), one
@@ -155,6 +161,15 @@ pub fn compare_machines<B: Backend>(
     script: &Script,
     a: &MachineConfig,
     b: &MachineConfig,
+) -> Result<Comparison, Error> {
+    compare_within::<B>(script, a, b, crate::stepping::MAX_EVENTS_PER_COMMAND)
+}
+
+fn compare_within<B: Backend>(
+    script: &Script,
+    a: &MachineConfig,
+    b: &MachineConfig,
+    budget: u64,
 ) -> Result<Comparison, Error> {
     let sa = Script {
         machine: a.clone(),
@@ -167,6 +182,8 @@ pub fn compare_machines<B: Backend>(
     let (a, b) = (a.vmm(), b.vmm());
     let mut ra = Runner::<B>::new(&sa)?;
     let mut rb = Runner::<B>::new(&sb)?;
+    ra.set_budget(budget);
+    rb.set_budget(budget);
     let (mut ta, mut tb) = (Tally::default(), Tally::default());
     let mut first = None;
     for line in &script.lines {
