@@ -18,6 +18,14 @@ const NEVER_QUIET: &str = "-m 1G -device virtio-balloon,id=balloon0 -seed 26\n\
                            run\n\
                            {\"execute\": \"query-balloon\"}\n";
 
+/// Asserts the run failed (exit status 1) with `error` on stderr; returns stderr.
+fn failed_with(out: &Output, error: &str) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(error), "{stderr}");
+    stderr
+}
+
 fn summary(out: &Output) -> serde_json::Value {
     let text = String::from_utf8_lossy(&out.stdout);
     let last = text.lines().last().expect("a summary line");
@@ -30,12 +38,7 @@ fn a_run_that_never_goes_quiet_stops_at_its_budget_and_says_which_line() {
         &["run", "-", "--format", "json", "--max-events", "20000"],
         NEVER_QUIET,
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("line 4: `run` stopped after 20000 events"),
-        "{stderr}"
-    );
+    failed_with(&out, "line 4: `run` stopped after 20000 events");
     // The line after it ran: its reply is there, and so is the summary.
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("\"actual\""), "{stdout}");
@@ -70,12 +73,7 @@ fn a_host_vm_that_never_goes_quiet_stops_the_host_run_at_its_budget() {
         &["run", "-", "--format", "json", "--max-events", "20000"],
         script,
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("line 5: `run` stopped after 20000 events"),
-        "{stderr}"
-    );
+    failed_with(&out, "line 5: `run` stopped after 20000 events");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout
@@ -102,12 +100,7 @@ fn a_compare_that_never_goes_quiet_stops_at_its_budget() {
         ],
         NEVER_QUIET,
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("line 4: `run` stopped after 20000 events"),
-        "{stderr}"
-    );
+    let stderr = failed_with(&out, "line 4: `run` stopped after 20000 events");
     assert!(stderr.contains("(on qemu)"), "{stderr}");
 }
 
