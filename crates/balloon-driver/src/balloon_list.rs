@@ -141,4 +141,21 @@ mod tests {
         write_pfns(&mut ram, &up).unwrap();
         assert_eq!(array(&ram, 3), [0x7, 0x8, 0x30]);
     }
+
+    /// Past `vb->pfns`' 256 entries the array is built on the heap, every PFN still in order:
+    /// a message of 300 (runs of 200 and 100) is listed as 300 consecutive entries.
+    #[test]
+    fn write_pfns_lists_a_message_larger_than_the_array() {
+        let mut ram = SparseRam::new(64 << 20);
+        let mut down = Runs::default();
+        down.push_down(0x1000, 200);
+        down.push_down(0x400, 100);
+        write_pfns(&mut ram, &down).unwrap();
+        let written = array(&ram, 300);
+        assert_eq!(written[0], 0x1000 + 199);
+        assert_eq!(written[199], 0x1000);
+        assert_eq!(written[200], 0x400 + 99);
+        assert_eq!(written[299], 0x400);
+        assert!(written.windows(2).filter(|w| w[0] != w[1] + 1).count() == 1);
+    }
 }
