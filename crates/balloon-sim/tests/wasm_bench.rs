@@ -1,7 +1,8 @@
 //! The browser half of the bulk benchmark: the bulk inflate, seeks, the host of eight VMs and
 //! the slowest single event of a fragmented guest, timed with
-//! `performance.now()` inside headless Chromium. `cargo xtask bench` builds it with
-//! `--profile release` and `BALLOON_BENCH_FULL=1` (the 64 GiB preset, a 100,000-event session)
+//! `performance.now()` inside headless Chromium. `cargo xtask bench` builds it with the
+//! page's profile (`--profile page`, what `trunk build --release` builds the page's wasm with)
+//! and `BALLOON_BENCH_FULL=1` (the 64 GiB preset, a 100,000-event session)
 //! and reads the `bench:` lines it prints; without that variable it runs a smoke size.
 //!
 //! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown

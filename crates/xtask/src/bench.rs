@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use crate::run::{Cmd, Env, elapsed};
 use crate::test::step;
-use crate::{Error, tools};
+use crate::{Error, PAGE_PROFILE, tools};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Why the browser figures are missing when they were not asked for.
@@ -197,8 +197,8 @@ pub fn run(args: &[String]) -> Result<(), Error> {
         }
     }
 
-    // The release profile (opt-level "s", LTO), as the CLI and the browser build ship: the
-    // browser/native ratio then compares the same optimisation settings.
+    // The release profile (opt-level 3, LTO), as the CLI ships; the browser half below is built
+    // with the page's profile, so the browser/native ratio compares what each really runs.
     let native = capture(
         "whole runs, native (bulk inflate on both backends, the floor, seeks)",
         cargo().args([
@@ -216,9 +216,9 @@ pub fn run(args: &[String]) -> Result<(), Error> {
     if browser {
         let crate_dir = env.root.join("crates").join("balloon-sim");
         let wasm = capture(
-            "bulk inflate and seeks in headless Chromium (release wasm)",
+            "bulk inflate and seeks in headless Chromium (the page's wasm profile)",
             cargo()
-                .args(["test", "--profile", "release", "--target", WASM_TARGET])
+                .args(["test", "--profile", PAGE_PROFILE, "--target", WASM_TARGET])
                 .args([
                     "-p",
                     "balloon-sim",

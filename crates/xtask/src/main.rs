@@ -100,6 +100,11 @@ fn package_args(args: &[String]) -> Result<Vec<String>, Error> {
 /// dev build is 4.7 MB of unoptimised wasm that plays slowly, a release build takes minutes.
 pub(crate) const SERVE_PROFILE: &str = "serve";
 
+/// The cargo profile the page's wasm is built with (`[profile.page]` in the workspace's
+/// Cargo.toml; index.html's rust link names it in `data-cargo-profile-release`, so
+/// `trunk build --release` uses it). The release profile is the native CLI's and benchmarks'.
+pub(crate) const PAGE_PROFILE: &str = "page";
+
 fn serve() -> Result<(), Error> {
     let env = Env::detect()?;
     tools::ensure(&env, tools::Needs::Serve)?;
