@@ -212,8 +212,15 @@ fn whole(n: f64, what: &str) -> Result<u64, JsError> {
     if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 2f64.powi(53) {
         Ok(n as u64)
     } else {
+        // The number as JS prints it (`0.5`, `NaN`, `-Infinity`): the caller wrote JS, and
+        // `f64`'s own `Display` would link core's float formatting into the page for this
+        // message alone.
+        let shown = js_sys::Number::from(n)
+            .to_string_with_radix(10)
+            .map(String::from)
+            .unwrap_or_default();
         Err(JsError::new(&format!(
-            "{what} must be a whole number of events (0 or more), not {n}"
+            "{what} must be a whole number of events (0 or more), not {shown}"
         )))
     }
 }

@@ -3,6 +3,8 @@
 
 use balloon_sim::{Session, StepSize};
 
+use crate::view_model::Fixed;
+
 /// Slowest play speed, in events per second.
 pub const MIN_SPEED: f64 = 1.0;
 /// Fastest play speed, in events per second (the frame's time box still applies).
@@ -34,9 +36,14 @@ pub const REAL_TIME_RATIOS: [(f64, &str); 4] = [
     (0.001, "1/1000 real time"),
 ];
 
-/// The pace select's value for `ratio`: what its `<option>` carries.
+/// The pace select's value for `ratio`: what its `<option>` carries, the ratio as `{}` prints
+/// it ("1", "0.1", ...). Printed through [`Fixed`] with the trailing zeros cut: `f64`'s own
+/// `Display` would be the last user of core's float formatting in the page (about 12 kB of wasm
+/// before gzip; see `view_model::fixed`). Three decimals carry every ratio of
+/// [`REAL_TIME_RATIOS`] exactly.
 pub fn pace_value(ratio: f64) -> String {
-    ratio.to_string()
+    let text = Fixed(ratio, 3).to_string();
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 /// The real-time ratio a pace option's value stands for; `None` for "event by event" (or any

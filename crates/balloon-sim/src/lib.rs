@@ -98,6 +98,7 @@ pub mod history;
 pub mod host;
 pub mod import;
 pub mod loading;
+mod order;
 pub mod presets;
 pub mod reply;
 pub mod runner;

@@ -96,7 +96,7 @@ pub fn memory_map_view(props: &MemoryMapProps) -> Html {
     html! {
         <section class="memory-map" data-testid="memory-map">
             <h2>{ "Guest memory" }<small>{ format!(" {} cells of {} each", cells.len(), format_mib(per_cell)) }</small></h2>
-            <svg viewBox={format!("0 0 {width} {CELL_H}")} preserveAspectRatio="none" role="img"
+            <svg viewBox={format!("0 0 {} {}", Fixed(width, 0), Fixed(CELL_H, 0))} preserveAspectRatio="none" role="img"
                 aria-label="Guest memory map by page state">
                 { for cells.iter().enumerate().map(column) }
             </svg>

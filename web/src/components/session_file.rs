@@ -5,6 +5,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::state::Action;
+use crate::view_model::Fixed;
 
 /// What [`session_file`] draws.
 #[derive(Properties, PartialEq, Debug)]
@@ -45,7 +46,7 @@ pub fn session_file(props: &SessionFileProps) -> Html {
                 on_action.emit(Action::Notify(format!(
                     "{} is {} bytes: too large to be a script, nothing was imported",
                     file.name(),
-                    file.size()
+                    Fixed(file.size(), 0)
                 )));
                 return;
             }

@@ -45,7 +45,7 @@ pub fn stats_chart_view(props: &StatsChartProps) -> Html {
             if c.series.is_empty() {
                 <p class="note">{ "No stats yet: the device returns the stats buffer when guest-stats-polling-interval is set (qom-set), and the guest refills it." }</p>
             } else {
-                <svg viewBox={format!("0 0 {W} {H}")} role="img"
+                <svg viewBox={format!("0 0 {} {}", Fixed(W, 0), Fixed(H, 0))} role="img"
                     aria-label={format!("Guest memory stats over {} s of virtual time", Fixed(c.t_max, 1))}>
                     <line class="axis" x1={Fixed(ML, 0).to_string()} y1={Fixed(H - MB, 0).to_string()} x2={Fixed(W, 0).to_string()} y2={Fixed(H - MB, 0).to_string()} />
                     <line class="axis" x1={Fixed(ML, 0).to_string()} y1="0" x2={Fixed(ML, 0).to_string()} y2={Fixed(H - MB, 0).to_string()} />

@@ -77,7 +77,7 @@ pub fn TracePage() -> Html {
                 Phase::Loading { name, done, total } => html! {
                     <div class="notice" role="status" data-testid="trace-loading">
                         { format!("Reading {name}: {} of {} MB…", Fixed(done / 1e6, 1), Fixed(total / 1e6, 1)) }
-                        <progress max={total.to_string()} value={done.to_string()} aria-label="Trace read"></progress>
+                        <progress max={Fixed(*total, 0).to_string()} value={Fixed(*done, 0).to_string()} aria-label="Trace read"></progress>
                     </div>
                 },
                 Phase::Failed { name, message } => html! {

@@ -102,7 +102,7 @@ pub fn compare(a: &RunSeries, b: &RunSeries) -> Comparison {
             });
         }
     }
-    queues.sort_by_key(|q| q.queue.map_or(usize::MAX, |q| q as usize));
+    crate::order::sort_by_key_stable(&mut queues, |q| q.queue.map_or(i128::MAX, |q| q as i128));
     let last = |s: &RunSeries| s.actual.last().map_or(0, |x| x.pages);
     let sb = settles(b);
     let settles = settles(a)

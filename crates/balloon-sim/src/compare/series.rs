@@ -76,8 +76,9 @@ impl RunSeries {
                     times_ns: vec![t_ns],
                 });
                 // Spec order (ivq, dvq, svq, free_page_vq, reporting_vq), unknown last.
-                self.messages
-                    .sort_by_key(|m| m.queue.map_or(usize::MAX, |q| q as usize));
+                crate::order::sort_by_key_stable(&mut self.messages, |m| {
+                    m.queue.map_or(i128::MAX, |q| q as i128)
+                });
             }
         }
         self.stretch(t_ns);

@@ -209,7 +209,7 @@ impl Importer {
         // earlier timestamp (see `qmp::parse`), so it can follow a reply stamped after it:
         // when every line has a time, order them by it. Plain lines keep their order.
         if self.qmp.iter().all(|q| q.1.is_some()) {
-            self.qmp.sort_by_key(|q| q.1);
+            crate::order::sort_by_key_stable(&mut self.qmp, |q| q.1.map_or(-1, i128::from));
         }
         let mut qmp = std::mem::take(&mut self.qmp).into_iter().peekable();
         let mut out = Vec::with_capacity(trace.len() + qmp.len());

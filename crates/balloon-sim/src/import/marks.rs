@@ -121,7 +121,7 @@ impl Recording {
         {
             marks.push(stall(since, end, num_pages.abs_diff(actual)));
         }
-        marks.sort_by_key(|m| m.from_ns);
+        crate::order::sort_by_key_stable(&mut marks, |m| i128::from(m.from_ns));
         marks
     }
 }

@@ -123,7 +123,7 @@ impl Recording {
                 commands.extend(targets);
             }
         }
-        commands.sort_by_key(|c| c.t_ns);
+        crate::order::sort_by_key_stable(&mut commands, |c| i128::from(c.t_ns));
         let ram_mib = match self.ram_pages() {
             // `-m` takes whole 2 MiB (QEMU rounds RAM to it for x86).
             Some(p) if p >= 64 << 8 => (p >> 8).div_ceil(2) * 2,
