@@ -26,14 +26,8 @@ const LOAD_SLICE_GAP_MS: u32 = 16;
 pub fn App() -> Html {
     let state = use_reducer(|| AppState::from_fragment(&browser::location_hash()));
     let dispatcher = state.dispatcher();
-    let frame_start = use_scene(&state);
+    use_scene(&state);
     use_effect_with((), |_| browser::mark_first_render());
-    use_effect_with(state.generation(), move |_| {
-        // The frame's script time: from the animation frame callback to the rendered DOM.
-        if let Some(started) = frame_start.take() {
-            browser::record_frame_ms(crate::clock::now_ms() - started);
-        }
-    });
 
     {
         // A preset runs to its end when loaded, which takes seconds on a 64 GiB guest: let the

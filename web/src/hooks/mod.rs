@@ -3,6 +3,7 @@
 
 pub mod byte_view;
 pub mod detail;
+pub mod frame_clock;
 pub mod keyboard;
 pub mod play_loop;
 pub mod ring_focus;
@@ -12,8 +13,9 @@ pub mod visibility;
 
 pub use byte_view::use_byte_view;
 pub use detail::{use_detail, use_fresh};
+pub use frame_clock::FrameClock;
 pub use keyboard::use_keyboard_shortcuts;
-pub use play_loop::{FrameClock, PlayFrame, use_play_loop};
+pub use play_loop::{PlayFrame, use_play_loop};
 pub use ring_focus::{RingFocus, RingTarget, use_ring_focus, use_ring_focus_state};
 pub use scene::{PlaySettings, Plays, use_scene};
 pub use share_hash::{ShareScene, use_share_hash};
