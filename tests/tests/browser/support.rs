@@ -62,6 +62,13 @@ impl Page {
             .for_element(Locator::Css(&test_id("apply-target")))
             .await
             .expect("the app mounted");
+        // The panels below the fold join a frame after the first paint (the last of them).
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(&test_id("stats-chart")))
+            .await
+            .expect("the panels below the fold rendered");
     }
 
     /// Opens the embed at `query_and_fragment` (`embed=1&…#v=1&…`) and waits for the element

@@ -1,6 +1,7 @@
 //! Hooks that tie the app to the browser: the play loop, keyboard shortcuts, the share link in
 //! the URL and auto-pause. Each owns its listeners and drops them with the component.
 
+pub mod after_paint;
 pub mod byte_view;
 pub mod detail;
 pub mod frame_clock;
@@ -11,6 +12,7 @@ pub mod scene;
 pub mod share_hash;
 pub mod visibility;
 
+pub use after_paint::use_painted_once;
 pub use byte_view::use_byte_view;
 pub use detail::{use_detail, use_fresh};
 pub use frame_clock::FrameClock;
