@@ -12,7 +12,9 @@ use crate::components::{
     explanation_panel, fork_notice, guidance, init_flow_view, memo, memory_map_view, presets_menu,
     queue_panels_view, session_file, stats_chart_view, timeline, transcript_view,
 };
-use crate::hooks::{RingFocus, use_byte_view, use_detail, use_ring_focus_state, use_scene};
+use crate::hooks::{
+    RingFocus, use_byte_view, use_detail, use_painted_once, use_ring_focus_state, use_scene,
+};
 use crate::state::{Action, AppState};
 use crate::view_model as vm;
 
@@ -26,14 +28,8 @@ const LOAD_SLICE_GAP_MS: u32 = 16;
 pub fn App() -> Html {
     let state = use_reducer(|| AppState::from_fragment(&browser::location_hash()));
     let dispatcher = state.dispatcher();
-    let frame_start = use_scene(&state);
+    use_scene(&state);
     use_effect_with((), |_| browser::mark_first_render());
-    use_effect_with(state.generation(), move |_| {
-        // The frame's script time: from the animation frame callback to the rendered DOM.
-        if let Some(started) = frame_start.take() {
-            browser::record_frame_ms(crate::clock::now_ms() - started);
-        }
-    });
 
     {
         // A preset runs to its end when loaded, which takes seconds on a 64 GiB guest: let the
@@ -89,6 +85,10 @@ pub fn App() -> Html {
         })
     };
     let ring_focus = use_ring_focus_state();
+    // The panels below the fold (transcript, config space, guest memory, stats chart) join a
+    // frame after the first paint: building their DOM in the first render delayed the whole
+    // first view.
+    let painted = use_painted_once();
     let fork_question = state
         .pending_fork
         .as_ref()
@@ -161,7 +161,9 @@ pub fn App() -> Html {
                     <a href="?trace" data-testid="open-trace">{ "Open a real QEMU trace" }</a>
                     { " and set it beside the simulator" }
                 </p>
-                { memo(TranscriptProps { lines: detail.transcript.clone() }, transcript_view) }
+                if painted {
+                    { memo(TranscriptProps { lines: detail.transcript.clone() }, transcript_view) }
+                }
             </section>
             <ContextProvider<RingFocus> context={ring_focus}>
             <section class="panels" aria-label="Device and driver">
@@ -175,13 +177,15 @@ pub fn App() -> Html {
                         <BytePanel {bytes} frozen={crate::hooks::byte_view::frozen(state.playing, state.speed)} />
                     }
                 </details>
-                { memo(ConfigPanelProps { config: detail.config.clone() }, config_view) }
-                { memo(MemoryMapProps { cells: detail.cells.clone(), host: HostMemoryLine {
-                    resident_bytes: b.host_resident_bytes,
-                    vmm_overhead_bytes: b.vmm_overhead_bytes,
-                    saved_bytes: b.saved_bytes,
-                } }, memory_map_view) }
-                { memo(StatsChartProps { chart: detail.chart.clone() }, stats_chart_view) }
+                if painted {
+                    { memo(ConfigPanelProps { config: detail.config.clone() }, config_view) }
+                    { memo(MemoryMapProps { cells: detail.cells.clone(), host: HostMemoryLine {
+                        resident_bytes: b.host_resident_bytes,
+                        vmm_overhead_bytes: b.vmm_overhead_bytes,
+                        saved_bytes: b.saved_bytes,
+                    } }, memory_map_view) }
+                    { memo(StatsChartProps { chart: detail.chart.clone() }, stats_chart_view) }
+                }
             </section>
             </ContextProvider<RingFocus>>
             if state.help {

@@ -63,6 +63,17 @@ async fn mount_at(fragment: &str) -> Mounted {
     document.body().unwrap().append_child(&root).unwrap();
     let app = yew::Renderer::<balloon_web::App>::with_root(root.clone()).render();
     yew::scheduler::flush().await;
+    // The panels below the fold join a frame after the first paint (`use_painted_once`).
+    for _ in 0..200 {
+        if root
+            .query_selector("[data-testid=\"stats-chart\"]")
+            .unwrap()
+            .is_some()
+        {
+            break;
+        }
+        dom::sleep_ms(10).await;
+    }
     Mounted { root, app }
 }
 

@@ -1,6 +1,7 @@
-//! What a visitor waits for: time to the first rendered frame, and the script time of each
-//! animation frame while playing the 64 GiB preset at full speed (read from the globals the app
-//! exposes for this: `__balloonFirstRenderMs`, `__balloonFrameMs`). Wall-clock budgets are the
+//! What a visitor waits for: time to the first rendered frame (the median of a few loads, each
+//! in a fresh browser), and the time of each animation frame while playing the 64 GiB preset at
+//! full speed, from its callback to the rendered page (read from the globals the app exposes for
+//! this: `__balloonFirstRenderMs`, `__balloonFrameMs`). Wall-clock budgets are the
 //! benchmark's to enforce, not a test's (a shared machine's load would decide whether a change
 //! lands): under `cargo xtask test` this checks that play runs and logs no error, and prints the
 //! figures; `cargo xtask bench` sets `E2E_BENCH_OUT`, gets the figures and fails over budget.
@@ -17,6 +18,9 @@ const P95_LIMIT_MS: f64 = 8.0;
 
 /// Measurement runs at most (stopping at the first under the limit).
 const RUNS: usize = 3;
+/// Page loads, each in a fresh browser, whose median is the first-render figure: one load on a
+/// shared machine read anywhere from 300 to 600 ms.
+const LOADS: usize = 5;
 /// Seconds of play per run.
 const PLAY_SECS: u64 = 5;
 
@@ -63,6 +67,14 @@ async fn play_and_measure(page: &Page) -> Run {
     }
 }
 
+/// `window.__balloonFirstRenderMs` of the page just opened.
+async fn first_render_ms(page: &Page) -> f64 {
+    page.js("return window.__balloonFirstRenderMs;", vec![])
+        .await
+        .as_f64()
+        .expect("window.__balloonFirstRenderMs is set at the first render")
+}
+
 /// The `q` quantile (nearest rank) of `samples`.
 fn quantile(samples: &mut [f64], q: f64) -> f64 {
     if samples.is_empty() {
@@ -76,12 +88,16 @@ fn quantile(samples: &mut [f64], q: f64) -> f64 {
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "needs a release trunk build in dist/ and chromedriver: run `cargo xtask test`"]
 async fn first_render_and_frame_time_while_playing_bulk_64g() {
+    let mut firsts = Vec::new();
+    for _ in 1..LOADS {
+        let page = Page::open("").await;
+        firsts.push(first_render_ms(&page).await);
+        page.close().await;
+    }
     let page = Page::open("").await;
-    let first = page
-        .js("return window.__balloonFirstRenderMs;", vec![])
-        .await
-        .as_f64()
-        .expect("window.__balloonFirstRenderMs is set at the first render");
+    firsts.push(first_render_ms(&page).await);
+    println!("time to first render, {LOADS} loads: {firsts:.0?} ms");
+    let first = quantile(&mut firsts, 0.5);
 
     let started = std::time::Instant::now();
     page.set_value("presets", "bulk-64g").await;
@@ -130,7 +146,7 @@ async fn first_render_and_frame_time_while_playing_bulk_64g() {
         .min_by(|a, b| a.p95.total_cmp(&b.p95))
         .expect("at least one run");
     let report = format!(
-        "time to first render: {first:.0} ms\n\
+        "time to first render (median of {LOADS} loads): {first:.0} ms\n\
          bulk-64g preset load ({count} events): {load:.1} s\n\
          bulk-64g at full speed (best of {} runs): {} events in {PLAY_SECS} s over {} frames; \
          frame script time median {:.2} ms, p95 {:.2} ms, max {:.2} ms\n",

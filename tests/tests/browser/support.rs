@@ -56,12 +56,16 @@ impl Page {
             // Only the fragment may have changed, which loads no new document: force one.
             self.client.refresh().await.expect("reloading the page");
         }
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(60))
-            .for_element(Locator::Css(&test_id("apply-target")))
-            .await
-            .expect("the app mounted");
+        // The app has mounted, then the panels below the fold, which join a frame after the
+        // first paint (the last of them), have rendered.
+        for id in ["apply-target", "stats-chart"] {
+            self.client
+                .wait()
+                .at_most(Duration::from_secs(60))
+                .for_element(Locator::Css(&test_id(id)))
+                .await
+                .unwrap_or_else(|e| panic!("waiting for {id} after loading the page: {e}"));
+        }
     }
 
     /// Opens the embed at `query_and_fragment` (`embed=1&…#v=1&…`) and waits for the element

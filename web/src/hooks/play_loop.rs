@@ -7,9 +7,10 @@ use std::rc::Rc;
 use gloo_render::{AnimationFrame, request_animation_frame};
 use yew::prelude::*;
 
-use crate::clock;
+use super::frame_clock::FrameClock;
 use crate::playback::{FRAME_BUDGET_MS, Pacer};
 use crate::state::Action;
+use crate::{browser, clock};
 
 /// One animation frame of play, for any page's reducer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,16 +46,13 @@ impl From<PlayFrame> for Action {
     }
 }
 
-/// When the current frame's work started, for the frame time recorded after it renders.
-pub type FrameClock = Rc<Cell<Option<f64>>>;
-
 struct Loop<R: Reducible> {
     dispatch: UseReducerDispatcher<R>,
     speed: Rc<Cell<f64>>,
     /// Real-time play: virtual time at this fraction of the wall clock.
     real_time: Rc<Cell<Option<f64>>>,
     ramp: bool,
-    frame_start: FrameClock,
+    frame: Rc<FrameClock>,
     pacer: RefCell<Pacer>,
     /// The requested frame, and the one before it: a handle is dropped only once its callback
     /// has returned (dropping cancels it, and must not free the closure that is running).
@@ -80,9 +78,14 @@ where
         }
         let started = clock::now_ms();
         self.schedule();
+        if !self.frame.may_step(started) {
+            // The last frame's render is still under way: its events wait for the next frame
+            // (the pacer counts them from the last frame that ran).
+            return;
+        }
         if let Some(ratio) = self.real_time.get() {
             let ns = self.pacer.borrow_mut().time_due(ts, ratio);
-            self.frame_start.set(Some(started));
+            self.frame.dispatching(started);
             self.dispatch.dispatch(
                 PlayFrame::Time {
                     ns,
@@ -97,7 +100,7 @@ where
             .borrow_mut()
             .events_due(ts, self.speed.get(), self.ramp);
         if due > 0 {
-            self.frame_start.set(Some(started));
+            self.frame.dispatching(started);
             self.dispatch.dispatch(
                 PlayFrame::Events {
                     events: due,
@@ -117,7 +120,8 @@ where
 
 /// Runs the play loop while `playing` (ramping the speed up while `ramp`: see
 /// [`crate::playback::ramp_speed`]; in virtual time at a fraction of real time while
-/// `real_time`); returns the clock of the frame being rendered.
+/// `real_time`), and records each frame's script time in `window.__balloonFrameMs` once the
+/// page has rendered it ([`FrameClock`]).
 #[hook]
 pub fn use_play_loop<R>(
     playing: bool,
@@ -125,8 +129,7 @@ pub fn use_play_loop<R>(
     ramp: bool,
     real_time: Option<f64>,
     dispatch: UseReducerDispatcher<R>,
-) -> FrameClock
-where
+) where
     R: Reducible + 'static,
     R::Action: From<PlayFrame>,
 {
@@ -134,19 +137,31 @@ where
     speed_cell.set(speed);
     let real_time_cell: Rc<Cell<Option<f64>>> = use_memo((), |_| Cell::new(real_time));
     real_time_cell.set(real_time);
-    let frame_start: FrameClock = use_memo((), |_| Cell::new(None));
+    let frame: Rc<FrameClock> = use_memo((), |_| FrameClock::default());
+    frame.render_began();
+    {
+        // Every render: the frame's script time runs from its animation frame callback to the
+        // rendered DOM (this effect, after the page's render).
+        let frame = Rc::clone(&frame);
+        use_effect(move || {
+            if let Some(ms) = frame.rendered(clock::now_ms()) {
+                browser::record_frame_ms(ms);
+            }
+        });
+    }
     {
         let speed = Rc::clone(&speed_cell);
         let real_time = Rc::clone(&real_time_cell);
-        let frame_start = Rc::clone(&frame_start);
+        let frame = Rc::clone(&frame);
         use_effect_with((playing, ramp), move |&(playing, ramp)| {
+            frame.reset();
             let running = playing.then(|| {
                 let l = Rc::new(Loop {
                     dispatch,
                     speed,
                     real_time,
                     ramp,
-                    frame_start,
+                    frame,
                     pacer: RefCell::new(Pacer::default()),
                     frames: RefCell::new((None, None)),
                     stopped: Cell::new(false),
@@ -161,5 +176,4 @@ where
             }
         });
     }
-    Rc::clone(&frame_start)
 }

@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use super::play_loop::{FrameClock, PlayFrame, use_play_loop};
+use super::play_loop::{PlayFrame, use_play_loop};
 use super::share_hash::{ShareScene, use_share_hash};
 use super::{use_auto_pause, use_keyboard_shortcuts};
 use crate::state::PageAction;
@@ -27,19 +27,17 @@ pub trait Plays {
     fn play_settings(&self) -> PlaySettings;
 }
 
-/// Play, shortcuts, auto-pause and the share link for `state`'s page; returns the clock of the
-/// frame being rendered.
+/// Play (and its frame times), shortcuts, auto-pause and the share link for `state`'s page.
 #[hook]
-pub fn use_scene<S>(state: &UseReducerHandle<S>) -> FrameClock
+pub fn use_scene<S>(state: &UseReducerHandle<S>)
 where
     S: ShareScene + Plays,
     S::Action: From<PlayFrame> + PageAction,
 {
     let p = state.play_settings();
     let dispatcher = state.dispatcher();
-    let frame = use_play_loop(p.playing, p.speed, p.ramp, p.real_time, dispatcher.clone());
+    use_play_loop(p.playing, p.speed, p.ramp, p.real_time, dispatcher.clone());
     use_keyboard_shortcuts(dispatcher.clone());
     use_auto_pause(dispatcher.clone());
     use_share_hash(state, dispatcher);
-    frame
 }
