@@ -16,11 +16,14 @@ const FLASH_ORDER: &str = "const seen = new Map();\
     }\
     return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(e => e[1]);";
 
-/// Fires `type` (mouseenter / mouseleave) on the first element matching the selector.
+/// Fires `type` on the first element matching the selector: mouseenter / mouseleave, which
+/// do not bubble, or mouseover / mouseout, which bubble to the descriptor grid that listens
+/// for its cells (as a pointer moving onto a cell and off the grid fires them).
 async fn point(page: &Page, selector: &str, kind: &str) {
     page.js(
         "const el = document.querySelector(arguments[0]);\
-         el.dispatchEvent(new MouseEvent(arguments[1], { bubbles: false }));",
+         const bubbles = arguments[1] === 'mouseover' || arguments[1] === 'mouseout';\
+         el.dispatchEvent(new MouseEvent(arguments[1], { bubbles }));",
         vec![json!(selector), json!(kind)],
     )
     .await;
@@ -107,7 +110,8 @@ async fn the_page_shows_one_inflate_message_as_bytes_linked_to_the_ring_panel() 
     );
 
     // Ring panel → bytes: descriptor 0's cell lights its four fields and its PFN array.
-    point(&page, "#ivq-desc-0", "mouseenter").await;
+    point(&page, "#ivq-desc-0", "mouseover").await;
+    assert!(class_of(&page, "#ivq-desc-0").await.contains("linked"));
     let linked = page
         .js(
             "return [...document.querySelectorAll('.bytes .bf.linked[role=option]')]\
@@ -131,7 +135,38 @@ async fn the_page_shows_one_inflate_message_as_bytes_linked_to_the_ring_panel() 
             "desc[0].next"
         ]
     );
-    point(&page, "#ivq-desc-0", "mouseleave").await;
+    point(&page, "#ivq-desc-0", "mouseout").await;
+    assert_eq!(
+        page.js(
+            "return document.querySelectorAll('.bytes .bf.linked, .queue .cell.linked').length;",
+            vec![]
+        )
+        .await,
+        json!(0),
+        "leaving the grid unlinks the bytes"
+    );
+
+    // A click on a cell (the grid listens for it) selects it and shows it below the grid.
+    page.client
+        .find(Locator::Css("#ivq-desc-3"))
+        .await
+        .expect("descriptor 3's cell")
+        .click()
+        .await
+        .expect("clicking descriptor 3");
+    page.next_paint().await;
+    let grid = page
+        .js(
+            "const g = document.querySelector(arguments[0]);\
+             return [g.getAttribute('aria-activedescendant'),\
+               document.getElementById('ivq-desc-3').getAttribute('aria-selected'),\
+               g.querySelectorAll('[aria-selected=true]').length];",
+            vec![json!(test_id("ivq-desc-grid"))],
+        )
+        .await;
+    assert_eq!(grid, json!(["ivq-desc-3", "true", 1]), "{grid}");
+    let detail = page.text("ivq-desc-detail").await;
+    assert!(detail.contains("free: the driver owns it"), "{detail}");
 
     // Bytes → ring panel: avail.idx's two bytes light the avail.idx row.
     let avail_idx = ".bytes [data-field='avail.idx'][role=option]";

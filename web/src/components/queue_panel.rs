@@ -24,14 +24,6 @@ pub struct QueuePanelProps {
     pub queue: QueueModel,
 }
 
-fn state_class(s: DescState) -> &'static str {
-    match s {
-        DescState::Free => "free",
-        DescState::InFlight => "in-flight",
-        DescState::Used => "used",
-    }
-}
-
 fn state_text(s: DescState) -> &'static str {
     match s {
         DescState::Free => "free",
@@ -126,6 +118,82 @@ pub fn describe_desc(
         )
     }));
     out
+}
+
+/// The strings of a queue's cells that only its label and size decide, built once (a cell's
+/// id, which `aria-activedescendant` names and [`cell_index`] reads back, and its title in
+/// each state), so that a render shares them (`AttrValue` clones an `Rc`) instead of
+/// formatting three strings for each of 128 cells.
+#[derive(PartialEq)]
+struct CellTexts(Vec<(AttrValue, [AttrValue; 3])>);
+
+impl CellTexts {
+    fn new(label: &str, size: u16) -> Self {
+        Self(
+            (0..size)
+                .map(|i| {
+                    let title = |s| AttrValue::from(format!("descriptor {i}: {}", state_text(s)));
+                    (
+                        AttrValue::from(format!("{label}-desc-{i}")),
+                        [
+                            title(DescState::Free),
+                            title(DescState::InFlight),
+                            title(DescState::Used),
+                        ],
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// Cell `i`'s id and its title in state `s`.
+    fn get(&self, i: u16, s: DescState) -> (AttrValue, AttrValue) {
+        let Some((id, titles)) = self.0.get(usize::from(i)) else {
+            return (AttrValue::default(), AttrValue::default());
+        };
+        let k = match s {
+            DescState::Free => 0,
+            DescState::InFlight => 1,
+            DescState::Used => 2,
+        };
+        (id.clone(), titles[k].clone())
+    }
+}
+
+/// A cell's classes: a static string for the plain cells (all but a few), which need no
+/// allocation; a built one for the changed, selected or linked ones.
+fn cell_class(s: DescState, changed: bool, selected: bool, linked: bool) -> AttrValue {
+    let plain = match s {
+        DescState::Free => "cell free",
+        DescState::InFlight => "cell in-flight",
+        DescState::Used => "cell used",
+    };
+    if !(changed || selected || linked) {
+        return AttrValue::Static(plain);
+    }
+    let mut class = plain.to_owned();
+    for (on, name) in [
+        (changed, " changed"),
+        (selected, " selected"),
+        (linked, " linked"),
+    ] {
+        if on {
+            class.push_str(name);
+        }
+    }
+    AttrValue::from(class)
+}
+
+/// The descriptor index of the cell an event of the grid happened on (its id ends in
+/// `-desc-{i}`), or `None` for the gaps between cells and for anything outside the grid.
+fn cell_index(target: Option<web_sys::EventTarget>) -> Option<u16> {
+    use wasm_bindgen::JsCast;
+    let cell = target?
+        .dyn_into::<web_sys::Element>()
+        .ok()?
+        .closest("[role='option']")
+        .ok()??;
+    cell.id().rsplit_once("-desc-")?.1.parse().ok()
 }
 
 /// Hover links between a ring cell and its bytes in the byte panel.
@@ -231,25 +299,59 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
                 .find(|d| d.state != DescState::Free)
                 .map(|d| d.index)
         });
-    let cell_id = |i: u16| format!("{label}-desc-{i}");
+    let texts = use_memo((label, ring.layout.size), |(label, size)| {
+        CellTexts::new(label, *size)
+    });
+    // One cell per descriptor (128 per queue in QEMU's virtio_add_queue(vdev, 128, ...) of
+    // virtio_balloon_device_realize): no listener, key or formatted string of its own, so a
+    // render of three panels builds no closures and allocates nothing for the plain cells.
     let cell = |d: &DescView| {
         let i = d.index;
-        let onclick = {
-            let picked = picked.clone();
-            Callback::from(move |_: MouseEvent| picked.set(Some(i)))
-        };
-        let title = format!("descriptor {i}: {}", state_text(d.state));
-        let l = link(focus, q.name, RingItem::Desc(i));
+        let (id, title) = texts.get(i, d.state);
+        let selected = selected == Some(i);
+        let class = cell_class(
+            d.state,
+            ch.descs.contains(&i),
+            selected,
+            focus.is_some_and(|f| f.is((q.name, RingItem::Desc(i)))),
+        );
         // One widget, one tab stop: the cells are options of the listbox, which holds the
         // focus and points at the selected one (aria-activedescendant).
         html! {
-            <div key={i} id={cell_id(i)} role="option" title={title.clone()} aria-label={title}
-                aria-selected={(selected == Some(i)).to_string()}
-                class={classes!("cell", state_class(d.state),
-                    ch.descs.contains(&i).then_some("changed"),
-                    (selected == Some(i)).then_some("selected"), l.linked.then_some("linked"))}
-                {onclick} onmouseenter={l.enter} onmouseleave={l.leave}></div>
+            <div {id} role="option" title={title.clone()} aria-label={title}
+                aria-selected={if selected { "true" } else { "false" }}
+                {class}></div>
         }
+    };
+    // Event delegation: the grid's three listeners stand for the cells' (mouseover and
+    // mouseout bubble, where mouseenter and mouseleave do not).
+    let on_grid_click = {
+        let picked = picked.clone();
+        Callback::from(move |e: MouseEvent| {
+            if let Some(i) = cell_index(e.target()) {
+                picked.set(Some(i));
+            }
+        })
+    };
+    let (on_grid_over, on_grid_out) = match focus {
+        Some(f) => {
+            let (set, unset, queue) = (f.set.clone(), f.set.clone(), q.name);
+            (
+                Some(Callback::from(move |e: MouseEvent| {
+                    if let Some(i) = cell_index(e.target()) {
+                        set.emit(Some((queue, RingItem::Desc(i))));
+                    }
+                })),
+                // Leaving a cell for another one: its mouseover sets the focus next.
+                Some(Callback::from(move |e: MouseEvent| {
+                    if cell_index(e.target()).is_some() && cell_index(e.related_target()).is_none()
+                    {
+                        unset.emit(None);
+                    }
+                })),
+            )
+        }
+        None => (None, None),
     };
     let on_grid_key = {
         let picked = picked.clone();
@@ -349,7 +451,9 @@ pub fn QueuePanel(props: &QueuePanelProps) -> Html {
             <h3>{ format!("descriptor table ({} free)", ring.num_free) }</h3>
             <div class="desc-grid" role="listbox" tabindex="0" data-testid={format!("{label}-desc-grid")}
                 aria-label={format!("{label} descriptors (arrow keys move)")}
-                aria-activedescendant={selected.map(cell_id)} onkeydown={on_grid_key}>
+                aria-activedescendant={selected.map(|i| texts.get(i, DescState::Free).0)}
+                onkeydown={on_grid_key} onclick={on_grid_click} onmouseover={on_grid_over}
+                onmouseout={on_grid_out}>
                 { for ring.descriptors.iter().map(cell) }
             </div>
             { for detail }
