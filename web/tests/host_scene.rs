@@ -43,17 +43,6 @@ fn open(text: &str) -> HostState {
     s
 }
 
-/// Lets the browser run its event loop (and the test runner's polls) between long cases.
-async fn breathe() {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback(&resolve)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
-}
-
 /// A small deterministic generator (64-bit LCG, Knuth's MMIX constants): the same scenes in
 /// every browser, no dependency.
 struct Lcg(u64);
@@ -104,7 +93,7 @@ fn scene(seed: u64) -> HostState {
 #[wasm_bindgen_test]
 async fn generated_host_links_reopen_the_same_event_and_trace() {
     for seed in 0..6 {
-        breathe().await;
+        dom::sleep_ms(0).await; // the browser runs its event loop between long cases
         let s = scene(seed);
         let link = s.fragment();
         assert!(share::is_host_fragment(&link), "{seed}: {link}");
@@ -145,7 +134,7 @@ async fn mutated_host_links_are_refused_or_round_trip() {
     }
     let (mut refused, mut opened) = (0, 0);
     for m in &mutants {
-        breathe().await;
+        dom::sleep_ms(0).await;
         match share::open(m) {
             Err(msg) => {
                 refused += 1;
@@ -172,7 +161,7 @@ async fn mutated_host_links_are_refused_or_round_trip() {
     }
     assert!(refused >= 7, "{refused} refused, {opened} opened");
     // A page opened on a refused link says why over the preset it shows instead.
-    breathe().await;
+    dom::sleep_ms(0).await;
     let page = HostState::from_location("host-give-by-hand", None, &mutants[0]).unwrap();
     let notice = page.notice.clone().unwrap_or_default();
     assert!(notice.contains("does not open a host scene"), "{notice}");

@@ -38,13 +38,7 @@ pub async fn type_into(root: &Element, id: &str, value: &str) {
 }
 
 /// Waits `ms` milliseconds (a browser timer), then lets yew finish what it scheduled.
-pub async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+pub async fn sleep_ms(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
     yew::scheduler::flush().await;
 }
