@@ -11,6 +11,7 @@ mod lighthouse;
 mod lockfile;
 mod mutants;
 mod run;
+mod scratch;
 mod test;
 mod tools;
 
@@ -67,6 +68,7 @@ fn main() -> ExitCode {
         }
         other => Err(Error::Usage(other.unwrap_or("").to_owned())),
     };
+    scratch::clean_up();
     match result {
         Ok(()) => {
             eprintln!("xtask: done in {}", run::elapsed(started));

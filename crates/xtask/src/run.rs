@@ -72,6 +72,11 @@ impl Env {
         let program = program.as_ref();
         let mut inner = Command::new(program);
         inner.current_dir(&self.root).env("PATH", &self.path);
+        // Browsers' throwaway profiles go where the run removes them (see crate::scratch).
+        let tmp = crate::scratch::dir();
+        if std::fs::create_dir_all(&tmp).is_ok() {
+            inner.env("TMPDIR", tmp);
+        }
         Cmd {
             inner,
             program: program.to_string_lossy().into_owned(),
