@@ -50,7 +50,12 @@ pub struct Writer<'a>(pub &'a mut Vec<u8>);
 impl Writer<'_> {
     /// An unsigned LEB128 varint: seven bits a byte, lowest first, the top bit set on every
     /// byte but the last.
-    #[inline]
+    ///
+    /// Out of line in the page's wasm: inlined, this loop and `Vec::push`'s growth check were
+    /// copied into every integer field of every event type's derived `Serialize` (the trace
+    /// types' encoders were the largest functions of the simulation in the page).
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn varint(&mut self, mut v: u64) {
         while v >= 0x80 {
             self.0.push(v as u8 | 0x80);
