@@ -59,7 +59,9 @@ pub fn fold_pfns(pfns: impl IntoIterator<Item = u64>) -> Vec<PfnRun> {
 /// as few runs as it takes.
 pub fn coalesce(mut runs: Vec<PfnRun>) -> Vec<PfnRun> {
     runs.retain(|r| r.count > 0);
-    runs.sort_by_key(|r| r.first);
+    // Unstable is enough: runs with the same first frame overlap, so they merge into one
+    // whatever their order (and the page's wasm keeps one sort algorithm fewer).
+    runs.sort_unstable_by_key(|r| r.first);
     let mut out: Vec<PfnRun> = Vec::with_capacity(runs.len());
     for r in runs {
         match out.last_mut() {
