@@ -93,6 +93,15 @@ fn crosvm_balloon_rounds_bytes_down_to_pages() {
     let v: serde_json::Value = serde_json::from_str(&stats).unwrap();
     assert_eq!(v["BalloonStats"]["balloon_actual"], 268435456u64);
     assert!(v["BalloonStats"]["stats"]["shared_memory"].is_null());
+    // Pretty-printed as `serde_json::to_string_pretty` prints the reply: two-space indent,
+    // one member a line, keys in order (typed here by hand).
+    assert!(
+        stats.starts_with(
+            "{\n  \"BalloonStats\": {\n    \"balloon_actual\": 268435456,\n    \"stats\": {\n      \""
+        ),
+        "{stats}"
+    );
+    assert!(stats.trim_end().ends_with("\n    }\n  }\n}"), "{stats}");
 }
 
 #[test]

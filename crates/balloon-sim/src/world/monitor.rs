@@ -354,10 +354,9 @@ pub fn vmm_request<B: Backend>(
                 "stats": Value::Object(s),
                 "balloon_actual": u64::from(config.actual) << 12,
             }});
-            text(
-                serde_json::to_string_pretty(&reply).unwrap_or_default(),
-                None,
-            )
+            // `{:#}` is serde_json's `to_writer_pretty` (two-space indent), the text of
+            // `to_string_pretty`, through the `Display` copy the page links anyway.
+            text(format!("{reply:#}"), None)
         }
     }
 }
