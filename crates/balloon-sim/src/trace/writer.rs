@@ -64,6 +64,14 @@ impl Writer<'_> {
         self.0.push(v as u8);
     }
 
+    /// One byte (a bool, a `u8`, an option's tag). Out of line in the wasm for the same
+    /// reason as [`Self::varint`]: `Vec::push`'s growth check at every such field.
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
+    fn byte(&mut self, b: u8) {
+        self.0.push(b);
+    }
+
     #[inline]
     fn len(&mut self, len: Option<usize>) -> Result {
         let n = len.ok_or_else(|| WriteError(Box::new("a sequence of unknown length".into())))?;
@@ -98,12 +106,12 @@ impl<'a, 'b> ser::Serializer for &'a mut Writer<'b> {
     }
     #[inline]
     fn serialize_bool(self, v: bool) -> Result {
-        self.0.push(u8::from(v));
+        self.byte(u8::from(v));
         Ok(())
     }
     #[inline]
     fn serialize_i8(self, v: i8) -> Result {
-        self.0.push(v as u8);
+        self.byte(v as u8);
         Ok(())
     }
     // The narrower integers are the same varint as their 64-bit widening.
@@ -123,7 +131,7 @@ impl<'a, 'b> ser::Serializer for &'a mut Writer<'b> {
     }
     #[inline]
     fn serialize_u8(self, v: u8) -> Result {
-        self.0.push(v);
+        self.byte(v);
         Ok(())
     }
     #[inline]
@@ -163,12 +171,12 @@ impl<'a, 'b> ser::Serializer for &'a mut Writer<'b> {
     }
     #[inline]
     fn serialize_none(self) -> Result {
-        self.0.push(0);
+        self.byte(0);
         Ok(())
     }
     #[inline]
     fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result {
-        self.0.push(1);
+        self.byte(1);
         value.serialize(self)
     }
     fn serialize_unit(self) -> Result {
