@@ -50,26 +50,13 @@ pub struct Writer<'a>(pub &'a mut Vec<u8>);
 impl Writer<'_> {
     /// An unsigned LEB128 varint: seven bits a byte, lowest first, the top bit set on every
     /// byte but the last.
-    ///
-    /// Out of line in the page's wasm: inlined, this loop and `Vec::push`'s growth check were
-    /// copied into every integer field of every event type's derived `Serialize` (the trace
-    /// types' encoders were the largest functions of the simulation in the page).
-    #[cfg_attr(not(target_arch = "wasm32"), inline)]
-    #[cfg_attr(target_arch = "wasm32", inline(never))]
+    #[inline]
     fn varint(&mut self, mut v: u64) {
         while v >= 0x80 {
             self.0.push(v as u8 | 0x80);
             v >>= 7;
         }
         self.0.push(v as u8);
-    }
-
-    /// One byte (a bool, a `u8`, an option's tag). Out of line in the wasm for the same
-    /// reason as [`Self::varint`]: `Vec::push`'s growth check at every such field.
-    #[cfg_attr(not(target_arch = "wasm32"), inline)]
-    #[cfg_attr(target_arch = "wasm32", inline(never))]
-    fn byte(&mut self, b: u8) {
-        self.0.push(b);
     }
 
     #[inline]
@@ -106,12 +93,12 @@ impl<'a, 'b> ser::Serializer for &'a mut Writer<'b> {
     }
     #[inline]
     fn serialize_bool(self, v: bool) -> Result {
-        self.byte(u8::from(v));
+        self.0.push(u8::from(v));
         Ok(())
     }
     #[inline]
     fn serialize_i8(self, v: i8) -> Result {
-        self.byte(v as u8);
+        self.0.push(v as u8);
         Ok(())
     }
     // The narrower integers are the same varint as their 64-bit widening.
@@ -131,7 +118,7 @@ impl<'a, 'b> ser::Serializer for &'a mut Writer<'b> {
     }
     #[inline]
     fn serialize_u8(self, v: u8) -> Result {
-        self.byte(v);
+        self.0.push(v);
         Ok(())
     }
     #[inline]
@@ -171,12 +158,12 @@ impl<'a, 'b> ser::Serializer for &'a mut Writer<'b> {
     }
     #[inline]
     fn serialize_none(self) -> Result {
-        self.byte(0);
+        self.0.push(0);
         Ok(())
     }
     #[inline]
     fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result {
-        self.byte(1);
+        self.0.push(1);
         value.serialize(self)
     }
     fn serialize_unit(self) -> Result {
