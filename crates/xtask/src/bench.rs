@@ -126,6 +126,16 @@ const GOALS: &[(&str, &str, Goal)] = &[
         "script time per frame playing 64 GiB, max (ms)",
         Goal::AtMost(16.0),
     ),
+    (
+        "load_1min_start",
+        "machine load before the runs (1-minute average, /proc/loadavg)",
+        Goal::Info,
+    ),
+    (
+        "load_1min_end",
+        "machine load after the runs: wall-clock rows read slower above ~1",
+        Goal::Info,
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -187,6 +197,9 @@ pub fn run(args: &[String]) -> Result<(), Error> {
     )?;
     let cargo = || env.cmd(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     let mut figures: BTreeMap<String, Figure> = BTreeMap::new();
+    // On a shared 2-CPU machine the wall-clock rows move with what else runs (the browser
+    // ratio read 1.7 x at load 0 and 3.1 x at load 2-4), so the table says what the load was.
+    figures.insert("load_1min_start".into(), load_average());
 
     if criterion {
         for (package, bench) in [("virtq", "pop_add"), ("balloon-sim", "seek")] {
@@ -263,6 +276,7 @@ pub fn run(args: &[String]) -> Result<(), Error> {
         }
     }
 
+    figures.insert("load_1min_end".into(), load_average());
     if let (Some(Figure::Value(b)), Some(Figure::Value(n))) = (
         figures.get("bulk_inflate_browser_s"),
         figures.get("bulk_inflate_native_s"),
@@ -418,6 +432,22 @@ fn gzipped_wasm_bytes(dist: &Path) -> Option<u64> {
     out.status.success().then_some(out.stdout.len() as u64)
 }
 
+/// The machine's 1-minute load average now (`/proc/loadavg`, proc(5)).
+fn load_average() -> Figure {
+    match std::fs::read_to_string("/proc/loadavg") {
+        Ok(text) => parse_load_average(&text),
+        Err(e) => Figure::Missing(format!("/proc/loadavg: {e}")),
+    }
+}
+
+/// The first field of `/proc/loadavg`: "0.52 0.58 0.59 1/467 12345".
+fn parse_load_average(text: &str) -> Figure {
+    match text.split_whitespace().next().map(str::parse::<f64>) {
+        Some(Ok(v)) if v.is_finite() && v >= 0.0 => Figure::Value(v),
+        _ => Figure::Missing(format!("/proc/loadavg reads {:?}", text.trim())),
+    }
+}
+
 /// CPU model, logical CPUs and kernel: enough to tell two machines' figures apart.
 fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
@@ -512,6 +542,21 @@ fn json_string(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_load_is_the_first_field_of_proc_loadavg() {
+        // proc(5): three load averages, runnable/total tasks, the last PID.
+        assert_eq!(
+            parse_load_average("2.47 1.03 0.80 3/512 40213\n"),
+            Figure::Value(2.47)
+        );
+        for bad in ["", "busy 1 1", "-1 0 0", "NaN 0 0"] {
+            assert!(
+                matches!(parse_load_average(bad), Figure::Missing(_)),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn bench_lines_are_found_inside_runner_output() {
