@@ -7,9 +7,9 @@ use crate::browser;
 use crate::components::{
     BalloonOutlineProps, BytePanel, ConfigPanelProps, Console, ControlsProps, ExplanationProps,
     ForkQuestionProps, GuidanceProps, Help, HostMemoryLine, InitFlowProps, MemoryMapProps,
-    PresetsMenuProps, QueuePanelsProps, SessionFileProps, StatsChartProps, TargetControls,
+    PresetsMenu, QueuePanelsProps, SessionFileProps, StatsChartProps, TargetControls,
     TimelineProps, TranscriptProps, Workload, balloon_view, book_link, config_view, controls,
-    explanation_panel, fork_notice, guidance, init_flow_view, memo, memory_map_view, presets_menu,
+    explanation_panel, fork_notice, guidance, init_flow_view, memo, memory_map_view,
     queue_panels_view, session_file, stats_chart_view, timeline, transcript_view,
 };
 use crate::hooks::{
@@ -98,7 +98,7 @@ pub fn App() -> Html {
             <header class="topbar">
                 <h1>{ "Balloon Playground" }</h1>
                 <nav class="topbar-actions" aria-label="Session">
-                    { presets_menu(&PresetsMenuProps { on_action: on_action.clone() }) }
+                    <PresetsMenu on_action={on_action.clone()} />
                     { session_file(&SessionFileProps { on_action: on_action.clone(), script }) }
                     <button type="button" class="help-button" data-testid="help-open"
                         title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts"

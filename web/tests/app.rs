@@ -429,3 +429,37 @@ async fn download_svg_button_is_there_and_does_not_break_the_page() {
     assert_eq!(doc.document_element().unwrap().tag_name(), "svg");
     root.unmount();
 }
+
+#[wasm_bindgen_test]
+async fn the_preset_list_is_built_when_opened_and_loads_what_it_lists() {
+    let root = mount().await;
+    let buttons = |root: &Element| {
+        root.query_selector_all("[data-testid^=\"preset-\"]:not([data-testid=\"preset-list\"])")
+            .unwrap()
+            .length()
+    };
+    assert_eq!(buttons(&root), 0, "closed, the list holds nothing yet");
+    let details: web_sys::HtmlDetailsElement = by_test_id(&root, "preset-list").dyn_into().unwrap();
+    // `open` queues a `toggle` event, as a click on the summary does (HTML, the details element).
+    details.set_open(true);
+    for _ in 0..100 {
+        if buttons(&root) > 0 {
+            break;
+        }
+        dom::sleep_ms(10).await;
+    }
+    // balloon_sim's preset table, not the page, says what must be listed.
+    let presets = balloon_sim::presets::PRESETS;
+    assert_eq!(buttons(&root) as usize, presets.len());
+    for p in presets {
+        assert_eq!(text(&root, &format!("preset-{}", p.name)), p.title());
+    }
+    let last = presets.last().expect("at least one preset");
+    click(&root, &format!("preset-{}", last.name)).await;
+    assert!(
+        text(&root, "loading").contains(last.name),
+        "the button loads its preset: {}",
+        text(&root, "loading")
+    );
+    root.unmount();
+}

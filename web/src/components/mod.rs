@@ -48,7 +48,7 @@ pub use host_bar::{HostBarProps, host_bar};
 pub use init_flow::{InitFlowProps, init_flow_view};
 pub use memo::memo;
 pub use memory_map::{HostMemoryLine, MemoryMapProps, memory_map_view};
-pub use presets_menu::{PresetsMenuProps, presets_menu};
+pub use presets_menu::{PresetsMenu, PresetsMenuProps};
 pub use queue_panel::{QueuePanel, QueuePanelsProps, queue_panels_view};
 pub use queue_rates::{QueueRatesProps, queue_rates};
 pub use run_compare::{RunCompareProps, run_compare};

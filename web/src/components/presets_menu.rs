@@ -8,7 +8,7 @@ use crate::state::Action;
 /// The select's value for a host preset: `host:NAME`.
 const HOST_PREFIX: &str = "host:";
 
-/// What [`presets_menu`] draws.
+/// What [`PresetsMenu`] draws.
 #[derive(Properties, PartialEq, Debug)]
 pub struct PresetsMenuProps {
     /// Receives `LoadPreset`.
@@ -17,7 +17,25 @@ pub struct PresetsMenuProps {
 
 /// A select of every preset (title, with the description as its tooltip), and beside it a
 /// disclosure listing every preset with its description in view, each with a load button.
-pub fn presets_menu(props: &PresetsMenuProps) -> Html {
+///
+/// A component of its own, not a function the page calls: the page renders at every frame
+/// while playing, and its one `on_action` callback never changes, so Yew skips these hundred
+/// elements instead of rebuilding and diffing them each frame. The list inside the disclosure
+/// is built when it is first opened: closed, nobody sees it, yet its item, button and
+/// description per preset were built into the page's first render.
+#[component]
+pub fn PresetsMenu(props: &PresetsMenuProps) -> Html {
+    let listed = use_state(|| false);
+    let ontoggle = {
+        let listed = listed.clone();
+        Callback::from(move |e: Event| {
+            if let Some(d) = e.target_dyn_into::<web_sys::HtmlDetailsElement>()
+                && d.open()
+            {
+                listed.set(true);
+            }
+        })
+    };
     let onchange = {
         let on_action = props.on_action.clone();
         Callback::from(move |e: Event| {
@@ -55,17 +73,19 @@ pub fn presets_menu(props: &PresetsMenuProps) -> Html {
                 </optgroup>
             </select>
         </label>
-        <details class="preset-list" data-testid="preset-list">
+        <details class="preset-list" data-testid="preset-list" {ontoggle}>
             <summary>{ "What each preset shows" }</summary>
-            <ul>
-                { for balloon_sim::presets::PRESETS.iter().map(|p| html! {
-                    <li>
-                        <button type="button" data-testid={format!("preset-{}", p.name)}
-                            onclick={load(p.name)}>{ p.title() }</button>
-                        <span class="preset-description">{ p.description() }</span>
-                    </li>
-                }) }
-            </ul>
+            if *listed {
+                <ul>
+                    { for balloon_sim::presets::PRESETS.iter().map(|p| html! {
+                        <li>
+                            <button type="button" data-testid={format!("preset-{}", p.name)}
+                                onclick={load(p.name)}>{ p.title() }</button>
+                            <span class="preset-description">{ p.description() }</span>
+                        </li>
+                    }) }
+                </ul>
+            }
         </details>
         </>
     }
